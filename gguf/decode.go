@@ -171,98 +171,112 @@ func (d *decoder) array(depth int) (*Array, error) {
 	}
 	a := &Array{ElemType: elem}
 	if elem.scalarSize() > 0 {
-		a.Data = d.scalars(elem, n)
+		if a.Data, err = d.scalars(elem, n); err != nil {
+			return nil, err
+		}
 		return a, nil
 	}
 	if elem == TypeString {
-		ss := make([]string, n)
-		for i := range ss {
-			if ss[i], err = d.str("array string"); err != nil {
+		ss := make([]string, 0, min(n, maxPrealloc))
+		for range n {
+			s, err := d.str("array string")
+			if err != nil {
 				return nil, err
 			}
+			ss = append(ss, s)
 		}
 		a.Data = ss
 		return a, nil
 	}
-	as := make([]*Array, n)
-	for i := range as {
-		if as[i], err = d.array(depth + 1); err != nil {
+	as := make([]*Array, 0, min(n, maxPrealloc))
+	for range n {
+		sub, err := d.array(depth + 1)
+		if err != nil {
 			return nil, err
 		}
+		as = append(as, sub)
 	}
 	a.Data = as
 	return a, nil
 }
 
 // scalars decodes n fixed-width values of type t; the caller has checked that
-// the bytes are there.
-func (d *decoder) scalars(t ValueType, n int) any {
+// the bytes are there. Booleans must be 0 or 1, as in a scalar.
+func (d *decoder) scalars(t ValueType, n int) (any, error) {
 	b := d.buf[d.off : d.off+n*t.scalarSize()]
+	if t == TypeBool {
+		for i, x := range b {
+			if x > 1 {
+				d.off += i
+				return nil, d.fail("bool array element %d is %d, neither 0 nor 1", i, x)
+			}
+		}
+	}
 	d.off += len(b)
 	le := binary.LittleEndian
 	switch t {
 	case TypeUint8:
-		return append([]uint8(nil), b...)
+		return append([]uint8{}, b...), nil
 	case TypeInt8:
 		out := make([]int8, n)
 		for i := range out {
 			out[i] = int8(b[i])
 		}
-		return out
+		return out, nil
 	case TypeBool:
 		out := make([]bool, n)
 		for i := range out {
-			out[i] = b[i] != 0
+			out[i] = b[i] == 1
 		}
-		return out
+		return out, nil
 	case TypeUint16:
 		out := make([]uint16, n)
 		for i := range out {
 			out[i] = le.Uint16(b[2*i:])
 		}
-		return out
+		return out, nil
 	case TypeInt16:
 		out := make([]int16, n)
 		for i := range out {
 			out[i] = int16(le.Uint16(b[2*i:]))
 		}
-		return out
+		return out, nil
 	case TypeUint32:
 		out := make([]uint32, n)
 		for i := range out {
 			out[i] = le.Uint32(b[4*i:])
 		}
-		return out
+		return out, nil
 	case TypeInt32:
 		out := make([]int32, n)
 		for i := range out {
 			out[i] = int32(le.Uint32(b[4*i:]))
 		}
-		return out
+		return out, nil
 	case TypeFloat32:
 		out := make([]float32, n)
 		for i := range out {
 			out[i] = math.Float32frombits(le.Uint32(b[4*i:]))
 		}
-		return out
+		return out, nil
 	case TypeUint64:
 		out := make([]uint64, n)
 		for i := range out {
 			out[i] = le.Uint64(b[8*i:])
 		}
-		return out
+		return out, nil
 	case TypeInt64:
 		out := make([]int64, n)
 		for i := range out {
 			out[i] = int64(le.Uint64(b[8*i:]))
 		}
-		return out
+		return out, nil
 	case TypeFloat64:
 		out := make([]float64, n)
 		for i := range out {
 			out[i] = math.Float64frombits(le.Uint64(b[8*i:]))
 		}
-		return out
+		return out, nil
 	}
-	return nil
+	return nil, fmt.Errorf("gguf: internal error: scalars of %s", t)
 }

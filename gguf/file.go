@@ -24,6 +24,15 @@ const DefaultAlignment = 32
 // MaxDims is the largest number of dimensions a GGUF tensor may have.
 const MaxDims = 4
 
+// MaxNameLen is the longest tensor name, in bytes, that llama.cpp accepts
+// (GGML_MAX_NAME minus the terminating NUL).
+const MaxNameLen = 63
+
+// maxPrealloc bounds the capacity reserved up front from a count the file
+// claims; beyond it slices and maps grow only as entries actually decode, so a
+// hostile count cannot make the parser allocate much more than the file holds.
+const maxPrealloc = 1024
+
 // KeyValue is one metadata entry, in file order.
 type KeyValue struct {
 	Key   string
@@ -45,7 +54,9 @@ type TensorInfo struct {
 	Size int64
 }
 
-// Elements returns the number of elements of the tensor.
+// Elements returns the number of elements of the tensor: the product of its
+// dimensions, 1 for a tensor with no dimensions (a scalar). The parser has
+// checked that it fits in an int64.
 func (t *TensorInfo) Elements() int64 {
 	n := int64(1)
 	for _, d := range t.Dims {
@@ -54,12 +65,15 @@ func (t *TensorInfo) Elements() int64 {
 	return n
 }
 
-// Rows returns the number of rows (all dimensions but the first multiplied).
+// Rows returns the number of rows: the product of all dimensions but the
+// first, 1 for a tensor of at most one dimension. A zero row length does not
+// change the row count: shape [0 5] has 5 rows of 0 elements.
 func (t *TensorInfo) Rows() int64 {
-	if len(t.Dims) == 0 {
-		return 1
+	n := int64(1)
+	for i := 1; i < len(t.Dims); i++ {
+		n *= int64(t.Dims[i])
 	}
-	return t.Elements() / max(int64(t.Dims[0]), 1)
+	return n
 }
 
 // File is a parsed GGUF file. Tensor data is read through Data, which returns
@@ -102,6 +116,9 @@ func parse(buf []byte) (*File, error) {
 		return nil, err
 	}
 	if version != 2 && version != 3 {
+		if version != 0 && version&0xFFFF == 0 {
+			return nil, fmt.Errorf("unsupported GGUF version %#x (a big-endian file?)", version)
+		}
 		return nil, fmt.Errorf("unsupported GGUF version %d (gollm reads versions 2 and 3)", version)
 	}
 	d.version = version
@@ -118,15 +135,18 @@ func parse(buf []byte) (*File, error) {
 	f := &File{
 		Version:   version,
 		Alignment: DefaultAlignment,
-		meta:      make(map[string]int, nKV),
-		tensors:   make(map[string]int, nTensors),
+		meta:      make(map[string]int, min(nKV, maxPrealloc)),
+		tensors:   make(map[string]int, min(nTensors, maxPrealloc)),
 		data:      buf,
 	}
-	f.Metadata = make([]KeyValue, 0, nKV)
+	f.Metadata = make([]KeyValue, 0, min(nKV, maxPrealloc))
 	for i := 0; i < nKV; i++ {
 		key, err := d.str(fmt.Sprintf("key of metadata entry %d", i))
 		if err != nil {
 			return nil, err
+		}
+		if key == "" {
+			return nil, d.fail("metadata entry %d has an empty key", i)
 		}
 		if _, dup := f.meta[key]; dup {
 			return nil, d.fail("duplicate metadata key %q", key)
@@ -152,7 +172,7 @@ func parse(buf []byte) (*File, error) {
 		}
 		f.Alignment = uint64(a)
 	}
-	f.Tensors = make([]TensorInfo, 0, nTensors)
+	f.Tensors = make([]TensorInfo, 0, min(nTensors, maxPrealloc))
 	for i := 0; i < nTensors; i++ {
 		t, err := d.tensorInfo(i)
 		if err != nil {
@@ -182,6 +202,9 @@ func (d *decoder) tensorInfo(i int) (TensorInfo, error) {
 		return t, err
 	}
 	t.Name = name
+	if len(name) > MaxNameLen {
+		return t, fmt.Errorf("tensor %d: name %.20q... is %d bytes long (at most %d)", i, name, len(name), MaxNameLen)
+	}
 	nDims, err := d.u32(fmt.Sprintf("dimension count of tensor %q", name))
 	if err != nil {
 		return t, err
@@ -190,48 +213,66 @@ func (d *decoder) tensorInfo(i int) (TensorInfo, error) {
 		return t, fmt.Errorf("tensor %q has %d dimensions (at most %d)", name, nDims, MaxDims)
 	}
 	t.Dims = make([]uint64, nDims)
-	elements := uint64(1)
 	for j := range t.Dims {
 		if t.Dims[j], err = d.u64(fmt.Sprintf("dimension %d of tensor %q", j, name)); err != nil {
 			return t, err
 		}
-		hi, lo := bits.Mul64(elements, t.Dims[j])
-		if hi != 0 || lo > math.MaxInt64 {
-			return t, fmt.Errorf("tensor %q: shape %v overflows the element count", name, t.Dims[:j+1])
-		}
-		elements = lo
 	}
 	typ, err := d.u32(fmt.Sprintf("type of tensor %q", name))
 	if err != nil {
 		return t, err
 	}
 	t.Type = quant.Type(typ)
-	if !t.Type.Known() || t.Type == quant.Q8_K || t.Type == quant.Q8_1 {
-		return t, fmt.Errorf("tensor %q has unsupported tensor type %s", name, t.Type)
-	}
-	rowLen := int64(1)
-	if nDims > 0 {
-		rowLen = int64(t.Dims[0])
-	}
-	rowBytes, err := t.Type.RowBytes(rowLen)
-	if err != nil {
+	if t.Size, err = tensorSize(t.Type, t.Dims); err != nil {
 		return t, fmt.Errorf("tensor %q: %w", name, err)
 	}
-	rows := uint64(1)
-	if rowLen > 0 {
-		rows = elements / uint64(rowLen)
-	} else {
-		rows = 0
-	}
-	hi, size := bits.Mul64(rows, uint64(rowBytes))
-	if hi != 0 || size > math.MaxInt64 {
-		return t, fmt.Errorf("tensor %q: byte size overflows", name)
-	}
-	t.Size = int64(size)
 	if t.Offset, err = d.u64(fmt.Sprintf("offset of tensor %q", name)); err != nil {
 		return t, err
 	}
 	return t, nil
+}
+
+// tensorSize returns the number of bytes of a tensor of type typ and shape
+// dims. It fails when the element count does not fit in an int64, when the
+// type is unknown or when a row is not a whole number of blocks. Rows are
+// counted from dims[1:], so a tensor with a zero dimension has size 0 and a
+// tensor with no dimensions is one element.
+func tensorSize(typ quant.Type, dims []uint64) (int64, error) {
+	rowLen, rows := uint64(1), uint64(1)
+	for i, d := range dims {
+		if i == 0 {
+			rowLen = d
+			continue
+		}
+		rows = mulInt64(rows, d)
+	}
+	// Both the row count alone and the element count must fit, so that
+	// Rows and Elements are exact even when the row length is 0.
+	if mulInt64(rowLen, rows) > math.MaxInt64 || rows > math.MaxInt64 {
+		return 0, fmt.Errorf("shape %v overflows the element count", dims)
+	}
+	if !typ.Known() {
+		return 0, fmt.Errorf("unsupported tensor type %s", typ)
+	}
+	rowBytes, err := typ.RowBytes(int64(rowLen))
+	if err != nil {
+		return 0, err
+	}
+	size := mulInt64(rows, uint64(rowBytes))
+	if size > math.MaxInt64 {
+		return 0, fmt.Errorf("byte size of shape %v overflows", dims)
+	}
+	return int64(size), nil
+}
+
+// mulInt64 returns a*b, or math.MaxUint64 (more than any int64) when either
+// operand or the product exceeds math.MaxInt64.
+func mulInt64(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if a > math.MaxInt64 || b > math.MaxInt64 || hi != 0 || lo > math.MaxInt64 {
+		return math.MaxUint64
+	}
+	return lo
 }
 
 // checkTensorPlacement verifies that every tensor is aligned, lies inside the
@@ -252,10 +293,21 @@ func (f *File) checkTensorPlacement() error {
 		}
 	}
 	sort.Slice(order, func(a, b int) bool { return f.Tensors[order[a]].Offset < f.Tensors[order[b]].Offset })
-	for k := 1; k < len(order); k++ {
-		prev, cur := &f.Tensors[order[k-1]], &f.Tensors[order[k]]
-		if prev.Size > 0 && cur.Size > 0 && prev.Offset+uint64(prev.Size) > cur.Offset {
-			return fmt.Errorf("tensors %q and %q overlap", prev.Name, cur.Name)
+	// end is where the furthest-reaching tensor seen so far (in offset
+	// order) ends; comparing with it, not just the previous tensor, catches a
+	// large tensor that spans several later ones.
+	var end uint64
+	var last *TensorInfo
+	for _, k := range order {
+		cur := &f.Tensors[k]
+		if cur.Size == 0 {
+			continue
+		}
+		if cur.Offset < end {
+			return fmt.Errorf("tensors %q and %q overlap", last.Name, cur.Name)
+		}
+		if e := cur.Offset + uint64(cur.Size); e > end {
+			end, last = e, cur
 		}
 	}
 	return nil
