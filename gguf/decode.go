@@ -71,22 +71,25 @@ func (d *decoder) u64(what string) (uint64, error) {
 
 // count reads a length or count field: uint64 in GGUF v2 and v3. It refuses
 // counts whose elements could not fit in the rest of the file given the
-// minimum encoded size of one element.
-func (d *decoder) count(what string, minElemSize int) (int, error) {
+// minimum encoded size of one element. The field is described as what, plus
+// suffix; the two are joined only for an error, keeping the hot path free of
+// allocations.
+func (d *decoder) count(what, suffix string, minElemSize int) (int, error) {
 	start := d.off
-	n, err := d.u64(what)
-	if err != nil {
-		return 0, err
+	if d.remaining() < 8 {
+		return 0, d.need(8, what+suffix)
 	}
+	n := binary.LittleEndian.Uint64(d.buf[d.off:])
+	d.off += 8
 	if n > uint64(math.MaxInt32) || (minElemSize > 0 && n > uint64(d.remaining()/minElemSize)) {
 		d.off = start
-		return 0, d.fail("%s %d is larger than the rest of the file allows", what, n)
+		return 0, d.fail("%s%s %d is larger than the rest of the file allows", what, suffix, n)
 	}
 	return int(n), nil
 }
 
 func (d *decoder) str(what string) (string, error) {
-	n, err := d.count(what+" length", 1)
+	n, err := d.count(what, " length", 1)
 	if err != nil {
 		return "", err
 	}
@@ -165,7 +168,7 @@ func (d *decoder) array(depth int) (*Array, error) {
 		d.off -= 4
 		return nil, d.fail("unknown array element type %d", et)
 	}
-	n, err := d.count("array length", minSize)
+	n, err := d.count("array length", "", minSize)
 	if err != nil {
 		return nil, err
 	}

@@ -124,11 +124,11 @@ func parse(buf []byte) (*File, error) {
 	d.version = version
 	// A tensor info takes at least 8 (name length) + 4 (n_dims) + 4 (type)
 	// + 8 (offset) bytes; a key-value at least 8 + 4.
-	nTensors, err := d.count("tensor count", 24)
+	nTensors, err := d.count("tensor count", "", 24)
 	if err != nil {
 		return nil, err
 	}
-	nKV, err := d.count("metadata count", 12)
+	nKV, err := d.count("metadata count", "", 12)
 	if err != nil {
 		return nil, err
 	}
