@@ -1,0 +1,161 @@
+package kernels
+
+import (
+	"math"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// Dot returns the dot product of a and b over min(len(a), len(b)) elements.
+func Dot(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	return dot(a[:n], b[:n])
+}
+
+// Axpy computes y[i] += alpha*x[i] for i < min(len(x), len(y)).
+func Axpy(alpha float32, x, y []float32) {
+	n := min(len(x), len(y))
+	axpy(alpha, x[:n], y[:n])
+}
+
+// DotF16 returns the dot product of the IEEE half-precision values a with b
+// over min(len(a), len(b)) elements (attention over an F16 KV cache).
+func DotF16(a []uint16, b []float32) float32 {
+	n := min(len(a), len(b))
+	return dotF16(a[:n], b[:n])
+}
+
+// AxpyF16 computes y[i] += alpha*x[i] for i < min(len(x), len(y)), where x
+// holds IEEE half-precision values.
+func AxpyF16(alpha float32, x []uint16, y []float32) {
+	n := min(len(x), len(y))
+	axpyF16(alpha, x[:n], y[:n])
+}
+
+// Scale multiplies every element of x by s.
+func Scale(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// RMSNorm computes dst[i] = x[i] / rms(x) * w[i], where rms(x) =
+// sqrt(mean(x²) + eps), as ggml's rms_norm followed by the weight multiply.
+// dst, x and w must have the same length; dst may alias x.
+func RMSNorm(dst, x, w []float32, eps float32) {
+	if len(dst) != len(x) || len(w) != len(x) {
+		panic("kernels: RMSNorm: length mismatch")
+	}
+	if len(x) == 0 {
+		return
+	}
+	var s0, s1 float64
+	i := 0
+	for ; i+1 < len(x); i += 2 {
+		s0 += float64(x[i]) * float64(x[i])
+		s1 += float64(x[i+1]) * float64(x[i+1])
+	}
+	if i < len(x) {
+		s0 += float64(x[i]) * float64(x[i])
+	}
+	mean := float32((s0 + s1) / float64(len(x)))
+	scale := float32(1 / math.Sqrt(float64(mean+eps)))
+	for i, v := range x {
+		dst[i] = v * scale * w[i]
+	}
+}
+
+// SoftmaxInPlace replaces x by softmax(x), subtracting the maximum first.
+// Elements equal to -Inf get probability 0.
+func SoftmaxInPlace(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - m)))
+		x[i] = e
+		sum += float64(e)
+	}
+	Scale(x, float32(1/sum))
+}
+
+// SiLUMul computes gate[i] = silu(gate[i]) * up[i], silu(g) = g/(1+e^-g),
+// for i < min(len(gate), len(up)).
+func SiLUMul(gate, up []float32) {
+	n := min(len(gate), len(up))
+	gate, up = gate[:n], up[:n]
+	for i, g := range gate {
+		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	}
+}
+
+// F16ToF32Slice converts half-precision values to float32:
+// dst[i] = src[i] for i < min(len(dst), len(src)).
+func F16ToF32Slice(dst []float32, src []uint16) {
+	n := min(len(dst), len(src))
+	dst, src = dst[:n], src[:n]
+	for i, h := range src {
+		dst[i] = quant.F16ToF32(h)
+	}
+}
+
+// F32ToF16Slice converts float32 values to half precision (round to nearest
+// even): dst[i] = src[i] for i < min(len(dst), len(src)).
+func F32ToF16Slice(dst []uint16, src []float32) {
+	n := min(len(dst), len(src))
+	dst, src = dst[:n], src[:n]
+	for i, f := range src {
+		dst[i] = quant.F32ToF16(f)
+	}
+}
+
+func dotGeneric(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+3 < len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+func axpyGeneric(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+func dotF16Generic(a []uint16, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1 float32
+	i := 0
+	for ; i+1 < len(a); i += 2 {
+		s0 += quant.F16ToF32(a[i]) * b[i]
+		s1 += quant.F16ToF32(a[i+1]) * b[i+1]
+	}
+	if i < len(a) {
+		s0 += quant.F16ToF32(a[i]) * b[i]
+	}
+	return s0 + s1
+}
+
+func axpyF16Generic(alpha float32, x []uint16, y []float32) {
+	y = y[:len(x)]
+	for i, h := range x {
+		y[i] += alpha * quant.F16ToF32(h)
+	}
+}

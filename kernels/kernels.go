@@ -1,0 +1,180 @@
+// Package kernels holds the numeric inner loops of gollm: quantized
+// matrix-vector and matrix-matrix products computed directly on GGUF blocks,
+// activation quantization, and the float32 helpers of the forward pass.
+//
+// A quantized weight row never meets a float32 activation. The activation
+// vector is quantized once per product (QuantizeAct) into the 8-bit format
+// that the weight type's dot product consumes (ActType): Q8_0 blocks for the
+// 32-element types, Q8_K blocks (with per-16 sums) for the 256-element
+// K-quants and IQ4_XS. Each weight block then meets one activation block as
+// an integer dot product, scaled once per block (per sub-block for
+// K-quants). Q4_1 and Q5_1 use Q8_0 activations: their min term needs the
+// activation block's sum, which the kernels compute on the fly.
+//
+// Every kernel has a pure-Go twin (the "generic" level) that builds on every
+// platform and is what GOARCH=arm, arm64 and -tags purego run. On amd64 the
+// fastest level the CPU supports is chosen once at start-up; the
+// GOLLM_KERNELS environment variable (generic, avx2, avx512) forces one, and
+// LevelError reports when the forced level is not available.
+package kernels
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// ActType is the activation format a weight type's dot product consumes:
+// quant.Q8_0 for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and IQ4_NL; quant.Q8_K for
+// Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_XS; quant.F32 for F32, F16, BF16 (and
+// for types without kernels).
+func ActType(w quant.Type) quant.Type {
+	switch w {
+	case quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.Q8_0, quant.IQ4_NL:
+		return quant.Q8_0
+	case quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
+		return quant.Q8_K
+	}
+	return quant.F32
+}
+
+// ActBytes is the size in bytes of the quantized activation of n elements
+// for weight type w (0 for float types). n must be a multiple of w's block
+// size.
+func ActBytes(w quant.Type, n int) int {
+	switch ActType(w) {
+	case quant.Q8_0:
+		return n / 32 * 34
+	case quant.Q8_K:
+		return n / 256 * 292
+	}
+	return 0
+}
+
+// Supported reports whether t has kernels (MatVec, MatMul, QuantizeAct).
+func Supported(t quant.Type) bool {
+	switch t {
+	case quant.F32, quant.F16, quant.BF16:
+		return true
+	}
+	return ActType(t) != quant.F32
+}
+
+// QuantizeAct quantizes x into q in ActType(w); it does nothing for float
+// types. len(x) must be a multiple of w's block size and q must hold at least
+// ActBytes(w, len(x)) bytes. The results are bit-identical to ggml's
+// reference quantizers (quantize_row_q8_0_ref, quantize_row_q8_K_ref).
+func QuantizeAct(w quant.Type, x []float32, q []byte) {
+	switch ActType(w) {
+	case quant.Q8_0:
+		checkAct(w, len(x), q)
+		quantizeQ8_0(x, q)
+	case quant.Q8_K:
+		checkAct(w, len(x), q)
+		quantizeQ8K(x, q)
+	}
+}
+
+func checkAct(w quant.Type, n int, q []byte) {
+	if bs := w.BlockSize(); n%bs != 0 {
+		panic(fmt.Sprintf("kernels: %v: %d elements is not a multiple of the block size %d", w, n, bs))
+	}
+	if need := ActBytes(w, n); len(q) < need {
+		panic(fmt.Sprintf("kernels: %v: activation buffer of %d bytes, need %d", w, len(q), need))
+	}
+}
+
+// rowBytes checks the arguments of MatVec/MatMul and returns the byte size
+// of one weight row.
+func rowBytes(t quant.Type, w []byte, n, rows int) int {
+	if !Supported(t) {
+		panic(fmt.Sprintf("kernels: no kernels for type %v", t))
+	}
+	bs := t.BlockSize()
+	if n < 0 || n%bs != 0 {
+		panic(fmt.Sprintf("kernels: %v: row of %d elements is not a multiple of the block size %d", t, n, bs))
+	}
+	rb := n / bs * t.BlockBytes()
+	if rows < 0 || len(w) < rows*rb {
+		panic(fmt.Sprintf("kernels: %v: weights of %d bytes, need %d rows of %d bytes", t, len(w), rows, rb))
+	}
+	return rb
+}
+
+// MatVec computes out[r] = dot(row r of w, x) for r in [0, len(out)). w holds
+// len(out) consecutive rows of n elements of type t. For quantized types q
+// must hold QuantizeAct(t, x) and x is not read; float types use x directly
+// and ignore q. It allocates nothing.
+func MatVec(t quant.Type, w []byte, n int, x []float32, q []byte, out []float32) {
+	rb := rowBytes(t, w, n, len(out))
+	switch t {
+	case quant.F32, quant.F16, quant.BF16:
+		if len(x) < n {
+			panic(fmt.Sprintf("kernels: MatVec: x has %d elements, need %d", len(x), n))
+		}
+		x = x[:n]
+		for r := range out {
+			out[r] = dotFloatRow(t, w[r*rb:(r+1)*rb], x)
+		}
+		return
+	}
+	if need := ActBytes(t, n); len(q) < need {
+		panic(fmt.Sprintf("kernels: %v: activation of %d bytes, need %d", t, len(q), need))
+	}
+	if n == 0 {
+		clear(out)
+		return
+	}
+	matVec(t, w, rb, n/t.BlockSize(), q, out)
+}
+
+// MatMul computes, for c in [0, cols) and r in [0, rows),
+// out[c*ldOut + r] = dot(row r of w, column c), where column c's float32
+// values are xs[c*n:(c+1)*n] and its quantized activation is
+// qs[c*ActBytes(t,n):(c+1)*ActBytes(t,n)] (QuantizeAct of those values).
+// Quantized types read only qs, float types only xs. Each weight block is
+// reused across a tile of several columns while it is in cache. It
+// allocates nothing.
+func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols int, out []float32, ldOut int) {
+	rb := rowBytes(t, w, n, rows)
+	if cols <= 0 || rows == 0 {
+		return
+	}
+	if ldOut < rows || len(out) < (cols-1)*ldOut+rows {
+		panic(fmt.Sprintf("kernels: MatMul: output of %d floats with stride %d too small for %d x %d", len(out), ldOut, cols, rows))
+	}
+	switch t {
+	case quant.F32, quant.F16, quant.BF16:
+		if len(xs) < cols*n {
+			panic(fmt.Sprintf("kernels: MatMul: xs has %d elements, need %d", len(xs), cols*n))
+		}
+		matMulFloat(t, w, rb, n, rows, xs, cols, out, ldOut)
+		return
+	}
+	ab := ActBytes(t, n)
+	if len(qs) < cols*ab {
+		panic(fmt.Sprintf("kernels: MatMul: qs has %d bytes, need %d", len(qs), cols*ab))
+	}
+	if n == 0 {
+		for c := range cols {
+			clear(out[c*ldOut : c*ldOut+rows])
+		}
+		return
+	}
+	matMul(t, w, rb, n/t.BlockSize(), rows, qs, ab, cols, out, ldOut)
+}
+
+// matMulFloat is MatMul for float weights: tiles of 4 columns share each
+// weight row while it is in L1.
+func matMulFloat(t quant.Type, w []byte, rb, n, rows int, xs []float32, cols int, out []float32, ldOut int) {
+	const tile = 4
+	for c0 := 0; c0 < cols; c0 += tile {
+		c1 := min(c0+tile, cols)
+		for r := range rows {
+			row := w[r*rb : (r+1)*rb]
+			for c := c0; c < c1; c++ {
+				out[c*ldOut+r] = dotFloatRow(t, row, xs[c*n:(c+1)*n])
+			}
+		}
+	}
+}

@@ -1,0 +1,38 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/gollm/gollm/quant"
+)
+
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// levelMissing reports why level l cannot run here ("" when it can).
+func levelMissing(l levelID) string {
+	switch l {
+	case lvGeneric:
+		return ""
+	case lvAVX2:
+		if !hasAVX2 {
+			return "the CPU lacks AVX2 or FMA"
+		}
+		return ""
+	}
+	return "no AVX-512 kernels in this build"
+}
+
+func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
+	matVecGeneric(t, w, rb, nb, q, out)
+}
+
+func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+}
+
+func dot(a, b []float32) float32                     { return dotGeneric(a, b) }
+func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }
+func dotF16(a []uint16, b []float32) float32         { return dotF16Generic(a, b) }
+func axpyF16(alpha float32, x []uint16, y []float32) { axpyF16Generic(alpha, x, y) }
