@@ -1,0 +1,125 @@
+package model
+
+import (
+	"github.com/gollm/gollm/kernels"
+	"github.com/gollm/gollm/quant"
+)
+
+// target is one matrix product of a projection: out[t][r] = row r of m ·
+// input token t, plus bias[r] when bias is non-nil.
+type target struct {
+	m    *Matrix
+	out  []float32
+	bias []float32
+}
+
+// maxTargets is the most matrices that share one input (Q, K and V).
+const maxTargets = 3
+
+// projectJob multiplies one input batch by up to three matrices in a single
+// parallel region; the rows of all of them are split across workers.
+type projectJob struct {
+	targets  [maxTargets]target
+	nTargets int
+	x        []float32 // [n][cols]
+	cols, n  int
+	act      map[quant.Type][]byte
+	rows     int // total rows of all targets
+}
+
+// project computes the products of input x ([n][cols]) with each target's
+// matrix. The input is quantized once per activation format and shared by
+// every target that consumes that format.
+func (s *Session) project(x []float32, cols, n int, ts ...target) {
+	j := &s.proj
+	j.nTargets = copy(j.targets[:], ts)
+	j.x, j.cols, j.n, j.act, j.rows = x, cols, n, s.actQ, 0
+	for i := range j.nTargets {
+		j.rows += j.targets[i].m.Rows
+	}
+	s.quantizeInput(x, cols, n, j.targets[:j.nTargets])
+	s.pool.run(j)
+	for i := range j.nTargets {
+		t := &j.targets[i]
+		if t.bias == nil {
+			continue
+		}
+		for tok := 0; tok < n; tok++ {
+			kernels.Axpy(1, t.bias, t.out[tok*t.m.Rows:(tok+1)*t.m.Rows])
+		}
+	}
+}
+
+// do computes the worker's share of the rows of all targets.
+func (j *projectJob) do(w, nw int) {
+	lo, hi := split(j.rows, w, nw)
+	base := 0
+	for i := range j.nTargets {
+		t := &j.targets[i]
+		r0, r1 := max(lo-base, 0), min(hi-base, t.m.Rows)
+		base += t.m.Rows
+		if r0 >= r1 {
+			continue
+		}
+		m := t.m
+		var q []byte
+		at := kernels.ActType(m.Type)
+		if at != quant.F32 {
+			q = j.act[at]
+		}
+		w := m.Data[r0*m.RowBytes : r1*m.RowBytes]
+		if j.n == 1 {
+			kernels.MatVec(m.Type, w, m.Cols, j.x, q, t.out[r0:r1])
+			continue
+		}
+		kernels.MatMul(m.Type, w, m.Cols, r1-r0, j.x, q, j.n, t.out[r0:], m.Rows)
+	}
+}
+
+// quantizeJob quantizes the rows of a batch into one activation format.
+type quantizeJob struct {
+	wt   quant.Type // a weight type consuming the format
+	x    []float32
+	q    []byte
+	cols int
+	n    int
+}
+
+func (j *quantizeJob) do(w, nw int) {
+	lo, hi := split(j.n, w, nw)
+	ab := kernels.ActBytes(j.wt, j.cols)
+	for r := lo; r < hi; r++ {
+		kernels.QuantizeAct(j.wt, j.x[r*j.cols:(r+1)*j.cols], j.q[r*ab:(r+1)*ab])
+	}
+}
+
+// quantizeInput quantizes x once for each activation format the targets
+// consume.
+func (s *Session) quantizeInput(x []float32, cols, n int, ts []target) {
+	var done [2]quant.Type
+	nDone := 0
+outer:
+	for i := range ts {
+		wt := ts[i].m.Type
+		at := kernels.ActType(wt)
+		if at == quant.F32 {
+			continue
+		}
+		for _, d := range done[:nDone] {
+			if d == at {
+				continue outer
+			}
+		}
+		if nDone < len(done) {
+			done[nDone] = at
+			nDone++
+		}
+		j := &s.quantizeJb
+		*j = quantizeJob{wt: wt, x: x, q: s.actQ[at], cols: cols, n: n}
+		if n == 1 {
+			j.do(0, 1)
+		} else {
+			s.pool.run(j)
+		}
+	}
+}
