@@ -9,13 +9,12 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-// sharedDir finds ../shared beside the module root (the directory holding
-// go.mod), or skips the test when it is absent.
-func sharedDir(t testing.TB) string {
-	t.Helper()
+// findShared returns ../shared beside the module root (the directory
+// holding go.mod) when it holds the reference data.
+func findShared() (string, bool) {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return "", false
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -23,13 +22,23 @@ func sharedDir(t testing.TB) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("go.mod not found above the package directory; skipping reference test")
+			return "", false
 		}
 		dir = parent
 	}
 	shared := filepath.Join(filepath.Dir(dir), "shared")
 	if _, err := os.Stat(filepath.Join(shared, "reference")); err != nil {
-		t.Skipf("reference data not available (%s absent); skipping", shared)
+		return "", false
+	}
+	return shared, true
+}
+
+// sharedDir returns ../shared, or skips the test when it is absent.
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	shared, ok := findShared()
+	if !ok {
+		t.Skip("../shared/reference not found beside the module root; skipping reference test")
 	}
 	return shared
 }
