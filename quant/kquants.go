@@ -81,24 +81,20 @@ func dequantQ3K(src []byte, dst []float32) {
 		d := f16At(b[108:])
 		y := dst[i*QK8K : i*QK8K+QK8K]
 		is := 0
-		m := uint8(1)
 		for n := 0; n < 2; n++ {
 			q := qs[32*n : 32*n+32]
 			for k := 0; k < 4; k++ {
-				shift := 2 * k
+				shift, bit := 2*k, 4*n+k
 				for h := 0; h < 2; h++ {
 					dl := d * float32(int(sc[is])-32)
 					is++
 					for l := 16 * h; l < 16*h+16; l++ {
-						v := int(q[l] >> shift & 3)
-						if hm[l]&m == 0 {
-							v -= 4
-						}
+						// A clear hmask bit subtracts 4 from the stored 2 bits.
+						v := int(q[l]>>shift&3) - 4 + 4*int(hm[l]>>bit&1)
 						y[l-16*h] = dl * float32(v)
 					}
 					y = y[16:]
 				}
-				m <<= 1
 			}
 		}
 	}
@@ -141,16 +137,12 @@ func dequantQ5K(src []byte, dst []float32) {
 			sc2, m2 := ScaleMinK4(2*c+1, scales)
 			d1, dm1 := d*float32(sc1), dmin*float32(m1)
 			d2, dm2 := d*float32(sc2), dmin*float32(m2)
-			u1, u2 := uint8(1)<<(2*c), uint8(2)<<(2*c)
+			shift := uint(2 * c)
 			q := qs[32*c : 32*c+32]
 			for l, v := range q {
-				lo, hi := v&0xF, v>>4
-				if qh[l]&u1 != 0 {
-					lo += 16
-				}
-				if qh[l]&u2 != 0 {
-					hi += 16
-				}
+				// Bit 2c of qh[l] is worth 16 in the low half, bit 2c+1 in the high.
+				lo := v&0xF | (qh[l]>>shift&1)<<4
+				hi := v>>4 | (qh[l]>>(shift+1)&1)<<4
 				y[64*c+l] = float32(d1*float32(lo)) - dm1
 				y[64*c+32+l] = float32(d2*float32(hi)) - dm2
 			}
