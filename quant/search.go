@@ -203,7 +203,10 @@ func makeQ3Quants(nmax int, x []float32, L []int8) float32 {
 // bestIndexInt8 returns the index of the entry of the sorted table val
 // nearest to x, ties going to the upper entry (ggml's best_index_int8). x
 // picks entry i once it reaches the midpoint of val[i-1] and val[i]; the
-// comparison is done on 2x so that it is exact. len(val) must be a power of
+// comparison is done on 2x so that it is exact. For finite x this agrees
+// with both ggml's current branchless version and its older
+// subtract-and-compare one (near a midpoint both subtractions are exact);
+// a NaN picks entry 0 as in the current one. len(val) must be a power of
 // two.
 func bestIndexInt8(val []int8, x float32) int {
 	x2 := x + x
