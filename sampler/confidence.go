@@ -3,8 +3,9 @@ package sampler
 import "math"
 
 // TokenLogProb returns the natural log of the probability softmax(logits)
-// gives to token, computed with a float64 log-sum-exp so that large or very
-// negative logits neither overflow nor underflow. It returns -Inf when token
+// gives to token, computed with a log-sum-exp (terms relative to the largest logit, summed
+// in float64) so that large or very negative logits neither overflow nor
+// underflow; the relative error is about 1e-6. It returns -Inf when token
 // is out of range or its probability is 0 (its logit is -Inf, or every
 // logit is -Inf).
 func TokenLogProb(logits []float32, token int32) float64 {
@@ -24,10 +25,7 @@ func TokenLogProb(logits []float32, token int32) float64 {
 		}
 		return math.Inf(-1)
 	}
-	var sum float64
-	for _, v := range logits {
-		sum += math.Exp(float64(v) - m)
-	}
+	sum := sumExpShift(logits, float32(m))
 	return float64(logits[token]) - m - math.Log(sum)
 }
 

@@ -24,6 +24,7 @@ type Sampler struct {
 	count []int32     // occurrences of each token in hist
 	mark  []uint32    // per token: generation it was last penalized in
 	gen   uint32
+	bins  bins // top-p histogram scratch
 }
 
 // New returns a Sampler for a vocabulary of vocabSize tokens, or an error if
@@ -119,9 +120,9 @@ func (s *Sampler) Sample(logits []float32) int32 {
 			c = minPSorted(c, o.MinP, o.MinKeep)
 		}
 	case o.TopP < 1:
-		c = topPFull(src, o.TopP, o.MinKeep, s.cand)
+		c = topPFull(src, o.TopP, o.MinKeep, s.cand, &s.bins)
 		if o.MinP > 0 {
-			c = minPSorted(c, o.MinP, o.MinKeep)
+			c = minPFilter(c, o.MinP, o.MinKeep)
 		}
 	case o.MinP > 0:
 		c = minPFull(src, o.MinP, o.MinKeep, s.cand)

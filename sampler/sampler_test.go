@@ -155,7 +155,7 @@ func TestTopKRestrictsSamples(t *testing.T) {
 		keep := tc.keep
 		switch tc.name {
 		case "top-p":
-			keep = len(topPFull(logits, 0.05, 0, make([]candidate, len(logits))))
+			keep = len(topPFull(logits, 0.05, 0, make([]candidate, len(logits)), new(bins)))
 		case "min-p":
 			keep = len(minPSorted(slices.Clone(top), 0.5, 0))
 		}
@@ -258,12 +258,13 @@ func TestZeroAllocs(t *testing.T) {
 	pen := DefaultOptions()
 	pen.RepeatPenalty, pen.FrequencyPenalty = 1.1, 0.1
 	for name, o := range map[string]Options{
-		"default":   DefaultOptions(),
-		"greedy":    only(0, 1),
-		"top-p":     {Temperature: 1, TopP: 0.9, RepeatPenalty: 1, Seed: 1},
-		"min-p":     {Temperature: 1, TopP: 1, MinP: 0.1, RepeatPenalty: 1, Seed: 1},
-		"full":      only(1, 1),
-		"penalties": pen,
+		"default":     DefaultOptions(),
+		"greedy":      only(0, 1),
+		"top-p":       {Temperature: 1, TopP: 0.9, RepeatPenalty: 1, Seed: 1},
+		"min-p":       {Temperature: 1, TopP: 1, MinP: 0.1, RepeatPenalty: 1, Seed: 1},
+		"top-p+min-p": {Temperature: 1, TopP: 0.9, MinP: 0.01, MinKeep: 3, RepeatPenalty: 1, Seed: 1},
+		"full":        only(1, 1),
+		"penalties":   pen,
 	} {
 		s := mustNew(t, o, len(logits))
 		allocs := testing.AllocsPerRun(20, func() {

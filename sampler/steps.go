@@ -109,7 +109,7 @@ func topPSorted(c []candidate, p float32, minKeep int) []candidate {
 	maxL := c[0].logit
 	var sum float64
 	for _, x := range c {
-		sum += math.Exp(float64(x.logit - maxL))
+		sum += float64(fastExp(x.logit - maxL))
 	}
 	return c[:nucleus(c, maxL, sum, p, minKeep)]
 }
@@ -121,7 +121,7 @@ func nucleus(c []candidate, maxL float32, sum float64, p float32, minKeep int) i
 	target := float64(p) * sum
 	var cum float64
 	for i, x := range c {
-		cum += math.Exp(float64(x.logit - maxL))
+		cum += float64(fastExp(x.logit - maxL))
 		if cum >= target && i+1 >= minKeep {
 			return i + 1
 		}
@@ -129,24 +129,89 @@ func nucleus(c []candidate, maxL float32, sum float64, p float32, minKeep int) i
 	return len(c)
 }
 
-// topPFull applies top-p to the whole vocabulary src, sorting only as much
-// of it as needed: it selects the best m candidates, growing m until their
-// cumulative probability (over all of src) reaches p.
-func topPFull(src []float32, p float32, minKeep int, buf []candidate) []candidate {
+// Histogram layout for topPFull: nbins bins of width binSpan/nbins below
+// the largest logit; everything lower shares bin 0.
+const (
+	nbins   = 256
+	binSpan = 32
+)
+
+// bins is topPFull's scratch histogram of probability mass and counts.
+type bins struct {
+	mass  [nbins]float64
+	count [nbins]int32
+}
+
+// binOf returns the histogram bin of logit v when the lowest bin starts at lo.
+func binOf(v, lo float32) int {
+	x := (v - lo) * (nbins / binSpan)
+	if !(x >= 0) { // also NaN
+		return 0
+	}
+	if x >= nbins-1 {
+		return nbins - 1
+	}
+	return int(x)
+}
+
+// topPFull applies top-p to the whole vocabulary src without sorting it:
+// one pass builds a histogram of probability mass over logit bins, the bins
+// are walked from the top until they hold p of the mass, and only the
+// tokens of that last (boundary) bin are sorted to find the exact cut. The
+// result holds the tokens of the higher bins in id order followed by the
+// kept part of the boundary bin, best first; it is not sorted as a whole.
+func topPFull(src []float32, p float32, minKeep int, cand []candidate, bn *bins) []candidate {
 	maxL := maxLogit(src)
+	lo := maxL - binSpan
+	clear(bn.mass[:])
+	clear(bn.count[:])
 	var sum float64
-	for _, v := range src {
-		sum += math.Exp(float64(v - maxL))
-	}
-	m := max(256, minKeep)
-	for {
-		m = min(m, len(src))
-		c := selectTop(src, m, buf)
-		if n := nucleus(c, maxL, sum, p, minKeep); n < m || m == len(src) {
-			return c[:n]
+	var buf [512]float32
+	for off := 0; off < len(src); off += len(buf) {
+		chunk := src[off:min(off+len(buf), len(src))]
+		expShift(buf[:], chunk, maxL)
+		for i, v := range chunk {
+			e := float64(buf[i])
+			sum += e
+			b := binOf(v, lo)
+			bn.mass[b] += e
+			bn.count[b]++
 		}
-		m *= 8
 	}
+	target := float64(p) * sum
+	cut, taken := 0, 0
+	var above float64 // mass of the bins above cut
+	for b := nbins - 1; b >= 0; b-- {
+		if above+bn.mass[b] >= target && taken+int(bn.count[b]) >= minKeep {
+			cut = b
+			break
+		}
+		above += bn.mass[b]
+		taken += int(bn.count[b])
+	}
+	// Higher bins fill cand from the front, the boundary bin from the back.
+	nu, nb := 0, 0
+	for i, v := range src {
+		switch b := binOf(v, lo); {
+		case b > cut:
+			cand[nu] = candidate{int32(i), v}
+			nu++
+		case b == cut:
+			nb++
+			cand[len(cand)-nb] = candidate{int32(i), v}
+		}
+	}
+	edge := cand[nu : nu+nb]
+	copy(edge, cand[len(cand)-nb:])
+	slices.SortFunc(edge, compareCand)
+	cum := above
+	for j, x := range edge {
+		cum += float64(fastExp(x.logit - maxL))
+		if cum >= target && nu+j+1 >= minKeep {
+			return cand[:nu+j+1]
+		}
+	}
+	return cand[:nu+nb]
 }
 
 // minPThreshold is the logit a token needs to have probability >= minP
@@ -185,6 +250,34 @@ func minPFull(src []float32, minP float32, minKeep int, buf []candidate) []candi
 	return c
 }
 
+// minPFilter applies min-p to unsorted candidates c in place, keeping their
+// order; when fewer than minKeep pass it sorts c and keeps the best minKeep.
+func minPFilter(c []candidate, minP float32, minKeep int) []candidate {
+	maxL := c[0].logit
+	for _, x := range c[1:] {
+		maxL = max(maxL, x.logit)
+	}
+	thr := minPThreshold(maxL, minP)
+	n := 0
+	for _, x := range c {
+		if x.logit >= thr {
+			n++
+		}
+	}
+	if n < minKeep {
+		slices.SortFunc(c, compareCand)
+		return c[:min(minKeep, len(c))]
+	}
+	n = 0
+	for _, x := range c {
+		if x.logit >= thr {
+			c[n] = x
+			n++
+		}
+	}
+	return c[:n]
+}
+
 // penalize applies llama.cpp's repetition, frequency and presence
 // penalties to one logit of a token seen count (> 0) times.
 func penalize(logit float32, count int32, o *Options) float32 {
@@ -208,7 +301,7 @@ func draw(c []candidate, temp float32, u float64, w []float32) int32 {
 	}
 	var sum float64
 	for i, x := range c {
-		e := float32(math.Exp(float64((x.logit - maxL) / temp)))
+		e := fastExp((x.logit - maxL) / temp)
 		w[i] = e
 		sum += float64(e)
 	}

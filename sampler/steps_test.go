@@ -92,18 +92,42 @@ func TestTopP(t *testing.T) {
 		// Unsorted full-vocabulary path on a shuffled copy keeps the same set.
 		src := logs(probs[2], probs[0], probs[3], probs[1]) // ids 1,3,0,2 by prob
 		buf := make([]candidate, 4)
-		got := topPFull(src, tc.p, tc.minKeep, buf)
-		if want := []int32{1, 3, 0, 2}[:tc.want]; !slices.Equal(ids(got), want) {
-			t.Errorf("topPFull %v = %v, want %v", tc.p, ids(got), want)
+		got := ids(topPFull(src, tc.p, tc.minKeep, buf, new(bins)))
+		slices.Sort(got)
+		want := slices.Clone([]int32{1, 3, 0, 2}[:tc.want])
+		if slices.Sort(want); !slices.Equal(got, want) {
+			t.Errorf("topPFull %v = %v, want %v", tc.p, got, want)
 		}
 	}
 	// A nucleus larger than the first selection (256) grows it: 5000 equal
 	// tokens, p just under one half, keeps exactly the 2500 lowest ids.
 	flat := make([]float32, 5000)
-	got := topPFull(flat, 0.4999, 0, make([]candidate, len(flat)))
+	got := topPFull(flat, 0.4999, 0, make([]candidate, len(flat)), new(bins))
 	if len(got) != 2500 || got[0].id != 0 || got[2499].id != 2499 {
 		t.Errorf("flat top-p kept %d (first %d, last %d), want 2500 ids 0..2499",
 			len(got), got[0].id, got[len(got)-1].id)
+	}
+}
+
+// TestTopPFullMatchesSort checks the histogram top-p against sorting the
+// whole vocabulary, on logits spread over many bins.
+func TestTopPFullMatchesSort(t *testing.T) {
+	src := randomLogits(8, 20000, 3)
+	all := sortedAll(src)
+	maxL := all[0].logit
+	var sum float64
+	for _, v := range src {
+		sum += float64(fastExp(v - maxL))
+	}
+	buf := make([]candidate, len(src))
+	for _, p := range []float32{0.01, 0.3, 0.9, 0.95, 0.999} {
+		want := ids(all[:nucleus(all, maxL, sum, p, 0)])
+		got := ids(topPFull(src, p, 0, buf, new(bins)))
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("p=%v: histogram kept %d tokens, full sort %d", p, len(got), len(want))
+		}
 	}
 }
 
@@ -130,6 +154,14 @@ func TestMinP(t *testing.T) {
 	// Too few pass: fall back to the best minKeep.
 	if got := minPFull(src, 0.9, 3, buf); !slices.Equal(ids(got), []int32{1, 3, 0}) {
 		t.Errorf("minPFull minKeep 3 = %v, want [1 3 0]", ids(got))
+	}
+	// The in-place filter over unsorted candidates does the same.
+	c := []candidate{{0, src[0]}, {1, src[1]}, {2, src[2]}, {3, src[3]}}
+	if got := minPFilter(slices.Clone(c), 0.2, 0); !slices.Equal(ids(got), []int32{0, 1, 3}) {
+		t.Errorf("minPFilter = %v, want [0 1 3]", ids(got))
+	}
+	if got := minPFilter(slices.Clone(c), 0.9, 3); !slices.Equal(ids(got), []int32{1, 3, 0}) {
+		t.Errorf("minPFilter minKeep 3 = %v, want [1 3 0]", ids(got))
 	}
 }
 
