@@ -3,6 +3,8 @@ package gguf
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // ValueType is the type tag of a GGUF metadata value.
@@ -99,59 +101,13 @@ func (a *Array) Len() int {
 }
 
 // NewValue wraps a Go value as a metadata value. It accepts the scalar types
-// uint8 ... float64, bool, string, the slices of them, and *Array.
+// uint8 ... float64, bool, string, slices of them, []*Array and *Array.
 func NewValue(x any) (Value, error) {
-	switch x := x.(type) {
-	case uint8:
-		return Value{TypeUint8, x}, nil
-	case int8:
-		return Value{TypeInt8, x}, nil
-	case uint16:
-		return Value{TypeUint16, x}, nil
-	case int16:
-		return Value{TypeInt16, x}, nil
-	case uint32:
-		return Value{TypeUint32, x}, nil
-	case int32:
-		return Value{TypeInt32, x}, nil
-	case uint64:
-		return Value{TypeUint64, x}, nil
-	case int64:
-		return Value{TypeInt64, x}, nil
-	case float32:
-		return Value{TypeFloat32, x}, nil
-	case float64:
-		return Value{TypeFloat64, x}, nil
-	case bool:
-		return Value{TypeBool, x}, nil
-	case string:
-		return Value{TypeString, x}, nil
-	case *Array:
-		return Value{TypeArray, x}, nil
-	case []uint8:
-		return Value{TypeArray, &Array{TypeUint8, x}}, nil
-	case []int8:
-		return Value{TypeArray, &Array{TypeInt8, x}}, nil
-	case []uint16:
-		return Value{TypeArray, &Array{TypeUint16, x}}, nil
-	case []int16:
-		return Value{TypeArray, &Array{TypeInt16, x}}, nil
-	case []uint32:
-		return Value{TypeArray, &Array{TypeUint32, x}}, nil
-	case []int32:
-		return Value{TypeArray, &Array{TypeInt32, x}}, nil
-	case []uint64:
-		return Value{TypeArray, &Array{TypeUint64, x}}, nil
-	case []int64:
-		return Value{TypeArray, &Array{TypeInt64, x}}, nil
-	case []float32:
-		return Value{TypeArray, &Array{TypeFloat32, x}}, nil
-	case []float64:
-		return Value{TypeArray, &Array{TypeFloat64, x}}, nil
-	case []bool:
-		return Value{TypeArray, &Array{TypeBool, x}}, nil
-	case []string:
-		return Value{TypeArray, &Array{TypeString, x}}, nil
+	if t := goValueType(x); t != typeInvalid {
+		return Value{t, x}, nil
+	}
+	if t := sliceElemType(x); t != typeInvalid {
+		return Value{TypeArray, &Array{t, x}}, nil
 	}
 	return Value{}, fmt.Errorf("gguf: cannot store a %T as metadata", x)
 }
@@ -230,46 +186,55 @@ func (a *Array) summary(max int) string {
 	if n == 0 {
 		return s
 	}
+	if a.ElemType == TypeArray {
+		return s + " …"
+	}
 	show := min(n, max)
-	var head string
-	switch d := a.Data.(type) {
-	case []string:
-		head = fmt.Sprintf("%q", d[:show])
-	case []*Array:
-		head = "…"
-	default:
-		head = sliceHead(d, show)
+	parts := make([]string, show)
+	for i := range parts {
+		if str, ok := a.At(i).(string); ok {
+			parts[i] = strconv.Quote(str)
+		} else {
+			parts[i] = fmt.Sprint(a.At(i))
+		}
 	}
+	s += " [" + strings.Join(parts, " ") + "]"
 	if show < n {
-		head += " …"
+		s += " …"
 	}
-	return s + " " + head
+	return s
 }
 
-func sliceHead(d any, n int) string {
-	switch d := d.(type) {
+// At returns element i of the array (a scalar, a string or an *Array). It
+// panics if i is out of range, like indexing a slice.
+func (a *Array) At(i int) any {
+	switch d := a.Data.(type) {
 	case []uint8:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []int8:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []uint16:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []int16:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []uint32:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []int32:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []uint64:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []int64:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []float32:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []float64:
-		return fmt.Sprint(d[:n])
+		return d[i]
 	case []bool:
-		return fmt.Sprint(d[:n])
+		return d[i]
+	case []string:
+		return d[i]
+	case []*Array:
+		return d[i]
 	}
-	return ""
+	panic(fmt.Sprintf("gguf: array holds a %T", a.Data))
 }

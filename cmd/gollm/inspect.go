@@ -224,7 +224,7 @@ func inspectJSONValue(x any) any {
 		n := x.Len()
 		head := make([]any, 0, min(n, maxJSONElems))
 		for i := range min(n, maxJSONElems) {
-			head = append(head, inspectJSONValue(arrayElem(x, i)))
+			head = append(head, inspectJSONValue(x.At(i)))
 		}
 		return map[string]any{"elem_type": x.ElemType.String(), "len": n, "head": head}
 	}
@@ -236,39 +236,6 @@ func inspectJSONFloat(x float64) any {
 		return fmt.Sprint(x)
 	}
 	return x
-}
-
-// arrayElem returns element i of a.
-func arrayElem(a *gguf.Array, i int) any {
-	switch d := a.Data.(type) {
-	case []uint8:
-		return d[i]
-	case []int8:
-		return d[i]
-	case []uint16:
-		return d[i]
-	case []int16:
-		return d[i]
-	case []uint32:
-		return d[i]
-	case []int32:
-		return d[i]
-	case []uint64:
-		return d[i]
-	case []int64:
-		return d[i]
-	case []float32:
-		return d[i]
-	case []float64:
-		return d[i]
-	case []bool:
-		return d[i]
-	case []string:
-		return d[i]
-	case []*gguf.Array:
-		return d[i]
-	}
-	return nil
 }
 
 // print writes the text form of r.
