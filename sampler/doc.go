@@ -21,8 +21,16 @@
 // When Temperature <= 0 the result is greedy: the argmax of the penalized
 // logits, ties going to the lowest token id (the truncation steps never
 // remove the maximum, so they cannot change it). Equal logits rank lower id
-// first everywhere. Probabilities are summed in float64, so decisions exactly
-// at a threshold may differ from llama.cpp's float32 arithmetic.
+// first everywhere. Exponentials are computed in float32 (relative error
+// below 3e-7) and summed in float64, so decisions exactly at a threshold may
+// differ from llama.cpp's float32 arithmetic; the random draws differ from
+// llama.cpp's anyway (PCG instead of mt19937).
+//
+// Top-k selects with a size-k heap in one pass over the vocabulary. Without
+// top-k, top-p finds its cut from a histogram of probability mass over
+// logit bins and sorts only the boundary bin, and min-p is a linear filter,
+// so no step sorts the whole vocabulary in the common cases. Sample keeps
+// all scratch memory in the Sampler and does not allocate.
 //
 // # Confidence
 //

@@ -5,8 +5,8 @@ import (
 	"math"
 )
 
-// Options configures a Sampler. The zero value is not useful; start from
-// DefaultOptions.
+// Options configures a Sampler. The zero value is invalid (TopP and
+// RepeatPenalty must be set); start from DefaultOptions.
 type Options struct {
 	// Temperature divides the logits before the final draw; <= 0 selects
 	// greedy decoding (argmax).
