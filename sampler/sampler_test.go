@@ -275,3 +275,37 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestChainOrder checks that top-p renormalizes over the top-k survivors,
+// as llama.cpp's chain does, and that the kept tokens are drawn in
+// proportion to their renormalized probabilities.
+func TestChainOrder(t *testing.T) {
+	logits := logs(0.1, 0.2, 0.3, 0.4)
+	// Top-3 renormalized: 4/9, 3/9, 2/9; cumulative 0.44, 0.78 >= 0.75, so
+	// top-p keeps 2 tokens (over the full softmax it would need 3).
+	o := Options{Temperature: 1, TopK: 3, TopP: 0.75, RepeatPenalty: 1, Seed: 3}
+	s := mustNew(t, o, 4)
+	const n = 14000
+	var counts [4]float64
+	for range n {
+		counts[s.Sample(logits)]++
+	}
+	if counts[0] != 0 || counts[1] != 0 {
+		t.Fatalf("tokens outside top-p after top-k drawn: %v", counts)
+	}
+	// Tokens 3 and 2 with probabilities 4/7 and 3/7; chi-square, 1 d.o.f.,
+	// 10.83 is the 0.1% critical value.
+	e3, e2 := n*4.0/7, n*3.0/7
+	chi2 := (counts[3]-e3)*(counts[3]-e3)/e3 + (counts[2]-e2)*(counts[2]-e2)/e2
+	if chi2 > 10.83 {
+		t.Errorf("counts %v, chi2 %.2f > 10.83", counts, chi2)
+	}
+	// Min-p then drops token 2 when its ratio to the best (3/4) is too low.
+	o.MinP = 0.8
+	s = mustNew(t, o, 4)
+	for range 100 {
+		if tok := s.Sample(logits); tok != 3 {
+			t.Fatalf("min-p 0.8 drew %d, want only 3", tok)
+		}
+	}
+}
