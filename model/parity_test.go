@@ -10,31 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// sharedDir returns ../shared beside the repository, or skips the test.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root not found")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(dir, "..", "shared", "reference")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("reference data not available (%s): %v", shared, err)
-	}
-	return shared
-}
+	"github.com/gollm/gollm/internal/testref"
+)
 
 func readInts(t testing.TB, path string) (ids []int32, extra []float64) {
 	t.Helper()
@@ -119,7 +97,7 @@ func boundsFor(name string) parityBounds {
 // TestParity checks every reference model against llama.cpp's logits and
 // greedy tokens, at 1 and 2 threads and with F32 and F16 KV caches.
 func TestParity(t *testing.T) {
-	ref := sharedDir(t)
+	ref := testref.Dir(t)
 	models, _ := filepath.Glob(filepath.Join(ref, "models", "*.gguf"))
 	if len(models) == 0 {
 		t.Skip("no reference models")

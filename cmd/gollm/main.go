@@ -64,7 +64,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 			}
 			return 2
 		}
-		fmt.Fprintf(stderr, "gollm %s: %s\n", c.name, oneLine(err.Error()))
+		fmt.Fprintf(stderr, "gollm %s: %s\n", c.name, oneLine(strings.TrimPrefix(err.Error(), "gollm: ")))
 		return 1
 	}
 	return 0

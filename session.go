@@ -1,0 +1,223 @@
+package gollm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/gollm/gollm/model"
+	"github.com/gollm/gollm/sampler"
+)
+
+// ErrContextFull is returned when a prompt does not fit in the session's
+// remaining context window.
+var ErrContextFull = model.ErrContextFull
+
+// Session is one conversation with a model: its KV cache persists across
+// calls to Generate, so a follow-up prompt only processes its new tokens.
+// A session is not safe for concurrent use.
+type Session struct {
+	m     *Model
+	s     *model.Session
+	stats Stats
+}
+
+// GenerateOptions controls one generation.
+type GenerateOptions struct {
+	// MaxTokens bounds the number of generated tokens; 0 means until an
+	// end-of-generation token, a stop string or the end of the context.
+	MaxTokens int
+	// Sampling selects the next token; the zero value is greedy decoding.
+	// Use sampler.DefaultOptions() for llama.cpp's defaults.
+	Sampling sampler.Options
+	// Stop ends generation when the text contains any of these strings;
+	// the stop string itself is not returned.
+	Stop []string
+}
+
+// Token is one step of a generation stream.
+type Token struct {
+	// ID is the generated token, or -1 for text released at the end of a
+	// generation that no single token owns (a held-back tail).
+	ID int32
+	// Text is the text that may be shown now. It can be empty when a
+	// token completes neither a UTF-8 character nor rules out a stop
+	// string; the held text arrives with a later token.
+	Text string
+}
+
+// StopReason says why a generation ended.
+type StopReason string
+
+// The reasons a generation ends.
+const (
+	StopEOG         StopReason = "eog"          // the model produced an end-of-generation token
+	StopMaxTokens   StopReason = "max_tokens"   // MaxTokens were generated
+	StopString      StopReason = "stop_string"  // a stop string appeared
+	StopContextFull StopReason = "context_full" // the context window filled up
+	StopCancelled   StopReason = "cancelled"    // the context.Context was cancelled
+	StopError       StopReason = "error"        // an error ended it
+)
+
+// Stats describes the last generation of a session.
+type Stats struct {
+	PromptTokens     int
+	GeneratedTokens  int
+	PromptTime       time.Duration // prefill of the prompt
+	GenerateTime     time.Duration // from the first generated token to the last
+	TimeToFirstToken time.Duration // from the call to the first generated token
+	// Confidence is the geometric mean of the probabilities the model gave
+	// to the generated tokens (full softmax at temperature 1), in [0, 1]:
+	// exp(mean log p). A low value flags an answer the model was unsure of.
+	Confidence float64
+	// MinTokenProb is the smallest of those probabilities.
+	MinTokenProb float64
+	StopReason   StopReason
+}
+
+// PromptTokensPerSecond is the prefill speed.
+func (s Stats) PromptTokensPerSecond() float64 { return rate(s.PromptTokens, s.PromptTime) }
+
+// GenerateTokensPerSecond is the decode speed (tokens after the first over
+// the time they took).
+func (s Stats) GenerateTokensPerSecond() float64 { return rate(s.GeneratedTokens-1, s.GenerateTime) }
+
+func rate(n int, d time.Duration) float64 {
+	if n <= 0 || d <= 0 {
+		return 0
+	}
+	return float64(n) / d.Seconds()
+}
+
+// Stats returns the statistics of the last generation.
+func (s *Session) Stats() Stats { return s.stats }
+
+// Pos returns the number of tokens in the session's KV cache.
+func (s *Session) Pos() int { return s.s.Pos() }
+
+// ContextSize returns the session's context window in tokens.
+func (s *Session) ContextSize() int { return s.s.ContextSize() }
+
+// Reset empties the KV cache, starting a new conversation.
+func (s *Session) Reset() { s.s.Reset() }
+
+// Close releases the session's worker threads.
+func (s *Session) Close() { s.s.Close() }
+
+// Engine returns the underlying engine session.
+func (s *Session) Engine() *model.Session { return s.s }
+
+// Generate appends prompt to the conversation and streams the model's
+// continuation. On an empty session the prompt gets the BOS token when the
+// model asks for one. Control tokens in the prompt are recognized.
+func (s *Session) Generate(ctx context.Context, prompt string, opts GenerateOptions) iter.Seq2[Token, error] {
+	tok := s.m.m.Tokenizer
+	ids := tok.Encode(prompt, s.s.Pos() == 0, true)
+	return s.GenerateTokens(ctx, ids, opts)
+}
+
+// GenerateTokens is Generate for a prompt given as token ids, used exactly
+// as given.
+func (s *Session) GenerateTokens(ctx context.Context, prompt []int32, opts GenerateOptions) iter.Seq2[Token, error] {
+	return func(yield func(Token, error) bool) {
+		s.stats = Stats{PromptTokens: len(prompt)}
+		err := s.generate(ctx, prompt, opts, yield)
+		if err != nil {
+			s.stats.StopReason = StopError
+			yield(Token{ID: -1}, err)
+		}
+	}
+}
+
+func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOptions, yield func(Token, error) bool) error {
+	if len(prompt) == 0 {
+		return errors.New("gollm: empty prompt")
+	}
+	if opts.MaxTokens < 0 {
+		return fmt.Errorf("gollm: MaxTokens %d is negative", opts.MaxTokens)
+	}
+	if free := s.s.ContextSize() - s.s.Pos(); len(prompt) > free {
+		return fmt.Errorf("gollm: prompt of %d tokens does not fit: %w (%d of %d tokens free)", len(prompt), ErrContextFull, free, s.s.ContextSize())
+	}
+	tk := s.m.m.Tokenizer
+	smp, err := sampler.New(opts.Sampling, tk.VocabSize())
+	if err != nil {
+		return fmt.Errorf("gollm: %w", err)
+	}
+	for _, id := range prompt {
+		smp.Accept(id)
+	}
+	start := time.Now()
+	logits, err := s.s.Prefill(prompt)
+	if err != nil {
+		return fmt.Errorf("gollm: %w", err)
+	}
+	s.stats.PromptTime = time.Since(start)
+
+	var conf sampler.Confidence
+	dec := tk.NewStreamDecoder()
+	stop := sampler.NewStopMatcher(opts.Stop...)
+	var firstAt time.Time
+	finish := func(reason StopReason) {
+		s.stats.StopReason = reason
+		s.stats.Confidence = conf.Score()
+		s.stats.MinTokenProb = conf.MinProb()
+		if !firstAt.IsZero() {
+			s.stats.GenerateTime = time.Since(firstAt)
+		}
+	}
+	for {
+		if ctx.Err() != nil {
+			finish(StopCancelled)
+			return nil
+		}
+		id := smp.Sample(logits)
+		conf.Add(logits, id)
+		if firstAt.IsZero() {
+			firstAt = time.Now()
+			s.stats.TimeToFirstToken = firstAt.Sub(start)
+		}
+		if tk.IsEOG(id) {
+			finish(StopEOG)
+			s.flush(dec, stop, yield)
+			return nil
+		}
+		smp.Accept(id)
+		s.stats.GeneratedTokens++
+		text, stopped := stop.Push(dec.Write(id))
+		if !yield(Token{ID: id, Text: text}, nil) {
+			finish(StopCancelled)
+			return nil
+		}
+		if stopped {
+			finish(StopString)
+			return nil
+		}
+		if opts.MaxTokens > 0 && s.stats.GeneratedTokens >= opts.MaxTokens {
+			finish(StopMaxTokens)
+			s.flush(dec, stop, yield)
+			return nil
+		}
+		if s.s.Pos() >= s.s.ContextSize() {
+			finish(StopContextFull)
+			s.flush(dec, stop, yield)
+			return nil
+		}
+		if logits, err = s.s.Decode(id); err != nil {
+			return fmt.Errorf("gollm: %w", err)
+		}
+	}
+}
+
+// flush releases text still held by the stream decoder or the stop matcher.
+func (s *Session) flush(dec interface{ Flush() string }, stop *sampler.StopMatcher, yield func(Token, error) bool) {
+	text, stopped := stop.Push(dec.Flush())
+	if !stopped {
+		text += stop.Flush()
+	}
+	if text != "" {
+		yield(Token{ID: -1, Text: text}, nil)
+	}
+}
