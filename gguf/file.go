@@ -46,6 +46,8 @@ type TensorInfo struct {
 	// Dims is the shape in GGML order: Dims[0] is the row length (the
 	// fastest-varying dimension).
 	Dims []uint64
+	// Type is the GGML type id. It may be a type package quant does not
+	// handle (IQ2_XXS, I32, ...); TypeName names every type a file may hold.
 	Type quant.Type
 	// Offset is the position of the tensor's bytes relative to the start of
 	// the data section.
@@ -251,14 +253,11 @@ func tensorSize(typ quant.Type, dims []uint64) (int64, error) {
 	if mulInt64(rowLen, rows) > math.MaxInt64 || rows > math.MaxInt64 {
 		return 0, fmt.Errorf("shape %v overflows the element count", dims)
 	}
-	if !typ.Known() {
-		return 0, fmt.Errorf("unsupported tensor type %s", typ)
-	}
-	rowBytes, err := typ.RowBytes(int64(rowLen))
+	rb, err := rowBytes(typ, int64(rowLen))
 	if err != nil {
 		return 0, err
 	}
-	size := mulInt64(rows, uint64(rowBytes))
+	size := mulInt64(rows, uint64(rb))
 	if size > math.MaxInt64 {
 		return 0, fmt.Errorf("byte size of shape %v overflows", dims)
 	}
@@ -316,7 +315,7 @@ func (f *File) checkTensorPlacement() error {
 func alignUp(n, a uint64) uint64 { return (n + a - 1) / a * a }
 
 // Close releases the file's memory mapping. Slices returned by Data must not
-// be used afterwards.
+// be used afterwards; Metadata and Tensors are copies and stay valid.
 func (f *File) Close() error {
 	if f.closer == nil {
 		return nil

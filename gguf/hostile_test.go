@@ -181,6 +181,33 @@ func TestTruncatedEverywhere(t *testing.T) {
 	}
 }
 
+// TestOtherTypes checks sizes of GGML types that quant does not handle.
+func TestOtherTypes(t *testing.T) {
+	b := buildFile(t, nil, []testTensor{
+		{"iq2", quant.Type(16), []uint64{512, 2}},
+		{"mx", quant.Type(39), []uint64{64}},
+		{"f64", quant.Type(28), []uint64{3}},
+		{"nv", quant.Type(40), []uint64{64, 1, 3}},
+	})
+	f, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		name string
+		size int64
+	}{{"IQ2_XXS", 2 * 2 * 66}, {"MXFP4", 2 * 17}, {"F64", 24}, {"NVFP4", 3 * 36}} {
+		ti := &f.Tensors[i]
+		if TypeName(ti.Type) != want.name || ti.Size != want.size {
+			t.Errorf("tensor %q: %s, %d bytes; want %s, %d", ti.Name, TypeName(ti.Type), ti.Size, want.name, want.size)
+		}
+	}
+	parseErr(t, newHeader(3, 1, 0).tensor("t", quant.Type(16), 0, 255).data(512), "IQ2_XXS: row of 255 elements")
+	for _, id := range []quant.Type{4, 5, 31, 36, 38, 1000} {
+		parseErr(t, newHeader(3, 1, 0).tensor("t", id, 0, 256).data(512), "unsupported tensor type")
+	}
+}
+
 func TestZeroSizedTensors(t *testing.T) {
 	b := buildFile(t, nil, []testTensor{
 		{"scalar", quant.F32, nil},

@@ -147,12 +147,12 @@ func newInspectReport(path string, f *gguf.File) *inspectReport {
 	totals := map[string]*inspectTypeTotal{}
 	for i := range f.Tensors {
 		t := &f.Tensors[i]
-		r.Tensors = append(r.Tensors, inspectTensor{t.Name, t.Type.String(), t.Dims, t.Size})
+		r.Tensors = append(r.Tensors, inspectTensor{t.Name, gguf.TypeName(t.Type), t.Dims, t.Size})
 		r.Parameters += t.Elements()
 		r.TensorBytes += t.Size
-		tt := totals[t.Type.String()]
+		tt := totals[gguf.TypeName(t.Type)]
 		if tt == nil {
-			tt = &inspectTypeTotal{Type: t.Type.String()}
+			tt = &inspectTypeTotal{Type: gguf.TypeName(t.Type)}
 			totals[tt.Type] = tt
 		}
 		tt.Count++

@@ -162,6 +162,7 @@ func writeToyGGUF(t *testing.T, path string) {
 	}
 	fw.AddTensor("a", quant.Q8_0, []uint64{32, 2})
 	fw.AddTensor("b", quant.F32, []uint64{3})
+	fw.AddTensor("c", quant.Type(16), []uint64{256}) // IQ2_XXS, unknown to quant
 	if err := fw.WriteHeader(); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestInspectSynthetic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "toy.gguf")
 	writeToyGGUF(t, path)
 	r := inspectJSON(t, "--json", path)
-	if r.Parameters != 67 || r.FileType != "unknown (1234)" || r.HeadSize == nil || *r.HeadSize != 16 || r.VocabSize != nil {
+	if r.Parameters != 67+256 || r.Tensors[2].Type != "IQ2_XXS" || r.FileType != "unknown (1234)" || r.HeadSize == nil || *r.HeadSize != 16 || r.VocabSize != nil {
 		t.Errorf("summary: %+v", r)
 	}
 	code, out, _ := runInspectCmd("inspect", path)
@@ -191,7 +192,7 @@ func TestInspectSynthetic(t *testing.T) {
 			lines++
 		}
 	}
-	if want := 9 + 2 + 2 + 1; lines != want { // keys, tensors, two types and the total
+	if want := 9 + 3 + 3 + 1; lines != want { // keys, tensors, three types and the total
 		t.Errorf("got %d indented lines, want %d:\n%s", lines, want, out)
 	}
 	if !strings.Contains(out, "[uint16 × 1000]") || !strings.Contains(out, "(218 bytes)") {
