@@ -1,6 +1,9 @@
 package tokenizer
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -86,5 +89,40 @@ func TestByteTable(t *testing.T) {
 	}
 	if byteToUnicode[' '] != "Ġ" || byteToUnicode['\n'] != "Ċ" || byteToUnicode['a'] != "a" {
 		t.Errorf("unexpected table: space %q newline %q", byteToUnicode[' '], byteToUnicode['\n'])
+	}
+}
+
+// TestPreTokenizerGolden compares the splits with testdata/presplit.json:
+// random strings over a mixed alphabet split by Python's regex module with
+// the pre-tokenizers' original patterns (Hugging Face semantics), applied
+// one after another as llama.cpp does. Strings holding non-ASCII white
+// space in DeepSeek's CJK range are left out: llama.cpp deliberately maps
+// it to \v before matching.
+func TestPreTokenizerGolden(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "presplit.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Text   string
+		Pieces map[string][]string
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cases {
+		for pre, want := range c.Pieces {
+			if len(want) == 0 {
+				want = nil
+			}
+			n++
+			if got := pieces(t, pre, c.Text); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %q:\n got %q\nwant %q", pre, c.Text, got, want)
+			}
+		}
+	}
+	if n < 1000 {
+		t.Errorf("only %d golden splits", n)
 	}
 }
