@@ -8,7 +8,9 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// The avx2 level needs AVX2, FMA, F16C (VCVTPH2PS for f16 scales) and BMI2
+// (PDEP in IQ4_XS); every AVX2 CPU shipped has all four.
+var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C && cpu.X86.HasBMI2
 
 // levelMissing reports why level l cannot run here ("" when it can).
 func levelMissing(l levelID) string {
@@ -17,22 +19,82 @@ func levelMissing(l levelID) string {
 		return ""
 	case lvAVX2:
 		if !hasAVX2 {
-			return "the CPU lacks AVX2 or FMA"
+			return "the CPU lacks AVX2, FMA, F16C or BMI2"
 		}
 		return ""
 	}
 	return "no AVX-512 kernels in this build"
 }
 
+// hasAVX2Row reports whether t has an AVX2 row dot product.
+func hasAVX2Row(t quant.Type) bool {
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.IQ4_NL,
+		quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
+		return true
+	}
+	return false
+}
+
+// dotRowAVX2 dispatches to the AVX2 row dot product of t (hasAVX2Row(t)).
+func dotRowAVX2(t quant.Type, x, y *byte, nb int) float32 {
+	switch t {
+	case quant.Q8_0:
+		return dotQ8_0AVX2(x, y, nb)
+	case quant.Q4_0:
+		return dotQ4_0AVX2(x, y, nb)
+	case quant.Q4_1:
+		return dotQ4_1AVX2(x, y, nb)
+	case quant.Q5_0:
+		return dotQ5_0AVX2(x, y, nb)
+	case quant.Q5_1:
+		return dotQ5_1AVX2(x, y, nb)
+	case quant.IQ4_NL:
+		return dotIQ4_NLAVX2(x, y, nb)
+	case quant.Q4_K:
+		return dotQ4_KAVX2(x, y, nb)
+	case quant.Q5_K:
+		return dotQ5_KAVX2(x, y, nb)
+	case quant.Q6_K:
+		return dotQ6_KAVX2(x, y, nb)
+	case quant.IQ4_XS:
+		return dotIQ4_XSAVX2(x, y, nb)
+	}
+	panic("kernels: no AVX2 kernel for " + t.String())
+}
+
+// matVec: rb > 0 and nb > 0 (MatVec handles empty rows).
 func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
+	if level >= lvAVX2 && hasAVX2Row(t) {
+		y := &q[0]
+		for r := range out {
+			out[r] = dotRowAVX2(t, &w[r*rb], y, nb)
+		}
+		return
+	}
 	matVecGeneric(t, w, rb, nb, q, out)
 }
 
+// matMul runs the row kernel over tiles of 8 columns, so each weight row is
+// read from memory once per tile and served from L1 to the other columns.
 func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	if level >= lvAVX2 && hasAVX2Row(t) {
+		const tile = 8
+		for c0 := 0; c0 < cols; c0 += tile {
+			c1 := min(c0+tile, cols)
+			for r := range rows {
+				x := &w[r*rb]
+				for c := c0; c < c1; c++ {
+					out[c*ldOut+r] = dotRowAVX2(t, x, &qs[c*ab], nb)
+				}
+			}
+		}
+		return
+	}
 	matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 }
 
-func dot(a, b []float32) float32                     { return dotGeneric(a, b) }
+func dot(a, b []float32) float32                    { return dotGeneric(a, b) }
 func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }
 func dotF16(a []uint16, b []float32) float32         { return dotF16Generic(a, b) }
 func axpyF16(alpha float32, x []uint16, y []float32) { axpyF16Generic(alpha, x, y) }

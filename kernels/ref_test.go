@@ -3,6 +3,7 @@ package kernels
 import (
 	"encoding/binary"
 	"math"
+	"math/rand/v2"
 	"os"
 	"testing"
 
@@ -118,6 +119,29 @@ func TestUnpackMatchesLlamaCpp(t *testing.T) {
 		quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_NL, quant.IQ4_XS} {
 		if !seen[ty] {
 			t.Errorf("type %v not covered by the zoo", ty)
+		}
+	}
+}
+
+// TestUnpackMatchesDequantize checks the block decoders against
+// quant.Dequantize on random blocks of every type.
+func TestUnpackMatchesDequantize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, ty := range allTypes {
+		for _, mode := range []fillMode{fillRandom, fillExtreme, fillUnit} {
+			n := 8 * 256
+			b := make([]byte, n/ty.BlockSize()*ty.BlockBytes())
+			fillWeights(ty, b, rng, mode)
+			want := make([]float32, n)
+			if err := quant.Dequantize(ty, b, want); err != nil {
+				t.Fatal(err)
+			}
+			got := dequantTest(ty, b, n)
+			for i := range want {
+				if !sameFloat(got[i], want[i], 1e-6*math.Abs(float64(want[i]))) {
+					t.Fatalf("%v %v elem %d: got %g, quant.Dequantize %g", ty, mode, i, got[i], want[i])
+				}
+			}
 		}
 	}
 }
