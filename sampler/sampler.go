@@ -28,8 +28,8 @@ type Sampler struct {
 }
 
 // New returns a Sampler for a vocabulary of vocabSize tokens, or an error if
-// opts is invalid or vocabSize < 1. It allocates about 16 bytes per
-// vocabulary entry (24 with penalties on).
+// opts is invalid or vocabSize < 1. It allocates about 12 bytes per
+// vocabulary entry (24 with penalties on, plus 4 per RepeatLastN).
 func New(opts Options, vocabSize int) (*Sampler, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
