@@ -3,6 +3,7 @@ package gguf
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -69,33 +70,8 @@ type Array struct {
 
 // Len returns the number of elements of the array.
 func (a *Array) Len() int {
-	switch d := a.Data.(type) {
-	case []uint8:
-		return len(d)
-	case []int8:
-		return len(d)
-	case []uint16:
-		return len(d)
-	case []int16:
-		return len(d)
-	case []uint32:
-		return len(d)
-	case []int32:
-		return len(d)
-	case []uint64:
-		return len(d)
-	case []int64:
-		return len(d)
-	case []float32:
-		return len(d)
-	case []float64:
-		return len(d)
-	case []bool:
-		return len(d)
-	case []string:
-		return len(d)
-	case []*Array:
-		return len(d)
+	if v := reflect.ValueOf(a.Data); v.Kind() == reflect.Slice {
+		return v.Len()
 	}
 	return 0
 }
@@ -208,33 +184,5 @@ func (a *Array) summary(max int) string {
 // At returns element i of the array (a scalar, a string or an *Array). It
 // panics if i is out of range, like indexing a slice.
 func (a *Array) At(i int) any {
-	switch d := a.Data.(type) {
-	case []uint8:
-		return d[i]
-	case []int8:
-		return d[i]
-	case []uint16:
-		return d[i]
-	case []int16:
-		return d[i]
-	case []uint32:
-		return d[i]
-	case []int32:
-		return d[i]
-	case []uint64:
-		return d[i]
-	case []int64:
-		return d[i]
-	case []float32:
-		return d[i]
-	case []float64:
-		return d[i]
-	case []bool:
-		return d[i]
-	case []string:
-		return d[i]
-	case []*Array:
-		return d[i]
-	}
-	panic(fmt.Sprintf("gguf: array holds a %T", a.Data))
+	return reflect.ValueOf(a.Data).Index(i).Interface()
 }

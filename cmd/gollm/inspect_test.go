@@ -13,28 +13,10 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-// inspectRefDir returns ../shared/reference/sub beside the repository root,
-// or skips the test when it is absent.
+// inspectRefDir returns ../shared/reference/sub, or skips the test when
+// the reference data is absent (see referenceDir in tokenize_test.go).
 func inspectRefDir(t *testing.T, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "reference", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference data not available: %v", err)
-	}
-	return p
+	return filepath.Join(referenceDir(t), sub)
 }
 
 func runInspectCmd(args ...string) (code int, stdout, stderr string) {
