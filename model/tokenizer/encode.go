@@ -150,14 +150,17 @@ func (t *Tokenizer) encodeSPM(st *encodeState, raw string, space bool, out []int
 			continue
 		}
 		for j := 0; j < len(piece); j++ {
-			out = append(out, t.byteToken(piece[j]))
+			if id := t.byteToken(piece[j]); id != NoToken {
+				out = append(out, id)
+			}
 		}
 	}
 	return out
 }
 
-// byteToken returns the SPM byte-fallback token <0xXX> of b (or the single
-// byte as a token, or UNK).
+// byteToken returns the SPM byte-fallback token <0xXX> of b, else the
+// single byte as a token, else UNK (NoToken when there is none; llama.cpp
+// fails there, Encode drops the byte).
 func (t *Tokenizer) byteToken(b byte) int32 {
 	const hex = "0123456789ABCDEF"
 	if id, ok := t.ids[string([]byte{'<', '0', 'x', hex[b>>4], hex[b&15], '>'})]; ok {

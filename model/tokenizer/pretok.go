@@ -1,6 +1,9 @@
 package tokenizer
 
-import "unicode"
+import (
+	"sort"
+	"unicode"
+)
 
 // A splitter refines a partition of the runes of a text: segs holds the
 // lengths of consecutive segments and the result the lengths of the pieces
@@ -103,6 +106,7 @@ func PreTokenizers() []string {
 	for n := range preTokenizers {
 		names = append(names, n)
 	}
+	sort.Strings(names)
 	return names
 }
 

@@ -1,7 +1,7 @@
 // Package tokenizer turns text into token ids and back for the tokenizers
-// stored in GGUF files: SentencePiece-style BPE ("llama" model, used by
-// Llama 1/2, Phi-3, SmolLM's SPM variants) and GPT-2 byte-level BPE ("gpt2"
-// model, used by Qwen2/2.5/3, Llama 3, SmolLM, DeepSeek and others).
+// stored in GGUF files: SentencePiece-style BPE (GGUF model "llama", used by
+// Llama 1/2, TinyLlama, Phi-3) and GPT-2 byte-level BPE (GGUF model "gpt2",
+// used by Qwen2/2.5/3, Llama 3, SmolLM, DeepSeek and others).
 //
 // The behaviour follows llama.cpp's llama-vocab.cpp and unicode.cpp: the same
 // merge order, the same pre-tokenizer splits (written here as hand-made
@@ -76,13 +76,19 @@ type Config struct {
 	// (Phi-3 strips spaces after its special tokens).
 	Name string
 
+	// Tokens is the vocabulary, indexed by id; Scores (SPM merge
+	// priorities) and Types (Type* values) are optional, parallel to it.
 	Tokens []string
-	Scores []float32 // optional; zero when absent
-	Types  []int32   // optional; all normal when absent
-	Merges []string  // "left right", highest priority first (gpt2 only)
+	Scores []float32
+	Types  []int32
+	// Merges are byte-level BPE rules "left right", highest priority first.
+	Merges []string
 
+	// BOS, EOS, EOT (end of turn), EOM (end of message), UNK and PAD are
+	// special token ids, NoToken when absent.
 	BOS, EOS, EOT, EOM, UNK, PAD int32
 
+	// AddBOS and AddEOS make Encode with addSpecial add BOS and EOS.
 	AddBOS, AddEOS bool
 	// AddSpacePrefix prepends a space to the text (SentencePiece only).
 	AddSpacePrefix bool
