@@ -326,3 +326,24 @@ func TestFromGGUF(t *testing.T) {
 		}
 	}
 }
+
+func TestSPMWithoutByteTokens(t *testing.T) {
+	cfg := Config{Model: "llama", Tokens: []string{"<unk>", "<s>", "</s>", "▁", "a"},
+		Types: []int32{TypeUnknown, TypeControl, TypeControl, TypeNormal, TypeNormal},
+		BOS:   1, EOS: 2, EOT: NoToken, EOM: NoToken, UNK: 0, PAD: NoToken, AddSpacePrefix: true}
+	tok := mustNew(t, cfg)
+	if got := tok.Encode("aé", false, false); !reflect.DeepEqual(got, []int32{3, 4, 0, 0}) {
+		t.Errorf("with UNK: %v", got)
+	}
+	cfg.UNK = NoToken
+	tok = mustNew(t, cfg)
+	if got := tok.Encode("aé", false, false); !reflect.DeepEqual(got, []int32{3, 4}) {
+		t.Errorf("without UNK: %v", got)
+	}
+	if tok.VocabSize() != 5 || tok.Pre() != "" || tok.IsControl(4) || !tok.IsControl(2) {
+		t.Errorf("accessors: size %d pre %q", tok.VocabSize(), tok.Pre())
+	}
+	if tok.TokenText(-1) != "" || tok.TokenText(5) != "" || tok.Piece(99, true) != "" || tok.Decode([]int32{-5, 99}) != "" {
+		t.Errorf("out-of-range ids not ignored")
+	}
+}
