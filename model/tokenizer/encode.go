@@ -79,7 +79,8 @@ func (t *Tokenizer) partition(text string, parseSpecial bool) []fragment {
 // Encode tokenizes text. With addSpecial the BOS and EOS tokens are added
 // as the model's metadata asks; with parseSpecial control tokens written in
 // the text (such as "<|im_start|>") become single tokens. User-defined
-// tokens are always recognised.
+// tokens are always recognised. As in llama.cpp, byte-level BPE reads
+// invalid UTF-8 as U+FFFD, while SentencePiece keeps it through byte tokens.
 func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 	out := make([]int32, 0, len(text)/3+2)
 	if addSpecial && t.addBOS {
