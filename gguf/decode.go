@@ -14,9 +14,8 @@ const maxArrayDepth = 8
 // it is given is checked against the bytes that remain before anything is
 // allocated, so a hostile count can never cause a large allocation.
 type decoder struct {
-	buf     []byte
-	off     int
-	version uint32
+	buf []byte
+	off int
 }
 
 // fail builds an error that says where in the file the problem is.

@@ -123,7 +123,6 @@ func parse(buf []byte) (*File, error) {
 		}
 		return nil, fmt.Errorf("unsupported GGUF version %d (gollm reads versions 2 and 3)", version)
 	}
-	d.version = version
 	// A tensor info takes at least 8 (name length) + 4 (n_dims) + 4 (type)
 	// + 8 (offset) bytes; a key-value at least 8 + 4.
 	nTensors, err := d.count("tensor count", "", 24)
