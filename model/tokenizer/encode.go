@@ -89,6 +89,8 @@ func (t *Tokenizer) Encode(text string, addSpecial, parseSpecial bool) []int32 {
 	frags := t.partition(text, parseSpecial)
 	st := statePool.Get().(*encodeState)
 	defer statePool.Put(st)
+	clear(st.words)
+	st.cached = st.cached[:0]
 	prevSpecial := true
 	for _, f := range frags {
 		if f.id != NoToken {
@@ -116,6 +118,10 @@ type encodeState struct {
 	buf   []byte
 	runes []rune
 	cls   []uint8
+	// words caches the ids of the BPE words seen in this call (a word's
+	// ids do not depend on its context), as spans of cached.
+	words  map[string][2]int32
+	cached []int32
 }
 
 var statePool = sync.Pool{New: func() any { return new(encodeState) }}
@@ -209,6 +215,11 @@ func (t *Tokenizer) encodeBPE(st *encodeState, raw string, out []int32) []int32 
 				continue
 			}
 		}
+		if span, ok := st.words[word]; ok {
+			out = append(out, st.cached[span[0]:span[1]]...)
+			continue
+		}
+		first := len(out)
 		m.init(word)
 		m.run(func(start, mid, end int) (float64, bool) {
 			rank, ok := t.ranks[[2]string{word[start:mid], word[mid:end]}]
@@ -229,6 +240,11 @@ func (t *Tokenizer) encodeBPE(st *encodeState, raw string, out []int32) []int32 
 				}
 			}
 		}
+		if st.words == nil {
+			st.words = map[string][2]int32{}
+		}
+		st.words[word] = [2]int32{int32(len(st.cached)), int32(len(st.cached) + len(out) - first)}
+		st.cached = append(st.cached, out[first:]...)
 	}
 	return out
 }
