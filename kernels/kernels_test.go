@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -413,4 +412,3 @@ func TestNoAllocs(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
