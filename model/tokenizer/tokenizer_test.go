@@ -347,3 +347,30 @@ func TestSPMWithoutByteTokens(t *testing.T) {
 		t.Errorf("out-of-range ids not ignored")
 	}
 }
+
+func TestConcurrentEncode(t *testing.T) {
+	tok := mustNew(t, bpeConfig("qwen2"))
+	inputs := []string{"hello world", "aaa aaa hello", "<|im_start|>x<|im_end|>", "日本 😀 123"}
+	want := make([][]int32, len(inputs))
+	for i, s := range inputs {
+		want[i] = tok.Encode(s, true, true)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			for n := 0; n < 200; n++ {
+				i := (g + n) % len(inputs)
+				if got := tok.Encode(inputs[i], true, true); !reflect.DeepEqual(got, want[i]) {
+					done <- fmt.Errorf("goroutine %d: %q gave %v, want %v", g, inputs[i], got, want[i])
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
