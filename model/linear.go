@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/gollm/gollm/tensor"
+
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
 )
@@ -8,7 +10,7 @@ import (
 // target is one matrix product of a projection: out[t][r] = row r of m ·
 // input token t, plus bias[r] when bias is non-nil.
 type target struct {
-	m    *Matrix
+	m    *tensor.Matrix
 	out  []float32
 	bias []float32
 }

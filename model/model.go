@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/gollm/gollm/tensor"
+
 	"fmt"
 
 	"github.com/gollm/gollm/gguf"
@@ -15,9 +17,9 @@ type Model struct {
 	Tokenizer *tokenizer.Tokenizer
 
 	file       *gguf.File
-	tokenEmbd  *Matrix
+	tokenEmbd  *tensor.Matrix
 	outputNorm []float32
-	output     *Matrix // token_embd when the embeddings are tied
+	output     *tensor.Matrix // token_embd when the embeddings are tied
 	layers     []layer
 	// RoPE frequency divisors per rotated pair (LongRoPE, Llama 3), nil
 	// when absent. LongRoPE has two sets; see ropeFactors.

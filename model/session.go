@@ -1,6 +1,8 @@
 package model
 
 import (
+	"github.com/gollm/gollm/tensor"
+
 	"errors"
 	"fmt"
 	"runtime"
@@ -122,7 +124,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 // input.
 func (s *Session) activationBuffers() map[quant.Type][]byte {
 	need := map[quant.Type]int{}
-	add := func(m *Matrix) {
+	add := func(m *tensor.Matrix) {
 		if m == nil {
 			return
 		}
@@ -132,7 +134,7 @@ func (s *Session) activationBuffers() map[quant.Type][]byte {
 	add(s.m.output)
 	for i := range s.m.layers {
 		ly := &s.m.layers[i]
-		for _, m := range []*Matrix{ly.wq, ly.wk, ly.wv, ly.wo, ly.wGate, ly.wUp, ly.wDown} {
+		for _, m := range []*tensor.Matrix{ly.wq, ly.wk, ly.wv, ly.wo, ly.wGate, ly.wUp, ly.wDown} {
 			add(m)
 		}
 	}

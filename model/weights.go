@@ -7,27 +7,8 @@ import (
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
+	"github.com/gollm/gollm/tensor"
 )
-
-// Matrix is a weight matrix of Rows rows of Cols elements, kept in its file
-// type and memory-mapped: Data is a slice of the GGUF mapping.
-type Matrix struct {
-	Name     string
-	Type     quant.Type
-	Rows     int
-	Cols     int
-	RowBytes int
-	Data     []byte
-}
-
-// Row returns the bytes of row r.
-func (m *Matrix) Row(r int) []byte { return m.Data[r*m.RowBytes : (r+1)*m.RowBytes] }
-
-// Slice returns rows [r0, r1) as a matrix sharing m's data.
-func (m *Matrix) Slice(r0, r1 int, name string) *Matrix {
-	return &Matrix{Name: name, Type: m.Type, Rows: r1 - r0, Cols: m.Cols, RowBytes: m.RowBytes,
-		Data: m.Data[r0*m.RowBytes : r1*m.RowBytes]}
-}
 
 // layer holds the weights of one transformer block. Optional tensors are nil
 // when the file does not have them.
@@ -35,19 +16,19 @@ type layer struct {
 	attnNorm []float32
 	// Separate projections, or one fused QKV matrix (phi3) whose rows are
 	// Q, then K, then V.
-	wq, wk, wv *Matrix
-	wqkv       *Matrix
+	wq, wk, wv *tensor.Matrix
+	wqkv       *tensor.Matrix
 	bq, bk, bv []float32
 	qNorm      []float32 // per-head RMSNorm weights (qwen3)
 	kNorm      []float32
-	wo         *Matrix
+	wo         *tensor.Matrix
 	bo         []float32
 	ffnNorm    []float32
 	// Separate gate and up, or one fused matrix (phi3) whose first half of
 	// rows is the gate and the second half up.
-	wGate, wUp *Matrix
-	wGateUp    *Matrix
-	wDown      *Matrix
+	wGate, wUp *tensor.Matrix
+	wGateUp    *tensor.Matrix
+	wDown      *tensor.Matrix
 }
 
 // tensorLoader fetches tensors by name and checks their shapes and types.
@@ -67,7 +48,7 @@ func (l tensorLoader) info(name string, required bool) (*gguf.TensorInfo, error)
 }
 
 // matrix loads a 2-D weight of shape [cols, rows] (GGML order).
-func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*Matrix, error) {
+func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*tensor.Matrix, error) {
 	t, err := l.info(name, required)
 	if t == nil || err != nil {
 		return nil, err
@@ -78,11 +59,7 @@ func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*Matri
 	if !kernels.Supported(t.Type) {
 		return nil, fmt.Errorf("tensor %q has type %s, which gollm cannot multiply", name, t.Type)
 	}
-	rowBytes, err := t.Type.RowBytes(int64(cols))
-	if err != nil {
-		return nil, fmt.Errorf("tensor %q: %w", name, err)
-	}
-	return &Matrix{Name: name, Type: t.Type, Rows: rows, Cols: cols, RowBytes: int(rowBytes), Data: l.f.Data(t)}, nil
+	return tensor.NewMatrix(name, t.Type, rows, cols, l.f.Data(t))
 }
 
 // vector loads a 1-D tensor of n elements as float32 (norm weights, biases,
@@ -113,7 +90,7 @@ func (m *Model) loadLayer(l tensorLoader, i int) (layer, error) {
 	qDim, kvDim, vDim := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim, c.NHeadKV*c.HeadDimV
 	var ly layer
 	var err error
-	load := func(dst **Matrix, name string, cols, rows int, required bool) {
+	load := func(dst **tensor.Matrix, name string, cols, rows int, required bool) {
 		if err == nil {
 			*dst, err = l.matrix(p+name, cols, rows, required)
 		}
@@ -150,13 +127,13 @@ func (m *Model) loadLayer(l tensorLoader, i int) (layer, error) {
 		return ly, err
 	}
 	if ly.wqkv != nil {
-		ly.wq = ly.wqkv.Slice(0, qDim, p+"attn_qkv.weight[q]")
-		ly.wk = ly.wqkv.Slice(qDim, qDim+kvDim, p+"attn_qkv.weight[k]")
-		ly.wv = ly.wqkv.Slice(qDim+kvDim, qDim+kvDim+vDim, p+"attn_qkv.weight[v]")
+		ly.wq = ly.wqkv.RowRange(0, qDim, p+"attn_qkv.weight[q]")
+		ly.wk = ly.wqkv.RowRange(qDim, qDim+kvDim, p+"attn_qkv.weight[k]")
+		ly.wv = ly.wqkv.RowRange(qDim+kvDim, qDim+kvDim+vDim, p+"attn_qkv.weight[v]")
 	}
 	if ly.wGateUp != nil {
-		ly.wGate = ly.wGateUp.Slice(0, c.NFF, p+"ffn_up.weight[gate]")
-		ly.wUp = ly.wGateUp.Slice(c.NFF, 2*c.NFF, p+"ffn_up.weight[up]")
+		ly.wGate = ly.wGateUp.RowRange(0, c.NFF, p+"ffn_up.weight[gate]")
+		ly.wUp = ly.wGateUp.RowRange(c.NFF, 2*c.NFF, p+"ffn_up.weight[up]")
 	}
 	return ly, nil
 }

@@ -1,0 +1,47 @@
+// Package tensor holds the shapes and views the rest of gollm shares: a
+// weight matrix stored in a GGML block format, viewed in place over the
+// memory-mapped GGUF data.
+package tensor
+
+import (
+	"fmt"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// Matrix is a matrix of Rows rows of Cols elements in a GGML block format.
+// Rows are stored one after another, RowBytes each; Data usually is a slice
+// of a memory-mapped file, so a Matrix never owns or copies its weights.
+type Matrix struct {
+	Name     string
+	Type     quant.Type
+	Rows     int
+	Cols     int
+	RowBytes int
+	Data     []byte
+}
+
+// NewMatrix views data as a rows × cols matrix of type t, checking that the
+// sizes agree.
+func NewMatrix(name string, t quant.Type, rows, cols int, data []byte) (*Matrix, error) {
+	rb, err := t.RowBytes(int64(cols))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if rows < 0 || int64(len(data)) != rb*int64(rows) {
+		return nil, fmt.Errorf("%s: %d bytes do not hold %d rows of %d bytes", name, len(data), rows, rb)
+	}
+	return &Matrix{Name: name, Type: t, Rows: rows, Cols: cols, RowBytes: int(rb), Data: data}, nil
+}
+
+// Row returns the bytes of row r.
+func (m *Matrix) Row(r int) []byte { return m.Data[r*m.RowBytes : (r+1)*m.RowBytes] }
+
+// RowRange returns rows [r0, r1) as a matrix sharing m's data.
+func (m *Matrix) RowRange(r0, r1 int, name string) *Matrix {
+	return &Matrix{Name: name, Type: m.Type, Rows: r1 - r0, Cols: m.Cols, RowBytes: m.RowBytes,
+		Data: m.Data[r0*m.RowBytes : r1*m.RowBytes]}
+}
+
+// Bytes returns the size of the matrix data.
+func (m *Matrix) Bytes() int64 { return int64(len(m.Data)) }
