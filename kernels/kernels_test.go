@@ -411,4 +411,3 @@ func TestNoAllocs(t *testing.T) {
 		})
 	}
 }
-
