@@ -12,7 +12,6 @@ package tokenizer
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -230,109 +229,6 @@ func (t *Tokenizer) loadMerges(merges []string) error {
 		}
 	}
 	return nil
-}
-
-// eogTexts are the token texts llama.cpp treats as end of generation.
-var eogTexts = []string{
-	"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-	"<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
-	"<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-	"<｜end▁of▁sentence｜>", "[e~[",
-}
-
-// eotTexts are the texts llama.cpp accepts as the EOT token when the
-// metadata names none, and fimEOG the fill-in-the-middle tokens it also
-// treats as end of generation.
-var (
-	eotTexts = []string{"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-		"<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>"}
-	fimEOG = []string{"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]",
-		"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>", "<|file_sep|>"}
-)
-
-// findSpecial reproduces llama.cpp's detection of EOT/EOM/EOG tokens by
-// text, the control attribute it forces on them, and the special-token
-// cache used to split text.
-func (t *Tokenizer) findSpecial(name string) {
-	markControl := func(id int32) { t.attrs[id] |= attrControl }
-	if t.eot == NoToken {
-		for _, s := range eotTexts {
-			if id, ok := t.ids[s]; ok {
-				t.eot = id
-				markControl(id)
-				break
-			}
-		}
-	}
-	if t.eom == NoToken {
-		if id, ok := t.ids["<|eom_id|>"]; ok {
-			t.eom = id
-			markControl(id)
-		}
-	}
-	t.eog = map[int32]bool{}
-	for _, s := range fimEOG {
-		if id, ok := t.ids[s]; ok {
-			t.eog[id] = true
-			markControl(id)
-		}
-	}
-	for _, s := range eogTexts {
-		if id, ok := t.ids[s]; ok {
-			t.eog[id] = true
-			markControl(id)
-		}
-	}
-	for _, s := range []string{"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"} {
-		if id, ok := t.ids[s]; ok {
-			t.attrs[id] = attrUser
-		}
-	}
-	for _, id := range []int32{t.eos, t.eot, t.eom} {
-		if id != NoToken {
-			t.eog[id] = true
-		}
-	}
-	// gpt-oss: <|end|> is not the end of generation when <|return|> and
-	// <|call|> exist.
-	_, hasReturn := t.ids["<|return|>"]
-	_, hasCall := t.ids["<|call|>"]
-	_, hasCalls := t.ids["<|calls|>"]
-	_, hasFlush := t.ids["<|flush|>"]
-	if end, ok := t.ids["<|end|>"]; ok && ((hasReturn && hasCall) || (hasCalls && hasFlush)) {
-		delete(t.eog, end)
-		t.attrs[end] = attrUser
-	}
-	if s, ok := t.ids["</s>"]; ok {
-		if _, tr := t.ids["<|tool_response>"]; tr {
-			delete(t.eog, s)
-			t.attrs[s] = attrNormal
-		}
-	}
-
-	for id, a := range t.attrs {
-		if a&(attrControl|attrUser|attrUnknown) != 0 {
-			t.special = append(t.special, int32(id))
-		}
-	}
-	sort.SliceStable(t.special, func(i, j int) bool {
-		return len(t.tokens[t.special[i]]) > len(t.tokens[t.special[j]])
-	})
-
-	lname := strings.ToLower(name)
-	if strings.Contains(lname, "phi-3") || strings.Contains(lname, "phi3") {
-		for _, id := range t.special {
-			t.attrs[id] |= attrRStrip
-		}
-		if id, ok := t.ids["</s>"]; ok {
-			t.attrs[id] |= attrRStrip
-		}
-		for _, s := range []string{"<unk>", "<s>", "<|endoftext|>"} {
-			if id, ok := t.ids[s]; ok {
-				t.attrs[id] &^= attrRStrip
-			}
-		}
-	}
 }
 
 // Kind reports the tokenizer family: "spm" (SentencePiece, GGUF model

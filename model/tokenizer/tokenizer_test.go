@@ -374,3 +374,27 @@ func TestConcurrentEncode(t *testing.T) {
 		}
 	}
 }
+
+func TestFIMTokens(t *testing.T) {
+	cfg := bpeConfig("qwen2")
+	for _, s := range []string{"<|fim_prefix|>", "<|fim_pad|>", "<|user_tok|>"} {
+		cfg.Tokens = append(cfg.Tokens, s)
+		cfg.Types = append(cfg.Types, TypeUserDefined)
+	}
+	tok := mustNew(t, cfg)
+	pre, _ := tok.TokenID("<|fim_prefix|>")
+	pad, _ := tok.TokenID("<|fim_pad|>")
+	user, _ := tok.TokenID("<|user_tok|>")
+	// llama.cpp turns FIM tokens into control tokens; pad, repo and file
+	// separator also end generation.
+	if !tok.IsControl(pre) || !tok.IsControl(pad) || tok.IsControl(user) || tok.IsEOG(pre) || !tok.IsEOG(pad) {
+		t.Errorf("FIM attributes wrong")
+	}
+	text := "<|fim_prefix|>a<|user_tok|>"
+	if got := tok.Encode(text, false, false); contains(got, pre) || !contains(got, user) {
+		t.Errorf("parseSpecial=false: %v", got)
+	}
+	if got := tok.Encode(text, false, true); got[0] != pre || !contains(got, user) {
+		t.Errorf("parseSpecial=true: %v", got)
+	}
+}
