@@ -206,7 +206,9 @@ func New(cfg Config) (*Tokenizer, error) {
 	return t, nil
 }
 
-// loadMerges parses "left right" merge rules into ranks.
+// loadMerges parses "left right" merge rules into ranks. Like llama.cpp it
+// splits at the first space after the first byte and ignores rules without
+// one.
 func (t *Tokenizer) loadMerges(merges []string) error {
 	t.ranks = make(map[[2]string]int32, len(merges))
 	for i, m := range merges {
@@ -215,7 +217,7 @@ func (t *Tokenizer) loadMerges(merges []string) error {
 			sp = strings.IndexByte(m[1:], ' ')
 		}
 		if sp < 0 {
-			return fmt.Errorf("tokenizer: merge %d %q has no space", i, m)
+			continue
 		}
 		key := [2]string{m[:sp+1], m[sp+2:]}
 		if _, dup := t.ranks[key]; !dup {
