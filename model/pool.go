@@ -1,6 +1,10 @@
 package model
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
 
 // job is work split across the pool's workers: do is called once by every
 // worker with its index w in [0, n).
@@ -8,48 +12,94 @@ type job interface {
 	do(w, n int)
 }
 
+// spinRounds is how many times a waiting worker polls for new work, yielding
+// between polls, before it parks. A forward pass hands out work every few
+// microseconds, so a short spin saves the cost of waking a parked thread
+// each time; parking keeps idle sessions from burning CPU.
+const spinRounds = 2000
+
 // pool is a fixed set of persistent worker goroutines. The calling goroutine
 // acts as worker 0, so a pool of one thread starts no goroutines. Jobs are
 // passed as interfaces to preallocated structs, so running one allocates
 // nothing.
 type pool struct {
-	n     int
-	start []chan job
-	wg    sync.WaitGroup
+	n       int
+	current job
+	gen     atomic.Uint64 // bumped once per job; workers wait for a change
+	pending atomic.Int32  // workers that have not finished the current job
+	closed  atomic.Bool
+
+	mu   sync.Mutex // guards parking
+	cond *sync.Cond
 }
 
 func newPool(threads int) *pool {
 	p := &pool{n: max(threads, 1)}
-	p.start = make([]chan job, p.n)
+	p.cond = sync.NewCond(&p.mu)
 	for w := 1; w < p.n; w++ {
-		p.start[w] = make(chan job, 1)
 		go p.worker(w)
 	}
 	return p
 }
 
 func (p *pool) worker(w int) {
-	for j := range p.start[w] {
-		j.do(w, p.n)
-		p.wg.Done()
+	seen := uint64(0)
+	for {
+		seen = p.wait(seen)
+		if p.closed.Load() {
+			return
+		}
+		p.current.do(w, p.n)
+		p.pending.Add(-1)
 	}
+}
+
+// wait returns the generation after seen, spinning briefly and then
+// parking until it arrives or the pool closes.
+func (p *pool) wait(seen uint64) uint64 {
+	for i := 0; i < spinRounds; i++ {
+		if g := p.gen.Load(); g != seen {
+			return g
+		}
+		if i%16 == 15 {
+			runtime.Gosched()
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.gen.Load() == seen && !p.closed.Load() {
+		p.cond.Wait()
+	}
+	return p.gen.Load()
 }
 
 // run executes j on every worker and returns when all are done.
 func (p *pool) run(j job) {
-	p.wg.Add(p.n - 1)
-	for w := 1; w < p.n; w++ {
-		p.start[w] <- j
+	if p.n == 1 {
+		j.do(0, 1)
+		return
 	}
+	p.current = j
+	p.pending.Store(int32(p.n - 1))
+	p.mu.Lock()
+	p.gen.Add(1)
+	p.cond.Broadcast()
+	p.mu.Unlock()
 	j.do(0, p.n)
-	p.wg.Wait()
+	for i := 0; p.pending.Load() != 0; i++ {
+		if i%16 == 15 {
+			runtime.Gosched()
+		}
+	}
 }
 
 // close stops the workers.
 func (p *pool) close() {
-	for w := 1; w < p.n; w++ {
-		close(p.start[w])
-	}
+	p.mu.Lock()
+	p.closed.Store(true)
+	p.gen.Add(1)
+	p.cond.Broadcast()
+	p.mu.Unlock()
 }
 
 // split returns the part [lo, hi) of n items that worker w of nw handles.
