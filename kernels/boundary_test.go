@@ -67,6 +67,22 @@ func TestPageBoundary(t *testing.T) {
 							t.Fatalf("%v nb=%d row %d: %g want %g", ty, nb, r, got[r], want[r])
 						}
 					}
+					// Four identical columns, the last ending at the boundary.
+					q4 := guardedBuf(t, 4*len(q))
+					x4 := make([]float32, 4*n)
+					for c := range 4 {
+						copy(q4[c*len(q):], q)
+						copy(x4[c*n:], x)
+					}
+					var got4 [4 * rows]float32
+					withLevel(t, lv, func() { MatMul(ty, w, n, rows, x4, q4, 4, got4[:], rows) })
+					for i, g := range got4 {
+						r := i % rows
+						_, mag := refDot(ty, w[r*rb:(r+1)*rb], n, x, q)
+						if !sameLevel(g, want[r], 1e-5*mag) {
+							t.Fatalf("%v nb=%d MatMul col %d row %d: %g want %g", ty, nb, i/rows, r, g, want[r])
+						}
+					}
 					if ty == quant.F16 {
 						h := unsafeHalfs(w[(rows-1)*rb:])
 						if g, e := DotF16(h, xg), DotF16(h, x); !sameLevel(g, e, 1e-4*float64(abs32(e))+1e-4) {

@@ -147,6 +147,78 @@ GLOBL iq4nl<>(SB), RODATA|NOPTR, $32
 	VPOR    Y11, Y3, Y3 \
 	VPCMPEQB Y10, Y3, Y3
 
+// Four-column AVX2 kernels for MatMul: each weight block is loaded and
+// unpacked once, then multiplied with the matching activation block of
+// four columns (y, y+ystride, y+2*ystride, y+3*ystride). Signature:
+//
+//	func dotXXXx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+//
+#define Y0_PTR DI
+#define Y2_PTR R9
+#define STRIDE R8
+
+// COL32 accumulates dx*dy*sum(x*y) of one 32-block column into acc.
+// Y1 = signed weights, Y3 = |weights|, Y6 = dx in every lane, Y15 = ones16.
+#define COL32(qoff, doff, acc) \
+	VMOVDQU qoff, Y2 \
+	VPSIGNB Y1, Y2, Y4 \
+	VPMADDUBSW Y4, Y3, Y5 \
+	VPMADDWD Y15, Y5, Y5 \
+	VCVTDQ2PS Y5, Y5 \
+	VPBROADCASTW doff, X7 \
+	VCVTPH2PS X7, Y7 \
+	VMULPS  Y6, Y7, Y7 \
+	VFMADD231PS Y7, Y5, acc
+
+// COLS4 runs COL32 for the four columns and advances the pointers.
+#define COLS4(xstep) \
+	VPSIGNB Y1, Y1, Y3 \
+	COL32(2(Y0_PTR), (Y0_PTR), Y0) \
+	COL32(2(Y0_PTR)(STRIDE*1), (Y0_PTR)(STRIDE*1), Y8) \
+	COL32(2(Y2_PTR), (Y2_PTR), Y9) \
+	COL32(2(Y2_PTR)(STRIDE*1), (Y2_PTR)(STRIDE*1), Y10) \
+	ADDQ    $xstep, X_PTR \
+	ADDQ    $34, Y0_PTR \
+	ADDQ    $34, Y2_PTR \
+	DECQ    N
+
+// LOADDX sets Y6 to the f16 scale at (X_PTR) in every lane.
+#define LOADDX \
+	VPBROADCASTW (X_PTR), X6 \
+	VCVTPH2PS X6, Y6
+
+#define PROLOGUE4 \
+	MOVQ    x+0(FP), X_PTR \
+	MOVQ    y+8(FP), Y0_PTR \
+	MOVQ    ystride+16(FP), STRIDE \
+	MOVQ    nb+24(FP), N \
+	LEAQ    (Y0_PTR)(STRIDE*2), Y2_PTR \
+	VXORPS  Y0, Y0, Y0 \
+	VXORPS  Y8, Y8, Y8 \
+	VXORPS  Y9, Y9, Y9 \
+	VXORPS  Y10, Y10, Y10 \
+	VMOVDQU ones16<>(SB), Y15 \
+	VMOVDQU mask0f<>(SB), Y14
+
+// HSUMST stores the sum of the lanes of acc (Y) at off(DX).
+#define HSUMST(accY, accX, off) \
+	VEXTRACTF128 $1, accY, X1 \
+	VADDPS  X1, accX, accX \
+	VMOVHLPS accX, accX, X1 \
+	VADDPS  X1, accX, accX \
+	VMOVSHDUP accX, X1 \
+	VADDSS  X1, accX, accX \
+	VMOVSS  accX, off(DX)
+
+#define EPILOGUE4 \
+	MOVQ    out+32(FP), DX \
+	HSUMST(Y0, X0, 0) \
+	HSUMST(Y8, X8, 4) \
+	HSUMST(Y9, X9, 8) \
+	HSUMST(Y10, X10, 12) \
+	VZEROUPPER \
+	RET
+
 // func dotQ8_0AVX2(x, y *byte, nb int) float32
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), X_PTR
@@ -651,3 +723,64 @@ loopQ6_K:
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func dotQ8_0x4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ8_0x4AVX2(SB), NOSPLIT, $0-40
+	PROLOGUE4
+q8x4:
+	LOADDX
+	VMOVDQU 2(X_PTR), Y1
+	COLS4(34)
+	JNZ     q8x4
+	EPILOGUE4
+
+// func dotQ4_0x4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ4_0x4AVX2(SB), NOSPLIT, $0-40
+	PROLOGUE4
+	VMOVDQU bytes8<>(SB), Y13
+q4x4:
+	LOADDX
+	VMOVDQU 2(X_PTR), X1
+	VPSRLW  $4, X1, X2
+	VINSERTI128 $1, X2, Y1, Y1
+	VPAND   Y14, Y1, Y1
+	VPSUBB  Y13, Y1, Y1
+	COLS4(18)
+	JNZ     q4x4
+	EPILOGUE4
+
+// func dotIQ4_NLx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotIQ4_NLx4AVX2(SB), NOSPLIT, $0-40
+	PROLOGUE4
+	VMOVDQU iq4nl<>(SB), Y13
+iq4x4:
+	LOADDX
+	VMOVDQU 2(X_PTR), X1
+	VPSRLW  $4, X1, X2
+	VINSERTI128 $1, X2, Y1, Y1
+	VPAND   Y14, Y1, Y1
+	VPSHUFB Y1, Y13, Y1
+	COLS4(18)
+	JNZ     iq4x4
+	EPILOGUE4
+
+// func dotQ5_0x4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ5_0x4AVX2(SB), NOSPLIT, $0-40
+	PROLOGUE4
+	VMOVDQU maskf0<>(SB), Y13
+	VPCMPEQB Y12, Y12, Y12
+q5x4:
+	LOADDX
+	VMOVDQU 6(X_PTR), X1
+	VPSRLW  $4, X1, X2
+	VINSERTI128 $1, X2, Y1, Y1
+	VPAND   Y14, Y1, Y1
+	VPBROADCASTD 2(X_PTR), Y3
+	VPSHUFB bitshuf<>(SB), Y3, Y3
+	VPOR    bitmask<>(SB), Y3, Y3
+	VPCMPEQB Y12, Y3, Y3
+	VPANDN  Y13, Y3, Y3
+	VPOR    Y3, Y1, Y1
+	COLS4(22)
+	JNZ     q5x4
+	EPILOGUE4

@@ -75,21 +75,64 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 	matVecGeneric(t, w, rb, nb, q, out)
 }
 
-// matMul runs the row kernel over tiles of 8 columns, so each weight row is
-// read from memory once per tile and served from L1 to the other columns.
+// hasAVX2x4 reports whether t has a four-column AVX2 kernel.
+func hasAVX2x4(t quant.Type) bool {
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
+		return true
+	}
+	return false
+}
+
+// dotX4AVX2 dispatches to the four-column kernel of t (hasAVX2x4(t)).
+func dotX4AVX2(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
+	switch t {
+	case quant.Q8_0:
+		dotQ8_0x4AVX2(x, y, ystride, nb, out)
+	case quant.Q4_0:
+		dotQ4_0x4AVX2(x, y, ystride, nb, out)
+	case quant.Q5_0:
+		dotQ5_0x4AVX2(x, y, ystride, nb, out)
+	case quant.IQ4_NL:
+		dotIQ4_NLx4AVX2(x, y, ystride, nb, out)
+	}
+}
+
+// matMul multiplies tiles of columns: with a four-column kernel each weight
+// block is unpacked once per four columns; otherwise the row kernel runs
+// over tiles of 8 columns, so each weight row is read from memory once per
+// tile and served from L1 to the other columns.
 func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	if level >= lvAVX2 && hasAVX2Row(t) {
-		const tile = 8
-		for c0 := 0; c0 < cols; c0 += tile {
-			c1 := min(c0+tile, cols)
-			for r := range rows {
-				x := &w[r*rb]
-				for c := c0; c < c1; c++ {
-					out[c*ldOut+r] = dotRowAVX2(t, x, &qs[c*ab], nb)
-				}
-			}
-		}
+	if level < lvAVX2 || !hasAVX2Row(t) {
+		matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 		return
 	}
-	matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+	c0 := 0
+	if useX4 && hasAVX2x4(t) {
+		var o [4]float32
+		for ; c0+4 <= cols; c0 += 4 {
+			y := &qs[c0*ab]
+			for r := range rows {
+				dotX4AVX2(t, &w[r*rb], y, ab, nb, &o)
+				out[c0*ldOut+r] = o[0]
+				out[(c0+1)*ldOut+r] = o[1]
+				out[(c0+2)*ldOut+r] = o[2]
+				out[(c0+3)*ldOut+r] = o[3]
+			}
+		}
+	}
+	const tile = 8
+	for ; c0 < cols; c0 += tile {
+		c1 := min(c0+tile, cols)
+		for r := range rows {
+			x := &w[r*rb]
+			for c := c0; c < c1; c++ {
+				out[c*ldOut+r] = dotRowAVX2(t, x, &qs[c*ab], nb)
+			}
+		}
+	}
 }
+
+// useX4 enables the four-column kernels (benchmarks switch it off to
+// measure their gain).
+var useX4 = true
