@@ -197,9 +197,7 @@ func New(cfg Config) (*Tokenizer, error) {
 		}
 	}
 	if t.kind == "bpe" {
-		if err := t.loadMerges(cfg.Merges); err != nil {
-			return nil, err
-		}
+		t.loadMerges(cfg.Merges)
 	}
 	t.findSpecial(cfg.Name)
 	t.buildPieces()
@@ -209,7 +207,7 @@ func New(cfg Config) (*Tokenizer, error) {
 // loadMerges parses "left right" merge rules into ranks. Like llama.cpp it
 // splits at the first space after the first byte and ignores rules without
 // one.
-func (t *Tokenizer) loadMerges(merges []string) error {
+func (t *Tokenizer) loadMerges(merges []string) {
 	t.ranks = make(map[[2]string]int32, len(merges))
 	for i, m := range merges {
 		sp := -1
@@ -230,7 +228,6 @@ func (t *Tokenizer) loadMerges(merges []string) error {
 			t.byteTok[b] = id
 		}
 	}
-	return nil
 }
 
 // Kind reports the tokenizer family: "spm" (SentencePiece, GGUF model
