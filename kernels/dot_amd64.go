@@ -49,3 +49,9 @@ func dotQ5_0x4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
 
 //go:noescape
 func dotIQ4_NLx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ6_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)

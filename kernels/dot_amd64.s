@@ -219,6 +219,124 @@ GLOBL iq4nl<>(SB), RODATA|NOPTR, $32
 	VZEROUPPER \
 	RET
 
+
+// K-quant four-column kernels: columns at (Y0_PTR), (Y0_PTR)(KSTRIDE*1),
+// (K2_PTR), (K2_PTR)(KSTRIDE*1); accumulators Y0, Y8, Y9, Y10 (float) and
+// Y11, Y12, Y13, Y15 (int32 per block).
+#define KSTRIDE R11
+#define K2_PTR R12
+
+#define KPROLOGUE4 \
+	MOVQ    x+0(FP), X_PTR \
+	MOVQ    y+8(FP), Y0_PTR \
+	MOVQ    ystride+16(FP), KSTRIDE \
+	MOVQ    nb+24(FP), N \
+	LEAQ    (Y0_PTR)(KSTRIDE*2), K2_PTR \
+	VXORPS  Y0, Y0, Y0 \
+	VXORPS  Y8, Y8, Y8 \
+	VXORPS  Y9, Y9, Y9 \
+	VXORPS  Y10, Y10, Y10 \
+	VMOVDQU mask0f<>(SB), Y14
+
+#define KZERO4 \
+	VPXOR   Y11, Y11, Y11 \
+	VPXOR   Y12, Y12, Y12 \
+	VPXOR   Y13, Y13, Y13 \
+	VPXOR   Y15, Y15, Y15
+
+// Q4KX4COL: one column's two sub-blocks of chunk j (Y1, Y2 nibbles; Y3, Y4
+// scales).
+#define Q4KX4COL(lo, hi, isum) \
+	VPMADDUBSW lo, Y1, Y5 \
+	VPMADDWD Y3, Y5, Y5 \
+	VPADDD  Y5, isum, isum \
+	VPMADDUBSW hi, Y2, Y6 \
+	VPMADDWD Y4, Y6, Y6 \
+	VPADDD  Y6, isum, isum
+
+#define Q4KX4CHUNK(j) \
+	Q4KNIB(16+32*j) \
+	VPBROADCASTW sc-16+4*j(SP), Y3 \
+	VPBROADCASTW sc-14+4*j(SP), Y4 \
+	Q4KX4COL(4+64*j(Y0_PTR), 36+64*j(Y0_PTR), Y11) \
+	Q4KX4COL(4+64*j(Y0_PTR)(KSTRIDE*1), 36+64*j(Y0_PTR)(KSTRIDE*1), Y12) \
+	Q4KX4COL(4+64*j(K2_PTR), 36+64*j(K2_PTR), Y13) \
+	Q4KX4COL(4+64*j(K2_PTR)(KSTRIDE*1), 36+64*j(K2_PTR)(KSTRIDE*1), Y15)
+
+// Q4KX4FIN folds one column's block into its accumulator: Y1 = d, Y2 =
+// dmin (all lanes), X7 = 8 int16 mins.
+#define Q4KX4FIN(yd, bs0, bs1, isum, acc) \
+	VBROADCASTSS yd, Y5 \
+	VMULPS  Y1, Y5, Y6 \
+	VCVTDQ2PS isum, isum \
+	VFMADD231PS Y6, isum, acc \
+	VMOVDQU bs0, X3 \
+	VPHADDW bs1, X3, X3 \
+	VPMADDWD X3, X7, X3 \
+	VCVTDQ2PS X3, X3 \
+	VMULPS  Y2, Y5, Y6 \
+	VFNMADD231PS Y6, Y3, acc
+
+// Q6KX4CHUNK: chunk k (0-3) of half h: q6 into Y1, scales into Y3, then the
+// four columns (X7 = the block's 16 int8 scales).
+#define Q6KX4COL(q8, isum) \
+	VPMADDUBSW q8, Y1, Y4 \
+	VPMADDWD Y3, Y4, Y4 \
+	VPADDD  Y4, isum, isum
+
+#define Q6KX4COLS(off) \
+	VPMOVSXBW X3, Y3 \
+	Q6KX4COL(off(Y0_PTR), Y11) \
+	Q6KX4COL(off(Y0_PTR)(KSTRIDE*1), Y12) \
+	Q6KX4COL(off(K2_PTR), Y13) \
+	Q6KX4COL(off(K2_PTR)(KSTRIDE*1), Y15)
+
+#define Q6KX4HALF(h) \
+	VMOVDQU 64*h(X_PTR), Y1 \
+	VPAND   Y14, Y1, Y1 \
+	VMOVDQU 128+32*h(X_PTR), Y2 \
+	VPSLLW  $4, Y2, Y2 \
+	VPAND   mask30<>(SB), Y2, Y2 \
+	VPOR    Y2, Y1, Y1 \
+	VPSHUFB scaleshuf<>+16*(4*h)(SB), X7, X3 \
+	Q6KX4COLS(4+128*h) \
+	VMOVDQU 64*h+32(X_PTR), Y1 \
+	VPAND   Y14, Y1, Y1 \
+	VMOVDQU 128+32*h(X_PTR), Y2 \
+	VPSLLW  $2, Y2, Y2 \
+	VPAND   mask30<>(SB), Y2, Y2 \
+	VPOR    Y2, Y1, Y1 \
+	VPSHUFB scaleshuf<>+16*(4*h+1)(SB), X7, X3 \
+	Q6KX4COLS(36+128*h) \
+	VMOVDQU 64*h(X_PTR), Y1 \
+	VPSRLW  $4, Y1, Y1 \
+	VPAND   Y14, Y1, Y1 \
+	VMOVDQU 128+32*h(X_PTR), Y2 \
+	VPAND   mask30<>(SB), Y2, Y2 \
+	VPOR    Y2, Y1, Y1 \
+	VPSHUFB scaleshuf<>+16*(4*h+2)(SB), X7, X3 \
+	Q6KX4COLS(68+128*h) \
+	VMOVDQU 64*h+32(X_PTR), Y1 \
+	VPSRLW  $4, Y1, Y1 \
+	VPAND   Y14, Y1, Y1 \
+	VMOVDQU 128+32*h(X_PTR), Y2 \
+	VPSRLW  $2, Y2, Y2 \
+	VPAND   mask30<>(SB), Y2, Y2 \
+	VPOR    Y2, Y1, Y1 \
+	VPSHUFB scaleshuf<>+16*(4*h+3)(SB), X7, X3 \
+	Q6KX4COLS(100+128*h)
+
+// Q6KX4FIN: isum -= 32*sum(scale*bsum) (the -32 offset of every q6), then
+// acc += d*yd*isum. Y5 = 16 int16 scales, Y2 = d (all lanes).
+#define Q6KX4FIN(yd, bs, isum, acc) \
+	VPMADDWD bs, Y5, Y4 \
+	VPSLLD  $5, Y4, Y4 \
+	VPSUBD  Y4, isum, isum \
+	VCVTDQ2PS isum, isum \
+	VBROADCASTSS yd, Y6 \
+	VMULPS  Y2, Y6, Y6 \
+	VFMADD231PS Y6, isum, acc
+
 // func dotQ8_0AVX2(x, y *byte, nb int) float32
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), X_PTR
@@ -783,4 +901,58 @@ q5x4:
 	VPOR    Y3, Y1, Y1
 	COLS4(22)
 	JNZ     q5x4
+	EPILOGUE4
+
+// func dotQ4_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ4_Kx4AVX2(SB), NOSPLIT, $16-40
+	KPROLOGUE4
+q4kx4:
+	Q4K6BIT(4)
+	VMOVQ   AX, X1
+	VPMOVZXBW X1, X1
+	VMOVDQU X1, sc-16(SP)
+	VMOVQ   R10, X7
+	VPMOVZXBW X7, X7
+	KZERO4
+	Q4KX4CHUNK(0)
+	Q4KX4CHUNK(1)
+	Q4KX4CHUNK(2)
+	Q4KX4CHUNK(3)
+	MOVL    (X_PTR), AX
+	VMOVD   AX, X6
+	VCVTPH2PS X6, X6
+	VBROADCASTSS X6, Y1
+	VMOVSHDUP X6, X2
+	VBROADCASTSS X2, Y2
+	Q4KX4FIN((Y0_PTR), 260(Y0_PTR), 276(Y0_PTR), Y11, Y0)
+	Q4KX4FIN((Y0_PTR)(KSTRIDE*1), 260(Y0_PTR)(KSTRIDE*1), 276(Y0_PTR)(KSTRIDE*1), Y12, Y8)
+	Q4KX4FIN((K2_PTR), 260(K2_PTR), 276(K2_PTR), Y13, Y9)
+	Q4KX4FIN((K2_PTR)(KSTRIDE*1), 260(K2_PTR)(KSTRIDE*1), 276(K2_PTR)(KSTRIDE*1), Y15, Y10)
+	ADDQ    $144, X_PTR
+	ADDQ    $292, Y0_PTR
+	ADDQ    $292, K2_PTR
+	DECQ    N
+	JNZ     q4kx4
+	EPILOGUE4
+
+// func dotQ6_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ6_Kx4AVX2(SB), NOSPLIT, $0-40
+	KPROLOGUE4
+q6kx4:
+	VMOVDQU 192(X_PTR), X7
+	KZERO4
+	Q6KX4HALF(0)
+	Q6KX4HALF(1)
+	VPMOVSXBW X7, Y5
+	VPBROADCASTW 208(X_PTR), X2
+	VCVTPH2PS X2, Y2
+	Q6KX4FIN((Y0_PTR), 260(Y0_PTR), Y11, Y0)
+	Q6KX4FIN((Y0_PTR)(KSTRIDE*1), 260(Y0_PTR)(KSTRIDE*1), Y12, Y8)
+	Q6KX4FIN((K2_PTR), 260(K2_PTR), Y13, Y9)
+	Q6KX4FIN((K2_PTR)(KSTRIDE*1), 260(K2_PTR)(KSTRIDE*1), Y15, Y10)
+	ADDQ    $210, X_PTR
+	ADDQ    $292, Y0_PTR
+	ADDQ    $292, K2_PTR
+	DECQ    N
+	JNZ     q6kx4
 	EPILOGUE4
