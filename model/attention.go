@@ -7,14 +7,16 @@ import (
 )
 
 // attentionJob computes causal multi-head attention for a batch of queries
-// against the KV cache. The (query, head) pairs are split across workers;
-// each worker has its own score buffer.
+// against the KV cache. Work items are (query token, KV head) pairs: the
+// query heads that share a KV head (GQA) are scored together in one matrix
+// product over that head's keys, so each key is read once per token, not
+// once per query head.
 type attentionJob struct {
-	s        *Session
-	layer    int
-	pos, n   int // the batch's first position and its size
-	scale    float32
-	groupLen int // query heads per KV head
+	s      *Session
+	layer  int
+	pos, n int // the batch's first position and its size
+	scale  float32
+	group  int // query heads per KV head
 }
 
 // attention fills s.attnOut for the n tokens at positions pos.. of layer l,
@@ -22,30 +24,35 @@ type attentionJob struct {
 func (s *Session) attention(l, pos, n int) {
 	c := &s.m.Config
 	s.attn = attentionJob{s: s, layer: l, pos: pos, n: n,
-		scale:    float32(1 / math.Sqrt(float64(c.HeadDim))),
-		groupLen: c.NHead / c.NHeadKV}
+		scale: float32(1 / math.Sqrt(float64(c.HeadDim))),
+		group: c.NHead / c.NHeadKV}
 	s.pool.run(&s.attn)
 }
 
 func (j *attentionJob) do(w, nw int) {
 	s, c := j.s, &j.s.m.Config
-	hd, hdv := c.HeadDim, c.HeadDimV
-	lo, hi := split(j.n*c.NHead, w, nw)
-	scores := s.scores[w]
+	hd, hdv, g := c.HeadDim, c.HeadDimV, j.group
+	kv := &s.kv
+	lo, hi := split(j.n*c.NHeadKV, w, nw)
 	for item := lo; item < hi; item++ {
-		i, h := item/c.NHead, item%c.NHead
-		kvh := h / j.groupLen
-		q := s.q[(i*c.NHead+h)*hd : (i*c.NHead+h+1)*hd]
-		out := s.attnOut[(i*c.NHead+h)*hdv : (i*c.NHead+h+1)*hdv]
+		i, kvh := item/c.NHeadKV, item%c.NHeadKV
 		keys := j.pos + i + 1 // causal: positions 0..pos+i
-		sc := scores[:keys]
-		for p := range sc {
-			sc[p] = s.kv.keyDot(j.layer, p, kvh, hd, q) * j.scale
+		firstHead := kvh * g
+		q := s.q[(i*c.NHead+firstHead)*hd : (i*c.NHead+firstHead+g)*hd]
+		scores := s.scores[w][:g*keys] // [g][keys]
+		if g == 1 {
+			kernels.MatVec(kv.typ, kv.keys(j.layer, kvh, keys), hd, q, nil, scores)
+		} else {
+			kernels.MatMul(kv.typ, kv.keys(j.layer, kvh, keys), hd, keys, q, nil, g, scores, keys)
 		}
-		kernels.SoftmaxInPlace(sc)
-		clear(out)
-		for p, wgt := range sc {
-			s.kv.addValue(j.layer, p, kvh, hdv, wgt, out)
+		for h := 0; h < g; h++ {
+			row := scores[h*keys : (h+1)*keys]
+			kernels.Scale(row, j.scale)
+			kernels.SoftmaxInPlace(row)
+			out := s.attnOut[(i*c.NHead+firstHead+h)*hdv : (i*c.NHead+firstHead+h+1)*hdv]
+			for d := range out {
+				out[d] = kv.valueDot(j.layer, kvh, d, row)
+			}
 		}
 	}
 }

@@ -61,7 +61,7 @@ type Session struct {
 	ffnOut     []float32 // [B][d] (also attention output projection)
 	ropeCos    []float32 // [B][ropeDim/2]
 	ropeSin    []float32
-	scores     [][]float32 // per worker [nCtx]
+	scores     [][]float32 // per worker [query heads per KV head][nCtx]
 	actQ       map[quant.Type][]byte
 	logits     []float32 // [nVocab]
 	proj       projectJob
@@ -95,7 +95,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	}
 	s := &Session{m: m, opts: opts, nCtx: opts.ContextSize, nBatch: min(opts.BatchSize, opts.ContextSize)}
 	s.factors = m.ropeFactors(s.nCtx)
-	s.kv = newKVCache(opts.KVType, c.NLayer, s.nCtx, c.NHeadKV*c.HeadDim, c.NHeadKV*c.HeadDimV)
+	s.kv = newKVCache(opts.KVType, c.NLayer, s.nCtx, c.NHeadKV, c.HeadDim, c.HeadDimV)
 	b := s.nBatch
 	s.x = make([]float32, b*c.NEmbd)
 	s.xn = make([]float32, b*c.NEmbd)
@@ -113,7 +113,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	s.pool = newPool(opts.Threads)
 	s.scores = make([][]float32, s.pool.n)
 	for w := range s.scores {
-		s.scores[w] = make([]float32, s.nCtx)
+		s.scores[w] = make([]float32, c.NHead/c.NHeadKV*s.nCtx)
 	}
 	runtime.SetFinalizer(s, (*Session).Close)
 	return s, nil
