@@ -1,0 +1,104 @@
+package testmodel
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// tensorKind says how a tensor's values are generated.
+type tensorKind int
+
+const (
+	kindMatrix tensorKind = iota // weight matrix: small zero-mean noise
+	kindNorm                     // norm weight: values near 1
+	kindBias                     // bias: small noise
+)
+
+// tensorDesc is one tensor of a model: its name, GGML shape (dims[0] is the
+// row length), block index (-1 outside the blocks) and kind.
+type tensorDesc struct {
+	name  string
+	dims  []uint64
+	layer int
+	kind  tensorKind
+}
+
+func (t tensorDesc) cols() int { return int(t.dims[0]) }
+
+func (t tensorDesc) rows() int {
+	n := 1
+	for _, d := range t.dims[1:] {
+		n *= int(d)
+	}
+	return n
+}
+
+// scale is the standard deviation of a tensor's noise: about 0.5/sqrt(row
+// length), clamped to [0.02, 0.05], so projections keep activations of
+// order one.
+func (t tensorDesc) scale() float32 {
+	switch t.kind {
+	case kindNorm:
+		return 0.1
+	case kindBias:
+		return 0.02
+	}
+	s := 0.5 / math.Sqrt(float64(t.cols()))
+	return float32(min(max(s, 0.02), 0.05))
+}
+
+// tensors lists the tensors of s (with defaults applied) in the order
+// llama.cpp writes them: tensors outside the blocks sorted by name, then
+// each block in order with its tensors sorted by name.
+func (s Spec) tensors() []tensorDesc {
+	d := uint64(s.NEmbd)
+	q := uint64(s.NHead * s.HeadDim)
+	kv := uint64(s.NHeadKV * s.HeadDim)
+	ff := uint64(s.NFF)
+	mat := func(name string, layer int, cols, rows uint64) tensorDesc {
+		return tensorDesc{name, []uint64{cols, rows}, layer, kindMatrix}
+	}
+	vec := func(name string, layer int, n uint64, kind tensorKind) tensorDesc {
+		return tensorDesc{name, []uint64{n}, layer, kind}
+	}
+	global := []tensorDesc{
+		mat("token_embd.weight", -1, d, uint64(s.NVocab)),
+		vec("output_norm.weight", -1, d, kindNorm),
+	}
+	if !s.Tied {
+		global = append(global, mat("output.weight", -1, d, uint64(s.NVocab)))
+	}
+	sortByName(global)
+	out := global
+	for i := range s.NLayer {
+		p := fmt.Sprintf("blk.%d.", i)
+		ts := []tensorDesc{
+			vec(p+"attn_norm.weight", i, d, kindNorm),
+			mat(p+"attn_output.weight", i, q, d),
+			vec(p+"ffn_norm.weight", i, d, kindNorm),
+			mat(p+"ffn_down.weight", i, ff, d),
+		}
+		if s.Fused {
+			ts = append(ts, mat(p+"attn_qkv.weight", i, d, q+2*kv), mat(p+"ffn_up.weight", i, d, 2*ff))
+		} else {
+			ts = append(ts, mat(p+"attn_q.weight", i, d, q), mat(p+"attn_k.weight", i, d, kv),
+				mat(p+"attn_v.weight", i, d, kv), mat(p+"ffn_gate.weight", i, d, ff), mat(p+"ffn_up.weight", i, d, ff))
+			if s.QKVBias {
+				ts = append(ts, vec(p+"attn_q.bias", i, q, kindBias), vec(p+"attn_k.bias", i, kv, kindBias),
+					vec(p+"attn_v.bias", i, kv, kindBias))
+			}
+		}
+		if s.QKNorm {
+			ts = append(ts, vec(p+"attn_q_norm.weight", i, uint64(s.HeadDim), kindNorm),
+				vec(p+"attn_k_norm.weight", i, uint64(s.HeadDim), kindNorm))
+		}
+		sortByName(ts)
+		out = append(out, ts...)
+	}
+	return out
+}
+
+func sortByName(ts []tensorDesc) {
+	sort.Slice(ts, func(i, j int) bool { return ts[i].name < ts[j].name })
+}
