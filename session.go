@@ -29,8 +29,9 @@ type GenerateOptions struct {
 	// MaxTokens bounds the number of generated tokens; 0 means until an
 	// end-of-generation token, a stop string or the end of the context.
 	MaxTokens int
-	// Sampling selects the next token; the zero value is greedy decoding.
-	// Use sampler.DefaultOptions() for llama.cpp's defaults.
+	// Sampling selects the next token. Zero fields mean "off" (TopP and
+	// RepeatPenalty 0 act as 1), so the zero value is greedy decoding. Use
+	// sampler.DefaultOptions() for llama.cpp's defaults.
 	Sampling sampler.Options
 	// Stop ends generation when the text contains any of these strings;
 	// the stop string itself is not returned.
@@ -142,7 +143,14 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		return fmt.Errorf("gollm: prompt of %d tokens does not fit: %w (%d of %d tokens free)", len(prompt), ErrContextFull, free, s.s.ContextSize())
 	}
 	tk := s.m.m.Tokenizer
-	smp, err := sampler.New(opts.Sampling, tk.VocabSize())
+	so := opts.Sampling
+	if so.TopP == 0 {
+		so.TopP = 1
+	}
+	if so.RepeatPenalty == 0 {
+		so.RepeatPenalty = 1
+	}
+	smp, err := sampler.New(so, tk.VocabSize())
 	if err != nil {
 		return fmt.Errorf("gollm: %w", err)
 	}
