@@ -55,3 +55,9 @@ func dotQ4_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
 
 //go:noescape
 func dotQ6_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ2_KAVX2(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ3_KAVX2(x, y *byte, nb int) float32

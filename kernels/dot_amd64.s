@@ -337,6 +337,46 @@ GLOBL iq4nl<>(SB), RODATA|NOPTR, $32
 	VMULPS  Y2, Y6, Y6 \
 	VFMADD231PS Y6, isum, acc
 
+
+DATA mask03<>+0(SB)/8, $0x0303030303030303
+DATA mask03<>+8(SB)/8, $0x0303030303030303
+DATA mask03<>+16(SB)/8, $0x0303030303030303
+DATA mask03<>+24(SB)/8, $0x0303030303030303
+GLOBL mask03<>(SB), RODATA|NOPTR, $32
+
+DATA mask01<>+0(SB)/8, $0x0101010101010101
+DATA mask01<>+8(SB)/8, $0x0101010101010101
+DATA mask01<>+16(SB)/8, $0x0101010101010101
+DATA mask01<>+24(SB)/8, $0x0101010101010101
+GLOBL mask01<>(SB), RODATA|NOPTR, $32
+
+// Q2KCHUNK: 2-bit quants (Y1 >> 2s) & 3 of half h against q8, with the
+// scales of sub-blocks 8h+2s, 8h+2s+1 (X11 = 16 scale bytes), into Y9.
+#define Q2KCHUNK(h, s) \
+	VPSRLW  $(2*s), Y1, Y2 \
+	VPAND   Y14, Y2, Y2 \
+	VPMADDUBSW 4+128*h+32*s(Y_PTR), Y2, Y2 \
+	VPSHUFB scaleshuf<>+16*(4*h+s)(SB), X11, X3 \
+	VPMOVZXBW X3, Y3 \
+	VPMADDWD Y3, Y2, Y2 \
+	VPADDD  Y2, Y9, Y9
+
+// Q3KCHUNK: 3-bit quants ((Y1 >> 2s) & 3) | (hmask bit 4h+s) << 2, in
+// [0, 7] (the -4 offset is applied through bsums), with the signed scales
+// of sub-blocks 8h+2s, 8h+2s+1 (X11), into Y9. Y12 = hmask.
+#define Q3KCHUNK(h, s) \
+	VPSRLW  $(2*s), Y1, Y2 \
+	VPAND   Y14, Y2, Y2 \
+	VPSRLW  $(4*h+s), Y12, Y3 \
+	VPAND   Y13, Y3, Y3 \
+	VPSLLW  $2, Y3, Y3 \
+	VPOR    Y3, Y2, Y2 \
+	VPMADDUBSW 4+128*h+32*s(Y_PTR), Y2, Y2 \
+	VPSHUFB scaleshuf<>+16*(4*h+s)(SB), X11, X3 \
+	VPMOVSXBW X3, Y3 \
+	VPMADDWD Y3, Y2, Y2 \
+	VPADDD  Y2, Y9, Y9
+
 // func dotQ8_0AVX2(x, y *byte, nb int) float32
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), X_PTR
@@ -956,3 +996,126 @@ q6kx4:
 	DECQ    N
 	JNZ     q6kx4
 	EPILOGUE4
+
+// func dotQ2_KAVX2(x, y *byte, nb int) float32
+TEXT ·dotQ2_KAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), X_PTR
+	MOVQ y+8(FP), Y_PTR
+	MOVQ nb+16(FP), N
+	VXORPS Y0, Y0, Y0
+	VMOVDQU mask03<>(SB), Y14
+	VMOVDQU mask0f<>(SB), Y13
+loopQ2_K:
+	KSCALES(80)
+	VBROADCASTSS X7, Y7
+	// mins (high nibbles of the 16 scale bytes) against bsums
+	VMOVDQU (X_PTR), X11
+	VPSRLW  $4, X11, X2
+	VPAND   X13, X2, X2
+	VPMOVZXBW X2, Y2
+	VPMADDWD 260(Y_PTR), Y2, Y2
+	VCVTDQ2PS Y2, Y2
+	VFNMADD231PS Y7, Y2, Y0
+	VPAND   X13, X11, X11
+	VPXOR   Y9, Y9, Y9
+	VMOVDQU 16(X_PTR), Y1
+	Q2KCHUNK(0, 0)
+	Q2KCHUNK(0, 1)
+	Q2KCHUNK(0, 2)
+	Q2KCHUNK(0, 3)
+	VMOVDQU 48(X_PTR), Y1
+	Q2KCHUNK(1, 0)
+	Q2KCHUNK(1, 1)
+	Q2KCHUNK(1, 2)
+	Q2KCHUNK(1, 3)
+	VCVTDQ2PS Y9, Y9
+	VFMADD231PS Y5, Y9, Y0
+	ADDQ $84, X_PTR
+	ADDQ $292, Y_PTR
+	DECQ N
+	JNZ  loopQ2_K
+	HSUM
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func dotQ3_KAVX2(x, y *byte, nb int) float32
+TEXT ·dotQ3_KAVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), X_PTR
+	MOVQ y+8(FP), Y_PTR
+	MOVQ nb+16(FP), N
+	VXORPS Y0, Y0, Y0
+	VMOVDQU mask03<>(SB), Y14
+	VMOVDQU mask01<>(SB), Y13
+	VMOVDQU bytes32<>(SB), X10
+loopQ3_K:
+	// d*y.d
+	MOVWLZX 108(X_PTR), AX
+	VMOVD   AX, X6
+	VCVTPH2PS X6, X6
+	VMULSS  (Y_PTR), X6, X6
+	VBROADCASTSS X6, Y5
+	// 16 six-bit scales (ggml's kmask shuffle), minus 32, into X11
+	MOVL    96(X_PTR), AX
+	MOVL    100(X_PTR), BX
+	MOVL    104(X_PTR), DX
+	MOVL    AX, R8
+	ANDL    $0x0f0f0f0f, R8
+	MOVL    DX, R9
+	ANDL    $0x03030303, R9
+	SHLL    $4, R9
+	ORL     R9, R8
+	MOVL    BX, R10
+	ANDL    $0x0f0f0f0f, R10
+	MOVL    DX, R9
+	SHRL    $2, R9
+	ANDL    $0x03030303, R9
+	SHLL    $4, R9
+	ORL     R9, R10
+	SHLQ    $32, R10
+	ORQ     R10, R8
+	SHRL    $4, AX
+	ANDL    $0x0f0f0f0f, AX
+	MOVL    DX, R9
+	SHRL    $4, R9
+	ANDL    $0x03030303, R9
+	SHLL    $4, R9
+	ORL     R9, AX
+	SHRL    $4, BX
+	ANDL    $0x0f0f0f0f, BX
+	SHRL    $6, DX
+	ANDL    $0x03030303, DX
+	SHLL    $4, DX
+	ORL     DX, BX
+	SHLQ    $32, BX
+	ORQ     BX, AX
+	VMOVQ   R8, X11
+	VPINSRQ $1, AX, X11, X11
+	VPSUBB  X10, X11, X11
+	// -4 offset: isum starts at -4*sum(scale*bsum)
+	VPMOVSXBW X11, Y2
+	VPMADDWD 260(Y_PTR), Y2, Y9
+	VPSLLD  $2, Y9, Y9
+	VPXOR   Y2, Y2, Y2
+	VPSUBD  Y9, Y2, Y9
+	VMOVDQU (X_PTR), Y12
+	VMOVDQU 32(X_PTR), Y1
+	Q3KCHUNK(0, 0)
+	Q3KCHUNK(0, 1)
+	Q3KCHUNK(0, 2)
+	Q3KCHUNK(0, 3)
+	VMOVDQU 64(X_PTR), Y1
+	Q3KCHUNK(1, 0)
+	Q3KCHUNK(1, 1)
+	Q3KCHUNK(1, 2)
+	Q3KCHUNK(1, 3)
+	VCVTDQ2PS Y9, Y9
+	VFMADD231PS Y5, Y9, Y0
+	ADDQ $110, X_PTR
+	ADDQ $292, Y_PTR
+	DECQ N
+	JNZ  loopQ3_K
+	HSUM
+	VMOVSS X0, ret+24(FP)
+	VZEROUPPER
+	RET

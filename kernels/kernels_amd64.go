@@ -30,7 +30,7 @@ func levelMissing(l levelID) string {
 func hasAVX2Row(t quant.Type) bool {
 	switch t {
 	case quant.Q8_0, quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.IQ4_NL,
-		quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
+		quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
 		return true
 	}
 	return false
@@ -51,6 +51,10 @@ func dotRowAVX2(t quant.Type, x, y *byte, nb int) float32 {
 		return dotQ5_1AVX2(x, y, nb)
 	case quant.IQ4_NL:
 		return dotIQ4_NLAVX2(x, y, nb)
+	case quant.Q2_K:
+		return dotQ2_KAVX2(x, y, nb)
+	case quant.Q3_K:
+		return dotQ3_KAVX2(x, y, nb)
 	case quant.Q4_K:
 		return dotQ4_KAVX2(x, y, nb)
 	case quant.Q5_K:
