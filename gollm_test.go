@@ -114,6 +114,7 @@ func TestGenerateStopsOnCancel(t *testing.T) {
 	}
 	defer s.Close()
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	n := 0
 	for _, err := range s.Generate(ctx, "a", gollm.GenerateOptions{}) {
 		if err != nil {
