@@ -42,7 +42,7 @@ func TestPageBoundary(t *testing.T) {
 					if ty.BlockSize() == 1 {
 						n = nb*3 + 1
 					}
-					const rows = 3
+					const rows = 4
 					rb := n / ty.BlockSize() * ty.BlockBytes()
 					w := guardedBuf(t, rows*rb)
 					fillWeights(ty, w, rng, fillRandom)

@@ -377,6 +377,92 @@ GLOBL mask01<>(SB), RODATA|NOPTR, $32
 	VPMADDWD Y3, Y2, Y2 \
 	VPADDD  Y2, Y9, Y9
 
+
+// Four-row kernels for MatVec: rows at (X_PTR), (X_PTR)(RSTRIDE*1),
+// (R2_PTR), (R2_PTR)(RSTRIDE*1) share each activation block (Y2 = its
+// quants, Y11 = its scale in every lane). Signature:
+//
+//	func dotXXXr4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+#define RSTRIDE R8
+#define R2_PTR R9
+
+#define RPROLOGUE4 \
+	MOVQ    x+0(FP), X_PTR \
+	MOVQ    xstride+8(FP), RSTRIDE \
+	MOVQ    y+16(FP), Y_PTR \
+	MOVQ    nb+24(FP), N \
+	LEAQ    (X_PTR)(RSTRIDE*2), R2_PTR \
+	VXORPS  Y0, Y0, Y0 \
+	VXORPS  Y8, Y8, Y8 \
+	VXORPS  Y9, Y9, Y9 \
+	VXORPS  Y10, Y10, Y10 \
+	VMOVDQU ones16<>(SB), Y15 \
+	VMOVDQU mask0f<>(SB), Y14
+
+// RYBLOCK loads the activation block: Y2 = quants, Y11 = dy.
+#define RYBLOCK \
+	VMOVDQU 2(Y_PTR), Y2 \
+	VPBROADCASTW (Y_PTR), X11 \
+	VCVTPH2PS X11, Y11
+
+// RFMA folds int16 pair sums Y5 of a row with f16 scale at d into acc.
+#define RFMA(d, acc) \
+	VPMADDWD Y15, Y5, Y5 \
+	VCVTDQ2PS Y5, Y5 \
+	VPBROADCASTW d, X6 \
+	VCVTPH2PS X6, Y6 \
+	VMULPS  Y11, Y6, Y6 \
+	VFMADD231PS Y6, Y5, acc
+
+// RQ8_0: signed weights (memory) times Y2 by the sign trick.
+#define RQ8_0(qs, d, acc) \
+	VPABSB  qs, Y1 \
+	VPSIGNB qs, Y2, Y3 \
+	VPMADDUBSW Y3, Y1, Y5 \
+	RFMA(d, acc)
+
+// RNIB sets Y1 to the 32 nibbles of the 16 bytes at qs (low then high).
+#define RNIB(qs) \
+	VMOVDQU qs, X1 \
+	VPSRLW  $4, X1, X3 \
+	VINSERTI128 $1, X3, Y1, Y1 \
+	VPAND   Y14, Y1, Y1
+
+// RQ4_0: unsigned nibbles times Y2 minus 8*sum(y) (Y12 = pairs of 8*y).
+#define RQ4_0(qs, d, acc) \
+	RNIB(qs) \
+	VPMADDUBSW Y2, Y1, Y5 \
+	VPSUBW  Y12, Y5, Y5 \
+	RFMA(d, acc)
+
+// RQ5_0: q4 | hbit<<4 (unsigned, 0..31) times Y2 minus 16*sum(y) (Y12).
+#define RQ5_0(qh, qs, d, acc) \
+	RNIB(qs) \
+	VPBROADCASTD qh, Y3 \
+	VPSHUFB bitshuf<>(SB), Y3, Y3 \
+	VPOR    bitmask<>(SB), Y3, Y3 \
+	VPCMPEQB Y13, Y3, Y3 \
+	VPAND   bytes16<>(SB), Y3, Y3 \
+	VPOR    Y3, Y1, Y1 \
+	VPMADDUBSW Y2, Y1, Y5 \
+	VPSUBW  Y12, Y5, Y5 \
+	RFMA(d, acc)
+
+// RIQ4_NL: codebook values (Y13 = codebook) times Y2 by the sign trick.
+#define RIQ4_NL(qs, d, acc) \
+	RNIB(qs) \
+	VPSHUFB Y1, Y13, Y1 \
+	VPSIGNB Y1, Y2, Y3 \
+	VPSIGNB Y1, Y1, Y1 \
+	VPMADDUBSW Y3, Y1, Y5 \
+	RFMA(d, acc)
+
+#define RADVANCE(xstep) \
+	ADDQ    $xstep, X_PTR \
+	ADDQ    $xstep, R2_PTR \
+	ADDQ    $34, Y_PTR \
+	DECQ    N
+
 // func dotQ8_0AVX2(x, y *byte, nb int) float32
 TEXT ·dotQ8_0AVX2(SB), NOSPLIT, $0-28
 	MOVQ x+0(FP), X_PTR
@@ -1119,3 +1205,61 @@ loopQ3_K:
 	VMOVSS X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func dotQ8_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ8_0r4AVX2(SB), NOSPLIT, $0-40
+	RPROLOGUE4
+q8r4:
+	RYBLOCK
+	RQ8_0(2(X_PTR), (X_PTR), Y0)
+	RQ8_0(2(X_PTR)(RSTRIDE*1), (X_PTR)(RSTRIDE*1), Y8)
+	RQ8_0(2(R2_PTR), (R2_PTR), Y9)
+	RQ8_0(2(R2_PTR)(RSTRIDE*1), (R2_PTR)(RSTRIDE*1), Y10)
+	RADVANCE(34)
+	JNZ     q8r4
+	EPILOGUE4
+
+// func dotQ4_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ4_0r4AVX2(SB), NOSPLIT, $0-40
+	RPROLOGUE4
+	VMOVDQU bytes8<>(SB), Y13
+q4r4:
+	RYBLOCK
+	VPMADDUBSW Y2, Y13, Y12
+	RQ4_0(2(X_PTR), (X_PTR), Y0)
+	RQ4_0(2(X_PTR)(RSTRIDE*1), (X_PTR)(RSTRIDE*1), Y8)
+	RQ4_0(2(R2_PTR), (R2_PTR), Y9)
+	RQ4_0(2(R2_PTR)(RSTRIDE*1), (R2_PTR)(RSTRIDE*1), Y10)
+	RADVANCE(18)
+	JNZ     q4r4
+	EPILOGUE4
+
+// func dotQ5_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ5_0r4AVX2(SB), NOSPLIT, $0-40
+	RPROLOGUE4
+	VPCMPEQB Y13, Y13, Y13
+q5r4:
+	RYBLOCK
+	VMOVDQU bytes16<>(SB), Y12
+	VPMADDUBSW Y2, Y12, Y12
+	RQ5_0(2(X_PTR), 6(X_PTR), (X_PTR), Y0)
+	RQ5_0(2(X_PTR)(RSTRIDE*1), 6(X_PTR)(RSTRIDE*1), (X_PTR)(RSTRIDE*1), Y8)
+	RQ5_0(2(R2_PTR), 6(R2_PTR), (R2_PTR), Y9)
+	RQ5_0(2(R2_PTR)(RSTRIDE*1), 6(R2_PTR)(RSTRIDE*1), (R2_PTR)(RSTRIDE*1), Y10)
+	RADVANCE(22)
+	JNZ     q5r4
+	EPILOGUE4
+
+// func dotIQ4_NLr4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotIQ4_NLr4AVX2(SB), NOSPLIT, $0-40
+	RPROLOGUE4
+	VMOVDQU iq4nl<>(SB), Y13
+iq4r4:
+	RYBLOCK
+	RIQ4_NL(2(X_PTR), (X_PTR), Y0)
+	RIQ4_NL(2(X_PTR)(RSTRIDE*1), (X_PTR)(RSTRIDE*1), Y8)
+	RIQ4_NL(2(R2_PTR), (R2_PTR), Y9)
+	RIQ4_NL(2(R2_PTR)(RSTRIDE*1), (R2_PTR)(RSTRIDE*1), Y10)
+	RADVANCE(18)
+	JNZ     iq4r4
+	EPILOGUE4

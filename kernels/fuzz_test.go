@@ -27,21 +27,29 @@ func FuzzMatVec(f *testing.F) {
 			return
 		}
 		n := nb * bs
-		w := data[:nb*bb]
+		// Four rows (the four-row kernels), each a variation of the bytes.
+		const rows = 4
+		w := make([]byte, rows*nb*bb)
+		for r := range rows {
+			for i, c := range data[:nb*bb] {
+				w[r*nb*bb+i] = c ^ byte(r*(i%3))
+			}
+		}
 		x := make([]float32, n)
 		for i := range x {
 			x[i] = float32(int8(data[i%len(data)]^byte(i*7))) / 16
 		}
 		q := make([]byte, ActBytes(ty, n))
 		QuantizeAct(ty, x, q)
-		out := []float32{0}
-		withLevel(t, "generic", func() { MatVec(ty, w, n, x, q, out) })
-		want := out[0]
-		_, mag := refDot(ty, w, n, x, q)
+		var want, out [rows]float32
+		withLevel(t, "generic", func() { MatVec(ty, w, n, x, q, want[:]) })
 		for _, lv := range Levels() {
-			withLevel(t, lv, func() { MatVec(ty, w, n, x, q, out) })
-			if !sameLevel(out[0], want, 1e-5*mag) {
-				t.Fatalf("%v nb=%d level %s: %g, generic %g", ty, nb, lv, out[0], want)
+			withLevel(t, lv, func() { MatVec(ty, w, n, x, q, out[:]) })
+			for r := range rows {
+				_, mag := refDot(ty, w[r*nb*bb:(r+1)*nb*bb], n, x, q)
+				if !sameLevel(out[r], want[r], 1e-5*mag) {
+					t.Fatalf("%v nb=%d level %s row %d: %g, generic %g", ty, nb, lv, r, out[r], want[r])
+				}
 			}
 		}
 	})

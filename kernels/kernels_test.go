@@ -318,7 +318,7 @@ func testLevelType(t *testing.T, lv string, ty quant.Type) {
 		if ty.BlockSize() == 1 {
 			n = nb*8 + nb%8 // float types: every tail length
 		}
-		const rows, cols = 3, 5
+		const rows, cols = 5, 5
 		rb := n / ty.BlockSize() * ty.BlockBytes()
 		w := make([]byte, rows*rb)
 		for mode := range numFillModes {

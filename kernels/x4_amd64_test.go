@@ -41,3 +41,27 @@ func BenchmarkMatMulRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMatVecRows measures MatVec at the avx2 level without the
+// four-row kernels, for comparison with BenchmarkMatVec.
+func BenchmarkMatVecRows(b *testing.B) {
+	for _, ty := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL} {
+		sz := benchSizes[0]
+		rb := sz.n / ty.BlockSize() * ty.BlockBytes()
+		rng := rand.New(rand.NewPCG(1, 2))
+		w := make([]byte, sz.rows*rb)
+		fillWeights(ty, w, rng, fillRandom)
+		x, q := makeAct(ty, sz.n, rng, fillRandom)
+		out := make([]float32, sz.rows)
+		b.Run(fmt.Sprintf("type=%v/impl=avx2-rows/size=%s", ty, sz.name), func(b *testing.B) {
+			b.SetBytes(int64(len(w)))
+			useR4 = false
+			defer func() { useR4 = true }()
+			withLevel(b, "avx2", func() {
+				for b.Loop() {
+					MatVec(ty, w, sz.n, x, q, out)
+				}
+			})
+		})
+	}
+}
