@@ -34,9 +34,11 @@ func (t tensorDesc) rows() int {
 	return n
 }
 
-// scale is the standard deviation of a tensor's noise: about 0.5/sqrt(row
-// length), clamped to [0.02, 0.05], so projections keep activations of
-// order one.
+// scale is the standard deviation of a tensor's noise. For the hidden
+// projections it is 1/sqrt(row length) (clamped to [0.01, 0.125]), so each
+// projection keeps activations of order one and every block adds about as
+// much to the residual stream as the token embedding holds: with tied
+// embeddings, a smaller block output makes the model repeat its input.
 func (t tensorDesc) scale() float32 {
 	switch t.kind {
 	case kindNorm:
@@ -44,8 +46,13 @@ func (t tensorDesc) scale() float32 {
 	case kindBias:
 		return 0.02
 	}
-	s := 0.5 / math.Sqrt(float64(t.cols()))
-	return float32(min(max(s, 0.02), 0.05))
+	if t.name == "token_embd.weight" || t.name == "output.weight" {
+		// Logits with a standard deviation of about 1.5, so next-token
+		// distributions are not flat.
+		return float32(min(1.5/math.Sqrt(float64(t.cols())), 0.15))
+	}
+	s := 1 / math.Sqrt(float64(t.cols()))
+	return float32(min(max(s, 0.01), 0.125))
 }
 
 // tensors lists the tensors of s (with defaults applied) in the order

@@ -160,15 +160,17 @@ func (g *grower) encode(syms []int32) []int32 {
 	return syms
 }
 
-// pick draws a token: a third of the time a single character (for a word
-// start the space one time in three, else a letter drawn with English
-// frequencies), otherwise the shorter of two grown tokens chosen uniformly.
+// pick draws a token: a single character (for a word start the space one
+// time in three, else a letter drawn with English frequencies) or the
+// shorter of two grown tokens chosen uniformly. Grown tokens are picked
+// with probability approaching 2/3 as the pool grows, so that the first
+// merges are mostly pairs of letters, as in a trained vocabulary.
 func (g *grower) pick(start bool) int32 {
 	pool := g.conts
 	if start && g.r.IntN(3) == 0 {
 		pool = g.words
 	}
-	if g.r.IntN(3) > 0 && len(pool) > 0 {
+	if g.r.IntN(3*(len(pool)+200)) < 2*len(pool) {
 		a, b := pool[g.r.IntN(len(pool))], pool[g.r.IntN(len(pool))]
 		if g.nchars[b] < g.nchars[a] {
 			return b
