@@ -1,0 +1,429 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+
+	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/internal/fallback"
+	"github.com/gollm/gollm/model/chat"
+	"github.com/gollm/gollm/sampler"
+)
+
+func init() {
+	register(command{
+		name:    "chat",
+		summary: "chat with a model, one message per line of stdin",
+		run:     runChat,
+	})
+}
+
+// stdin is where gollm chat reads the user's messages; tests replace it.
+var stdin io.Reader = os.Stdin
+
+const chatHelp = "commands: /reset (new conversation), /stats (last answer), /exit (or end of input)"
+
+func runChat(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("chat", "-m MODEL [--system TEXT] [--chat-template NAME] [flags]", stderr)
+	ef := addEngineFlags(fs)
+	system := fs.String("system", "", "system prompt `text`, kept when old turns are dropped")
+	tmplName := fs.String("chat-template", "", "chat format `name` instead of the one the model's template is recognized as: "+strings.Join(chat.Names(), ", "))
+	nPredict := fs.Int("n", -1, "most tokens per answer (-1: until the end of the turn or a full context)")
+	sf := addSamplingFlags(fs)
+	ff := fallback.AddFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (messages are read from stdin)", fs.Arg(0))
+	}
+	if *nPredict < -1 || *nPredict == 0 {
+		return fmt.Errorf("-n %d: want a positive count or -1", *nPredict)
+	}
+	opts, err := sf.generateOptions(*nPredict)
+	if err != nil {
+		return err
+	}
+	fb, err := ff.Config()
+	if err != nil {
+		return err
+	}
+	if err := ef.check(); err != nil {
+		return err
+	}
+	tmpl, err := chatTemplate(*ef.model, *tmplName)
+	if err != nil {
+		return err
+	}
+	m, s, err := ef.load(stderr)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	defer s.Close()
+	if *ef.verbose {
+		fmt.Fprintf(stderr, "chat template: %s\n", tmpl.Name())
+	}
+	c := newChatter(m, s, tmpl, opts, stdout, stderr)
+	c.system, c.fallback = *system, fb
+	return c.loop(stdin)
+}
+
+// chatTemplate returns the format named by --chat-template, else the one
+// the model's tokenizer.chat_template is recognized as.
+func chatTemplate(path, name string) (chat.Template, error) {
+	if name != "" {
+		t, err := chat.ByName(name)
+		if err != nil {
+			return t, fmt.Errorf("--chat-template: %w", err)
+		}
+		return t, nil
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		return chat.Template{}, err
+	}
+	text, _ := f.String("tokenizer.chat_template")
+	f.Close()
+	t, err := chat.Detect(text)
+	if err != nil {
+		return t, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// samplingFlags are the sampling flags of run, for commands that generate.
+type samplingFlags struct {
+	temp, topP, minP, repeat *float64
+	topK, repeatN            *int
+	seed                     *uint64
+	stops                    multiFlag
+}
+
+func addSamplingFlags(fs *flag.FlagSet) *samplingFlags {
+	def := sampler.DefaultOptions()
+	f := &samplingFlags{
+		temp:    fs.Float64("temp", shortFloat(def.Temperature), "sampling temperature (0: greedy)"),
+		topK:    fs.Int("top-k", def.TopK, "keep the `k` most likely tokens (0: off)"),
+		topP:    fs.Float64("top-p", shortFloat(def.TopP), "keep the smallest set of tokens whose probability reaches `p` (1: off)"),
+		minP:    fs.Float64("min-p", shortFloat(def.MinP), "drop tokens less likely than `p` times the most likely (0: off)"),
+		repeat:  fs.Float64("repeat-penalty", shortFloat(def.RepeatPenalty), "penalty on tokens of the last --repeat-last-n (1: off)"),
+		repeatN: fs.Int("repeat-last-n", def.RepeatLastN, "tokens the repeat penalty looks back over"),
+		seed:    fs.Uint64("seed", 0, "random seed (0: a different one each run)"),
+	}
+	fs.Var(&f.stops, "stop", "stop when the text contains this `string` (repeatable)")
+	return f
+}
+
+// generateOptions validates the flags; n > 0 bounds the generated tokens.
+func (f *samplingFlags) generateOptions(n int) (gollm.GenerateOptions, error) {
+	def := sampler.DefaultOptions()
+	o := gollm.GenerateOptions{Stop: f.stops, Sampling: sampler.Options{
+		Temperature: float32(*f.temp), TopK: *f.topK, TopP: float32(*f.topP), MinP: float32(*f.minP),
+		RepeatPenalty: float32(*f.repeat), RepeatLastN: *f.repeatN, Seed: *f.seed,
+		FrequencyPenalty: def.FrequencyPenalty, PresencePenalty: def.PresencePenalty, MinKeep: def.MinKeep,
+	}}
+	if n > 0 {
+		o.MaxTokens = n
+	}
+	return o, o.Sampling.Validate()
+}
+
+// chatter holds a conversation and the KV cache that mirrors it.
+type chatter struct {
+	m        *gollm.Model
+	s        *gollm.Session
+	tmpl     chat.Template
+	system   string
+	fallback *fallback.Config
+	opts     gollm.GenerateOptions
+	stopIDs  map[int32]bool // single-token stop texts of the template
+	reserve  int            // context kept free for an answer
+	history  []chat.Message // user and assistant turns, oldest first
+	cached   []int32        // the tokens in the KV cache, in order
+	last     turnStats
+	stdout   io.Writer
+	stderr   io.Writer
+}
+
+// turnStats describes the last answer.
+type turnStats struct {
+	gollm.Stats
+	answered     bool
+	promptTokens int // of the whole formatted conversation
+	reused       int // prompt tokens found in the KV cache
+	source       string
+}
+
+func newChatter(m *gollm.Model, s *gollm.Session, tmpl chat.Template, opts gollm.GenerateOptions, stdout, stderr io.Writer) *chatter {
+	c := &chatter{m: m, s: s, tmpl: tmpl, opts: opts, stopIDs: map[int32]bool{}, stdout: stdout, stderr: stderr}
+	for _, stop := range tmpl.Stop() {
+		if ids := m.Tokenize(stop, false); len(ids) == 1 && m.Engine().Tokenizer.IsControl(ids[0]) {
+			c.stopIDs[ids[0]] = true // rendered as nothing, so no stop string would see it
+		} else {
+			c.opts.Stop = append(c.opts.Stop, stop)
+		}
+	}
+	c.reserve = opts.MaxTokens
+	if c.reserve == 0 {
+		c.reserve = min(s.ContextSize()/4, 512)
+	}
+	return c
+}
+
+// loop reads messages and commands until /exit or the end of input. A
+// Ctrl-C stops the answer being generated, not the program.
+func (c *chatter) loop(in io.Reader) error {
+	interactive := isTerminal(in)
+	var mu sync.Mutex
+	var cancel context.CancelFunc
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer close(sig)
+	defer signal.Stop(sig)
+	go func() {
+		for range sig {
+			mu.Lock()
+			if cancel != nil {
+				cancel()
+			} else {
+				fmt.Fprintln(c.stderr, "\n(Ctrl-C stops an answer; /exit or Ctrl-D quits)")
+			}
+			mu.Unlock()
+		}
+	}()
+	if interactive {
+		fmt.Fprintln(c.stderr, chatHelp)
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for {
+		if interactive {
+			fmt.Fprint(c.stdout, "> ")
+		}
+		if !sc.Scan() {
+			return sc.Err()
+		}
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "":
+			continue
+		case line == "/exit" || line == "/quit":
+			return nil
+		case line == "/reset":
+			c.reset()
+			fmt.Fprintln(c.stderr, "(new conversation)")
+			continue
+		case line == "/stats":
+			c.printStats()
+			continue
+		case strings.HasPrefix(line, "/") && !strings.Contains(line, " "):
+			fmt.Fprintf(c.stderr, "unknown command %s; %s\n", line, chatHelp)
+			continue
+		}
+		ctx, cf := context.WithCancel(context.Background())
+		mu.Lock()
+		cancel = cf
+		mu.Unlock()
+		err := c.turn(ctx, line)
+		mu.Lock()
+		cancel = nil
+		mu.Unlock()
+		cf()
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// reset starts a new conversation.
+func (c *chatter) reset() {
+	c.history, c.cached = nil, nil
+	c.s.Reset()
+}
+
+// messages returns the conversation with the system prompt first.
+func (c *chatter) messages(extra ...chat.Message) []chat.Message {
+	var msgs []chat.Message
+	if c.system != "" {
+		msgs = append(msgs, chat.Message{Role: "system", Content: c.system})
+	}
+	return append(append(msgs, c.history...), extra...)
+}
+
+// encode formats and tokenizes the conversation followed by user, with the
+// assistant's header.
+func (c *chatter) encode(user chat.Message) ([]int32, error) {
+	text, err := c.tmpl.Apply(c.messages(user), true)
+	if err != nil {
+		return nil, err
+	}
+	return chat.Encode(c.m.Engine().Tokenizer, text), nil
+}
+
+// turn answers one user message.
+func (c *chatter) turn(ctx context.Context, text string) error {
+	user := chat.Message{Role: "user", Content: text}
+	ids, err := c.encode(user)
+	if err != nil {
+		return err
+	}
+	nCtx := c.s.ContextSize()
+	if len(ids)+c.reserve > nCtx && c.fallback.Enabled() {
+		why := fmt.Sprintf("conversation of %d tokens does not fit the local context of %d with room for an answer", len(ids), nCtx)
+		return c.answerRemotely(ctx, user, why)
+	}
+	dropped := 0
+	for len(ids)+c.reserve > nCtx && len(c.history) > 0 {
+		k := 1 // drop the oldest user turn and the answer that follows it
+		for k < len(c.history) && c.history[k].Role != "user" {
+			k++
+		}
+		c.history = c.history[k:]
+		dropped++
+		if ids, err = c.encode(user); err != nil {
+			return err
+		}
+	}
+	if dropped > 0 {
+		msg := "the oldest turn"
+		if dropped > 1 {
+			msg = fmt.Sprintf("the %d oldest turns", dropped)
+		}
+		if c.system != "" {
+			msg += "; the system prompt is kept"
+		}
+		fmt.Fprintf(c.stderr, "(context full: dropped %s)\n", msg)
+	}
+	if len(ids) >= nCtx {
+		fmt.Fprintf(c.stderr, "(message not answered: the conversation needs %d tokens, the context holds %d)\n", len(ids), nCtx)
+		return nil
+	}
+	answer, err := c.generate(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if c.fallback.Enabled() {
+		ans := c.fallback.Resolve(ctx, c.remoteRequest(user), fallback.Local{Text: answer, Confidence: c.last.Confidence})
+		fmt.Fprintln(c.stderr, "("+ans.String()+")")
+		answer, c.last.source = ans.Text, string(ans.Source)
+		fmt.Fprintln(c.stdout, answer)
+	}
+	c.history = append(c.history, user, chat.Message{Role: "assistant", Content: answer})
+	return nil
+}
+
+// generate runs the model on the formatted conversation ids, reusing the
+// KV cache for the prefix it already holds, and returns the answer. The
+// answer is streamed to stdout unless a fallback may replace it.
+func (c *chatter) generate(ctx context.Context, ids []int32) (string, error) {
+	p := commonPrefix(c.cached, ids)
+	p = min(p, len(ids)-1) // at least one token must run to get logits
+	if p < c.s.Pos() {
+		c.s.Engine().Truncate(p)
+	}
+	c.cached = append(c.cached[:p], ids[p:]...)
+	stream := !c.fallback.Enabled()
+	var answer strings.Builder
+	for tok, err := range c.s.GenerateTokens(ctx, ids[p:], c.opts) {
+		if err != nil {
+			return "", err
+		}
+		if c.stopIDs[tok.ID] {
+			break
+		}
+		if tok.ID >= 0 {
+			c.cached = append(c.cached, tok.ID)
+		}
+		answer.WriteString(tok.Text)
+		if stream {
+			io.WriteString(c.stdout, tok.Text)
+		}
+	}
+	c.cached = c.cached[:min(len(c.cached), c.s.Pos())]
+	st := c.s.Stats()
+	c.last = turnStats{Stats: st, answered: true, promptTokens: len(ids), reused: p, source: "local"}
+	if stream {
+		fmt.Fprintln(c.stdout)
+	}
+	switch st.StopReason {
+	case gollm.StopCancelled:
+		if ctx.Err() != nil {
+			fmt.Fprintln(c.stderr, "(answer stopped)")
+		}
+	case gollm.StopContextFull:
+		fmt.Fprintln(c.stderr, "(the answer filled the context and was cut short)")
+	}
+	return answer.String(), nil
+}
+
+// answerRemotely sends the whole conversation to the fallback.
+func (c *chatter) answerRemotely(ctx context.Context, user chat.Message, why string) error {
+	ans := c.fallback.Resolve(ctx, c.remoteRequest(user), fallback.Local{NoFit: why})
+	fmt.Fprintln(c.stderr, "("+ans.String()+")")
+	if ans.Source != fallback.SourceFallback {
+		return nil // not answered; the message is not kept
+	}
+	fmt.Fprintln(c.stdout, ans.Text)
+	c.history = append(c.history, user, chat.Message{Role: "assistant", Content: ans.Text})
+	c.last = turnStats{answered: true, source: string(ans.Source)}
+	return nil
+}
+
+// remoteRequest is the conversation followed by user, for the fallback.
+func (c *chatter) remoteRequest(user chat.Message) fallback.Request {
+	req := fallback.Request{MaxTokens: c.opts.MaxTokens}
+	for _, m := range c.messages(user) {
+		req.Messages = append(req.Messages, fallback.Message{Role: m.Role, Content: m.Content})
+	}
+	return req
+}
+
+// printStats answers /stats.
+func (c *chatter) printStats() {
+	st := c.last
+	switch {
+	case !st.answered:
+		fmt.Fprintln(c.stderr, "no answer yet")
+		return
+	case st.source == string(fallback.SourceFallback) && st.promptTokens == 0:
+		fmt.Fprintln(c.stderr, "the last answer came from the fallback")
+	default:
+		printStats(c.stderr, st.Stats)
+		fmt.Fprintf(c.stderr, "prefill: %d new tokens, %d of the conversation's %d reused from the KV cache\n",
+			st.PromptTokens, st.reused, st.promptTokens)
+		if c.fallback.Enabled() {
+			fmt.Fprintf(c.stderr, "answered by: %s\n", st.source)
+		}
+	}
+	fmt.Fprintf(c.stderr, "context: %d of %d tokens used\n", c.s.Pos(), c.s.ContextSize())
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b []int32) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// isTerminal reports whether r is a terminal (a character device).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
