@@ -9,12 +9,16 @@ import (
 // Dot returns the dot product of a and b over min(len(a), len(b)) elements.
 func Dot(a, b []float32) float32 {
 	n := min(len(a), len(b))
+	raceReadFloats(a[:n])
+	raceReadFloats(b[:n])
 	return dot(a[:n], b[:n])
 }
 
 // Axpy computes y[i] += alpha*x[i] for i < min(len(x), len(y)).
 func Axpy(alpha float32, x, y []float32) {
 	n := min(len(x), len(y))
+	raceReadFloats(x[:n])
+	raceWriteFloats(y[:n])
 	axpy(alpha, x[:n], y[:n])
 }
 
@@ -22,6 +26,7 @@ func Axpy(alpha float32, x, y []float32) {
 // over min(len(a), len(b)) elements (attention over an F16 KV cache).
 func DotF16(a []uint16, b []float32) float32 {
 	n := min(len(a), len(b))
+	raceReadFloats(b[:n])
 	return dotF16(a[:n], b[:n])
 }
 
@@ -29,6 +34,7 @@ func DotF16(a []uint16, b []float32) float32 {
 // holds IEEE half-precision values.
 func AxpyF16(alpha float32, x []uint16, y []float32) {
 	n := min(len(x), len(y))
+	raceWriteFloats(y[:n])
 	axpyF16(alpha, x[:n], y[:n])
 }
 

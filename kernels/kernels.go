@@ -125,6 +125,9 @@ func MatVec(t quant.Type, w []byte, n int, x []float32, q []byte, out []float32)
 		clear(out)
 		return
 	}
+	raceReadBytes(w[:len(out)*rb])
+	raceReadBytes(q[:ActBytes(t, n)])
+	raceWriteFloats(out)
 	matVec(t, w, rb, n/t.BlockSize(), q, out)
 }
 
@@ -161,6 +164,9 @@ func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols i
 		}
 		return
 	}
+	raceReadBytes(w[:rows*rb])
+	raceReadBytes(qs[:cols*ab])
+	raceWriteFloats(out[:(cols-1)*ldOut+rows])
 	matMul(t, w, rb, n/t.BlockSize(), rows, qs, ab, cols, out, ldOut)
 }
 
