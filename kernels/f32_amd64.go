@@ -45,3 +45,13 @@ func axpyF16(alpha float32, x []uint16, y []float32) {
 	}
 	axpyF16Generic(alpha, x, y)
 }
+
+//go:noescape
+func dotBF16AVX2(a *uint16, b *float32, n int) float32
+
+func dotBF16(a []uint16, b []float32) float32 {
+	if level >= lvAVX2 && len(a) > 0 {
+		return dotBF16AVX2(&a[0], &b[0], len(a))
+	}
+	return dotBF16Generic(a, b)
+}

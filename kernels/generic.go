@@ -379,7 +379,7 @@ func matMulGeneric(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols
 }
 
 // dotFloatRow is the dot product of a float weight row (F32, F16 or BF16
-// bytes) with x.
+// bytes, little-endian like every supported GOARCH) with x.
 func dotFloatRow(t quant.Type, row []byte, x []float32) float32 {
 	n := len(x)
 	if n == 0 {
@@ -391,14 +391,19 @@ func dotFloatRow(t quant.Type, row []byte, x []float32) float32 {
 	case quant.F16:
 		return DotF16(unsafe.Slice((*uint16)(unsafe.Pointer(&row[0])), n), x)
 	}
+	return dotBF16(unsafe.Slice((*uint16)(unsafe.Pointer(&row[0])), n), x)
+}
+
+func dotBF16Generic(a []uint16, b []float32) float32 {
+	b = b[:len(a)]
 	var s0, s1 float32
 	i := 0
-	for ; i+1 < n; i += 2 {
-		s0 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(row[2*i:]))<<16) * x[i]
-		s1 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(row[2*i+2:]))<<16) * x[i+1]
+	for ; i+1 < len(a); i += 2 {
+		s0 += math.Float32frombits(uint32(a[i])<<16) * b[i]
+		s1 += math.Float32frombits(uint32(a[i+1])<<16) * b[i+1]
 	}
-	if i < n {
-		s0 += math.Float32frombits(uint32(binary.LittleEndian.Uint16(row[2*i:]))<<16) * x[i]
+	if i < len(a) {
+		s0 += math.Float32frombits(uint32(a[i])<<16) * b[i]
 	}
 	return s0 + s1
 }

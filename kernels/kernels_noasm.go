@@ -24,3 +24,5 @@ func dot(a, b []float32) float32                     { return dotGeneric(a, b) }
 func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }
 func dotF16(a []uint16, b []float32) float32         { return dotF16Generic(a, b) }
 func axpyF16(alpha float32, x []uint16, y []float32) { axpyF16Generic(alpha, x, y) }
+
+func dotBF16(a []uint16, b []float32) float32 { return dotBF16Generic(a, b) }
