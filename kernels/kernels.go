@@ -166,7 +166,9 @@ func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols i
 	}
 	raceReadBytes(w[:rows*rb])
 	raceReadBytes(qs[:cols*ab])
-	raceWriteFloats(out[:(cols-1)*ldOut+rows])
+	for c := range cols {
+		raceWriteFloats(out[c*ldOut : c*ldOut+rows]) // only these rows of each column
+	}
 	matMul(t, w, rb, n/t.BlockSize(), rows, qs, ab, cols, out, ldOut)
 }
 
