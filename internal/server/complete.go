@@ -1,0 +1,208 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/internal/fallback"
+)
+
+// outcome is a finished answer, local or remote, ready to be sent.
+type outcome struct {
+	text             string
+	finish           string // "stop" or "length"
+	model            string
+	promptTokens     int
+	completionTokens int
+	gollm            gollmInfo
+}
+
+// gollmInfo is the "gollm" object of a response.
+type gollmInfo struct {
+	// Confidence is the local answer's score (absent when the prompt did
+	// not fit locally).
+	Confidence    *float64 `json:"confidence,omitempty"`
+	Source        string   `json:"source"`
+	Reason        string   `json:"reason,omitempty"`
+	FallbackError string   `json:"fallback_error,omitempty"`
+	StopReason    string   `json:"stop_reason,omitempty"`
+}
+
+// complete serves one chat or text completion request.
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
+	req, e := parseRequest(r, chat, s.ctxSize)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	ids, stop, e := s.prompt(req)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	if len(ids) > s.ctxSize {
+		s.tooLong(w, r, req, len(ids))
+		return
+	}
+	ss, e := s.acquire(r)
+	if e != nil {
+		if r.Context().Err() == nil {
+			writeError(w, e)
+		}
+		return
+	}
+	var sw *streamWriter
+	if req.stream && !s.cfg.Fallback.Enabled() {
+		sw = s.newStream(w, req)
+	}
+	text, st, err := s.generate(r.Context(), ss, ids, req, stop, sw)
+	s.release(ss)
+	if s.onDone != nil {
+		s.onDone(st)
+	}
+	switch {
+	case err != nil && sw != nil:
+		sw.fail(serverError(err))
+		return
+	case err != nil:
+		writeError(w, serverError(err))
+		return
+	case st.StopReason == gollm.StopCancelled:
+		return // the client is gone
+	}
+	out := s.localOutcome(text, st)
+	if s.cfg.Fallback.Enabled() {
+		ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req),
+			fallback.Local{Text: text, Confidence: st.Confidence})
+		s.applyAnswer(&out, ans)
+	}
+	s.send(w, req, sw, out)
+}
+
+// prompt formats and tokenizes the request's prompt and returns it with
+// the stop strings.
+func (s *Server) prompt(req *request) ([]int32, []string, *apiError) {
+	text, stop, param := req.prompt, req.stop, "prompt"
+	if req.chat {
+		param = "messages"
+		if s.cfg.Chat == nil {
+			return nil, nil, invalid(param, "unsupported", errNoChat.Error())
+		}
+		p, extra, err := s.cfg.Chat(req.messages)
+		if err != nil {
+			return nil, nil, invalid(param, "invalid_value", err.Error())
+		}
+		text, stop = p, append(stop[:len(stop):len(stop)], extra...)
+	}
+	var ids []int32
+	if s.cfg.Tokenize != nil {
+		ids = s.cfg.Tokenize(text)
+	} else {
+		ids = s.m.Tokenize(text, true)
+	}
+	if len(ids) == 0 {
+		return nil, nil, invalid(param, "invalid_value", "the prompt encodes to no tokens")
+	}
+	return ids, stop, nil
+}
+
+// tooLong answers a request whose prompt exceeds the context: from the
+// fallback if there is one, else with a 400.
+func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n int) {
+	param := map[bool]string{true: "messages", false: "prompt"}[req.chat]
+	msg := fmt.Sprintf("prompt of %d tokens does not fit the local context of %d", n, s.ctxSize)
+	if !s.cfg.Fallback.Enabled() {
+		writeError(w, invalid(param, "context_length_exceeded", "this model's context is "+
+			fmt.Sprint(s.ctxSize)+" tokens, but the "+param+" take "+fmt.Sprint(n)))
+		return
+	}
+	ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req), fallback.Local{NoFit: msg})
+	if ans.Err != nil {
+		writeError(w, &apiError{Status: http.StatusBadGateway, Type: "server_error", Param: &param,
+			Code: strOrNil("fallback_failed"), Message: msg + ", and the fallback failed: " + ans.Err.Error()})
+		return
+	}
+	out := outcome{promptTokens: n}
+	s.applyAnswer(&out, ans)
+	s.send(w, req, nil, out)
+}
+
+// generate runs the model on a reset session, streaming text to sw when
+// it is not nil, and returns the whole text.
+func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, req *request, stop []string, sw *streamWriter) (string, gollm.Stats, error) {
+	ss.Reset()
+	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: stop}
+	var b strings.Builder
+	for tok, err := range ss.GenerateTokens(ctx, ids, opts) {
+		if err != nil {
+			return "", ss.Stats(), err
+		}
+		if s.onToken != nil {
+			s.onToken()
+		}
+		b.WriteString(tok.Text)
+		if sw != nil && tok.Text != "" {
+			if !sw.content(tok.Text) {
+				break
+			}
+		}
+	}
+	st := ss.Stats()
+	if ctx.Err() != nil {
+		st.StopReason = gollm.StopCancelled
+	}
+	return b.String(), st, nil
+}
+
+// localOutcome describes a local answer.
+func (s *Server) localOutcome(text string, st gollm.Stats) outcome {
+	finish := "stop"
+	if st.StopReason == gollm.StopMaxTokens || st.StopReason == gollm.StopContextFull {
+		finish = "length"
+	}
+	conf := st.Confidence
+	return outcome{text: text, finish: finish, model: s.cfg.Name, promptTokens: st.PromptTokens,
+		completionTokens: st.GeneratedTokens,
+		gollm:            gollmInfo{Confidence: &conf, Source: string(fallback.SourceLocal), StopReason: string(st.StopReason)}}
+}
+
+// applyAnswer records the fallback's decision in out, replacing the answer
+// when the remote produced it.
+func (s *Server) applyAnswer(out *outcome, ans fallback.Answer) {
+	out.gollm.Source, out.gollm.Reason = string(ans.Source), ans.Reason
+	if ans.Err != nil {
+		out.gollm.FallbackError = ans.Err.Error()
+	}
+	if ans.Remote == nil {
+		return
+	}
+	rem := ans.Remote
+	out.text, out.finish, out.model, out.gollm.StopReason = rem.Text, rem.FinishReason, rem.Model, ""
+	if out.finish == "" {
+		out.finish = "stop"
+	}
+	if out.model == "" {
+		out.model = s.cfg.Fallback.Model
+	}
+	if rem.PromptTokens > 0 || rem.CompletionTokens > 0 {
+		out.promptTokens, out.completionTokens = rem.PromptTokens, rem.CompletionTokens
+	}
+}
+
+// fallbackRequest builds the remote request from what the client sent.
+func (s *Server) fallbackRequest(req *request) fallback.Request {
+	fr := fallback.Request{Model: req.model, Prompt: req.prompt, MaxTokens: req.maxTokens,
+		Temperature: req.temperature, TopP: req.topP, Seed: req.seed, Stop: req.stop,
+		FrequencyPenalty: req.freqPen, PresencePenalty: req.presPen}
+	if req.chat {
+		fr.Prompt = ""
+		fr.Messages = make([]fallback.Message, len(req.messages))
+		for i, m := range req.messages {
+			fr.Messages[i] = fallback.Message{Role: m.Role, Content: m.Content}
+		}
+	}
+	return fr
+}

@@ -1,0 +1,140 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/internal/testmodel"
+)
+
+var (
+	modelOnce sync.Once
+	testModel *gollm.Model
+	modelErr  error
+)
+
+// loadModel loads the tiny generated qwen2 model once for the package.
+func loadModel(t *testing.T) *gollm.Model {
+	t.Helper()
+	path := testmodel.Tiny(t, "qwen2", "Q8_0")
+	modelOnce.Do(func() { testModel, modelErr = gollm.Load(path, gollm.Options{}) })
+	if modelErr != nil {
+		t.Fatal(modelErr)
+	}
+	return testModel
+}
+
+// chatML formats messages as ChatML, which the tiny model's template is.
+func chatML(msgs []Message) (string, []string, error) {
+	var b strings.Builder
+	for _, m := range msgs {
+		b.WriteString("<|im_start|>" + m.Role + "\n" + m.Content + "<|im_end|>\n")
+	}
+	b.WriteString("<|im_start|>assistant\n")
+	return b.String(), []string{"<|im_end|>"}, nil
+}
+
+// start serves the tiny model with cfg (context 256 and one thread unless
+// set) on a loopback httptest server.
+func start(t *testing.T, cfg Config) (*Server, *httptest.Server) {
+	t.Helper()
+	m := loadModel(t)
+	if cfg.Session.ContextSize == 0 {
+		cfg.Session.ContextSize = 256
+	}
+	if cfg.Session.Threads == 0 {
+		cfg.Session.Threads = 1
+	}
+	if cfg.Chat == nil {
+		cfg.Chat = chatML
+	}
+	if cfg.Name == "" {
+		cfg.Name = "tiny"
+	}
+	s, err := New(m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	t.Cleanup(func() { hs.Close(); s.Close() })
+	return s, hs
+}
+
+// post sends body as JSON and decodes the JSON answer.
+func post(t *testing.T, url, body string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("status %d, body not JSON: %q", resp.StatusCode, b)
+	}
+	return resp.StatusCode, v
+}
+
+// events reads a server-sent event stream and returns the data payloads.
+func events(t *testing.T, r io.Reader) []string {
+	t.Helper()
+	var out []string
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" {
+			continue
+		}
+		data, ok := strings.CutPrefix(line, "data: ")
+		if !ok {
+			t.Fatalf("not a data line: %q", line)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+// stream posts a streaming request and returns its events.
+func stream(t *testing.T, url, body string) []string {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewBufferString(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("status %d, type %q: %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	return events(t, resp.Body)
+}
+
+// get walks a decoded JSON value along keys (strings for objects, ints for
+// arrays).
+func get(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			a, _ := v.([]any)
+			if k >= len(a) {
+				return nil
+			}
+			v = a[k]
+		}
+	}
+	return v
+}

@@ -1,0 +1,121 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gollm/gollm/sampler"
+)
+
+// Message is one chat message, with its content flattened to text.
+type Message struct {
+	Role    string
+	Content string
+}
+
+// wireRequest is the JSON body of both endpoints. Pointers and raw values
+// tell absent fields (and nulls) from zero values; unknown fields are
+// ignored, known ones of the wrong type are rejected by encoding/json.
+type wireRequest struct {
+	Model               *string         `json:"model"`
+	Messages            json.RawMessage `json:"messages"`
+	Prompt              json.RawMessage `json:"prompt"`
+	MaxTokens           *int            `json:"max_tokens"`
+	MaxCompletionTokens *int            `json:"max_completion_tokens"`
+	Temperature         *float64        `json:"temperature"`
+	TopP                *float64        `json:"top_p"`
+	TopK                *int            `json:"top_k"`
+	MinP                *float64        `json:"min_p"`
+	Seed                *int64          `json:"seed"`
+	Stop                json.RawMessage `json:"stop"`
+	Stream              *bool           `json:"stream"`
+	StreamOptions       *wireStreamOpts `json:"stream_options"`
+	FrequencyPenalty    *float64        `json:"frequency_penalty"`
+	PresencePenalty     *float64        `json:"presence_penalty"`
+	RepeatPenalty       *float64        `json:"repeat_penalty"`
+	RepeatLastN         *int            `json:"repeat_last_n"`
+	N                   *int            `json:"n"`
+}
+
+type wireStreamOpts struct {
+	IncludeUsage *bool `json:"include_usage"`
+}
+
+type wireMessage struct {
+	Role    *string         `json:"role"`
+	Content json.RawMessage `json:"content"`
+}
+
+type wirePart struct {
+	Type *string `json:"type"`
+	Text *string `json:"text"`
+}
+
+// request is a validated request.
+type request struct {
+	chat         bool
+	model        string
+	messages     []Message // chat
+	prompt       string    // completion
+	maxTokens    int       // 0: until the end of the context
+	sampling     sampler.Options
+	stop         []string
+	stream       bool
+	includeUsage bool
+	// The sampling fields the client set, for the fallback.
+	temperature, topP, freqPen, presPen *float64
+	seed                                *int64
+}
+
+// maxBody bounds a request body.
+const maxBody = 8 << 20
+
+// parseRequest reads and validates the body of a chat (chat true) or text
+// completion request against a context of ctxSize tokens.
+func parseRequest(r *http.Request, chat bool, ctxSize int) (*request, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error",
+				Message: fmt.Sprintf("request body over %d bytes", maxBody)}
+		}
+		return nil, invalid("", "", "reading the request body: "+err.Error())
+	}
+	var w wireRequest
+	if err := json.Unmarshal(body, &w); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return nil, invalid(te.Field, "invalid_type",
+				fmt.Sprintf("%s: expected %s, got a JSON %s", te.Field, typeName(te.Type.Kind().String()), te.Value))
+		}
+		if errors.As(err, &te) {
+			return nil, invalid("", "invalid_json", "the request body must be a JSON object")
+		}
+		return nil, invalid("", "invalid_json", "the request body is not valid JSON: "+err.Error())
+	}
+	return w.validate(chat, ctxSize)
+}
+
+// typeName names a Go kind the way a JSON user would.
+func typeName(kind string) string {
+	switch {
+	case strings.HasPrefix(kind, "int") || strings.HasPrefix(kind, "uint"):
+		return "an integer"
+	case strings.HasPrefix(kind, "float"):
+		return "a number"
+	case kind == "bool":
+		return "a boolean"
+	case kind == "string":
+		return "a string"
+	case kind == "struct" || kind == "map":
+		return "an object"
+	case kind == "slice":
+		return "an array"
+	}
+	return kind
+}

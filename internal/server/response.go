@@ -1,0 +1,165 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+type usage struct {
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	TotalTokens      int `json:"total_tokens"`
+}
+
+type chatMessage struct {
+	Role    string `json:"role,omitempty"`
+	Content string `json:"content"`
+}
+
+// choice is one choice of a response or chunk: Message for chat
+// completions, Delta for chat chunks, Text for text completions.
+type choice struct {
+	Index        int          `json:"index"`
+	Message      *chatMessage `json:"message,omitempty"`
+	Delta        *chatMessage `json:"delta,omitempty"`
+	Text         *string      `json:"text,omitempty"`
+	Logprobs     *struct{}    `json:"logprobs"`
+	FinishReason *string      `json:"finish_reason"`
+}
+
+// completion is a response or a chunk of a stream.
+type completion struct {
+	ID      string     `json:"id"`
+	Object  string     `json:"object"`
+	Created int64      `json:"created"`
+	Model   string     `json:"model"`
+	Choices []choice   `json:"choices"`
+	Usage   *usage     `json:"usage,omitempty"`
+	Gollm   *gollmInfo `json:"gollm,omitempty"`
+}
+
+// newID returns a random response id with the given prefix.
+func newID(chat bool) string {
+	var b [12]byte
+	rand.Read(b[:])
+	if chat {
+		return "chatcmpl-" + hex.EncodeToString(b[:])
+	}
+	return "cmpl-" + hex.EncodeToString(b[:])
+}
+
+// send writes a finished answer, as a stream when sw is not nil.
+func (s *Server) send(w http.ResponseWriter, req *request, sw *streamWriter, out outcome) {
+	if sw == nil && req.stream { // a buffered answer: one content chunk
+		sw = s.newStream(w, req)
+		if out.text != "" {
+			sw.content(out.text)
+		}
+	}
+	if sw != nil {
+		sw.finish(out)
+		return
+	}
+	u := &usage{out.promptTokens, out.completionTokens, out.promptTokens + out.completionTokens}
+	c := completion{ID: newID(req.chat), Created: time.Now().Unix(), Model: out.model, Usage: u, Gollm: &out.gollm}
+	ch := choice{FinishReason: &out.finish}
+	if req.chat {
+		c.Object, ch.Message = "chat.completion", &chatMessage{Role: "assistant", Content: out.text}
+	} else {
+		c.Object, ch.Text = "text_completion", &out.text
+	}
+	c.Choices = []choice{ch}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// streamWriter writes server-sent events in OpenAI's chunk format.
+type streamWriter struct {
+	w      http.ResponseWriter
+	rc     *http.ResponseController
+	req    *request
+	base   completion
+	broken bool // a write failed
+}
+
+// newStream sends the headers and, for chat, the chunk announcing the
+// assistant's role.
+func (s *Server) newStream(w http.ResponseWriter, req *request) *streamWriter {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	sw := &streamWriter{w: w, rc: http.NewResponseController(w), req: req, base: completion{
+		ID: newID(req.chat), Created: time.Now().Unix(), Model: s.cfg.Name, Object: "text_completion"}}
+	if req.chat {
+		sw.base.Object = "chat.completion.chunk"
+		sw.chunk(choice{Delta: &chatMessage{Role: "assistant", Content: ""}}, nil, nil)
+	}
+	return sw
+}
+
+// chunk sends one chunk holding ch (none when ch is the zero choice and
+// usage is set).
+func (sw *streamWriter) chunk(ch choice, u *usage, g *gollmInfo) bool {
+	c := sw.base
+	c.Usage, c.Gollm = u, g
+	c.Choices = []choice{}
+	if u == nil {
+		c.Choices = []choice{ch}
+	}
+	b, _ := json.Marshal(c)
+	return sw.event(b)
+}
+
+// event sends "data: <b>\n\n" and flushes it.
+func (sw *streamWriter) event(b []byte) bool {
+	if sw.broken {
+		return false
+	}
+	if _, err := sw.w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
+		sw.broken = true
+		return false
+	}
+	if err := sw.rc.Flush(); err != nil {
+		sw.broken = true
+	}
+	return !sw.broken
+}
+
+// content sends a piece of the answer's text.
+func (sw *streamWriter) content(text string) bool {
+	if sw.req.chat {
+		return sw.chunk(choice{Delta: &chatMessage{Content: text}}, nil, nil)
+	}
+	return sw.chunk(choice{Text: &text}, nil, nil)
+}
+
+// finish sends the chunk with the finish reason and the gollm object, the
+// usage chunk when asked for, and [DONE].
+func (sw *streamWriter) finish(out outcome) {
+	if out.model != "" {
+		sw.base.Model = out.model
+	}
+	ch := choice{FinishReason: &out.finish}
+	if sw.req.chat {
+		ch.Delta = &chatMessage{}
+	} else {
+		empty := ""
+		ch.Text = &empty
+	}
+	sw.chunk(ch, nil, &out.gollm)
+	if sw.req.includeUsage {
+		sw.chunk(choice{}, &usage{out.promptTokens, out.completionTokens, out.promptTokens + out.completionTokens}, nil)
+	}
+	sw.event([]byte("[DONE]"))
+}
+
+// fail reports an error inside the stream and ends it.
+func (sw *streamWriter) fail(e *apiError) {
+	b, _ := json.Marshal(map[string]*apiError{"error": e})
+	sw.event(b)
+	sw.event([]byte("[DONE]"))
+}
