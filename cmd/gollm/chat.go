@@ -279,7 +279,9 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 	nCtx := c.s.ContextSize()
 	if len(ids)+c.reserve > nCtx && c.fallback.Enabled() {
 		why := fmt.Sprintf("conversation of %d tokens does not fit the local context of %d with room for an answer", len(ids), nCtx)
-		return c.answerRemotely(ctx, user, why)
+		if c.answerRemotely(ctx, user, why) || ctx.Err() != nil {
+			return nil
+		}
 	}
 	dropped := 0
 	for len(ids)+c.reserve > nCtx && len(c.history) > 0 {
@@ -311,7 +313,9 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 	if err != nil {
 		return err
 	}
-	if c.fallback.Enabled() {
+	if c.fallback.Enabled() && ctx.Err() != nil {
+		fmt.Fprintln(c.stdout, answer) // stopped by the user: not worth a remote call
+	} else if c.fallback.Enabled() {
 		ans := c.fallback.Resolve(ctx, c.remoteRequest(user), fallback.Local{Text: answer, Confidence: c.last.Confidence})
 		fmt.Fprintln(c.stderr, "("+ans.String()+")")
 		answer, c.last.source = ans.Text, string(ans.Source)
@@ -365,17 +369,18 @@ func (c *chatter) generate(ctx context.Context, ids []int32) (string, error) {
 	return answer.String(), nil
 }
 
-// answerRemotely sends the whole conversation to the fallback.
-func (c *chatter) answerRemotely(ctx context.Context, user chat.Message, why string) error {
+// answerRemotely sends the whole conversation to the fallback and reports
+// whether it answered; if not, the caller answers locally.
+func (c *chatter) answerRemotely(ctx context.Context, user chat.Message, why string) bool {
 	ans := c.fallback.Resolve(ctx, c.remoteRequest(user), fallback.Local{NoFit: why})
 	fmt.Fprintln(c.stderr, "("+ans.String()+")")
 	if ans.Source != fallback.SourceFallback {
-		return nil // not answered; the message is not kept
+		return false
 	}
 	fmt.Fprintln(c.stdout, ans.Text)
 	c.history = append(c.history, user, chat.Message{Role: "assistant", Content: ans.Text})
 	c.last = turnStats{answered: true, source: string(ans.Source)}
-	return nil
+	return true
 }
 
 // remoteRequest is the conversation followed by user, for the fallback.

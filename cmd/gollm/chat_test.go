@@ -185,6 +185,17 @@ func TestChatFallback(t *testing.T) {
 	if code != 0 || out != "REMOTE ANSWER\n" || !strings.Contains(errOut, "does not fit the local context") {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
 	}
+
+	// A failing remote leaves the answer to the local model.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"error":{"message":"overloaded"}}`, http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	code, out, errOut = chatCmd(t, "Hello\n", qwenArgs(t, "--fallback-url", down.URL, "--min-confidence", "1")...)
+	if code != 0 || out == "" || out == "REMOTE ANSWER\n" || !strings.Contains(errOut, "answer: local") ||
+		!strings.Contains(errOut, "fallback failed") {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
+	}
 }
 
 // TestChatInterruptStopsAnswer sends SIGINT while an answer streams: the
