@@ -87,3 +87,13 @@ func TestTinyModelsRun(t *testing.T) {
 		}
 	}
 }
+
+// TestAllFileTypesRun loads and runs a tiny model of every file type.
+func TestAllFileTypesRun(t *testing.T) {
+	for _, ft := range FileTypeNames() {
+		t.Run(ft, func(t *testing.T) {
+			path := Tiny(t, "qwen3", ft)
+			generate(t, path, "Hello", 2)
+		})
+	}
+}

@@ -105,7 +105,7 @@ const maxTokenChars = 16
 // any earlier token. Every token is thus reachable from its text.
 type grower struct {
 	r       *rand.Rand
-	pairs   [][2]int32       // encode's scratch: priority and id of each pair
+	pairs   [][2]int32       // encode's scratch
 	nchars  []uint8          // characters of each token
 	texts   []string         // token texts by id
 	ids     map[string]int32 // text to id
@@ -121,19 +121,16 @@ type grower struct {
 
 // encode runs the merge loop on a sequence of single-character token ids:
 // repeatedly merge the adjacent pair of lowest priority, leftmost first.
-// prios[i] caches the priority of the pair at i (-1: no merge).
 func (g *grower) encode(syms []int32) []int32 {
-	type pair struct{ prio, id int32 }
-	g.pairs = g.pairs[:0]
-	at := func(i int) pair {
+	at := func(i int) [2]int32 { // priority (-1: none) and result of pair i
 		if p, id, ok := g.prio(syms[i], syms[i+1]); ok {
-			return pair{p, id}
+			return [2]int32{p, id}
 		}
-		return pair{-1, 0}
+		return [2]int32{-1, 0}
 	}
+	g.pairs = g.pairs[:0]
 	for i := 0; i+1 < len(syms); i++ {
-		p := at(i)
-		g.pairs = append(g.pairs, [2]int32{p.prio, p.id})
+		g.pairs = append(g.pairs, at(i))
 	}
 	for len(syms) > 1 {
 		best := -1
@@ -149,12 +146,10 @@ func (g *grower) encode(syms []int32) []int32 {
 		syms = append(syms[:best+1], syms[best+2:]...)
 		g.pairs = append(g.pairs[:best], g.pairs[best+1:]...)
 		if best > 0 {
-			p := at(best - 1)
-			g.pairs[best-1] = [2]int32{p.prio, p.id}
+			g.pairs[best-1] = at(best - 1)
 		}
 		if best < len(g.pairs) {
-			p := at(best)
-			g.pairs[best] = [2]int32{p.prio, p.id}
+			g.pairs[best] = at(best)
 		}
 	}
 	return syms
