@@ -270,6 +270,12 @@ func dotRowGeneric(t quant.Type, row, q []byte, nb int) float32 {
 		return dotRowQ8_0Generic(row, q, nb)
 	case quant.Q4_0:
 		return dotRowQ4_0Generic(row, q, nb)
+	case quant.Q5_0:
+		return dotRowQ5_0Generic(row, q, nb)
+	case quant.Q4_K:
+		return dotRowQ4_KGeneric(row, q, nb)
+	case quant.Q6_K:
+		return dotRowQ6_KGeneric(row, q, nb)
 	}
 	bb := t.BlockBytes()
 	var sum float32
