@@ -40,8 +40,9 @@ var llamaCppNames = []string{
 	"phi3", "phi4", "falcon3", "zephyr", "monarch", "gemma", "orion", "openchat",
 	"vicuna", "vicuna-orca", "deepseek", "deepseek2", "deepseek3", "command-r",
 	"llama3", "chatglm3", "chatglm4", "glmedge", "minicpm", "exaone3", "exaone4",
-	"rwkv-world", "granite", "gigachat", "megrez", "yandex", "bailing", "llama4",
-	"smolvlm", "hunyuan-moe", "hunyuan-dense", "kimi-k2",
+	"rwkv-world", "granite", "gigachat", "megrez", "yandex", "bailing", "bailing-think",
+	"bailing2", "llama4", "smolvlm", "hunyuan-moe", "gpt-oss", "hunyuan-dense", "kimi-k2",
+	"seed_oss", "grok-2", "pangu-embedded",
 }
 
 // detectName follows llm_chat_detect_template branch by branch and returns
@@ -153,16 +154,28 @@ func detectRare(has func(string) bool) string {
 		return "yandex"
 	case has("<role>ASSISTANT</role>") && has("'HUMAN'"):
 		return "bailing"
+	case has("<role>ASSISTANT</role>") && has(`"HUMAN"`) && has("<think>"):
+		return "bailing-think"
+	case has("<role>ASSISTANT</role>") && has("<role>HUMAN</role>") && has("<|role_end|>"):
+		return "bailing2"
 	case has("<|header_start|>") && has("<|header_end|>"):
 		return "llama4"
 	case has("<|endofuserprompt|>"):
 		return "dots1"
-	case has("<|startoftext|>") && has("<|extra_4|>"):
+	case has("<|extra_0|>") && has("<|extra_4|>"):
 		return "hunyuan-moe"
-	case has("<｜hy_place▁holder▁no▁2｜>") && has("<｜hy_place▁holder▁no▁3｜>"):
+	case has("<|start|>") && has("<|channel|>"):
+		return "gpt-oss"
+	case has("<｜hy_Assistant｜>") && has("<｜hy_place▁holder▁no▁3｜>"):
 		return "hunyuan-dense"
 	case has("<|im_assistant|>assistant<|im_middle|>"):
 		return "kimi-k2"
+	case has("<seed:bos>"):
+		return "seed_oss"
+	case has("'Assistant: '  + message['content'] + '<|separator|>"):
+		return "grok-2"
+	case has("[unused9]系统：[unused10]"):
+		return "pangu-embedded"
 	}
 	return ""
 }

@@ -69,6 +69,8 @@ func TestDetectRefusesClearly(t *testing.T) {
 		// GLM-Edge, which gollm does not format.
 		{`{{ '<|user|>\n' + message['content'] + eos_token }}{{ '<|assistant|>' }}`, `"glmedge"`},
 		{`<|START_OF_TURN_TOKEN|><|USER_TOKEN|>`, `"command-r"`},
+		{`{{- "<|start|>assistant<|channel|>final<|message|>" }}`, `"gpt-oss"`},
+		{`{{ '<｜hy_Assistant｜>' }}{{ '<｜hy_place▁holder▁no▁3｜>' }}`, `"hunyuan-dense"`},
 	} {
 		_, err := Detect(c.template)
 		if !errors.Is(err, ErrUnknownTemplate) {
