@@ -109,8 +109,13 @@ func New(m *gollm.Model, cfg Config) (*Server, error) {
 // ContextSize returns the context window of each session, in tokens.
 func (s *Server) ContextSize() int { return s.ctxSize }
 
-// Close releases the sessions. Call it after the HTTP server has stopped.
+// Close waits until every session is idle, then releases them. Call it
+// once the HTTP server has stopped taking requests; cancel the contexts of
+// requests still running (http.Server.BaseContext) to end them early.
 func (s *Server) Close() {
+	for range s.all {
+		<-s.sessions
+	}
 	for _, ss := range s.all {
 		ss.Close()
 	}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/internal/fallback"
+	"github.com/gollm/gollm/internal/server"
+	"github.com/gollm/gollm/model/chat"
+)
+
+func init() {
+	register(command{
+		name:    "serve",
+		summary: "serve the model over an OpenAI-compatible HTTP API",
+		run:     runServe,
+	})
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, args, stderr, nil)
+}
+
+// shutdownGrace is how long running requests may take to finish after a
+// signal before they are cancelled.
+const shutdownGrace = 10 * time.Second
+
+// serve runs the server until ctx is done, then shuts it down gracefully.
+// ready, when not nil, receives the listening address.
+func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
+	fs := newFlags("serve", "-m MODEL [flags]", stderr)
+	ef := addEngineFlags(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` host:port (loopback unless you say otherwise)")
+	parallel := fs.Int("parallel", 1, "`sessions` generating at once, each with its own KV cache")
+	queue := fs.Int("queue", 8, "`requests` that may wait for a session; more get 429")
+	tmplName := fs.String("chat-template", "", "chat format `name` (default: recognized from the model)")
+	alias := fs.String("alias", "", "model `id` the API reports (default: the file name without .gguf)")
+	ff := fallback.AddFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (give the model with -m)", fs.Args())
+	}
+	if *parallel < 1 || *queue < 0 {
+		return errors.New("--parallel must be at least 1 and --queue at least 0")
+	}
+	fb, err := ff.Config()
+	if err != nil {
+		return err
+	}
+	if err := ef.check(); err != nil {
+		return err
+	}
+	m, err := gollm.Load(*ef.model, gollm.Options{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	cfg := server.Config{Name: *alias, Parallel: *parallel, Queue: *queue, Fallback: fb,
+		Session: gollm.SessionOptions{ContextSize: *ef.ctx, Threads: *ef.threads, BatchSize: *ef.batch,
+			KVCacheF32: *ef.kvType == "f32"},
+		Tokenize: func(text string) []int32 { return chat.Encode(m.Engine().Tokenizer, text) }}
+	if cfg.Name == "" {
+		cfg.Name = strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
+	}
+	tmpl, err := chatTemplate(*ef.model, *tmplName)
+	switch {
+	case err != nil && *tmplName != "":
+		return err
+	case err != nil:
+		fmt.Fprintf(stderr, "warning: %s\nwarning: /v1/chat/completions answers 400 until a --chat-template is given\n", oneLine(err.Error()))
+	default:
+		cfg.Chat = chatFormat(tmpl)
+	}
+	srv, err := server.New(m, cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	describeServer(stderr, ln.Addr(), cfg, tmpl, srv.ContextSize())
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		fmt.Fprintln(stderr, "shutting down: waiting for running requests")
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		if err = hs.Shutdown(sctx); err != nil {
+			cancelBase() // stops the generations still running
+			hs.Close()
+			err = nil
+		}
+		cancel()
+	}
+	cancelBase()
+	srv.Close()
+	return err
+}
+
+// chatFormat adapts a chat template to the server.
+func chatFormat(t chat.Template) server.ChatFormat {
+	return func(msgs []server.Message) (string, []string, error) {
+		cm := make([]chat.Message, len(msgs))
+		for i, m := range msgs {
+			cm[i] = chat.Message{Role: m.Role, Content: m.Content}
+		}
+		p, err := t.Apply(cm, true)
+		return p, t.Stop(), err
+	}
+}
+
+// describeServer prints what is served where, and where requests may go.
+func describeServer(w io.Writer, addr net.Addr, cfg server.Config, t chat.Template, nCtx int) {
+	tmpl := "no"
+	if cfg.Chat != nil {
+		tmpl = t.Name()
+	}
+	fmt.Fprintf(w, "serving %s (%s chat template): %d session(s) of %d tokens, queue %d\n",
+		cfg.Name, tmpl, cfg.Parallel, nCtx, cfg.Queue)
+	if cfg.Fallback.Enabled() {
+		fmt.Fprintf(w, "fallback: %s when the local confidence is below %.2f or the prompt does not fit\n",
+			cfg.Fallback.URL, cfg.Fallback.MinConfidence)
+	} else {
+		fmt.Fprintln(w, "no fallback: nothing leaves this machine")
+	}
+	if ta, ok := addr.(*net.TCPAddr); ok && !ta.IP.IsLoopback() {
+		fmt.Fprintf(w, "warning: %s is not a loopback address; anyone who can reach it can use this server\n", ta.IP)
+	}
+	fmt.Fprintf(w, "listening on http://%s (OpenAI API under /v1)\n", addr)
+}
