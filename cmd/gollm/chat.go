@@ -29,14 +29,14 @@ func init() {
 // stdin is where gollm chat reads the user's messages; tests replace it.
 var stdin io.Reader = os.Stdin
 
-const chatHelp = "commands: /reset (new conversation), /stats (last answer), /exit (or end of input)"
+const chatHelp = "commands: /reset (new conversation), /stats (last answer), /exit (or end of input); end a line with \\ to continue the message on the next"
 
 func runChat(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("chat", "-m MODEL [--system TEXT] [--chat-template NAME] [flags]", stderr)
 	ef := addEngineFlags(fs)
 	system := fs.String("system", "", "system prompt `text`, kept when old turns are dropped")
 	tmplName := fs.String("chat-template", "", "chat format `name` instead of the one the model's template is recognized as: "+strings.Join(chat.Names(), ", "))
-	nPredict := fs.Int("n", -1, "most tokens per answer (-1: until the end of the turn or a full context)")
+	nPredict := fs.Int("n", -1, "most `tokens` per answer (-1: until the end of the turn or a full context)")
 	sf := addSamplingFlags(fs)
 	ff := fallback.AddFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -209,10 +209,10 @@ func (c *chatter) loop(in io.Reader) error {
 		if interactive {
 			fmt.Fprint(c.stdout, "> ")
 		}
-		if !sc.Scan() {
+		line, ok := readMessage(sc)
+		if !ok {
 			return sc.Err()
 		}
-		line := strings.TrimSpace(sc.Text())
 		switch {
 		case line == "":
 			continue
@@ -242,6 +242,24 @@ func (c *chatter) loop(in io.Reader) error {
 			return err
 		}
 	}
+}
+
+// readMessage reads one message: a line, or several joined by newlines
+// when each but the last ends with a backslash. It reports false at the end
+// of the input.
+func readMessage(sc *bufio.Scanner) (string, bool) {
+	var lines []string
+	for sc.Scan() {
+		line, more := strings.CutSuffix(strings.TrimSuffix(sc.Text(), "\r"), "\\")
+		lines = append(lines, line)
+		if !more {
+			break
+		}
+	}
+	if len(lines) == 0 {
+		return "", false
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n")), true
 }
 
 // reset starts a new conversation.

@@ -97,6 +97,17 @@ func TestChatReset(t *testing.T) {
 	}
 }
 
+func TestChatMultiLineMessage(t *testing.T) {
+	code, _, errOut := chatCmd(t, "Hello \\\nthere\r\n/stats\n", qwenArgs(t)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// One turn: nothing came from the cache.
+	if p := prefills(t, errOut); len(p) != 1 || p[0][1] != 0 {
+		t.Errorf("the two lines were not one message: %v", p)
+	}
+}
+
 func TestChatContextOverflowDropsOldTurns(t *testing.T) {
 	input := strings.Repeat("Tell me more about the weather today\n", 5) + "/stats\n"
 	code, _, errOut := chatCmd(t, input, qwenArgs(t, "-c", "96", "--system", "You are a weather bot.")...)
