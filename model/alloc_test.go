@@ -3,33 +3,35 @@ package model
 import (
 	"testing"
 
-	"github.com/gollm/gollm/internal/testref"
+	"github.com/gollm/gollm/internal/testmodel"
 )
 
 // TestDecodeAllocatesNothing proves the decode path allocates nothing per
-// token, at one and two threads.
+// token, for each architecture, at one and two threads.
 func TestDecodeAllocatesNothing(t *testing.T) {
-	m, err := Load(testref.Model(t, "tiny-qwen2-s1-q4_k_m"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	for _, threads := range []int{1, 2} {
-		s, err := m.NewSession(SessionOptions{ContextSize: 256, Threads: threads})
+	for _, arch := range []string{"llama", "qwen2", "qwen3", "phi3"} {
+		m, err := Load(testmodel.Tiny(t, arch, "Q4_K_M"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Prefill([]int32{1, 2, 3, 4}); err != nil {
-			t.Fatal(err)
-		}
-		allocs := testing.AllocsPerRun(50, func() {
-			if _, err := s.Decode(7); err != nil {
+		for _, threads := range []int{1, 2} {
+			s, err := m.NewSession(SessionOptions{ContextSize: 256, Threads: threads})
+			if err != nil {
 				t.Fatal(err)
 			}
-		})
-		if allocs != 0 {
-			t.Errorf("threads=%d: Decode allocates %.1f times per token", threads, allocs)
+			if _, err := s.Prefill([]int32{1, 2, 3, 4}); err != nil {
+				t.Fatal(err)
+			}
+			allocs := testing.AllocsPerRun(50, func() {
+				if _, err := s.Decode(7); err != nil {
+					t.Fatal(err)
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%s threads=%d: Decode allocates %.1f times per token", arch, threads, allocs)
+			}
+			s.Close()
 		}
-		s.Close()
+		m.Close()
 	}
 }
