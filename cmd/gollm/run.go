@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/internal/fallback"
 	"github.com/gollm/gollm/internal/sysinfo"
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/sampler"
@@ -125,6 +126,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	repeat := fs.Float64("repeat-penalty", shortFloat(def.RepeatPenalty), "penalty on tokens of the last --repeat-last-n (1: off)")
 	repeatN := fs.Int("repeat-last-n", def.RepeatLastN, "tokens the repeat penalty looks back over")
 	seed := fs.Uint64("seed", 0, "random seed (0: a different one each run)")
+	ff := fallback.AddFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -141,6 +143,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *nPredict < -1 || *nPredict == 0 {
 		return fmt.Errorf("-n %d: want a positive count or -1", *nPredict)
+	}
+	fb, err := ff.Config()
+	if err != nil {
+		return err
+	}
+	if fb.Enabled() && (*printIDs || *tokensFile != "") {
+		return errors.New("--fallback-url needs a text prompt and prints text: not with --ids or --tokens-file")
 	}
 	sources := 0
 	for _, s := range []string{*prompt, *promptFile, *tokensFile} {
@@ -191,6 +200,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	if fb.Enabled() {
+		return runWithFallback(ctx, fb, s, ids, *prompt, opts, stdout, stderr)
+	}
 	for tok, err := range s.GenerateTokens(ctx, ids, opts) {
 		if err != nil {
 			return err
@@ -207,6 +219,44 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout)
 	}
 	printStats(stderr, s.Stats())
+	return nil
+}
+
+// runWithFallback generates the whole local answer before printing it, so
+// that the fallback can replace it, and says on stderr which side answered
+// and why. A prompt too long for the context goes to the fallback directly.
+func runWithFallback(ctx context.Context, fb *fallback.Config, s *gollm.Session, ids []int32, prompt string,
+	opts gollm.GenerateOptions, stdout, stderr io.Writer) error {
+	var b strings.Builder
+	var local fallback.Local
+	for tok, err := range s.GenerateTokens(ctx, ids, opts) {
+		if errors.Is(err, gollm.ErrContextFull) {
+			local.NoFit = fmt.Sprintf("prompt of %d tokens does not fit the local context of %d", len(ids), s.ContextSize())
+			break
+		} else if err != nil {
+			return err
+		}
+		b.WriteString(tok.Text)
+	}
+	if local.NoFit == "" {
+		printStats(stderr, s.Stats())
+		local.Text, local.Confidence = b.String(), s.Stats().Confidence
+	}
+	temp, topP := shortFloat(opts.Sampling.Temperature), shortFloat(opts.Sampling.TopP)
+	req := fallback.Request{Prompt: prompt, MaxTokens: opts.MaxTokens, Stop: opts.Stop, Temperature: &temp, TopP: &topP}
+	if opts.Sampling.Seed != 0 {
+		seed := int64(opts.Sampling.Seed)
+		req.Seed = &seed
+	}
+	ans := fallback.Answer{Text: local.Text, Source: fallback.SourceLocal, Reason: "interrupted"}
+	if ctx.Err() == nil {
+		ans = fb.Resolve(ctx, req, local)
+	}
+	fmt.Fprintln(stderr, ans)
+	if local.NoFit != "" && ans.Source != fallback.SourceFallback {
+		return errors.New(local.NoFit + ", and the fallback did not answer")
+	}
+	fmt.Fprintln(stdout, ans.Text)
 	return nil
 }
 

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gollm/gollm/internal/fallback"
 	"github.com/gollm/gollm/internal/testmodel"
 )
 
@@ -98,5 +100,60 @@ func TestServeBadFlags(t *testing.T) {
 		if code, _, errOut := runCmd(args...); code != 1 || !strings.HasPrefix(errOut, "gollm serve: ") {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
+	}
+}
+
+// stubRemote is an OpenAI-compatible endpoint that answers every text
+// completion with "remote says hi" and records the requests' paths and
+// Authorization headers.
+func stubRemote(t *testing.T) (*httptest.Server, *[]string) {
+	var seen []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.URL.Path+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		io.WriteString(w, `{"model":"big","choices":[{"text":"remote says hi","finish_reason":"stop"}]}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &seen
+}
+
+func TestRunFallback(t *testing.T) {
+	path := testmodel.Tiny(t, "qwen2", "Q8_0")
+	remote, seen := stubRemote(t)
+	t.Setenv(fallback.APIKeyEnv, "k1")
+	base := []string{"run", "-m", path, "-p", "Once upon a time", "-n", "4", "-t", "1", "--fallback-url", remote.URL}
+	for _, tc := range []struct {
+		name  string
+		extra []string
+		out   string // stdout, "" for the local answer
+		err   string // in stderr
+		calls int
+	}{
+		{"low confidence", []string{"--min-confidence", "1"}, "remote says hi\n", "answer: fallback (local confidence 0.", 1},
+		{"confident", []string{"--min-confidence", "0"}, "", "answer: local (local confidence 0.", 0},
+		{"too long", []string{"-c", "4"}, "remote says hi\n", "tokens does not fit the local context of 4)", 1},
+	} {
+		*seen = nil
+		code, out, errOut := runCmd(append(base, tc.extra...)...)
+		if code != 0 || !strings.Contains(errOut, tc.err) || (tc.out != "" && out != tc.out) || (tc.out == "" && strings.Contains(out, "remote")) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", tc.name, code, out, errOut)
+		}
+		if len(*seen) != tc.calls || (tc.calls > 0 && (*seen)[0] != "/v1/completions Bearer k1") {
+			t.Errorf("%s: remote saw %q", tc.name, *seen)
+		}
+	}
+	remote.Close()
+	code, out, errOut := runCmd(append(base, "--min-confidence", "1")...)
+	if code != 0 || strings.TrimSpace(out) == "" || !strings.Contains(errOut, "answer: local (local confidence") || !strings.Contains(errOut, "fallback failed: ") {
+		t.Errorf("remote down: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	code, _, errOut = runCmd(append(base, "-c", "4")...)
+	if code != 1 || !strings.Contains(errOut, "does not fit the local context of 4, and the fallback did not answer") {
+		t.Errorf("too long, remote down: exit %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(append(base, "--ids")...); code != 1 || !strings.Contains(errOut, "--ids") {
+		t.Errorf("--ids with a fallback: exit %d, stderr %q", code, errOut)
 	}
 }
