@@ -401,9 +401,16 @@ func (c *chatter) answerRemotely(ctx context.Context, user chat.Message, why str
 	return true
 }
 
-// remoteRequest is the conversation followed by user, for the fallback.
+// remoteRequest is the conversation followed by user, for the fallback,
+// with the sampling settings run sends.
 func (c *chatter) remoteRequest(user chat.Message) fallback.Request {
-	req := fallback.Request{MaxTokens: c.opts.MaxTokens}
+	sp := c.opts.Sampling
+	temp, topP := shortFloat(sp.Temperature), shortFloat(sp.TopP)
+	req := fallback.Request{MaxTokens: c.opts.MaxTokens, Temperature: &temp, TopP: &topP}
+	if sp.Seed != 0 {
+		seed := int64(sp.Seed)
+		req.Seed = &seed
+	}
 	for _, m := range c.messages(user) {
 		req.Messages = append(req.Messages, fallback.Message{Role: m.Role, Content: m.Content})
 	}
