@@ -272,6 +272,14 @@ func dotRowGeneric(t quant.Type, row, q []byte, nb int) float32 {
 		return dotRowQ4_0Generic(row, q, nb)
 	case quant.Q5_0:
 		return dotRowQ5_0Generic(row, q, nb)
+	case quant.Q4_1:
+		return dotRowQ4_1Generic(row, q, nb)
+	case quant.Q5_1:
+		return dotRowQ5_1Generic(row, q, nb)
+	case quant.IQ4_NL:
+		return dotRowIQ4_NLGeneric(row, q, nb)
+	case quant.Q5_K:
+		return dotRowQ5_KGeneric(row, q, nb)
 	case quant.Q4_K:
 		return dotRowQ4_KGeneric(row, q, nb)
 	case quant.Q6_K:

@@ -97,3 +97,97 @@ func dotRowQ5_0Generic(row, q []byte, nb int) float32 {
 	}
 	return sum
 }
+
+func dotRowQ4_1Generic(row, q []byte, nb int) float32 {
+	var sum float32
+	for i := range nb {
+		x := (*[20]byte)(row[20*i:])
+		y := (*[34]byte)(q[34*i:])
+		qs := (*[16]byte)(x[4:])
+		b := (*[32]byte)(y[2:])
+		var s0, s1, t0, t1 int32
+		for j := 0; j < 16; j++ {
+			c := qs[j]
+			y0, y1 := int32(int8(b[j])), int32(int8(b[j+16]))
+			s0 += int32(c&15) * y0
+			s1 += int32(c>>4) * y1
+			t0 += y0
+			t1 += y1
+		}
+		dy := f16(y[:])
+		sum += float32(s0+s1)*f16(x[:])*dy + f16(x[2:])*dy*float32(t0+t1)
+	}
+	return sum
+}
+
+func dotRowQ5_1Generic(row, q []byte, nb int) float32 {
+	var sum float32
+	for i := range nb {
+		x := (*[24]byte)(row[24*i:])
+		y := (*[34]byte)(q[34*i:])
+		qh := uint32(x[4]) | uint32(x[5])<<8 | uint32(x[6])<<16 | uint32(x[7])<<24
+		qs := (*[16]byte)(x[8:])
+		b := (*[32]byte)(y[2:])
+		var s0, s1, t0, t1 int32
+		for j := 0; j < 16; j++ {
+			c := qs[j]
+			y0, y1 := int32(int8(b[j])), int32(int8(b[j+16]))
+			s0 += int32(c&15|byte(qh>>j&1)<<4) * y0
+			s1 += int32(c>>4|byte(qh>>(j+16)&1)<<4) * y1
+			t0 += y0
+			t1 += y1
+		}
+		dy := f16(y[:])
+		sum += float32(s0+s1)*f16(x[:])*dy + f16(x[2:])*dy*float32(t0+t1)
+	}
+	return sum
+}
+
+func dotRowIQ4_NLGeneric(row, q []byte, nb int) float32 {
+	var sum float32
+	for i := range nb {
+		x := (*[18]byte)(row[18*i:])
+		y := (*[34]byte)(q[34*i:])
+		qs := (*[16]byte)(x[2:])
+		b := (*[32]byte)(y[2:])
+		var s0, s1 int32
+		for j := 0; j < 16; j++ {
+			c := qs[j]
+			s0 += int32(iq4nlValues[c&15]) * int32(int8(b[j]))
+			s1 += int32(iq4nlValues[c>>4]) * int32(int8(b[j+16]))
+		}
+		sum += float32(s0+s1) * f16(x[:]) * f16(y[:])
+	}
+	return sum
+}
+
+func dotRowQ5_KGeneric(row, q []byte, nb int) float32 {
+	var sum float32
+	for i := range nb {
+		x := (*[176]byte)(row[176*i:])
+		y := (*[292]byte)(q[292*i:])
+		sc := (*[12]byte)(x[4:16])
+		qh := (*[32]byte)(x[16:48])
+		bs := (*[32]byte)(y[260:292])
+		var isum, msum int32
+		for j := range 4 {
+			s1, m1 := scaleMinK4(2*j, sc)
+			s2, m2 := scaleMinK4(2*j+1, sc)
+			qs := (*[32]byte)(x[48+32*j:])
+			lo := (*[32]byte)(y[4+64*j:])
+			hi := (*[32]byte)(y[36+64*j:])
+			sh := uint(2 * j)
+			var a, b int32
+			for l := range 32 {
+				c, h := qs[l], qh[l]>>sh
+				a += int32(c&15|h&1<<4) * int32(int8(lo[l]))
+				b += int32(c>>4|h&2<<3) * int32(int8(hi[l]))
+			}
+			isum += s1*a + s2*b
+			msum += m1*(bsum(bs, 4*j)+bsum(bs, 4*j+1)) + m2*(bsum(bs, 4*j+2)+bsum(bs, 4*j+3))
+		}
+		yd := f32le(y[0:4])
+		sum += f16(x[0:])*yd*float32(isum) - f16(x[2:])*yd*float32(msum)
+	}
+	return sum
+}
