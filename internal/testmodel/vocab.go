@@ -94,8 +94,13 @@ func gpt2Bytes() (table [256]string, order []int) {
 	return table, order
 }
 
-// maxTokenChars bounds the length of grown tokens.
-const maxTokenChars = 16
+// maxTokenChars bounds the length of grown tokens; pick takes the shortest
+// of pickTries grown tokens, which keeps the average token near 7
+// characters, as in trained vocabularies.
+const (
+	maxTokenChars = 16
+	pickTries     = 4
+)
 
 // grower builds merged tokens one at a time, each the concatenation of two
 // existing tokens, accepting a candidate only when the tokenizer, run on the
@@ -106,7 +111,7 @@ const maxTokenChars = 16
 type grower struct {
 	r       *rand.Rand
 	pairs   [][2]int32       // encode's scratch
-	nchars  []uint8          // characters of each token
+	chars   [][]int32        // single-character token ids of each token
 	texts   []string         // token texts by id
 	ids     map[string]int32 // text to id
 	space   int32            // the word-start character ("Ġ" or "▁")
@@ -157,7 +162,7 @@ func (g *grower) encode(syms []int32) []int32 {
 
 // pick draws a token: a single character (for a word start the space one
 // time in three, else a letter drawn with English frequencies) or the
-// shorter of two grown tokens chosen uniformly. Grown tokens are picked
+// shortest of pickTries grown tokens chosen uniformly. Grown tokens are picked
 // with probability approaching 2/3 as the pool grows, so that the first
 // merges are mostly pairs of letters, as in a trained vocabulary.
 func (g *grower) pick(start bool) int32 {
@@ -166,11 +171,13 @@ func (g *grower) pick(start bool) int32 {
 		pool = g.words
 	}
 	if g.r.IntN(3*(len(pool)+200)) < 2*len(pool) {
-		a, b := pool[g.r.IntN(len(pool))], pool[g.r.IntN(len(pool))]
-		if g.nchars[b] < g.nchars[a] {
-			return b
+		best := pool[g.r.IntN(len(pool))]
+		for range pickTries - 1 {
+			if t := pool[g.r.IntN(len(pool))]; len(g.chars[t]) < len(g.chars[best]) {
+				best = t
+			}
 		}
-		return a
+		return best
 	}
 	if start && g.r.IntN(3) == 0 {
 		return g.space
@@ -189,23 +196,20 @@ func (g *grower) grow(n int, add func(left, right int32, text string) int32) err
 		if left == g.space && g.r.IntN(5) == 0 {
 			right = g.upper[g.r.IntN(26)]
 		}
-		if int(g.nchars[left])+int(g.nchars[right]) > maxTokenChars {
+		if len(g.chars[left])+len(g.chars[right]) > maxTokenChars {
 			continue
 		}
 		text := g.texts[left] + g.texts[right]
 		if _, dup := g.ids[text]; dup {
 			continue
 		}
-		syms = syms[:0]
-		for _, c := range text {
-			syms = append(syms, g.ids[string(c)])
-		}
+		syms = append(append(syms[:0], g.chars[left]...), g.chars[right]...)
 		got := g.encode(syms)
 		if len(got) != 2 || got[0] != left || got[1] != right {
 			continue
 		}
 		id := add(left, right, text)
-		g.nchars[id] = g.nchars[left] + g.nchars[right]
+		g.chars[id] = append(append(make([]int32, 0, len(g.chars[left])+len(g.chars[right])), g.chars[left]...), g.chars[right]...)
 		if strings.HasPrefix(text, g.texts[g.space]) {
 			g.words = append(g.words, id)
 		} else {

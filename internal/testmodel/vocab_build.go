@@ -32,7 +32,7 @@ func buildBPE(n int, r *rand.Rand) (*vocab, error) {
 		v.tokens = append(v.tokens, text)
 		v.types = append(v.types, typ)
 		g.texts = append(g.texts, text)
-		g.nchars = append(g.nchars, 1) // grow corrects grown tokens
+		g.chars = append(g.chars, []int32{id}) // grow sets grown tokens'
 		g.ids[text] = id
 		return id
 	}
@@ -76,7 +76,7 @@ func buildSPM(n int, r *rand.Rand) (*vocab, error) {
 		v.types = append(v.types, typ)
 		v.scores = append(v.scores, score)
 		g.texts = append(g.texts, text)
-		g.nchars = append(g.nchars, 1) // grow corrects grown tokens
+		g.chars = append(g.chars, []int32{id}) // grow sets grown tokens'
 		g.ids[text] = id
 		return id
 	}
