@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // maxArrayDepth bounds the nesting of arrays of arrays so that a hostile file
@@ -179,13 +180,9 @@ func (d *decoder) array(depth int) (*Array, error) {
 		return a, nil
 	}
 	if elem == TypeString {
-		ss := make([]string, 0, min(n, maxPrealloc))
-		for range n {
-			s, err := d.str("array string")
-			if err != nil {
-				return nil, err
-			}
-			ss = append(ss, s)
+		ss, err := d.strings(n)
+		if err != nil {
+			return nil, err
 		}
 		a.Data = ss
 		return a, nil
@@ -281,4 +278,34 @@ func (d *decoder) scalars(t ValueType, n int) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("gguf: internal error: scalars of %s", t)
+}
+
+// strings decodes an array of n strings. A first pass validates the lengths;
+// then all the strings are copied into one buffer and sliced from it, so a
+// vocabulary of 150,000 tokens costs two allocations, not 150,000.
+func (d *decoder) strings(n int) ([]string, error) {
+	start, total := d.off, 0
+	for range n {
+		l, err := d.count("array string", " length", 1)
+		if err != nil {
+			return nil, err
+		}
+		d.off += l
+		total += l
+	}
+	end := d.off
+	d.off = start
+	buf := make([]byte, 0, total)
+	ss := make([]string, n)
+	for i := range ss {
+		l := int(binary.LittleEndian.Uint64(d.buf[d.off:]))
+		d.off += 8
+		buf = append(buf, d.buf[d.off:d.off+l]...)
+		d.off += l
+		ss[i] = unsafe.String(unsafe.SliceData(buf[len(buf)-l:]), l)
+	}
+	if d.off != end {
+		panic("gguf: string array decoded inconsistently")
+	}
+	return ss, nil
 }
