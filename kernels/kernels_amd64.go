@@ -12,6 +12,12 @@ import (
 // (PDEP in IQ4_XS); every AVX2 CPU shipped has all four.
 var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasF16C && cpu.X86.HasBMI2
 
+// The avx512 level needs AVX-512 F, BW (byte masks), VL and VNNI
+// (VPDPBUSD) on top of the avx2 level, whose kernels it uses for the types
+// it has none for.
+var hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512BW &&
+	cpu.X86.HasAVX512VL && cpu.X86.HasAVX512VNNI
+
 // levelMissing reports why level l cannot run here ("" when it can).
 func levelMissing(l levelID) string {
 	switch l {
@@ -23,7 +29,31 @@ func levelMissing(l levelID) string {
 		}
 		return ""
 	}
-	return "no AVX-512 kernels in this build"
+	if !hasAVX512 {
+		return "the CPU lacks AVX-512 F, BW, VL or VNNI"
+	}
+	return ""
+}
+
+// levelExperimental marks levels whose kernels have not yet run on real
+// hardware: they are never chosen by default, only when forced.
+func levelExperimental(l levelID) bool { return l == lvAVX512 }
+
+// hasAVX512Row reports whether t has an AVX-512 row dot product.
+func hasAVX512Row(t quant.Type) bool {
+	return t == quant.Q8_0 || t == quant.Q4_0 || t == quant.Q4_K
+}
+
+func dotRowAVX512(t quant.Type, x, y *byte, nb int) float32 {
+	switch t {
+	case quant.Q8_0:
+		return dotQ8_0AVX512(x, y, nb)
+	case quant.Q4_0:
+		return dotQ4_0AVX512(x, y, nb)
+	case quant.Q4_K:
+		return dotQ4_KAVX512(x, y, nb)
+	}
+	panic("kernels: no AVX-512 kernel for " + t.String())
 }
 
 // hasAVX2Row reports whether t has an AVX2 row dot product.
@@ -98,6 +128,12 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 		return
 	}
 	y := &q[0]
+	if level >= lvAVX512 && hasAVX512Row(t) {
+		for r := range out {
+			out[r] = dotRowAVX512(t, &w[r*rb], y, nb)
+		}
+		return
+	}
 	r := 0
 	if useR4 && hasAVX2r4(t) {
 		var o [4]float32
@@ -145,6 +181,19 @@ func dotX4AVX2(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	if level < lvAVX2 || !hasAVX2Row(t) {
 		matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+		return
+	}
+	if level >= lvAVX512 && hasAVX512Row(t) {
+		const tile = 8
+		for c0 := 0; c0 < cols; c0 += tile {
+			c1 := min(c0+tile, cols)
+			for r := range rows {
+				x := &w[r*rb]
+				for c := c0; c < c1; c++ {
+					out[c*ldOut+r] = dotRowAVX512(t, x, &qs[c*ab], nb)
+				}
+			}
+		}
 		return
 	}
 	c0 := 0

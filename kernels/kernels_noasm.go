@@ -12,6 +12,8 @@ func levelMissing(l levelID) string {
 	return "this build has no assembly (GOARCH is not amd64, or -tags purego)"
 }
 
+func levelExperimental(levelID) bool { return false }
+
 func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 	matVecGeneric(t, w, rb, nb, q, out)
 }

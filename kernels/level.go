@@ -15,7 +15,7 @@ type levelID int
 const (
 	lvGeneric levelID = iota // pure Go, every platform
 	lvAVX2                   // amd64 AVX2 + FMA
-	lvAVX512                 // amd64 AVX-512 (reserved; no kernels yet)
+	lvAVX512                 // amd64 AVX-512 F/BW/VL/VNNI (experimental: forced only)
 	numLevels
 )
 
@@ -38,7 +38,7 @@ func init() {
 func bestLevel() levelID {
 	best := lvGeneric
 	for l := lvGeneric; l < numLevels; l++ {
-		if levelMissing(l) == "" {
+		if levelMissing(l) == "" && !levelExperimental(l) {
 			best = l
 		}
 	}
@@ -56,6 +56,8 @@ func Level() string { return levelNames[level] }
 func LevelError() error { return levelErr }
 
 // Levels lists the levels available on this CPU and build, slowest first.
+// Experimental levels (avx512 for now: its kernels have not yet run on real
+// hardware) are listed when available but only used when forced.
 func Levels() []string {
 	var out []string
 	for l := lvGeneric; l < numLevels; l++ {
