@@ -164,6 +164,9 @@ func metadata(s Spec, ft FileType, v *vocab) []gguf.KeyValue {
 	if s.Arch == "phi3" || s.Arch == "llama" {
 		add(a+"rope.dimension_count", uint32(s.HeadDim))
 	}
+	if s.Arch == "llama" {
+		add(a+"vocab_size", uint32(s.NVocab))
+	}
 	if s.Tokenizer == SPM {
 		add("tokenizer.ggml.model", "llama")
 		add("tokenizer.ggml.pre", "default")
