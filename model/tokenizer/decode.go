@@ -28,11 +28,22 @@ func (t *Tokenizer) buildPieces() {
 
 // unByteEncode maps GPT-2's printable runes back to bytes. Runes outside
 // the table are kept as UTF-8 (llama.cpp prints an [UNK_BYTE_...] marker).
+// Text of printable ASCII maps to itself and is returned without a copy.
 func unByteEncode(text string) string {
-	var b []byte
+	identity := true
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c < 0x21 || c > 0x7E {
+			identity = false
+			break
+		}
+	}
+	if identity {
+		return text
+	}
+	b := make([]byte, 0, len(text))
 	for _, r := range text {
-		if c, ok := unicodeToByte[r]; ok {
-			b = append(b, c)
+		if r >= 0 && int(r) < len(unicodeToByte) && unicodeToByte[r] >= 0 {
+			b = append(b, byte(unicodeToByte[r]))
 		} else {
 			b = utf8.AppendRune(b, r)
 		}

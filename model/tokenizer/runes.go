@@ -116,13 +116,17 @@ func utf8Len(b byte) int {
 }
 
 // byteToUnicode is GPT-2's table mapping each byte to a printable rune,
-// stored as its UTF-8 string; unicodeToByte is its inverse.
+// stored as its UTF-8 string; unicodeToByte is its inverse, indexed by rune
+// (every mapped rune is below 324), with -1 for runes outside the table.
 var (
 	byteToUnicode [256]string
-	unicodeToByte = map[rune]byte{}
+	unicodeToByte [324]int16
 )
 
 func init() {
+	for i := range unicodeToByte {
+		unicodeToByte[i] = -1
+	}
 	n := 0
 	for b := 0; b < 256; b++ {
 		r := rune(b)
@@ -131,6 +135,6 @@ func init() {
 			n++
 		}
 		byteToUnicode[b] = string(r)
-		unicodeToByte[r] = byte(b)
+		unicodeToByte[r] = int16(b)
 	}
 }
