@@ -104,3 +104,22 @@ func TestPresetsValid(t *testing.T) {
 		}
 	}
 }
+
+func TestProgress(t *testing.T) {
+	var last Progress
+	calls := 0
+	o := Options{Threads: 2, Progress: func(p Progress) {
+		if p.Done < last.Done || p.Total != last.Total && calls > 0 {
+			t.Errorf("progress went from %+v to %+v", last, p)
+		}
+		last = p
+		calls++
+	}}
+	n, err := o.WriteTo(&bytes.Buffer{}, Presets["tiny-phi3"], "Q8_0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last.Done != last.Total || last.Index != last.Count-1 || last.Total <= 0 || last.Total >= n {
+		t.Errorf("last progress %+v after %d calls, file of %d bytes", last, calls, n)
+	}
+}
