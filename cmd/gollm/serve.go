@@ -17,6 +17,7 @@ import (
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/fallback"
 	"github.com/gollm/gollm/internal/server"
+	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/model/chat"
 )
 
@@ -94,6 +95,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	if err != nil {
 		srv.Close()
 		return err
+	}
+	if *ef.verbose {
+		info := m.Info()
+		fmt.Fprintf(stderr, "cpu: %s, kernels: %s\nmodel: %s (%s), %d parameters, %d layers, context %d trained\n",
+			kernels.CPU(), kernels.Level(), info.Name, info.Architecture, info.Parameters, info.Layers, info.ContextLength)
 	}
 	describeServer(stderr, ln.Addr(), cfg, tmpl, srv.ContextSize())
 	base, cancelBase := context.WithCancel(context.Background())

@@ -42,7 +42,7 @@ func TestServeAnswersAndShutsDown(t *testing.T) {
 	var stderr lockedBuffer
 	addrc, errc := make(chan string, 1), make(chan error, 1)
 	go func() {
-		errc <- serve(ctx, []string{"-m", path, "--addr", "127.0.0.1:0", "-c", "128", "-t", "1", "--parallel", "2", "--alias", "tiny"},
+		errc <- serve(ctx, []string{"-m", path, "--addr", "127.0.0.1:0", "-c", "128", "-t", "1", "--parallel", "2", "--alias", "tiny", "-v"},
 			&stderr, func(a string) { addrc <- a })
 	}()
 	var url string
@@ -80,7 +80,7 @@ func TestServeAnswersAndShutsDown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not shut down")
 	}
-	for _, want := range []string{"chatml chat template", "2 session(s) of 128 tokens", "nothing leaves this machine", "listening on http://127.0.0.1:", "shutting down"} {
+	for _, want := range []string{"kernels: ", "chatml chat template", "2 session(s) of 128 tokens", "nothing leaves this machine", "listening on http://127.0.0.1:", "shutting down"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}
