@@ -679,14 +679,11 @@ GLOBL words32<>(SB), RODATA|NOPTR, $16
 	VPAND   Y13, Y4, Y4 \
 	VPOR    Y4, Y2, Y2
 
-// Q6KDOT accumulates sum(scale*(q6-32)*q8) of 32 elements (Y4 = q6 in
-// [0,63]; q8 at off(Y_PTR); scales 2m, 2m+1 of X11) into Y9
-// (Y13 = bytes32).
+// Q6KDOT accumulates sum(scale*q6*q8) of 32 elements (Y4 = q6 in [0,63];
+// q8 at off(Y_PTR); scales 2m, 2m+1 of X11) into Y9. The -32 offset of q6
+// is applied once per block through the bsums.
 #define Q6KDOT(off, m) \
-	VMOVDQU off(Y_PTR), Y10 \
-	VPMADDUBSW Y10, Y4, Y4 \
-	VPMADDUBSW Y10, Y13, Y7 \
-	VPSUBW  Y7, Y4, Y4 \
+	VPMADDUBSW off(Y_PTR), Y4, Y4 \
 	VPSHUFB scaleshuf<>+16*(m)(SB), X11, X7 \
 	VPMOVSXBW X7, Y7 \
 	VPMADDWD Y7, Y4, Y4 \
@@ -945,7 +942,6 @@ TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $0-28
 	VXORPS Y0, Y0, Y0
 	VXORPS X8, X8, X8
 	VMOVDQU mask0f<>(SB), Y14
-	VMOVDQU bytes32<>(SB), Y13
 	VMOVDQU mask30<>(SB), Y12
 loopQ6_K:
 	MOVWLZX 208(X_PTR), AX
@@ -954,7 +950,12 @@ loopQ6_K:
 	VMULSS  (Y_PTR), X6, X6
 	VBROADCASTSS X6, Y5
 	VMOVDQU 192(X_PTR), X11
+	// isum starts at -32*sum(scale*bsum)
+	VPMOVSXBW X11, Y2
+	VPMADDWD 260(Y_PTR), Y2, Y2
+	VPSLLD  $5, Y2, Y2
 	VPXOR   Y9, Y9, Y9
+	VPSUBD  Y2, Y9, Y9
 	Q6KHALF(0)
 	Q6KHALF(1)
 	VCVTDQ2PS Y9, Y9
