@@ -28,11 +28,13 @@ func levelMissing(l levelID) string {
 			return "the CPU lacks AVX2, FMA, F16C or BMI2"
 		}
 		return ""
+	case lvAVX512:
+		if !hasAVX512 {
+			return "the CPU lacks AVX-512 F, BW, VL or VNNI"
+		}
+		return ""
 	}
-	if !hasAVX512 {
-		return "the CPU lacks AVX-512 F, BW, VL or VNNI"
-	}
-	return ""
+	return "not an amd64 level"
 }
 
 // levelExperimental marks levels whose kernels have not yet run on real
