@@ -1,4 +1,4 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package kernels
 
@@ -9,7 +9,7 @@ func levelMissing(l levelID) string {
 	if l == lvGeneric {
 		return ""
 	}
-	return "this build has no assembly (GOARCH is not amd64, or -tags purego)"
+	return "this build has no assembly (GOARCH is not amd64 or arm64, or -tags purego)"
 }
 
 func levelExperimental(levelID) bool { return false }

@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
@@ -16,10 +17,24 @@ const (
 	lvGeneric levelID = iota // pure Go, every platform
 	lvAVX2                   // amd64 AVX2 + FMA
 	lvAVX512                 // amd64 AVX-512 F/BW/VL/VNNI (experimental: forced only)
+	lvNEON                   // arm64 ASIMD (every arm64 CPU)
+	lvDotProd                // arm64 SDOT (asimddp)
+	lvI8MM                   // arm64 SMMLA (i8mm) for MatMul, SDOT otherwise
 	numLevels
 )
 
-var levelNames = [numLevels]string{"generic", "avx2", "avx512"}
+var levelNames = [numLevels]string{"generic", "avx2", "avx512", "neon", "dotprod", "i8mm"}
+
+// levelGOARCH is the architecture of each level's kernels ("" for all).
+var levelGOARCH = [numLevels]string{"", "amd64", "amd64", "arm64", "arm64", "arm64"}
+
+// whyMissing is levelMissing that also refuses other architectures' levels.
+func whyMissing(l levelID) string {
+	if a := levelGOARCH[l]; a != "" && a != runtime.GOARCH {
+		return "it is an " + a + " level and this is " + runtime.GOARCH
+	}
+	return levelMissing(l)
+}
 
 var (
 	level    levelID // the level in use; read by every kernel call
@@ -38,15 +53,15 @@ func init() {
 func bestLevel() levelID {
 	best := lvGeneric
 	for l := lvGeneric; l < numLevels; l++ {
-		if levelMissing(l) == "" && !levelExperimental(l) {
+		if whyMissing(l) == "" && !levelExperimental(l) {
 			best = l
 		}
 	}
 	return best
 }
 
-// Level returns the name of the kernel level in use: "generic", "avx2" or
-// "avx512".
+// Level returns the name of the kernel level in use: "generic", "avx2",
+// "avx512", "neon", "dotprod" or "i8mm".
 func Level() string { return levelNames[level] }
 
 // LevelError reports why the level requested by the GOLLM_KERNELS
@@ -61,21 +76,22 @@ func LevelError() error { return levelErr }
 func Levels() []string {
 	var out []string
 	for l := lvGeneric; l < numLevels; l++ {
-		if levelMissing(l) == "" {
+		if whyMissing(l) == "" {
 			out = append(out, levelNames[l])
 		}
 	}
 	return out
 }
 
-// SetLevel switches to the named level ("generic", "avx2", "avx512"). It
+// SetLevel switches to the named level ("generic", "avx2", "avx512", "neon",
+// "dotprod", "i8mm"). It
 // returns an error, leaving the level unchanged, when the name is unknown or
 // the CPU or build lacks the level. It must not run concurrently with
 // kernel calls; it is meant for start-up and tests.
 func SetLevel(name string) error {
 	for l := lvGeneric; l < numLevels; l++ {
 		if levelNames[l] == strings.ToLower(strings.TrimSpace(name)) {
-			if why := levelMissing(l); why != "" {
+			if why := whyMissing(l); why != "" {
 				return fmt.Errorf("kernel level %s is not available: %s", levelNames[l], why)
 			}
 			level = l

@@ -1,0 +1,3 @@
+module github.com/gollm/gollm/kernels/_asm_arm64
+
+go 1.26

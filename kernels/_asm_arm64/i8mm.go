@@ -1,0 +1,4 @@
+package main
+
+// i8mmKernels returns the SMMLA kernels (none yet).
+func i8mmKernels() string { return "" }

@@ -1,0 +1,39 @@
+// Command _asm_arm64 writes ../dot_arm64.s: the arm64 quantized dot
+// products, each kernel body written once and emitted per level (neon:
+// SMULL/SMULL2/SADALP; dotprod: SDOT). Run `go run .` in this directory.
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// level is one emission of the row kernels: its name suffix and the
+// expansion of DOT(acc, a, b) (acc.4S += the int8 dot products of a and b,
+// any lane layout: callers only use horizontal sums of 4 lanes).
+type level struct{ suffix, dot string }
+
+var levels = []level{
+	{"NEON", "DOTN("},
+	{"DP", "SDOT("},
+}
+
+func main() {
+	var b strings.Builder
+	b.WriteString(header)
+	for _, lv := range levels {
+		r := strings.NewReplacer("{{L}}", lv.suffix, "DOT(", lv.dot)
+		for _, k := range rowKernels() {
+			b.WriteString(r.Replace(k))
+		}
+	}
+	b.WriteString(i8mmKernels())
+	if err := os.WriteFile("../dot_arm64.s", []byte(b.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// p is fmt.Sprintf for the unrolled parts of the kernels.
+func p(format string, a ...any) string { return fmt.Sprintf(format, a...) }

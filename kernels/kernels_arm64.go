@@ -1,0 +1,134 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// NEON (ASIMD) is part of every arm64 CPU; SDOT is optional (Cortex-A72
+// lacks it, A76 has it) and SMMLA (i8mm) newer still.
+var (
+	hasDotProd = cpu.ARM64.HasASIMDDP
+	hasI8MM    = cpu.ARM64.HasASIMDDP && cpu.ARM64.HasI8MM
+)
+
+// levelMissing reports why level l cannot run here ("" when it can).
+func levelMissing(l levelID) string {
+	switch l {
+	case lvGeneric, lvNEON:
+		return ""
+	case lvDotProd:
+		if !hasDotProd {
+			return "the CPU lacks the dot-product extension (SDOT, asimddp)"
+		}
+		return ""
+	case lvI8MM:
+		if !hasI8MM {
+			return "the CPU lacks the int8 matrix-multiply extension (SMMLA, i8mm)"
+		}
+		return ""
+	}
+	return "not an arm64 level"
+}
+
+// hasARMRow reports whether t has arm64 row dot products.
+func hasARMRow(t quant.Type) bool {
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
+		return true
+	}
+	return false
+}
+
+// dotRowARM dispatches to the row dot product of t (hasARMRow(t)) at the
+// current level (neon or higher).
+func dotRowARM(t quant.Type, x, y *byte, nb int) float32 {
+	if level >= lvDotProd {
+		switch t {
+		case quant.Q8_0:
+			return dotQ8_0DP(x, y, nb)
+		case quant.Q4_0:
+			return dotQ4_0DP(x, y, nb)
+		case quant.Q5_0:
+			return dotQ5_0DP(x, y, nb)
+		case quant.IQ4_NL:
+			return dotIQ4_NLDP(x, y, nb)
+		case quant.Q4_K:
+			return dotQ4_KDP(x, y, nb)
+		case quant.Q6_K:
+			return dotQ6_KDP(x, y, nb)
+		}
+	}
+	switch t {
+	case quant.Q8_0:
+		return dotQ8_0NEON(x, y, nb)
+	case quant.Q4_0:
+		return dotQ4_0NEON(x, y, nb)
+	case quant.Q5_0:
+		return dotQ5_0NEON(x, y, nb)
+	case quant.IQ4_NL:
+		return dotIQ4_NLNEON(x, y, nb)
+	case quant.Q4_K:
+		return dotQ4_KNEON(x, y, nb)
+	case quant.Q6_K:
+		return dotQ6_KNEON(x, y, nb)
+	}
+	panic("kernels: no arm64 kernel for " + t.String())
+}
+
+// matVec: rb > 0 and nb > 0 (MatVec handles empty rows).
+func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
+	if level < lvNEON || !hasARMRow(t) {
+		matVecGeneric(t, w, rb, nb, q, out)
+		return
+	}
+	y := &q[0]
+	for r := range out {
+		out[r] = dotRowARM(t, &w[r*rb], y, nb)
+	}
+}
+
+// matMul runs the row kernel over tiles of 8 columns, so each weight row is
+// read from memory once per tile and served from L1 to the other columns;
+// at the i8mm level 2x2 tiles of rows and columns go through SMMLA first.
+func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	if level < lvNEON || !hasARMRow(t) {
+		matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+		return
+	}
+	c0 := 0
+	if level >= lvI8MM {
+		c0 = matMulI8MM(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+	}
+	const tile = 8
+	for ; c0 < cols; c0 += tile {
+		c1 := min(c0+tile, cols)
+		for r := range rows {
+			x := &w[r*rb]
+			for c := c0; c < c1; c++ {
+				out[c*ldOut+r] = dotRowARM(t, x, &qs[c*ab], nb)
+			}
+		}
+	}
+}
+
+// matMulI8MM computes the columns it can with 2x2 SMMLA tiles and returns
+// the first column it left to the caller.
+func matMulI8MM(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) int {
+	return 0
+}
+
+// The float kernels are the generic ones on arm64 for now.
+
+func dot(a, b []float32) float32                     { return dotGeneric(a, b) }
+func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }
+func dotF16(a []uint16, b []float32) float32         { return dotF16Generic(a, b) }
+func axpyF16(alpha float32, x []uint16, y []float32) { axpyF16Generic(alpha, x, y) }
+func dotBF16(a []uint16, b []float32) float32        { return dotBF16Generic(a, b) }
+
+// levelExperimental marks levels that are only used when forced: none of
+// the arm64 levels (all are tested against generic under qemu).
+func levelExperimental(levelID) bool { return false }
