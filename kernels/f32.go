@@ -83,12 +83,7 @@ func SoftmaxInPlace(x []float32) {
 			m = v
 		}
 	}
-	var sum float64
-	for i, v := range x {
-		e := float32(math.Exp(float64(v - m)))
-		x[i] = e
-		sum += float64(e)
-	}
+	sum := ExpShift(x, x, m)
 	Scale(x, float32(1/sum))
 }
 
@@ -97,8 +92,15 @@ func SoftmaxInPlace(x []float32) {
 func SiLUMul(gate, up []float32) {
 	n := min(len(gate), len(up))
 	gate, up = gate[:n], up[:n]
-	for i, g := range gate {
-		gate[i] = g / (1 + float32(math.Exp(float64(-g)))) * up[i]
+	var e [256]float32
+	for start := 0; start < n; start += len(e) {
+		g := gate[start:min(start+len(e), n)]
+		ExpShift(e[:len(g)], g, 0)
+		for i, v := range g {
+			// e^-v = 1/e^v: the exponent is taken of v itself, so a very
+			// negative v gives e^v = 0 and silu(v) = v*0 = -0, as exact.
+			g[i] = v * e[i] / (e[i] + 1) * up[start+i]
+		}
 	}
 }
 

@@ -1,0 +1,5 @@
+//go:build !amd64 || purego
+
+package kernels
+
+func expShift(dst, src []float32, m float32) float64 { return expShiftGeneric(dst, src, m) }
