@@ -60,6 +60,8 @@ type Info struct {
 	KVHeads       int
 	// Tokenizer is "spm" (SentencePiece) or "bpe" (byte-level BPE).
 	Tokenizer string
+	// ChatTemplate is the model's tokenizer.chat_template ("" when absent).
+	ChatTemplate string
 }
 
 // Load opens a GGUF model file. Its weights stay memory-mapped; Close
@@ -82,7 +84,7 @@ func (m *Model) Info() Info {
 		Architecture: c.Arch, Name: c.Name, Parameters: m.m.ParamCount(),
 		ContextLength: c.CtxTrain, VocabSize: c.NVocab, Layers: c.NLayer,
 		Embedding: c.NEmbd, Heads: c.NHead, KVHeads: c.NHeadKV,
-		Tokenizer: m.m.Tokenizer.Kind(),
+		Tokenizer: m.m.Tokenizer.Kind(), ChatTemplate: c.ChatTemplate,
 	}
 }
 

@@ -63,6 +63,8 @@ type Config struct {
 	// RopeOrigCtx is rope.scaling.original_context_length: LongRoPE picks
 	// its long factors when the session context exceeds it.
 	RopeOrigCtx int
+	// ChatTemplate is tokenizer.chat_template ("" when absent).
+	ChatTemplate string
 }
 
 // ConfigFromGGUF reads the configuration of f's architecture.
@@ -79,6 +81,7 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	}
 	c.RopeMode = mode
 	c.Name, _ = f.String("general.name")
+	c.ChatTemplate, _ = f.String("tokenizer.chat_template")
 	r := metaReader{f: f, prefix: arch + "."}
 	c.NEmbd = r.int("embedding_length", 0)
 	c.NLayer = r.int("block_count", 0)
