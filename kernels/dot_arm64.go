@@ -41,3 +41,18 @@ func dotQ4_KDP(x, y *byte, nb int) float32
 
 //go:noescape
 func dotQ6_KDP(x, y *byte, nb int) float32
+
+// 2x2 SMMLA kernels: rows x and x+xstride times the columns whose
+// activations are at y and y+ystride; out = [r0c0 r0c1 r1c0 r1c1].
+
+//go:noescape
+func dotQ8_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotIQ4_NLx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)

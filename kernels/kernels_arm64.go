@@ -115,10 +115,55 @@ func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, o
 	}
 }
 
-// matMulI8MM computes the columns it can with 2x2 SMMLA tiles and returns
-// the first column it left to the caller.
+// hasI8MMx2 reports whether t has a 2x2 SMMLA kernel.
+func hasI8MMx2(t quant.Type) bool {
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
+		return true
+	}
+	return false
+}
+
+// dotX2I8MM dispatches to the 2x2 kernel of t (hasI8MMx2(t)).
+func dotX2I8MM(t quant.Type, x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32) {
+	switch t {
+	case quant.Q8_0:
+		dotQ8_0x2I8MM(x, xstride, y, ystride, nb, out)
+	case quant.Q4_0:
+		dotQ4_0x2I8MM(x, xstride, y, ystride, nb, out)
+	case quant.Q5_0:
+		dotQ5_0x2I8MM(x, xstride, y, ystride, nb, out)
+	case quant.IQ4_NL:
+		dotIQ4_NLx2I8MM(x, xstride, y, ystride, nb, out)
+	}
+}
+
+// matMulI8MM computes the even number of leading columns with 2x2 SMMLA
+// tiles (an odd last row with the row kernel), tiles of 8 columns sharing
+// each pair of weight rows, and returns the first column it left.
 func matMulI8MM(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) int {
-	return 0
+	if !hasI8MMx2(t) || cols < 2 {
+		return 0
+	}
+	end := cols &^ 1
+	var o [4]float32
+	for c0 := 0; c0 < end; c0 += 8 {
+		c1 := min(c0+8, end)
+		r := 0
+		for ; r+2 <= rows; r += 2 {
+			for c := c0; c < c1; c += 2 {
+				dotX2I8MM(t, &w[r*rb], rb, &qs[c*ab], ab, nb, &o)
+				out[c*ldOut+r], out[(c+1)*ldOut+r] = o[0], o[1]
+				out[c*ldOut+r+1], out[(c+1)*ldOut+r+1] = o[2], o[3]
+			}
+		}
+		if r < rows {
+			for c := c0; c < c1; c++ {
+				out[c*ldOut+r] = dotRowARM(t, &w[r*rb], &qs[c*ab], nb)
+			}
+		}
+	}
+	return end
 }
 
 // The float kernels are the generic ones on arm64 for now.
