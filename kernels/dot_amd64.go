@@ -76,3 +76,6 @@ func dotQ5_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 
 //go:noescape
 func dotIQ4_NLr4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)

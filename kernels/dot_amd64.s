@@ -263,6 +263,26 @@ GLOBL iq4nl<>(SB), RODATA|NOPTR, $32
 	Q4KX4COL(4+64*j(K2_PTR), 36+64*j(K2_PTR), Y13) \
 	Q4KX4COL(4+64*j(K2_PTR)(KSTRIDE*1), 36+64*j(K2_PTR)(KSTRIDE*1), Y15)
 
+
+// Q5KX4CHUNK: as Q4KX4CHUNK for Q5_K (quants at 48, high bits qh at 16:
+// bit 2j for the low nibbles, 2j+1 for the high ones).
+#define Q5KX4CHUNK(j) \
+	Q4KNIB(48+32*j) \
+	VMOVDQU 16(X_PTR), Y5 \
+	VPSRLW  $(2*j), Y5, Y5 \
+	VPSLLW  $4, Y5, Y6 \
+	VPAND   bytes16<>(SB), Y6, Y6 \
+	VPOR    Y6, Y1, Y1 \
+	VPSLLW  $3, Y5, Y6 \
+	VPAND   bytes16<>(SB), Y6, Y6 \
+	VPOR    Y6, Y2, Y2 \
+	VPBROADCASTW sc-16+4*j(SP), Y3 \
+	VPBROADCASTW sc-14+4*j(SP), Y4 \
+	Q4KX4COL(4+64*j(Y0_PTR), 36+64*j(Y0_PTR), Y11) \
+	Q4KX4COL(4+64*j(Y0_PTR)(KSTRIDE*1), 36+64*j(Y0_PTR)(KSTRIDE*1), Y12) \
+	Q4KX4COL(4+64*j(K2_PTR), 36+64*j(K2_PTR), Y13) \
+	Q4KX4COL(4+64*j(K2_PTR)(KSTRIDE*1), 36+64*j(K2_PTR)(KSTRIDE*1), Y15)
+
 // Q4KX4FIN folds one column's block into its accumulator: Y1 = d, Y2 =
 // dmin (all lanes), X7 = 8 int16 mins.
 #define Q4KX4FIN(yd, bs0, bs1, isum, acc) \
@@ -1263,4 +1283,36 @@ iq4r4:
 	RIQ4_NL(2(R2_PTR)(RSTRIDE*1), (R2_PTR)(RSTRIDE*1), Y10)
 	RADVANCE(18)
 	JNZ     iq4r4
+	EPILOGUE4
+
+// func dotQ5_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ5_Kx4AVX2(SB), NOSPLIT, $16-40
+	KPROLOGUE4
+q5kx4:
+	Q4K6BIT(4)
+	VMOVQ   AX, X1
+	VPMOVZXBW X1, X1
+	VMOVDQU X1, sc-16(SP)
+	VMOVQ   R10, X7
+	VPMOVZXBW X7, X7
+	KZERO4
+	Q5KX4CHUNK(0)
+	Q5KX4CHUNK(1)
+	Q5KX4CHUNK(2)
+	Q5KX4CHUNK(3)
+	MOVL    (X_PTR), AX
+	VMOVD   AX, X6
+	VCVTPH2PS X6, X6
+	VBROADCASTSS X6, Y1
+	VMOVSHDUP X6, X2
+	VBROADCASTSS X2, Y2
+	Q4KX4FIN((Y0_PTR), 260(Y0_PTR), 276(Y0_PTR), Y11, Y0)
+	Q4KX4FIN((Y0_PTR)(KSTRIDE*1), 260(Y0_PTR)(KSTRIDE*1), 276(Y0_PTR)(KSTRIDE*1), Y12, Y8)
+	Q4KX4FIN((K2_PTR), 260(K2_PTR), 276(K2_PTR), Y13, Y9)
+	Q4KX4FIN((K2_PTR)(KSTRIDE*1), 260(K2_PTR)(KSTRIDE*1), 276(K2_PTR)(KSTRIDE*1), Y15, Y10)
+	ADDQ    $176, X_PTR
+	ADDQ    $292, Y0_PTR
+	ADDQ    $292, K2_PTR
+	DECQ    N
+	JNZ     q5kx4
 	EPILOGUE4

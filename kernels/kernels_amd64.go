@@ -152,7 +152,7 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 // hasAVX2x4 reports whether t has a four-column AVX2 kernel.
 func hasAVX2x4(t quant.Type) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K:
 		return true
 	}
 	return false
@@ -171,6 +171,8 @@ func dotX4AVX2(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 		dotIQ4_NLx4AVX2(x, y, ystride, nb, out)
 	case quant.Q4_K:
 		dotQ4_Kx4AVX2(x, y, ystride, nb, out)
+	case quant.Q5_K:
+		dotQ5_Kx4AVX2(x, y, ystride, nb, out)
 	case quant.Q6_K:
 		dotQ6_Kx4AVX2(x, y, ystride, nb, out)
 	}
