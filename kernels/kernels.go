@@ -12,10 +12,17 @@
 // activation block's sum, which the kernels compute on the fly.
 //
 // Every kernel has a pure-Go twin (the "generic" level) that builds on every
-// platform and is what GOARCH=arm, arm64 and -tags purego run. On amd64 the
-// fastest level the CPU supports is chosen once at start-up; the
-// GOLLM_KERNELS environment variable (generic, avx2, avx512) forces one, and
-// LevelError reports when the forced level is not available.
+// platform and is what GOARCH=arm and -tags purego run. The fastest level
+// the CPU supports is chosen once at start-up; the GOLLM_KERNELS
+// environment variable forces one, and LevelError reports when the forced
+// level is not available. On amd64 the avx2 level (AVX2, FMA, F16C, BMI2)
+// has a row kernel for every quantized type, four-row kernels for MatVec
+// (one activation block shared by four rows) and four-column kernels for
+// MatMul (each weight block unpacked once per four columns) for the common
+// types; the avx512 level (VNNI) is experimental and only used when forced.
+//
+// Activation quants must lie in [-127, 127], as QuantizeAct produces: the
+// AVX2 kernels rely on it to keep VPMADDUBSW's int16 pair sums exact.
 package kernels
 
 import (
@@ -136,8 +143,10 @@ func MatVec(t quant.Type, w []byte, n int, x []float32, q []byte, out []float32)
 // values are xs[c*n:(c+1)*n] and its quantized activation is
 // qs[c*ActBytes(t,n):(c+1)*ActBytes(t,n)] (QuantizeAct of those values).
 // Quantized types read only qs, float types only xs. Each weight block is
-// reused across a tile of several columns while it is in cache. It
-// allocates nothing.
+// reused across a tile of several columns (unpacked once per four columns
+// where a four-column kernel exists, otherwise re-read from L1). Workers
+// may split the rows: w sliced to a row range, out offset by its first row,
+// ldOut the full row count. It allocates nothing.
 func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols int, out []float32, ldOut int) {
 	rb := rowBytes(t, w, n, rows)
 	if cols <= 0 || rows == 0 {
