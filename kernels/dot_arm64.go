@@ -42,6 +42,42 @@ func dotQ4_KDP(x, y *byte, nb int) float32
 //go:noescape
 func dotQ6_KDP(x, y *byte, nb int) float32
 
+//go:noescape
+func dotQ4_1NEON(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ5_1NEON(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ5_KNEON(x, y *byte, nb int) float32
+
+//go:noescape
+func dotIQ4_XSNEON(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ2_KNEON(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ3_KNEON(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ4_1DP(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ5_1DP(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ5_KDP(x, y *byte, nb int) float32
+
+//go:noescape
+func dotIQ4_XSDP(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ2_KDP(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ3_KDP(x, y *byte, nb int) float32
+
 // 2x2 SMMLA kernels: rows x and x+xstride times the columns whose
 // activations are at y and y+ystride; out = [r0c0 r0c1 r1c0 r1c1].
 

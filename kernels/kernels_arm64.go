@@ -37,7 +37,8 @@ func levelMissing(l levelID) string {
 // hasARMRow reports whether t has arm64 row dot products.
 func hasARMRow(t quant.Type) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
+	case quant.Q8_0, quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.IQ4_NL,
+		quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
 		return true
 	}
 	return false
@@ -52,14 +53,26 @@ func dotRowARM(t quant.Type, x, y *byte, nb int) float32 {
 			return dotQ8_0DP(x, y, nb)
 		case quant.Q4_0:
 			return dotQ4_0DP(x, y, nb)
+		case quant.Q4_1:
+			return dotQ4_1DP(x, y, nb)
 		case quant.Q5_0:
 			return dotQ5_0DP(x, y, nb)
+		case quant.Q5_1:
+			return dotQ5_1DP(x, y, nb)
 		case quant.IQ4_NL:
 			return dotIQ4_NLDP(x, y, nb)
+		case quant.Q2_K:
+			return dotQ2_KDP(x, y, nb)
+		case quant.Q3_K:
+			return dotQ3_KDP(x, y, nb)
 		case quant.Q4_K:
 			return dotQ4_KDP(x, y, nb)
+		case quant.Q5_K:
+			return dotQ5_KDP(x, y, nb)
 		case quant.Q6_K:
 			return dotQ6_KDP(x, y, nb)
+		case quant.IQ4_XS:
+			return dotIQ4_XSDP(x, y, nb)
 		}
 	}
 	switch t {
@@ -67,14 +80,26 @@ func dotRowARM(t quant.Type, x, y *byte, nb int) float32 {
 		return dotQ8_0NEON(x, y, nb)
 	case quant.Q4_0:
 		return dotQ4_0NEON(x, y, nb)
+	case quant.Q4_1:
+		return dotQ4_1NEON(x, y, nb)
 	case quant.Q5_0:
 		return dotQ5_0NEON(x, y, nb)
+	case quant.Q5_1:
+		return dotQ5_1NEON(x, y, nb)
 	case quant.IQ4_NL:
 		return dotIQ4_NLNEON(x, y, nb)
+	case quant.Q2_K:
+		return dotQ2_KNEON(x, y, nb)
+	case quant.Q3_K:
+		return dotQ3_KNEON(x, y, nb)
 	case quant.Q4_K:
 		return dotQ4_KNEON(x, y, nb)
+	case quant.Q5_K:
+		return dotQ5_KNEON(x, y, nb)
 	case quant.Q6_K:
 		return dotQ6_KNEON(x, y, nb)
+	case quant.IQ4_XS:
+		return dotIQ4_XSNEON(x, y, nb)
 	}
 	panic("kernels: no arm64 kernel for " + t.String())
 }

@@ -24,7 +24,7 @@ func main() {
 	b.WriteString(header)
 	for _, lv := range levels {
 		r := strings.NewReplacer("{{L}}", lv.suffix, "DOT(", lv.dot)
-		for _, k := range rowKernels() {
+		for _, k := range append(rowKernels(), moreKernels()...) {
 			b.WriteString(r.Replace(k))
 		}
 	}
