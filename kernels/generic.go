@@ -113,6 +113,24 @@ func scaleMinK4(j int, q *[12]byte) (sc, m int32) {
 	return int32(q[j+4]&15 | q[j-4]>>6<<4), int32(q[j+4]>>4 | q[j]>>6<<4)
 }
 
+// unpackQ3KScales decodes Q3_K's sixteen 6-bit scales (ggml's kmask
+// shuffle of scales[12]), minus 32.
+func unpackQ3KScales(b *[110]byte, sc *[16]int32) {
+	a0 := binary.LittleEndian.Uint32(b[96:])
+	a1 := binary.LittleEndian.Uint32(b[100:])
+	tmp := binary.LittleEndian.Uint32(b[104:])
+	const m1, m2 = 0x03030303, 0x0f0f0f0f
+	aux := [4]uint32{
+		a0&m2 | (tmp>>0&m1)<<4,
+		a1&m2 | (tmp>>2&m1)<<4,
+		a0>>4&m2 | (tmp>>4&m1)<<4,
+		a1>>4&m2 | (tmp>>6&m1)<<4,
+	}
+	for g := range 16 {
+		sc[g] = int32(int8(aux[g/4]>>(8*(g%4)))) - 32
+	}
+}
+
 // unpackK decodes one block of a 256-element type.
 func unpackK(t quant.Type, b []byte, k *kblock) {
 	switch t {
@@ -149,20 +167,8 @@ func unpackK(t quant.Type, b []byte, k *kblock) {
 				}
 			}
 		}
-		a0 := binary.LittleEndian.Uint32(b[96:])
-		a1 := binary.LittleEndian.Uint32(b[100:])
-		tmp := binary.LittleEndian.Uint32(b[104:])
-		const m1, m2 = 0x03030303, 0x0f0f0f0f
-		aux := [4]uint32{
-			a0&m2 | (tmp>>0&m1)<<4,
-			a1&m2 | (tmp>>2&m1)<<4,
-			a0>>4&m2 | (tmp>>4&m1)<<4,
-			a1>>4&m2 | (tmp>>6&m1)<<4,
-		}
-		for g := range 16 {
-			k.sc[g] = int32(int8(aux[g/4]>>(8*(g%4)))) - 32
-			k.mn[g] = 0
-		}
+		unpackQ3KScales(b, &k.sc)
+		clear(k.mn[:])
 		k.d, k.dmin = f16(b[108:]), 0
 	case quant.Q4_K, quant.Q5_K:
 		sc := (*[12]byte)(b[4:16])
@@ -280,6 +286,12 @@ func dotRowGeneric(t quant.Type, row, q []byte, nb int) float32 {
 		return dotRowIQ4_NLGeneric(row, q, nb)
 	case quant.Q5_K:
 		return dotRowQ5_KGeneric(row, q, nb)
+	case quant.IQ4_XS:
+		return dotRowIQ4_XSGeneric(row, q, nb)
+	case quant.Q2_K:
+		return dotRowQ2_KGeneric(row, q, nb)
+	case quant.Q3_K:
+		return dotRowQ3_KGeneric(row, q, nb)
 	case quant.Q4_K:
 		return dotRowQ4_KGeneric(row, q, nb)
 	case quant.Q6_K:

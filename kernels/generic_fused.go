@@ -191,3 +191,95 @@ func dotRowQ5_KGeneric(row, q []byte, nb int) float32 {
 	}
 	return sum
 }
+
+func dotRowIQ4_XSGeneric(row, q []byte, nb int) float32 {
+	var sum float32
+	for i := range nb {
+		x := (*[136]byte)(row[136*i:])
+		y := (*[292]byte)(q[292*i:])
+		sh := uint32(x[2]) | uint32(x[3])<<8
+		var isum int32
+		for ib := range 8 {
+			ls := int32(x[4+ib/2]>>(4*(ib%2))&15) | int32(sh>>(2*ib)&3)<<4
+			qs := (*[16]byte)(x[8+16*ib:])
+			lo := (*[16]byte)(y[4+32*ib:])
+			hi := (*[16]byte)(y[20+32*ib:])
+			var s0, s1 int32
+			for j := range 16 {
+				c := qs[j]
+				s0 += int32(iq4nlValues[c&15]) * int32(int8(lo[j]))
+				s1 += int32(iq4nlValues[c>>4]) * int32(int8(hi[j]))
+			}
+			isum += (ls - 32) * (s0 + s1)
+		}
+		sum += f16(x[0:]) * f32le(y[0:4]) * float32(isum)
+	}
+	return sum
+}
+
+func dotRowQ2_KGeneric(row, q []byte, nb int) float32 {
+	var sum float32
+	for i := range nb {
+		x := (*[84]byte)(row[84*i:])
+		y := (*[292]byte)(q[292*i:])
+		bs := (*[32]byte)(y[260:292])
+		var isum, msum int32
+		for g := range 16 {
+			msum += int32(x[g]>>4) * bsum(bs, g)
+		}
+		for h := range 2 {
+			qs := (*[32]byte)(x[16+32*h:])
+			for s := range 4 {
+				yq := (*[32]byte)(y[4+128*h+32*s:])
+				sh := uint(2 * s)
+				var a, b int32
+				for l := range 16 {
+					a += int32(qs[l]>>sh&3) * int32(int8(yq[l]))
+					b += int32(qs[l+16]>>sh&3) * int32(int8(yq[l+16]))
+				}
+				g := 8*h + 2*s
+				isum += int32(x[g]&15)*a + int32(x[g+1]&15)*b
+			}
+		}
+		yd := f32le(y[0:4])
+		sum += f16(x[80:])*yd*float32(isum) - f16(x[82:])*yd*float32(msum)
+	}
+	return sum
+}
+
+func dotRowQ3_KGeneric(row, q []byte, nb int) float32 {
+	var sum float32
+	var k kblock
+	for i := range nb {
+		x := (*[110]byte)(row[110*i:])
+		y := (*[292]byte)(q[292*i:])
+		unpackQ3KScales(x, &k.sc)
+		hm := (*[32]byte)(x[0:32])
+		var isum int32
+		for h := range 2 {
+			qs := (*[32]byte)(x[32+32*h:])
+			for s := range 4 {
+				yq := (*[32]byte)(y[4+128*h+32*s:])
+				sh := uint(2 * s)
+				m := byte(1) << (4*h + s)
+				var a, b int32
+				for l := range 16 {
+					va := int32(qs[l] >> sh & 3)
+					if hm[l]&m == 0 {
+						va -= 4
+					}
+					vb := int32(qs[l+16] >> sh & 3)
+					if hm[l+16]&m == 0 {
+						vb -= 4
+					}
+					a += va * int32(int8(yq[l]))
+					b += vb * int32(int8(yq[l+16]))
+				}
+				g := 8*h + 2*s
+				isum += k.sc[g]*a + k.sc[g+1]*b
+			}
+		}
+		sum += f16(x[108:]) * f32le(y[0:4]) * float32(isum)
+	}
+	return sum
+}
