@@ -20,6 +20,14 @@ var levels = []level{
 }
 
 func main() {
+	if err := os.WriteFile("../dot_arm64.s", []byte(generate()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// generate returns the text of dot_arm64.s.
+func generate() string {
 	var b strings.Builder
 	b.WriteString(header)
 	for _, lv := range levels {
@@ -29,10 +37,7 @@ func main() {
 		}
 	}
 	b.WriteString(i8mmKernels())
-	if err := os.WriteFile("../dot_arm64.s", []byte(b.String()), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	return b.String()
 }
 
 // p is fmt.Sprintf for the unrolled parts of the kernels.

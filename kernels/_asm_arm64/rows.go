@@ -114,23 +114,7 @@ const reduce8 = `	VADDP V17.S4, V16.S4, V16.S4
 func q4K() string {
 	s := prologue("dotQ4_K", "29") + `	VMOVI $15, V8.B16
 loop:
-	MOVHU 0(R0), R4
-	MOVHU 2(R0), R5
-	MOVWU 4(R0), R6
-	MOVWU 8(R0), R7
-	MOVWU 12(R0), R8
-	LSRW $4, R8, R9
-	ANDW $0x0f0f0f0f, R9, R9
-	LSRW $6, R7, R10
-	ANDW $0x03030303, R10, R10
-	ORRW R10<<4, R9, R9
-	ANDW $0x3f3f3f3f, R7, R10
-	ANDW $0x0f0f0f0f, R8, R11
-	LSRW $6, R6, R12
-	ANDW $0x03030303, R12, R12
-	ORRW R12<<4, R11, R11
-	ANDW $0x3f3f3f3f, R6, R6
-	ADD $16, R0, R3
+` + k4scales + `	ADD $16, R0, R3
 	FMOVS (R1), F25
 	ADD $4, R1, R13
 `
@@ -150,40 +134,7 @@ loop:
 	DOT(%[2]d, 1, 5)
 `, a, b)
 	}
-	s += reduce8 + `	VMOV R6, V26.S[0]
-	VUXTL V26.B8, V26.H8
-	VUXTL V26.H4, V26.S4
-	VMOV R11, V27.S[0]
-	VUXTL V27.B8, V27.H8
-	VUXTL V27.H4, V27.S4
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
-	VADDV V24.S4, V24
-	VLD1 (R13), [V0.H8, V1.H8]
-	VADDP V1.H8, V0.H8, V0.H8
-	VMOV R10, V28.S[0]
-	VMOV R9, V28.S[1]
-	VUXTL V28.B8, V28.H8
-	SMULL4S(2, 0, 28)
-	SMLAL24S(2, 0, 28)
-	VADDV V2.S4, V2
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	VMOV V2.S[0], R15
-	SCVTFWS R15, F2
-	FMOVS R4, F5
-	FCVTHS F5, F5
-	FMOVS R5, F6
-	FCVTHS F6, F6
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FMULS F25, F6, F6
-	FMULS F2, F6, F6
-	FSUBS F6, F5, F5
-	FADDS F5, F29, F29
-	ADD $144, R0
-	ADD $292, R1
-`
+	s += reduce8 + k4tail(144)
 	return s + epilogue("29")
 }
 

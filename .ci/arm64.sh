@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# arm64 kernels under qemu user emulation (run by .ci/run; also standalone):
+# vet with GOARCH=arm64, the kernels tests with -cpu max (neon, dotprod and
+# i8mm levels) and -cpu cortex-a72 (Raspberry Pi 4: neon only), the stale
+# check of the generated assembly, and the model parity test at the best
+# level. TestEnvLevel is skipped under qemu: it re-executes the test binary,
+# which needs binfmt_misc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
+
+if ! command -v qemu-aarch64-static >/dev/null; then
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-user-static
+fi
+
+run() {
+	local t0=$SECONDS
+	echo "--- $*"
+	"$@"
+	echo "--- $((SECONDS - t0))s"
+}
+
+export GOARCH=arm64
+run go vet ./kernels
+run go vet -tags purego ./kernels
+run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -skip TestEnvLevel ./kernels
+run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -skip TestEnvLevel ./kernels
+run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -run Parity ./model
+unset GOARCH
+(cd kernels/_asm_arm64 && run go test -count=1 .)
