@@ -191,14 +191,6 @@ func matMulI8MM(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols in
 	return end
 }
 
-// The float kernels are the generic ones on arm64 for now.
-
-func dot(a, b []float32) float32                     { return dotGeneric(a, b) }
-func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }
-func dotF16(a []uint16, b []float32) float32         { return dotF16Generic(a, b) }
-func axpyF16(alpha float32, x []uint16, y []float32) { axpyF16Generic(alpha, x, y) }
-func dotBF16(a []uint16, b []float32) float32        { return dotBF16Generic(a, b) }
-
 // levelExperimental marks levels that are only used when forced: none of
 // the arm64 levels (all are tested against generic under qemu).
 func levelExperimental(levelID) bool { return false }
