@@ -142,3 +142,18 @@ func TestFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestSendRejectsMalformedAnswers(t *testing.T) {
+	for body, want := range map[string]string{
+		`not json`:       "not an OpenAI completion",
+		`{"choices":[]}`: "no choices",
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
+		c := &Config{URL: srv.URL}
+		_, err := c.Send(context.Background(), Request{Prompt: "x"})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", body, err, want)
+		}
+		srv.Close()
+	}
+}

@@ -19,7 +19,8 @@ func TestBusy429(t *testing.T) {
 	for _, queue := range []int{0, 1} {
 		s, hs := start(t, Config{Parallel: 1, Queue: queue})
 		entered, release := make(chan struct{}), make(chan struct{})
-		var once sync.Once
+		var once, unblock sync.Once
+		t.Cleanup(func() { unblock.Do(func() { close(release) }) })
 		s.onToken = func() {
 			once.Do(func() { close(entered); <-release })
 		}
@@ -46,14 +47,14 @@ func TestBusy429(t *testing.T) {
 			if code := <-second; code != 429 {
 				t.Errorf("queue 0: second request got %d, want 429", code)
 			}
-			close(release)
+			unblock.Do(func() { close(release) })
 		} else {
 			select {
 			case code := <-second:
 				t.Errorf("queue 1: second request answered %d before the first finished", code)
 			case <-time.After(200 * time.Millisecond):
 			}
-			close(release)
+			unblock.Do(func() { close(release) })
 			if code := <-second; code != 200 {
 				t.Errorf("queue 1: second request got %d, want 200", code)
 			}
@@ -97,5 +98,44 @@ func TestDisconnectStopsGeneration(t *testing.T) {
 	s.onToken = nil
 	if code, v := post(t, hs.URL+"/v1/completions", `{"prompt":"a","max_tokens":2}`); code != 200 {
 		t.Errorf("after the disconnect: %d %v", code, v)
+	}
+}
+
+// TestQueuedClientLeaves checks that a client leaving while queued frees
+// its place in the queue.
+func TestQueuedClientLeaves(t *testing.T) {
+	s, hs := start(t, Config{Parallel: 1, Queue: 1})
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once, unblock sync.Once
+	s.onToken = func() { once.Do(func() { close(entered); <-release }) }
+	t.Cleanup(func() { unblock.Do(func() { close(release) }) }) // before the server closes
+	first := make(chan int)
+	go func() {
+		code, _ := post(t, hs.URL+"/v1/completions", `{"prompt":"a","max_tokens":2}`)
+		first <- code
+	}()
+	<-entered
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, hs.URL+"/v1/completions", strings.NewReader(`{"prompt":"b"}`))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		t.Errorf("queued request answered %d while the session was busy", resp.StatusCode)
+	}
+	time.Sleep(50 * time.Millisecond) // the server notices the disconnect
+	third := make(chan int)
+	go func() {
+		code, _ := post(t, hs.URL+"/v1/completions", `{"prompt":"c","max_tokens":2}`)
+		third <- code
+	}()
+	select {
+	case code := <-third:
+		t.Errorf("third request answered %d while the session was busy (queue place leaked?)", code)
+		go func() { third <- code }()
+	case <-time.After(150 * time.Millisecond):
+	}
+	unblock.Do(func() { close(release) })
+	if a, c := <-first, <-third; a != 200 || c != 200 {
+		t.Errorf("first %d, third %d", a, c)
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -96,5 +97,28 @@ func TestChatWithoutTemplate(t *testing.T) {
 	code, v := post(t, hs.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`)
 	if code != 400 || get(v, "error", "param") != "messages" {
 		t.Errorf("status %d: %v", code, v)
+	}
+}
+
+func TestOversizedBody(t *testing.T) {
+	_, hs := start(t, Config{})
+	body := `{"prompt":"` + strings.Repeat("a", maxBody) + `"}`
+	code, v := post(t, hs.URL+"/v1/completions", body)
+	if code != 413 || get(v, "error", "type") != "invalid_request_error" {
+		t.Errorf("status %d: %v", code, v)
+	}
+}
+
+func TestPromptFormattingErrors(t *testing.T) {
+	s, hs := start(t, Config{})
+	s.cfg.Chat = func([]Message) (string, []string, error) { return "", nil, errors.New("no tool role here") }
+	code, v := post(t, hs.URL+"/v1/chat/completions", `{"messages":[{"role":"tool","content":"x"}]}`)
+	if code != 400 || get(v, "error", "param") != "messages" || get(v, "error", "message") != "no tool role here" {
+		t.Errorf("template error: %d %v", code, v)
+	}
+	s.cfg.Tokenize = func(string) []int32 { return nil }
+	code, v = post(t, hs.URL+"/v1/completions", `{"prompt":"x"}`)
+	if code != 400 || get(v, "error", "param") != "prompt" {
+		t.Errorf("no tokens: %d %v", code, v)
 	}
 }
