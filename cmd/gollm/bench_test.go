@@ -1,0 +1,48 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/gollm/gollm/internal/testmodel"
+)
+
+func TestBenchTableAndJSON(t *testing.T) {
+	path := testmodel.Tiny(t, "qwen2", "Q4_K_M")
+	code, out, errOut := runCmd("bench", "-m", path, "-p", "16", "-n", "4", "-r", "2", "-t", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"| model |", "| pp16 |", "| tg4 |", "peak memory:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errOut = runCmd("bench", "-m", path, "-p", "8", "-n", "0", "-r", "3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rs []benchResult
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatalf("bad JSON: %v\n%s", err, out)
+	}
+	if len(rs) != 1 || rs[0].Test != "pp8" || len(rs[0].Samples) != 3 || !(rs[0].Mean > 0) {
+		t.Errorf("results %+v", rs)
+	}
+}
+
+func TestBenchErrors(t *testing.T) {
+	path := testmodel.Tiny(t, "qwen2", "Q8_0")
+	for _, args := range [][]string{
+		{"bench", "-m", path, "-r", "0"},
+		{"bench", "-m", path, "-p", "0", "-n", "0"},
+		{"bench", "-m", path, "-p", "-3"},
+		{"bench", "-m", path, "-p", "64", "-c", "16"},
+		{"bench"},
+	} {
+		if code, _, errOut := runCmd(args...); code != 1 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
