@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/fallback"
 	"github.com/gollm/gollm/model/chat"
-	"github.com/gollm/gollm/sampler"
 )
 
 func init() {
@@ -98,43 +96,6 @@ func chatTemplate(path, name string) (chat.Template, error) {
 		return t, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
-}
-
-// samplingFlags are the sampling flags of run, for commands that generate.
-type samplingFlags struct {
-	temp, topP, minP, repeat *float64
-	topK, repeatN            *int
-	seed                     *uint64
-	stops                    multiFlag
-}
-
-func addSamplingFlags(fs *flag.FlagSet) *samplingFlags {
-	def := sampler.DefaultOptions()
-	f := &samplingFlags{
-		temp:    fs.Float64("temp", shortFloat(def.Temperature), "sampling temperature (0: greedy)"),
-		topK:    fs.Int("top-k", def.TopK, "keep the `k` most likely tokens (0: off)"),
-		topP:    fs.Float64("top-p", shortFloat(def.TopP), "keep the smallest set of tokens whose probability reaches `p` (1: off)"),
-		minP:    fs.Float64("min-p", shortFloat(def.MinP), "drop tokens less likely than `p` times the most likely (0: off)"),
-		repeat:  fs.Float64("repeat-penalty", shortFloat(def.RepeatPenalty), "penalty on tokens of the last --repeat-last-n (1: off)"),
-		repeatN: fs.Int("repeat-last-n", def.RepeatLastN, "tokens the repeat penalty looks back over"),
-		seed:    fs.Uint64("seed", 0, "random seed (0: a different one each run)"),
-	}
-	fs.Var(&f.stops, "stop", "stop when the text contains this `string` (repeatable)")
-	return f
-}
-
-// generateOptions validates the flags; n > 0 bounds the generated tokens.
-func (f *samplingFlags) generateOptions(n int) (gollm.GenerateOptions, error) {
-	def := sampler.DefaultOptions()
-	o := gollm.GenerateOptions{Stop: f.stops, Sampling: sampler.Options{
-		Temperature: float32(*f.temp), TopK: *f.topK, TopP: float32(*f.topP), MinP: float32(*f.minP),
-		RepeatPenalty: float32(*f.repeat), RepeatLastN: *f.repeatN, Seed: *f.seed,
-		FrequencyPenalty: def.FrequencyPenalty, PresencePenalty: def.PresencePenalty, MinKeep: def.MinKeep,
-	}}
-	if n > 0 {
-		o.MaxTokens = n
-	}
-	return o, o.Sampling.Validate()
 }
 
 // chatter holds a conversation and the KV cache that mirrors it.
