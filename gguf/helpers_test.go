@@ -3,37 +3,10 @@ package gguf
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/gollm/gollm/quant"
 )
-
-// sharedDir returns ../shared beside the repository root, or skips the test
-// when it is absent.
-func sharedDir(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("reference data not available (%s): %v", p, err)
-	}
-	return p
-}
 
 // testTensor is one tensor of a file built by buildFile.
 type testTensor struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/quant"
 )
 
@@ -276,8 +277,8 @@ func rewrite(t testing.TB, f *File, out io.Writer) {
 // bytes: the Writer lays files out exactly as llama.cpp does.
 func TestRewriteReference(t *testing.T) {
 	var paths []string
-	for _, sub := range []string{"reference/models", "reference/tokenizer"} {
-		m, _ := filepath.Glob(filepath.Join(sharedDir(t, sub), "*.gguf"))
+	for _, sub := range []string{"models", "tokenizer"} {
+		m, _ := filepath.Glob(filepath.Join(testref.Dir(t, sub), "*.gguf"))
 		paths = append(paths, m...)
 	}
 	if len(paths) == 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/quant"
 )
 
@@ -64,7 +65,7 @@ func refInputs(t *testing.T) []refInput {
 	if testing.Short() {
 		return ins
 	}
-	if _, ok := findShared(); !ok {
+	if _, ok := testref.Find(); !ok {
 		t.Log("../shared absent: checking the synthetic input only")
 		return ins
 	}

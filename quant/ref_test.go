@@ -6,41 +6,14 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/quant"
 )
-
-// findShared returns ../shared beside the module root (the directory
-// holding go.mod) when it holds the reference data.
-func findShared() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared")
-	if _, err := os.Stat(filepath.Join(shared, "reference")); err != nil {
-		return "", false
-	}
-	return shared, true
-}
 
 // sharedDir returns ../shared, or skips the test when it is absent.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	shared, ok := findShared()
-	if !ok {
-		t.Skip("../shared/reference not found beside the module root; skipping reference test")
-	}
-	return shared
+	return filepath.Dir(testref.Dir(t))
 }
 
 // openModel opens ../shared/reference/models/name, skipping when absent.

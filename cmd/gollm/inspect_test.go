@@ -10,14 +10,9 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/quant"
 )
-
-// inspectRefDir returns ../shared/reference/sub, or skips the test when
-// the reference data is absent (see referenceDir in tokenize_test.go).
-func inspectRefDir(t *testing.T, sub string) string {
-	return filepath.Join(referenceDir(t), sub)
-}
 
 func runInspectCmd(args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
@@ -41,7 +36,7 @@ func inspectJSON(t *testing.T, args ...string) inspectReport {
 func TestInspectReferenceFiles(t *testing.T) {
 	var paths []string
 	for _, sub := range []string{"models", "tokenizer"} {
-		m, _ := filepath.Glob(filepath.Join(inspectRefDir(t, sub), "*.gguf"))
+		m, _ := filepath.Glob(filepath.Join(testref.Dir(t, sub), "*.gguf"))
 		paths = append(paths, m...)
 	}
 	for _, p := range paths {
@@ -87,7 +82,7 @@ func TestInspectReferenceFiles(t *testing.T) {
 // TestInspectFacts checks summary fields against what the reference README
 // says about each model.
 func TestInspectFacts(t *testing.T) {
-	dir := inspectRefDir(t, "models")
+	dir := testref.Dir(t, "models")
 	for _, c := range []struct {
 		file, fileType, tokenizer string
 		heads, kvHeads, headSize  int64

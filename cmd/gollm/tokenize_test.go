@@ -6,30 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// referenceDir returns ../shared/reference beside the module root or skips.
-func referenceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("go.mod not found; no ../shared reference data")
-		}
-		dir = filepath.Dir(dir)
-	}
-	ref := filepath.Join(filepath.Dir(dir), "shared", "reference")
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("reference data not available: %v", err)
-	}
-	return ref
-}
+	"github.com/gollm/gollm/internal/testref"
+)
 
 func runTokenizeCmd(args ...string) (code int, stdout, stderr string) {
 	var out, errb bytes.Buffer
@@ -63,7 +42,7 @@ func TestTokenizeErrors(t *testing.T) {
 }
 
 func TestTokenizeReference(t *testing.T) {
-	ref := referenceDir(t)
+	ref := testref.Dir(t)
 	prompt := filepath.Join(ref, "logits", "prompt.txt")
 	for _, name := range []string{"tiny-qwen2-s1-f32", "tiny-phi3-s2-q8_0", "tiny-llama-s3-q4_0"} {
 		want, err := os.ReadFile(filepath.Join(ref, "logits", name+".tokens"))

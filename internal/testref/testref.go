@@ -23,6 +23,20 @@ func Dir(tb testing.TB, sub ...string) string {
 	return p
 }
 
+// Find returns the reference directory and true when it exists, for tests
+// that run with or without it.
+func Find() (string, bool) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", false
+	}
+	p := filepath.Join(root, "..", "shared", "reference")
+	if _, err := os.Stat(p); err != nil {
+		return "", false
+	}
+	return p, true
+}
+
 // Model returns the path of the reference model name (without .gguf), or
 // skips the test.
 func Model(tb testing.TB, name string) string {

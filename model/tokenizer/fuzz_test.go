@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gollm/gollm/internal/testref"
 )
 
 var fuzzPres = []string{"gpt-2", "llama-bpe", "qwen2", "deepseek-coder", "deepseek-llm", "falcon", "default", "smollm"}
@@ -90,7 +92,7 @@ func benchEncode(b *testing.B, tok *Tokenizer) {
 func BenchmarkEncode(b *testing.B) {
 	b.Run("bpe-inmemory", func(b *testing.B) { benchEncode(b, mustNew(b, bpeConfig("qwen2"))) })
 	b.Run("spm-inmemory", func(b *testing.B) { benchEncode(b, mustNew(b, spmConfig())) })
-	ref := sharedDir(b)
+	ref := testref.Dir(b)
 	for _, name := range []string{"ggml-vocab-gpt-2.gguf", "ggml-vocab-llama-spm.gguf", "ggml-vocab-deepseek-coder.gguf"} {
 		tok, err := Open(filepath.Join(ref, "tokenizer", name))
 		if err != nil {

@@ -6,31 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// sharedDir finds ../shared beside the module root, or skips the test.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the package; no ../shared reference data")
-		}
-		dir = parent
-	}
-	shared := filepath.Join(filepath.Dir(dir), "shared", "reference")
-	if _, err := os.Stat(shared); err != nil {
-		t.Skipf("reference data not available (%s): %v", shared, err)
-	}
-	return shared
-}
+	"github.com/gollm/gollm/internal/testref"
+)
 
 // readCases splits a test-tokenizer-0 .inp file the way llama.cpp does.
 func readCases(t *testing.T, path string) []string {
@@ -78,7 +56,7 @@ func equalIDs(a, b []int32) bool {
 }
 
 func TestReferenceVocabs(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "tokenizer")
+	dir := filepath.Join(testref.Dir(t), "tokenizer")
 	files, _ := filepath.Glob(filepath.Join(dir, "*.gguf"))
 	if len(files) == 0 {
 		t.Skip("no vocab files in " + dir)
@@ -114,7 +92,7 @@ func TestReferenceVocabs(t *testing.T) {
 }
 
 func TestReferencePrompt(t *testing.T) {
-	ref := sharedDir(t)
+	ref := testref.Dir(t)
 	prompt, err := os.ReadFile(filepath.Join(ref, "logits", "prompt.txt"))
 	if err != nil {
 		t.Skip(err)

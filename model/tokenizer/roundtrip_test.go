@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gollm/gollm/internal/testref"
 )
 
 // roundTripTexts are lossless for every tokenizer here: valid UTF-8 with
@@ -29,7 +31,7 @@ var roundTripTexts = []string{
 }
 
 func TestRoundTripReferenceVocabs(t *testing.T) {
-	ref := sharedDir(t)
+	ref := testref.Dir(t)
 	files, _ := filepath.Glob(filepath.Join(ref, "tokenizer", "*.gguf"))
 	files = append(files, filepath.Join(ref, "models", "tiny-qwen2-s1-f32.gguf"))
 	// (The tiny SPM models' truncated vocabularies lack "▁", so spaces fall
@@ -80,7 +82,7 @@ func TestRoundTripReferenceVocabs(t *testing.T) {
 }
 
 func TestSpecialTokensReference(t *testing.T) {
-	ref := sharedDir(t)
+	ref := testref.Dir(t)
 	tok, err := Open(filepath.Join(ref, "models", "tiny-qwen2-s1-f32.gguf"))
 	if err != nil {
 		t.Fatal(err)
