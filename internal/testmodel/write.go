@@ -73,19 +73,28 @@ func Plan(s Spec, fileType string) (names []string, types []quant.Type, err erro
 		return nil, nil, err
 	}
 	s = s.withDefaults()
-	for _, t := range plan(s, ft) {
+	planned, err := plan(s, ft)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, t := range planned {
 		names = append(names, t.name)
 		types = append(types, t.typ)
 	}
 	return names, types, nil
 }
 
-func plan(s Spec, ft FileType) []plannedTensor {
-	var out []plannedTensor
-	for _, t := range s.tensors() {
-		out = append(out, plannedTensor{t, ft.TensorType(t.name, t.dims, s.NLayer, s.Tied)})
+func plan(s Spec, ft FileType) ([]plannedTensor, error) {
+	tensors := s.tensors()
+	types, err := tensorTypes(s, ft, tensors)
+	if err != nil {
+		return nil, fmt.Errorf("testmodel: %w", err)
 	}
-	return out
+	out := make([]plannedTensor, len(tensors))
+	for i, t := range tensors {
+		out[i] = plannedTensor{t, types[i]}
+	}
+	return out, nil
 }
 
 func (o Options) write(gw *gguf.Writer, s Spec, fileType string) error {
@@ -106,7 +115,10 @@ func (o Options) write(gw *gguf.Writer, s Spec, fileType string) error {
 			return err
 		}
 	}
-	tensors := plan(s, ft)
+	tensors, err := plan(s, ft)
+	if err != nil {
+		return err
+	}
 	var total int64
 	for _, t := range tensors {
 		n, err := gw.AddTensor(t.name, t.typ, t.dims)
