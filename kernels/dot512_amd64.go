@@ -12,3 +12,9 @@ func dotQ4_0AVX512(x, y *byte, nb int) float32
 
 //go:noescape
 func dotQ4_KAVX512(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ5_0AVX512(x, y *byte, nb int) float32
+
+//go:noescape
+func dotQ6_KAVX512(x, y *byte, nb int) float32

@@ -43,7 +43,11 @@ func levelExperimental(l levelID) bool { return l == lvAVX512 }
 
 // hasAVX512Row reports whether t has an AVX-512 row dot product.
 func hasAVX512Row(t quant.Type) bool {
-	return t == quant.Q8_0 || t == quant.Q4_0 || t == quant.Q4_K
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q6_K:
+		return true
+	}
+	return false
 }
 
 func dotRowAVX512(t quant.Type, x, y *byte, nb int) float32 {
@@ -52,8 +56,12 @@ func dotRowAVX512(t quant.Type, x, y *byte, nb int) float32 {
 		return dotQ8_0AVX512(x, y, nb)
 	case quant.Q4_0:
 		return dotQ4_0AVX512(x, y, nb)
+	case quant.Q5_0:
+		return dotQ5_0AVX512(x, y, nb)
 	case quant.Q4_K:
 		return dotQ4_KAVX512(x, y, nb)
+	case quant.Q6_K:
+		return dotQ6_KAVX512(x, y, nb)
 	}
 	panic("kernels: no AVX-512 kernel for " + t.String())
 }
