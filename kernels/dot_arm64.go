@@ -92,3 +92,6 @@ func dotIQ4_NLx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]flo
 
 //go:noescape
 func dotQ5_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_Kx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)

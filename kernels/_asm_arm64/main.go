@@ -37,6 +37,7 @@ func generate() string {
 		}
 	}
 	b.WriteString(i8mmKernels())
+	b.WriteString(q4Kx2())
 	return b.String()
 }
 
