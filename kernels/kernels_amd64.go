@@ -38,7 +38,15 @@ func levelMissing(l levelID) string {
 }
 
 // levelExperimental marks levels whose kernels have not yet run on real
-// hardware: they are never chosen by default, only when forced.
+// hardware: they are never chosen by default, only when forced. The avx512
+// kernels were written on a CPU without AVX-512; to promote the level, run
+// on one that has it (x/sys/cpu: AVX512F, BW, VL, VNNI)
+//
+//	go test ./kernels -run 'TestLevels|TestPageBoundary|TestMatMulRowSplit'
+//	go test ./kernels -run '^$' -fuzz FuzzMatVec -fuzztime 2m
+//	go test ./kernels -run '^$' -bench 'MatVec$/type=(Q4_0|Q8_0|Q4_K)/impl=(generic|avx2|avx512)/size=cache' -benchtime 200ms
+//
+// and return false here once they pass.
 func levelExperimental(l levelID) bool { return l == lvAVX512 }
 
 // hasAVX512Row reports whether t has an AVX-512 row dot product.
