@@ -67,7 +67,7 @@ func runPerplexity(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	p := pplRun{s: s.Engine(), nCtx: nCtx, batch: *ef.batch, bos: tok.BOS(), addBOS: tok.AddBOS()}
 	res, err := p.run(ctx, tokens, *maxWindows, func(done, total int, r pplResult) {
-		bar.Set(fmt.Sprintf("window %d/%d, PPL %.4f", done, total, r.ppl()), done, total)
+		bar.Set(fmt.Sprintf("windows, PPL %.4f", r.ppl()), done, total)
 	})
 	bar.Done()
 	if err != nil {

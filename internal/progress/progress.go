@@ -69,14 +69,15 @@ func (b *Bar) update(stage string, done, total float64, count string) {
 		return
 	}
 	b.stage, b.last = stage, now
-	line := b.label + ": " + stage
+	// The bar comes first so that it stays in place as the stage changes.
+	line := b.label
 	if total > 0 {
 		frac := min(max(done/total, 0), 1)
 		const width = 24
 		n := int(frac * width)
 		line += fmt.Sprintf(" [%s%s] %3.0f%% %s", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac, count)
 	}
-	line += fmt.Sprintf(" %s", now.Sub(b.start).Round(time.Second))
+	line += fmt.Sprintf(" %.1fs %s", now.Sub(b.start).Seconds(), stage)
 	b.draw(line)
 }
 
