@@ -209,3 +209,46 @@ func TestQuantizeErrors(t *testing.T) {
 		t.Errorf("left behind: %v", names)
 	}
 }
+
+// TestQuantizeFloatTypes converts F32 to F16 (every tensor must equal the
+// reference F16 file's, written by llama.cpp's converter) and to BF16, and
+// BF16 on to Q8_0 (a float source: no requantization warning).
+func TestQuantizeFloatTypes(t *testing.T) {
+	in := testref.Model(t, "tiny-qwen2-s1-f32")
+	dir := t.TempDir()
+	f16, bf16, q8 := filepath.Join(dir, "f16.gguf"), filepath.Join(dir, "bf16.gguf"), filepath.Join(dir, "q8.gguf")
+	for _, args := range [][]string{{in, f16, "F16"}, {in, bf16, "bf16"}, {bf16, q8, "Q8_0"}} {
+		code, _, stderr := runCmd(append([]string{"quantize"}, args...)...)
+		if code != 0 || strings.Contains(stderr, "warning") {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+	}
+	got, err := gguf.Open(f16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	ref, err := gguf.Open(testref.Model(t, "tiny-qwen2-s1-f16"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	for i := range got.Tensors {
+		g := &got.Tensors[i]
+		r, ok := ref.Tensor(g.Name)
+		if !ok || r.Type != g.Type || !bytes.Equal(got.Data(g), ref.Data(r)) {
+			t.Errorf("%s (%s) differs from the reference F16 file", g.Name, g.Type)
+		}
+	}
+	b, err := gguf.Open(bf16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if ft, _ := b.Int("general.file_type"); ft != 32 {
+		t.Errorf("BF16 file: general.file_type %d, want 32", ft)
+	}
+	if code, _, stderr := runCmd("run", "-m", q8, "-p", "hi", "-n", "2", "--temp", "0"); code != 0 {
+		t.Errorf("run on BF16->Q8_0: %s", stderr)
+	}
+}
