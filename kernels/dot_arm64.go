@@ -95,3 +95,6 @@ func dotQ5_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float
 
 //go:noescape
 func dotQ4_Kx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ6_Kx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)

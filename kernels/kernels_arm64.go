@@ -143,7 +143,7 @@ func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, o
 // hasI8MMx2 reports whether t has a 2x2 SMMLA kernel.
 func hasI8MMx2(t quant.Type) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
 		return true
 	}
 	return false
@@ -162,6 +162,8 @@ func dotX2I8MM(t quant.Type, x *byte, xstride int, y *byte, ystride, nb int, out
 		dotIQ4_NLx2I8MM(x, xstride, y, ystride, nb, out)
 	case quant.Q4_K:
 		dotQ4_Kx2I8MM(x, xstride, y, ystride, nb, out)
+	case quant.Q6_K:
+		dotQ6_Kx2I8MM(x, xstride, y, ystride, nb, out)
 	}
 }
 

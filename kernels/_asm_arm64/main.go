@@ -38,6 +38,7 @@ func generate() string {
 	}
 	b.WriteString(i8mmKernels())
 	b.WriteString(q4Kx2())
+	b.WriteString(q6Kx2())
 	return b.String()
 }
 
