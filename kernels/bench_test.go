@@ -85,3 +85,36 @@ func BenchmarkMatMul(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatVecShortRows measures attention-shaped products: 4096 keys of
+// 64 elements in an F16 or F32 cache. impl=rowloop is one Dot call per row
+// (the path before the multi-row kernels), for comparison.
+func BenchmarkMatVecShortRows(b *testing.B) {
+	for _, ty := range []quant.Type{quant.F16, quant.F32} {
+		n, rows := 64, 4096
+		rb := n * ty.BlockBytes()
+		rng := rand.New(rand.NewPCG(1, 2))
+		w := make([]byte, rows*rb)
+		fillWeights(ty, w, rng, fillRandom)
+		x, _ := makeAct(ty, n, rng, fillRandom)
+		out := make([]float32, rows)
+		for _, lv := range append(Levels(), "rowloop") {
+			b.Run(fmt.Sprintf("type=%v/impl=%s", ty, lv), func(b *testing.B) {
+				b.SetBytes(int64(len(w)))
+				if lv == "rowloop" {
+					for b.Loop() {
+						for r := range out {
+							out[r] = dotFloatRow(ty, w[r*rb:(r+1)*rb], x)
+						}
+					}
+					return
+				}
+				withLevel(b, lv, func() {
+					for b.Loop() {
+						MatVec(ty, w, n, x, nil, out)
+					}
+				})
+			})
+		}
+	}
+}

@@ -120,6 +120,12 @@ func MatVec(t quant.Type, w []byte, n int, x []float32, q []byte, out []float32)
 			panic(fmt.Sprintf("kernels: MatVec: x has %d elements, need %d", len(x), n))
 		}
 		x = x[:n]
+		raceReadBytes(w[:len(out)*rb])
+		raceReadFloats(x)
+		raceWriteFloats(out)
+		if matVecFloat(t, w, n, x, out) {
+			return
+		}
 		for r := range out {
 			out[r] = dotFloatRow(t, w[r*rb:(r+1)*rb], x)
 		}
@@ -181,16 +187,21 @@ func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols i
 	matMul(t, w, rb, n/t.BlockSize(), rows, qs, ab, cols, out, ldOut)
 }
 
-// matMulFloat is MatMul for float weights: tiles of 4 columns share each
-// weight row while it is in L1.
+// matMulFloat is MatMul for float weights: blocks of rows small enough to
+// stay in L2 are multiplied by every column in turn, with one multi-row
+// kernel call per block and column where the level has one.
 func matMulFloat(t quant.Type, w []byte, rb, n, rows int, xs []float32, cols int, out []float32, ldOut int) {
-	const tile = 4
-	for c0 := 0; c0 < cols; c0 += tile {
-		c1 := min(c0+tile, cols)
-		for r := range rows {
-			row := w[r*rb : (r+1)*rb]
-			for c := c0; c < c1; c++ {
-				out[c*ldOut+r] = dotFloatRow(t, row, xs[c*n:(c+1)*n])
+	blk := max(4, (64<<10)/max(rb, 1))
+	for r0 := 0; r0 < rows; r0 += blk {
+		r1 := min(r0+blk, rows)
+		for c := range cols {
+			x := xs[c*n : (c+1)*n]
+			o := out[c*ldOut+r0 : c*ldOut+r1]
+			if matVecFloat(t, w[r0*rb:r1*rb], n, x, o) {
+				continue
+			}
+			for r := r0; r < r1; r++ {
+				o[r-r0] = dotFloatRow(t, w[r*rb:(r+1)*rb], x)
 			}
 		}
 	}
