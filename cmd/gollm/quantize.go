@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gollm/gollm/gguf"
@@ -48,7 +49,8 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	if *threads < 0 {
 		return errors.New("-t must not be negative")
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Stop cleanly (removing the temporary file) on Ctrl-C or kill.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := progress.New(stderr, "quantize")
 	defer bar.Done()
