@@ -51,19 +51,21 @@
 // products of a and b (V30, V31 scratch).
 #define DOTN(acc, a, b) SMULL8H(30, a, b); SMULL28H(31, a, b); SADALP(acc, 30); SADALP(acc, 31)
 
-// SCALE32 adds float32(sum of V4.S4) * f16(R4) * f16(R5) to F16, in the
-// generic twin's order.
+// fmla vd.4s, vn.4s, vm.s[0]
+#define FMLAE(d, n, m) WORD $(0x4f801000 | ((m)<<16) | ((n)<<5) | (d))
+// faddp vd.4s, vn.4s, vm.4s
+#define FADDP4S(d, n, m) WORD $(0x6e20d400 | ((m)<<16) | ((n)<<5) | (d))
+
+// SCALE32 adds the int32 lanes of V4, converted to float and times
+// f16(R4) * f16(R5), to the float lanes of V16.
 #define SCALE32 \
-	VADDV V4.S4, V4; \
-	VMOV V4.S[0], R6; \
-	SCVTFWS R6, F4; \
+	SCVTF4S(4, 4); \
 	FMOVS R4, F5; \
 	FCVTHS F5, F5; \
 	FMOVS R5, F6; \
 	FCVTHS F6, F6; \
-	FMULS F5, F4, F4; \
-	FMULS F6, F4, F4; \
-	FADDS F4, F16, F16
+	FMULS F6, F5, F5; \
+	FMLAE(16, 4, 5)
 
 // iq4nl<>: the IQ4_NL codebook.
 DATA iq4nl<>+0(SB)/8, $0xf6eaddcfbfad9881
@@ -117,6 +119,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
@@ -145,6 +149,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
@@ -174,6 +180,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
@@ -214,6 +222,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
@@ -1319,6 +1329,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
@@ -1347,6 +1359,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
@@ -1376,6 +1390,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
@@ -1416,6 +1432,8 @@ loop:
 	SUBS $1, R2
 	BNE loop
 done:
+	FADDP4S(16, 16, 16)
+	FADDP4S(16, 16, 16)
 	FMOVS F16, ret+24(FP)
 	RET
 
