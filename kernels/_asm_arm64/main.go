@@ -10,13 +10,15 @@ import (
 )
 
 // level is one emission of the row kernels: its name suffix and the
-// expansion of DOT(acc, a, b) (acc.4S += the int8 dot products of a and b,
-// any lane layout: callers only use horizontal sums of 4 lanes).
-type level struct{ suffix, dot string }
+// expansions of DOT(acc, a, b) (acc.4S += the int8 dot products of a and
+// b, any lane layout: callers only use horizontal sums of 4 lanes), of
+// DOTS, the same for weights a of magnitude at most 32, and of
+// DOTS2(acc, a0, b0, a1, b1), two DOTS into one accumulator.
+type level struct{ suffix, dot, dots, dots2 string }
 
 var levels = []level{
-	{"NEON", "DOTN("},
-	{"DP", "SDOT("},
+	{"NEON", "DOTN(", "DOTSN(", "DOTS2N("},
+	{"DP", "SDOT(", "SDOT(", "DOTS2DP("},
 }
 
 func main() {
@@ -31,7 +33,7 @@ func generate() string {
 	var b strings.Builder
 	b.WriteString(header)
 	for _, lv := range levels {
-		r := strings.NewReplacer("{{L}}", lv.suffix, "DOT(", lv.dot)
+		r := strings.NewReplacer("{{L}}", lv.suffix, "DOT(", lv.dot, "DOTS(", lv.dots, "DOTS2(", lv.dots2)
 		for _, k := range append(rowKernels(), moreKernels()...) {
 			b.WriteString(r.Replace(k))
 		}

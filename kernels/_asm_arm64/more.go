@@ -39,10 +39,8 @@ loop:
 	VUSHR $4, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	VEOR V5.B16, V5.B16, V5.B16
-	DOT(4, 1, 2)
-	DOT(4, 0, 3)
-	DOT(5, 11, 2)
-	DOT(5, 11, 3)
+	DOTS2(4, 1, 2, 0, 3)
+	DOTS2(5, 11, 2, 11, 3)
 ` + scaleMin32 + epilogue("16")
 
 var q5_1 = prologue("dotQ5_1", "16") + `	VMOVI $15, V8.B16
@@ -70,10 +68,8 @@ loop:
 	VORR V7.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	VEOR V5.B16, V5.B16, V5.B16
-	DOT(4, 1, 2)
-	DOT(4, 0, 3)
-	DOT(5, 11, 2)
-	DOT(5, 11, 3)
+	DOTS2(4, 1, 2, 0, 3)
+	DOTS2(5, 11, 2, 11, 3)
 ` + scaleMin32 + epilogue("16")
 
 // k4scales decodes the Q4_K/Q5_K 6-bit scales and mins of the block at R0
@@ -171,10 +167,8 @@ loop:
 		}
 		s += p(`	VEOR V%[1]d.B16, V%[1]d.B16, V%[1]d.B16
 	VEOR V%[2]d.B16, V%[2]d.B16, V%[2]d.B16
-	DOT(%[1]d, 6, 2)
-	DOT(%[1]d, 7, 3)
-	DOT(%[2]d, 0, 4)
-	DOT(%[2]d, 1, 5)
+	DOTS2(%[1]d, 6, 2, 7, 3)
+	DOTS2(%[2]d, 0, 4, 1, 5)
 `, a, b)
 	}
 	return s + reduce8 + k4tail(176) + epilogue("29")

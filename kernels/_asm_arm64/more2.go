@@ -73,7 +73,7 @@ func twoBit(adj func(s, pt int) string) string {
 			}
 			acc := 16 + 2*sh + pt
 			s += adj(sh, pt) + p(`	VEOR V%[1]d.B16, V%[1]d.B16, V%[1]d.B16
-	DOT(%[1]d, 6, %[2]d)
+	DOTS(%[1]d, 6, %[2]d)
 `, acc, 2+2*(sh%2)+pt)
 		}
 	}

@@ -55,7 +55,7 @@ var q8_0 = prologue("dotQ8_0", "16") + `loop:
 
 // q4body unpacks the 16 quant bytes of a Q4_0/IQ4_NL block into V1 (low
 // nibbles) and V0 (high), transformed by xform (applied to V1 and V0).
-func q4body(xform string) string {
+func q4body(xform, dot string) string {
 	return `loop:
 	MOVHU.P 2(R0), R4
 	MOVHU.P 2(R1), R5
@@ -64,20 +64,19 @@ func q4body(xform string) string {
 	VAND V8.B16, V0.B16, V1.B16
 	VUSHR $4, V0.B16, V0.B16
 ` + strings.ReplaceAll(xform, "VX", "V1") + strings.ReplaceAll(xform, "VX", "V0") + `	VEOR V4.B16, V4.B16, V4.B16
-	DOT(4, 1, 2)
-	DOT(4, 0, 3)
+` + dot + `
 	SCALE32
 `
 }
 
 var q4_0 = prologue("dotQ4_0", "16") + `	VMOVI $15, V8.B16
 	VMOVI $8, V9.B16
-` + q4body("	VSUB V9.B16, VX.B16, VX.B16\n") + vepilogue
+` + q4body("	VSUB V9.B16, VX.B16, VX.B16\n", "	DOTS2(4, 1, 2, 0, 3)") + vepilogue
 
 var iq4nl = prologue("dotIQ4_NL", "16") + `	VMOVI $15, V8.B16
 	MOVD $iq4nl<>(SB), R7
 	VLD1 (R7), [V10.B16]
-` + q4body("	VTBL VX.B16, [V10.B16], VX.B16\n") + vepilogue
+` + q4body("	VTBL VX.B16, [V10.B16], VX.B16\n", "	DOT(4, 1, 2)\n	DOT(4, 0, 3)") + vepilogue
 
 // Q5_0: the fifth bits are spread to bytes with VTBL (byte of qh per
 // element) and VCMTST (its bit), then value = (nibble | bit<<4) - 16.
@@ -105,8 +104,7 @@ loop:
 	VSUB V12.B16, V1.B16, V1.B16
 	VSUB V12.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	DOT(4, 1, 2)
-	DOT(4, 0, 3)
+	DOTS2(4, 1, 2, 0, 3)
 	SCALE32
 ` + vepilogue
 
@@ -139,10 +137,8 @@ loop:
 	VUSHR $4, V1.B16, V1.B16
 	VEOR V%[1]d.B16, V%[1]d.B16, V%[1]d.B16
 	VEOR V%[2]d.B16, V%[2]d.B16, V%[2]d.B16
-	DOT(%[1]d, 6, 2)
-	DOT(%[1]d, 7, 3)
-	DOT(%[2]d, 0, 4)
-	DOT(%[2]d, 1, 5)
+	DOTS2(%[1]d, 6, 2, 7, 3)
+	DOTS2(%[2]d, 0, 4, 1, 5)
 `, a, b)
 	}
 	s += reduce8 + k4tail(144)
@@ -192,7 +188,7 @@ loop:
 				s += p(`	VORR V7.B16, V6.B16, V6.B16
 	VSUB V10.B16, V6.B16, V6.B16
 	VEOR V%[1]d.B16, V%[1]d.B16, V%[1]d.B16
-	DOT(%[1]d, 6, %[2]d)
+	DOTS(%[1]d, 6, %[2]d)
 `, acc, 12+2*(k%2)+pt)
 			}
 		}
