@@ -98,3 +98,30 @@ func dotQ4_Kx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float
 
 //go:noescape
 func dotQ6_Kx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
+
+// Four-column kernels: out[c] = dot(x row, column c), column c's
+// activation at y + c*ystride.
+
+//go:noescape
+func dotQ8_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotIQ4_NLx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ8_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotIQ4_NLx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)

@@ -116,9 +116,11 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 	}
 }
 
-// matMul runs the row kernel over tiles of 8 columns, so each weight row is
-// read from memory once per tile and served from L1 to the other columns;
-// at the i8mm level 2x2 tiles of rows and columns go through SMMLA first.
+// matMul: at the i8mm level 2x2 tiles of rows and columns go through SMMLA
+// first; then four-column kernels unpack each weight block once per four
+// columns; the rest runs the row kernel over tiles of 8 columns, so each
+// weight row is read from memory once per tile and served from L1 to the
+// other columns.
 func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	if level < lvNEON || !hasARMRow(t) {
 		matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
@@ -127,6 +129,19 @@ func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, o
 	c0 := 0
 	if level >= lvI8MM {
 		c0 = matMulI8MM(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+	}
+	if hasARMx4(t) {
+		var o [4]float32
+		for ; c0+4 <= cols; c0 += 4 {
+			y := &qs[c0*ab]
+			for r := range rows {
+				dotX4ARM(t, &w[r*rb], y, ab, nb, &o)
+				out[c0*ldOut+r] = o[0]
+				out[(c0+1)*ldOut+r] = o[1]
+				out[(c0+2)*ldOut+r] = o[2]
+				out[(c0+3)*ldOut+r] = o[3]
+			}
+		}
 	}
 	const tile = 8
 	for ; c0 < cols; c0 += tile {
@@ -137,6 +152,42 @@ func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, o
 				out[c*ldOut+r] = dotRowARM(t, x, &qs[c*ab], nb)
 			}
 		}
+	}
+}
+
+// hasARMx4 reports whether t has four-column kernels (neon and dotprod).
+func hasARMx4(t quant.Type) bool {
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
+		return true
+	}
+	return false
+}
+
+// dotX4ARM dispatches to the four-column kernel of t (hasARMx4(t)).
+func dotX4ARM(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
+	if level >= lvDotProd {
+		switch t {
+		case quant.Q8_0:
+			dotQ8_0x4DP(x, y, ystride, nb, out)
+		case quant.Q4_0:
+			dotQ4_0x4DP(x, y, ystride, nb, out)
+		case quant.Q5_0:
+			dotQ5_0x4DP(x, y, ystride, nb, out)
+		case quant.IQ4_NL:
+			dotIQ4_NLx4DP(x, y, ystride, nb, out)
+		}
+		return
+	}
+	switch t {
+	case quant.Q8_0:
+		dotQ8_0x4NEON(x, y, ystride, nb, out)
+	case quant.Q4_0:
+		dotQ4_0x4NEON(x, y, ystride, nb, out)
+	case quant.Q5_0:
+		dotQ5_0x4NEON(x, y, ystride, nb, out)
+	case quant.IQ4_NL:
+		dotIQ4_NLx4NEON(x, y, ystride, nb, out)
 	}
 }
 

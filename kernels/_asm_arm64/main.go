@@ -34,7 +34,7 @@ func generate() string {
 	b.WriteString(header)
 	for _, lv := range levels {
 		r := strings.NewReplacer("{{L}}", lv.suffix, "DOT(", lv.dot, "DOTS(", lv.dots, "DOTS2(", lv.dots2)
-		for _, k := range append(rowKernels(), moreKernels()...) {
+		for _, k := range append(append(rowKernels(), moreKernels()...), x4Kernels()...) {
 			b.WriteString(r.Replace(k))
 		}
 	}
