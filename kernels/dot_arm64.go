@@ -125,3 +125,15 @@ func dotIQ4_NLx4DP(x, y *byte, ystride, nb int, out *[4]float32)
 
 //go:noescape
 func dotQ5_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ6_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ6_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)

@@ -158,7 +158,7 @@ func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, o
 // hasARMx4 reports whether t has four-column kernels (neon and dotprod).
 func hasARMx4(t quant.Type) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
 		return true
 	}
 	return false
@@ -176,6 +176,10 @@ func dotX4ARM(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 			dotQ5_0x4DP(x, y, ystride, nb, out)
 		case quant.IQ4_NL:
 			dotIQ4_NLx4DP(x, y, ystride, nb, out)
+		case quant.Q4_K:
+			dotQ4_Kx4DP(x, y, ystride, nb, out)
+		case quant.Q6_K:
+			dotQ6_Kx4DP(x, y, ystride, nb, out)
 		}
 		return
 	}
@@ -188,6 +192,10 @@ func dotX4ARM(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 		dotQ5_0x4NEON(x, y, ystride, nb, out)
 	case quant.IQ4_NL:
 		dotIQ4_NLx4NEON(x, y, ystride, nb, out)
+	case quant.Q4_K:
+		dotQ4_Kx4NEON(x, y, ystride, nb, out)
+	case quant.Q6_K:
+		dotQ6_Kx4NEON(x, y, ystride, nb, out)
 	}
 }
 

@@ -97,5 +97,5 @@ done:
 `
 		ks = append(ks, s)
 	}
-	return ks
+	return append(ks, q4Kx4(), q6Kx4())
 }
