@@ -1,0 +1,165 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// Prefill (MatMul) for the 32-element types whose blocks are d times 32
+// signed 8-bit values after unpacking (Q8_0, Q4_0, Q5_0, IQ4_NL): a tile of
+// gemmRows weight rows is unpacked once into a row-interleaved int8 layout
+// (gemm_amd64.s) and every column then passes over it, four at a time, in
+// one AVX2 kernel whose accumulators hold one lane per row.
+
+//go:noescape
+func gemmQ8x4AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+const (
+	gemmRows      = 8                // weight rows per tile (one int32 lane each)
+	gemmBlock     = 32 + 32*gemmRows // tile bytes per block: 8 f32 scales, 8x32 int8
+	gemmMaxBlocks = 128              // blocks per tile (longer rows take several)
+	gemmTileBytes = gemmMaxBlocks * gemmBlock
+)
+
+// gemmMinCols is the fewest columns for which MatMul takes the tile path
+// (below it the unpacking is not repaid); tests lower it.
+var gemmMinCols = 8
+
+// hasGemm reports whether t has the tile path.
+func hasGemm(t quant.Type) bool {
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
+		return true
+	}
+	return false
+}
+
+// matMulGemm is matMul through the tile kernel (hasGemm(t), nb > 0). The
+// tile lives on the stack: nothing is allocated.
+func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	var tile [gemmTileBytes]byte
+	var o [32]float32
+	for r0 := 0; r0 < rows; r0 += gemmRows {
+		nr := min(gemmRows, rows-r0)
+		for b0 := 0; b0 < nb; b0 += gemmMaxBlocks {
+			nbk := min(gemmMaxBlocks, nb-b0)
+			unpackTile(t, w[r0*rb:], rb, nr, b0, nbk, &tile)
+			for c0 := 0; c0 < cols; c0 += 4 {
+				nc := min(4, cols-c0)
+				if nc == 4 {
+					gemmQ8x4AVX2(&tile[0], nbk, &qs[c0*ab+b0*34], ab, &o)
+					gemmStore(&o, 4, nr, b0 == 0, out[c0*ldOut+r0:], ldOut)
+					continue
+				}
+				// Fewer than four columns left: one at a time (the kernel
+				// computes it four times over).
+				for c := c0; c < cols; c++ {
+					gemmQ8x4AVX2(&tile[0], nbk, &qs[c*ab+b0*34], 0, &o)
+					gemmStore(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
+				}
+			}
+		}
+	}
+}
+
+// gemmStore writes (first) or adds the kernel's nc columns of nr rows.
+func gemmStore(o *[32]float32, nc, nr int, first bool, out []float32, ldOut int) {
+	for j := range nc {
+		dst := out[j*ldOut : j*ldOut+nr]
+		src := o[j*gemmRows : j*gemmRows+nr]
+		if first {
+			copy(dst, src)
+			continue
+		}
+		for r, v := range src {
+			dst[r] += v
+		}
+	}
+}
+
+const (
+	lo4  = 0x0f0f0f0f0f0f0f0f
+	bias = 0x8080808080808080
+)
+
+// q5hi[b] has 0x10 in byte i when bit i of b is set (the fifth bits of
+// eight Q5_0 quants).
+var q5hi = func() (t [256]uint64) {
+	for b := range t {
+		for i := range 8 {
+			if b>>i&1 != 0 {
+				t[b] |= 0x10 << (8 * i)
+			}
+		}
+	}
+	return
+}()
+
+// unpackTile unpacks blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
+// into tile; rows nr..gemmRows-1 get zero scales and quants.
+func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileBytes]byte) {
+	bb := t.BlockBytes()
+	for r := range gemmRows {
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmBlock]byte)(tile[i*gemmBlock:])
+				binary.LittleEndian.PutUint32(blk[4*r:], 0)
+				for k := range 8 {
+					binary.LittleEndian.PutUint32(blk[32+32*k+4*r:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*bb : r*rb+(b0+nbk)*bb]
+		for i := range nbk {
+			b := row[i*bb : (i+1)*bb]
+			blk := (*[gemmBlock]byte)(tile[i*gemmBlock:])
+			var e [4]uint64 // elements 8j..8j+7 in e[j], as int8 bytes
+			switch t {
+			case quant.Q8_0:
+				q := (*[32]byte)(b[2:34])
+				e[0] = binary.LittleEndian.Uint64(q[0:])
+				e[1] = binary.LittleEndian.Uint64(q[8:])
+				e[2] = binary.LittleEndian.Uint64(q[16:])
+				e[3] = binary.LittleEndian.Uint64(q[24:])
+			case quant.Q4_0:
+				q := (*[16]byte)(b[2:18])
+				a, c := binary.LittleEndian.Uint64(q[0:]), binary.LittleEndian.Uint64(q[8:])
+				// q-8 per byte: (q + 0x78) ^ 0x80, no carries for q <= 15.
+				e[0] = (a&lo4 + 0x7878787878787878) ^ bias
+				e[1] = (c&lo4 + 0x7878787878787878) ^ bias
+				e[2] = (a>>4&lo4 + 0x7878787878787878) ^ bias
+				e[3] = (c>>4&lo4 + 0x7878787878787878) ^ bias
+			case quant.Q5_0:
+				qh := binary.LittleEndian.Uint32(b[2:6])
+				q := (*[16]byte)(b[6:22])
+				a, c := binary.LittleEndian.Uint64(q[0:]), binary.LittleEndian.Uint64(q[8:])
+				// q-16 per byte: (q + 0x70) ^ 0x80 for q <= 31.
+				e[0] = (a&lo4 | q5hi[qh&255] + 0x7070707070707070) ^ bias
+				e[1] = (c&lo4 | q5hi[qh>>8&255] + 0x7070707070707070) ^ bias
+				e[2] = (a>>4&lo4 | q5hi[qh>>16&255] + 0x7070707070707070) ^ bias
+				e[3] = (c>>4&lo4 | q5hi[qh>>24] + 0x7070707070707070) ^ bias
+			case quant.IQ4_NL:
+				q := (*[16]byte)(b[2:18])
+				for j := range 2 {
+					var l, h uint64
+					for i := range 8 {
+						v := q[8*j+i]
+						l |= uint64(uint8(iq4nlValues[v&15])) << (8 * i)
+						h |= uint64(uint8(iq4nlValues[v>>4])) << (8 * i)
+					}
+					e[j], e[j+2] = l, h
+				}
+			}
+			binary.LittleEndian.PutUint32(blk[4*r:], math.Float32bits(f16(b)))
+			for j, v := range e {
+				binary.LittleEndian.PutUint32(blk[32+64*j+4*r:], uint32(v))
+				binary.LittleEndian.PutUint32(blk[64+64*j+4*r:], uint32(v>>32))
+			}
+		}
+	}
+}

@@ -1,0 +1,195 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gollm/gollm/quant"
+)
+
+var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL}
+
+// TestGemm runs the tile path (gemmMinCols lowered to 1) against the
+// generic twin for every column count 1..20, row counts around the tile
+// height, block counts around the tile length (several tiles per row),
+// every fill mode and a row range of a larger output, with guard values
+// around every column. Bounds as in TestLevels.
+func TestGemm(t *testing.T) {
+	if levelMissing(lvAVX2) != "" {
+		t.Skip("no avx2")
+	}
+	defer func(m int) { gemmMinCols = m }(gemmMinCols)
+	gemmMinCols = 1
+	nbs := []int{1, 2, 3, 7, 31, 128, 129, 300}
+	if testing.Short() {
+		nbs = []int{1, 3, 129}
+	}
+	for _, ty := range gemmTypes {
+		rng := rand.New(rand.NewPCG(uint64(ty), 17))
+		for _, nb := range nbs {
+			for _, rows := range []int{1, 5, 8, 9, 17} {
+				for mode := range numFillModes {
+					cols := 1 + rng.IntN(20)
+					if nb == 3 && rows == 9 {
+						cols = 20
+					}
+					testGemmCase(t, ty, nb, rows, cols, mode, rng)
+				}
+			}
+		}
+		for cols := 1; cols <= 20; cols++ {
+			testGemmCase(t, ty, 5, 11, cols, fillRandom, rng)
+			testGemmCase(t, ty, 2, 3, cols, fillUnit, rng)
+		}
+	}
+}
+
+func testGemmCase(t *testing.T, ty quant.Type, nb, rows, cols int, mode fillMode, rng *rand.Rand) {
+	t.Helper()
+	n := nb * 32
+	rb := n / 32 * ty.BlockBytes()
+	w := make([]byte, rows*rb)
+	fillWeights(ty, w, rng, mode)
+	xs := make([]float32, 0, cols*n)
+	var qs []byte
+	for range cols {
+		x, q := makeAct(ty, n, rng, mode)
+		xs = append(xs, x...)
+		qs = append(qs, q...)
+	}
+	ab := ActBytes(ty, n)
+	// The rows land at offset 2 of columns of ld = rows+4 floats.
+	const off, guard = 2, -12345
+	ld := rows + 4
+	want := make([]float32, cols*ld)
+	got := make([]float32, cols*ld)
+	for i := range got {
+		got[i] = guard
+	}
+	withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want[off:], ld) })
+	withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, xs, qs, cols, got[off:], ld) })
+	for c := range cols {
+		af := dequantAct(quant.Q8_0, qs[c*ab:(c+1)*ab], n)
+		for i := range ld {
+			g, e := got[c*ld+i], want[c*ld+i]
+			r := i - off
+			if r < 0 || r >= rows {
+				if g != guard {
+					t.Fatalf("%v nb=%d rows=%d cols=%d: wrote outside the output at column %d row %d", ty, nb, rows, cols, c, r)
+				}
+				continue
+			}
+			wf := dequantTest(ty, w[r*rb:(r+1)*rb], n)
+			var mag float64
+			for k, v := range wf {
+				mag += math.Abs(float64(v) * float64(af[k]))
+			}
+			tol := 1e-5 * mag
+			if mode == fillUnit && mag < 1<<24 {
+				tol = 0
+			}
+			if !sameLevel(g, e, tol) {
+				t.Fatalf("%v nb=%d rows=%d cols=%d %v: col %d row %d: %g, generic %g", ty, nb, rows, cols, mode, c, r, g, e)
+			}
+		}
+	}
+}
+
+// TestGemmPageBoundary puts weights and activations at the end of a page
+// followed by a no-access page.
+func TestGemmPageBoundary(t *testing.T) {
+	if levelMissing(lvAVX2) != "" {
+		t.Skip("no avx2")
+	}
+	defer func(m int) { gemmMinCols = m }(gemmMinCols)
+	gemmMinCols = 1
+	for _, ty := range gemmTypes {
+		rng := rand.New(rand.NewPCG(uint64(ty), 19))
+		for _, nb := range []int{1, 3, 17, 129} {
+			for _, cols := range []int{1, 3, 4, 9} {
+				n, rows := nb*32, 9
+				rb := n / 32 * ty.BlockBytes()
+				w := guardedBuf(t, rows*rb)
+				fillWeights(ty, w, rng, fillRandom)
+				ab := ActBytes(ty, n)
+				qs := guardedBuf(t, cols*ab)
+				xs := make([]float32, 0, cols*n)
+				for c := range cols {
+					x, q := makeAct(ty, n, rng, fillRandom)
+					xs = append(xs, x...)
+					copy(qs[c*ab:], q)
+				}
+				want := make([]float32, cols*rows)
+				got := make([]float32, cols*rows)
+				withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want, rows) })
+				withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, xs, qs, cols, got, rows) })
+				for i := range got {
+					if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
+						t.Fatalf("%v nb=%d cols=%d element %d: %g, generic %g", ty, nb, cols, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestGemmNoAllocs(t *testing.T) {
+	if levelMissing(lvAVX2) != "" {
+		t.Skip("no avx2")
+	}
+	for _, ty := range gemmTypes {
+		n, rows, cols := 4096+32, 9, 13 // two tiles per row, a column remainder
+		rng := rand.New(rand.NewPCG(1, 1))
+		w := make([]byte, rows*n/32*ty.BlockBytes())
+		fillWeights(ty, w, rng, fillRandom)
+		var qs []byte
+		for range cols {
+			_, q := makeAct(ty, n, rng, fillRandom)
+			qs = append(qs, q...)
+		}
+		out := make([]float32, cols*rows)
+		withLevel(t, "avx2", func() {
+			if a := testing.AllocsPerRun(5, func() { MatMul(ty, w, n, rows, nil, qs, cols, out, rows) }); a != 0 {
+				t.Errorf("%v: %v allocations", ty, a)
+			}
+		})
+	}
+}
+
+// BenchmarkGemm compares the tile path with the four-column kernels
+// (impl=x4) on prefill-shaped products: 512 columns, one tile-sized row
+// range of a 896-wide and a 4864-wide matrix.
+func BenchmarkGemm(b *testing.B) {
+	for _, ty := range gemmTypes {
+		for _, sz := range []struct{ n, rows, cols int }{{896, 128, 512}, {4864, 64, 512}} {
+			rb := sz.n / 32 * ty.BlockBytes()
+			rng := rand.New(rand.NewPCG(1, 2))
+			w := make([]byte, sz.rows*rb)
+			fillWeights(ty, w, rng, fillRandom)
+			var qs []byte
+			for range sz.cols {
+				_, q := makeAct(ty, sz.n, rng, fillRandom)
+				qs = append(qs, q...)
+			}
+			out := make([]float32, sz.cols*sz.rows)
+			for _, impl := range []string{"x4", "gemm"} {
+				b.Run(fmt.Sprintf("type=%v/n=%d/impl=%s", ty, sz.n, impl), func(b *testing.B) {
+					if impl == "x4" {
+						defer func(m int) { gemmMinCols = m }(gemmMinCols)
+						gemmMinCols = math.MaxInt
+					}
+					withLevel(b, "avx2", func() {
+						for b.Loop() {
+							MatMul(ty, w, sz.n, sz.rows, nil, qs, sz.cols, out, sz.rows)
+						}
+					})
+					b.ReportMetric(float64(sz.n*sz.rows*sz.cols)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
+				})
+			}
+		}
+	}
+}
