@@ -137,3 +137,29 @@ func dotQ4_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
 
 //go:noescape
 func dotQ6_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+// Four-row kernels: out[i] = dot(row i, y), row i at x + i*xstride.
+
+//go:noescape
+func dotQ8_0r4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_0r4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotIQ4_NLr4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_0r4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ8_0r4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ4_0r4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotIQ4_NLr4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_0r4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)

@@ -104,15 +104,52 @@ func dotRowARM(t quant.Type, x, y *byte, nb int) float32 {
 	panic("kernels: no arm64 kernel for " + t.String())
 }
 
-// matVec: rb > 0 and nb > 0 (MatVec handles empty rows).
+// matVec: rb > 0 and nb > 0 (MatVec handles empty rows). The 32-element
+// types share each activation block across four rows.
 func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 	if level < lvNEON || !hasARMRow(t) {
 		matVecGeneric(t, w, rb, nb, q, out)
 		return
 	}
 	y := &q[0]
-	for r := range out {
+	r := 0
+	if hasARMx4(t) && ActType(t) == quant.Q8_0 {
+		var o [4]float32
+		for ; r+4 <= len(out); r += 4 {
+			dotR4ARM(t, &w[r*rb], rb, y, nb, &o)
+			out[r], out[r+1], out[r+2], out[r+3] = o[0], o[1], o[2], o[3]
+		}
+	}
+	for ; r < len(out); r++ {
 		out[r] = dotRowARM(t, &w[r*rb], y, nb)
+	}
+}
+
+// dotR4ARM dispatches to the four-row kernel of t (a 32-element type with
+// hasARMx4(t)).
+func dotR4ARM(t quant.Type, x *byte, xstride int, y *byte, nb int, out *[4]float32) {
+	if level >= lvDotProd {
+		switch t {
+		case quant.Q8_0:
+			dotQ8_0r4DP(x, xstride, y, nb, out)
+		case quant.Q4_0:
+			dotQ4_0r4DP(x, xstride, y, nb, out)
+		case quant.Q5_0:
+			dotQ5_0r4DP(x, xstride, y, nb, out)
+		case quant.IQ4_NL:
+			dotIQ4_NLr4DP(x, xstride, y, nb, out)
+		}
+		return
+	}
+	switch t {
+	case quant.Q8_0:
+		dotQ8_0r4NEON(x, xstride, y, nb, out)
+	case quant.Q4_0:
+		dotQ4_0r4NEON(x, xstride, y, nb, out)
+	case quant.Q5_0:
+		dotQ5_0r4NEON(x, xstride, y, nb, out)
+	case quant.IQ4_NL:
+		dotIQ4_NLr4NEON(x, xstride, y, nb, out)
 	}
 }
 

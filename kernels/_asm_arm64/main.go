@@ -34,7 +34,7 @@ func generate() string {
 	b.WriteString(header)
 	for _, lv := range levels {
 		r := strings.NewReplacer("{{L}}", lv.suffix, "DOT(", lv.dot, "DOTS(", lv.dots, "DOTS2(", lv.dots2)
-		for _, k := range append(append(rowKernels(), moreKernels()...), x4Kernels()...) {
+		for _, k := range append(append(append(rowKernels(), moreKernels()...), x4Kernels()...), r4Kernels()...) {
 			b.WriteString(r.Replace(k))
 		}
 	}
