@@ -29,6 +29,10 @@ const (
 // (below it the unpacking is not repaid); tests lower it.
 var gemmMinCols = 8
 
+// useGemm16 enables the sixteen-row int16 kernels of Q4_0 and Q5_0
+// (benchmarks switch it off).
+var useGemm16 = true
+
 // hasGemm reports whether t has the tile path.
 func hasGemm(t quant.Type) bool {
 	switch t {
@@ -41,6 +45,10 @@ func hasGemm(t quant.Type) bool {
 // matMulGemm is matMul through the tile kernel (hasGemm(t), nb > 0). The
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	if useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0) {
+		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+		return
+	}
 	var tile [gemmTileBytes]byte
 	var o [32]float32
 	for r0 := 0; r0 < rows; r0 += gemmRows {
@@ -159,6 +167,130 @@ func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileByte
 			for j, v := range e {
 				binary.LittleEndian.PutUint32(blk[32+64*j+4*r:], uint32(v))
 				binary.LittleEndian.PutUint32(blk[64+64*j+4*r:], uint32(v>>32))
+			}
+		}
+	}
+}
+
+//go:noescape
+func gemmQ4x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func gemmQ5x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+const (
+	gemm16Rows      = 16
+	gemm16Block     = 192 + 512 // see gemm_amd64.s
+	gemm16MaxBlocks = 32        // a 22 KiB tile stays in L1
+	gemm16TileBytes = gemm16MaxBlocks * gemm16Block
+)
+
+// matMulGemm16 is matMulGemm for Q4_0 and Q5_0: sixteen rows by two
+// columns per kernel call, int16 accumulation (gemm_amd64.s).
+func matMulGemm16(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	var tile [gemm16TileBytes]byte
+	var o [32]float32
+	q5 := t == quant.Q5_0
+	for r0 := 0; r0 < rows; r0 += gemm16Rows {
+		nr := min(gemm16Rows, rows-r0)
+		for b0 := 0; b0 < nb; b0 += gemm16MaxBlocks {
+			nbk := min(gemm16MaxBlocks, nb-b0)
+			unpackTile16(t, w[r0*rb:], rb, nr, b0, nbk, &tile)
+			c := 0
+			for ; c+2 <= cols; c += 2 {
+				gemm16(q5, &tile[0], nbk, &qs[c*ab+b0*34], ab, &o)
+				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
+			}
+			if c < cols {
+				gemm16(q5, &tile[0], nbk, &qs[c*ab+b0*34], 0, &o)
+				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
+			}
+		}
+	}
+}
+
+// gemm16 calls the kernel directly (a func value would move the tile to
+// the heap).
+func gemm16(q5 bool, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
+	if q5 {
+		gemmQ5x16AVX2(tile, nb, y, ystride, o)
+	} else {
+		gemmQ4x16AVX2(tile, nb, y, ystride, o)
+	}
+}
+
+// gemmStore16 writes (first) or adds nc columns of nr rows of o.
+func gemmStore16(o *[32]float32, nc, nr int, first bool, out []float32, ldOut int) {
+	for j := range nc {
+		dst := out[j*ldOut : j*ldOut+nr]
+		src := o[j*gemm16Rows : j*gemm16Rows+nr]
+		if first {
+			copy(dst, src)
+			continue
+		}
+		for r, v := range src {
+			dst[r] += v
+		}
+	}
+}
+
+// bsum8 is the sum of the eight bytes of x, as signed int8.
+func bsum8(x uint64) int32 {
+	x ^= bias // to unsigned: each byte + 128
+	x = x&0x00ff00ff00ff00ff + x>>8&0x00ff00ff00ff00ff
+	return int32(x*0x0001000100010001>>48) - 8*128
+}
+
+// unpackTile16 fills the 16-row tile of gemmQ4x16AVX2/gemmQ5x16AVX2 with
+// blocks [b0, b0+nbk) of nr rows; missing rows are zero.
+func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16TileBytes]byte) {
+	bb := t.BlockBytes()
+	le := binary.LittleEndian
+	for r := range gemm16Rows {
+		half, lane := 32*(r/8), 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemm16Block]byte)(tile[i*gemm16Block:])
+				for o := 0; o < 192; o += 64 {
+					le.PutUint32(blk[o+half+lane:], 0)
+				}
+				for k := range 8 {
+					le.PutUint32(blk[192+64*k+half+lane:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*bb : r*rb+(b0+nbk)*bb]
+		for i := range nbk {
+			b := row[i*bb : (i+1)*bb]
+			blk := (*[gemm16Block]byte)(tile[i*gemm16Block:])
+			var e [4]uint64
+			if t == quant.Q4_0 {
+				q := (*[16]byte)(b[2:18])
+				a, c := le.Uint64(q[0:]), le.Uint64(q[8:])
+				e[0] = (a&lo4 + 0x7878787878787878) ^ bias
+				e[1] = (c&lo4 + 0x7878787878787878) ^ bias
+				e[2] = (a>>4&lo4 + 0x7878787878787878) ^ bias
+				e[3] = (c>>4&lo4 + 0x7878787878787878) ^ bias
+			} else {
+				qh := le.Uint32(b[2:6])
+				q := (*[16]byte)(b[6:22])
+				a, c := le.Uint64(q[0:]), le.Uint64(q[8:])
+				e[0] = (a&lo4 | q5hi[qh&255] + 0x7070707070707070) ^ bias
+				e[1] = (c&lo4 | q5hi[qh>>8&255] + 0x7070707070707070) ^ bias
+				e[2] = (a>>4&lo4 | q5hi[qh>>16&255] + 0x7070707070707070) ^ bias
+				e[3] = (c>>4&lo4 | q5hi[qh>>24] + 0x7070707070707070) ^ bias
+			}
+			s0, s1 := bsum8(e[0])+bsum8(e[1]), bsum8(e[2])+bsum8(e[3])
+			if t == quant.Q4_0 {
+				s0, s1 = s0+s1, 0
+			}
+			le.PutUint32(blk[half+lane:], math.Float32bits(f16(b)))
+			le.PutUint32(blk[64+half+lane:], uint32(128*s0))
+			le.PutUint32(blk[128+half+lane:], uint32(128*s1))
+			for j, v := range e {
+				le.PutUint32(blk[192+128*j+half+lane:], uint32(v))
+				le.PutUint32(blk[256+128*j+half+lane:], uint32(v>>32))
 			}
 		}
 	}

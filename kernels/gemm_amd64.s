@@ -98,3 +98,139 @@ loop:
 	VMOVUPS Y15, 96(R8)
 	VZEROUPPER
 	RET
+
+// Sixteen rows times two columns for the small-weight types (Q4_0, Q5_0),
+// whose weights w satisfy |w| <= 16: the activation is made unsigned
+// (a' = a + 128, one VPXOR shared by both row tiles), VPMADDUBSW(a', w)
+// pair sums stay within 2*255*16 = 8160, so four (Q5_0) or eight (Q4_0)
+// groups add up exactly in int16 before one VPMADDWD, and the tile's
+// correction 128*sum(w) per row restores dot(w, a).
+//
+// Tile block of 704 bytes: f32 scales of rows 0-7 at 0, of rows 8-15 at
+// 32; int32 corrections for elements 0-15 (or 0-31) at 64 (rows 0-7) and
+// 96 (rows 8-15), for elements 16-31 at 128 and 160; group k at 192+64k
+// (rows 0-7) and 224+64k (rows 8-15).
+
+DATA gemmOnes16<>+0(SB)/8, $0x0001000100010001
+DATA gemmOnes16<>+8(SB)/8, $0x0001000100010001
+DATA gemmOnes16<>+16(SB)/8, $0x0001000100010001
+DATA gemmOnes16<>+24(SB)/8, $0x0001000100010001
+GLOBL gemmOnes16<>(SB), RODATA|NOPTR, $32
+
+#define G16(k) \
+	VMOVDQU      (192+64*k)(SI), Y0 \
+	VMOVDQU      (224+64*k)(SI), Y1 \
+	VPBROADCASTD (2+4*k)(DI), Y2    \
+	VPXOR        Y15, Y2, Y2        \
+	VPMADDUBSW   Y0, Y2, Y12        \
+	VPADDW       Y12, Y4, Y4        \
+	VPMADDUBSW   Y1, Y2, Y13        \
+	VPADDW       Y13, Y6, Y6        \
+	VPBROADCASTD (2+4*k)(R9), Y3    \
+	VPXOR        Y15, Y3, Y3        \
+	VPMADDUBSW   Y0, Y3, Y14        \
+	VPADDW       Y14, Y5, Y5        \
+	VPMADDUBSW   Y1, Y3, Y12        \
+	VPADDW       Y12, Y7, Y7
+
+// F16(corr): fold the int16 sums into the float accumulators with the
+// correction at tile offset corr (rows 0-7) and corr+32 (rows 8-15).
+#define F16(corr) \
+	VPMADDWD     gemmOnes16<>(SB), Y4, Y4 \
+	VPMADDWD     gemmOnes16<>(SB), Y5, Y5 \
+	VPMADDWD     gemmOnes16<>(SB), Y6, Y6 \
+	VPMADDWD     gemmOnes16<>(SB), Y7, Y7 \
+	VPSUBD       corr(SI), Y4, Y4         \
+	VPSUBD       corr(SI), Y5, Y5         \
+	VPSUBD       (corr+32)(SI), Y6, Y6    \
+	VPSUBD       (corr+32)(SI), Y7, Y7    \
+	VCVTDQ2PS    Y4, Y4                   \
+	VCVTDQ2PS    Y5, Y5                   \
+	VCVTDQ2PS    Y6, Y6                   \
+	VCVTDQ2PS    Y7, Y7                   \
+	VPBROADCASTW (DI), X2                 \
+	VCVTPH2PS    X2, Y2                   \
+	VPBROADCASTW (R9), X3                 \
+	VCVTPH2PS    X3, Y3                   \
+	VMULPS       (SI), Y2, Y12            \
+	VFMADD231PS  Y12, Y4, Y8              \
+	VMULPS       (SI), Y3, Y13            \
+	VFMADD231PS  Y13, Y5, Y9              \
+	VMULPS       32(SI), Y2, Y14          \
+	VFMADD231PS  Y14, Y6, Y10             \
+	VMULPS       32(SI), Y3, Y12          \
+	VFMADD231PS  Y12, Y7, Y11             \
+	VPXOR        Y4, Y4, Y4               \
+	VPXOR        Y5, Y5, Y5               \
+	VPXOR        Y6, Y6, Y6               \
+	VPXOR        Y7, Y7, Y7
+
+#define G16PROLOGUE \
+	MOVQ tile+0(FP), SI        \
+	MOVQ nb+8(FP), CX          \
+	MOVQ y+16(FP), DI          \
+	MOVQ ystride+24(FP), DX    \
+	MOVQ out+32(FP), R8        \
+	LEAQ (DI)(DX*1), R9        \
+	MOVL $0x80808080, AX       \
+	VMOVD AX, X15              \
+	VPBROADCASTD X15, Y15      \
+	VPXOR Y4, Y4, Y4           \
+	VPXOR Y5, Y5, Y5           \
+	VPXOR Y6, Y6, Y6           \
+	VPXOR Y7, Y7, Y7           \
+	VPXOR Y8, Y8, Y8           \
+	VPXOR Y9, Y9, Y9           \
+	VPXOR Y10, Y10, Y10        \
+	VPXOR Y11, Y11, Y11
+
+#define G16EPILOGUE \
+	VMOVUPS Y8, (R8)    \
+	VMOVUPS Y10, 32(R8) \
+	VMOVUPS Y9, 64(R8)  \
+	VMOVUPS Y11, 96(R8) \
+	VZEROUPPER          \
+	RET
+
+// func gemmQ4x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ4x16AVX2(SB), NOSPLIT, $0-40
+	G16PROLOGUE
+
+loop4:
+	G16(0)
+	G16(1)
+	G16(2)
+	G16(3)
+	G16(4)
+	G16(5)
+	G16(6)
+	G16(7)
+	F16(64)
+	ADDQ $704, SI
+	ADDQ $34, DI
+	ADDQ $34, R9
+	DECQ CX
+	JNZ  loop4
+	G16EPILOGUE
+
+// func gemmQ5x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ5x16AVX2(SB), NOSPLIT, $0-40
+	G16PROLOGUE
+
+loop5:
+	G16(0)
+	G16(1)
+	G16(2)
+	G16(3)
+	F16(64)
+	G16(4)
+	G16(5)
+	G16(6)
+	G16(7)
+	F16(128)
+	ADDQ $704, SI
+	ADDQ $34, DI
+	ADDQ $34, R9
+	DECQ CX
+	JNZ  loop5
+	G16EPILOGUE
