@@ -20,35 +20,30 @@ TEXT ·dot%[1]sr4{{L}}(SB), NOSPLIT, $0-40
 	MOVD y+16(FP), R1
 	MOVD nb+24(FP), R2
 	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
 %[2]s	CBZ R2, done
 loop:
 	MOVHU.P 2(R1), R8
 	VLD1.P 32(R1), [V20.B16, V21.B16]
 	FMOVS R8, F24
 	FCVTHS F24, F24
+	VDUP V24.S[0], V24.S4
 `, u.name, u.consts)
 		for r, reg := range []string{"R0", "R3", "R5", "R6"} {
-			dot := p("	DOT(22, %d, 20)\n	DOT(22, %d, 21)\n", u.a, u.b)
+			dot := p("	DOT(%[1]d, %[2]d, 20)\n	DOT(%[1]d, %[3]d, 21)\n", 26+r, u.a, u.b)
 			if u.dot == "DOTS" {
-				dot = p("	DOTS2(22, %d, 20, %d, 21)\n", u.a, u.b)
+				dot = p("	DOTS2(%d, %d, 20, %d, 21)\n", 26+r, u.a, u.b)
 			}
-			s += strings.ReplaceAll(u.code, "(R0)", "("+reg+")") + p(`	VEOR V22.B16, V22.B16, V22.B16
-%[1]s	SCVTF4S(22, 22)
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	FMULS F24, F23, F23
-	FMLAE(%[2]d, 22, 23)
-`, dot, 16+r)
+			s += strings.ReplaceAll(u.code, "(R0)", "("+reg+")") + p(`	VMOV R4, V23.H[%[2]d]
+	VEOR V%[3]d.B16, V%[3]d.B16, V%[3]d.B16
+%[1]s`, dot, r, 26+r)
 		}
-		s += `	SUBS $1, R2
+		s += tree4 + `	FCVTL4S(25, 23)
+	FMUL4S(26, 26, 25)
+	FMUL4S(26, 26, 24)
+	FADD4S(16, 16, 26)
+	SUBS $1, R2
 	BNE loop
 done:
-	FADDP4S(16, 16, 17)
-	FADDP4S(18, 18, 19)
-	FADDP4S(16, 16, 18)
 	MOVD out+32(FP), R9
 	VST1 [V16.S4], (R9)
 	RET

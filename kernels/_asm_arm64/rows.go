@@ -31,17 +31,6 @@ done:
 `, sum)
 }
 
-// vepilogue ends the kernels that keep four float partial sums in V16
-// (SCALE32).
-const vepilogue = `	SUBS $1, R2
-	BNE loop
-done:
-	FADDP4S(16, 16, 16)
-	FADDP4S(16, 16, 16)
-	FMOVS F16, ret+24(FP)
-	RET
-`
-
 var q8_0 = prologue("dotQ8_0", "16") + `loop:
 	MOVHU.P 2(R0), R4
 	MOVHU.P 2(R1), R5
@@ -51,7 +40,7 @@ var q8_0 = prologue("dotQ8_0", "16") + `loop:
 	DOT(4, 0, 2)
 	DOT(4, 1, 3)
 	SCALE32
-` + vepilogue
+` + epilogue("16")
 
 // q4body unpacks the 16 quant bytes of a Q4_0/IQ4_NL block into V1 (low
 // nibbles) and V0 (high), transformed by xform (applied to V1 and V0).
@@ -71,12 +60,12 @@ func q4body(xform, dot string) string {
 
 var q4_0 = prologue("dotQ4_0", "16") + `	VMOVI $15, V8.B16
 	VMOVI $8, V9.B16
-` + q4body("	VSUB V9.B16, VX.B16, VX.B16\n", "	DOTS2(4, 1, 2, 0, 3)") + vepilogue
+` + q4body("	VSUB V9.B16, VX.B16, VX.B16\n", "	DOTS2(4, 1, 2, 0, 3)") + epilogue("16")
 
 var iq4nl = prologue("dotIQ4_NL", "16") + `	VMOVI $15, V8.B16
 	MOVD $iq4nl<>(SB), R7
 	VLD1 (R7), [V10.B16]
-` + q4body("	VTBL VX.B16, [V10.B16], VX.B16\n", "	DOT(4, 1, 2)\n	DOT(4, 0, 3)") + vepilogue
+` + q4body("	VTBL VX.B16, [V10.B16], VX.B16\n", "	DOT(4, 1, 2)\n	DOT(4, 0, 3)") + epilogue("16")
 
 // Q5_0: the fifth bits are spread to bytes with VTBL (byte of qh per
 // element) and VCMTST (its bit), then value = (nibble | bit<<4) - 16.
@@ -106,7 +95,7 @@ loop:
 	VEOR V4.B16, V4.B16, V4.B16
 	DOTS2(4, 1, 2, 0, 3)
 	SCALE32
-` + vepilogue
+` + epilogue("16")
 
 // reduce8 turns the 8 accumulators V16..V23 (4 lanes each) into
 // V16 = [s0 s1 s2 s3] and V20 = [s4 s5 s6 s7].

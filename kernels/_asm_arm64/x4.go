@@ -48,6 +48,16 @@ var x4types = []unpack32{
 `, "DOTS", 1, 0},
 }
 
+// tree4 reduces the integer sums V26..V29 to V26 = [s26 s27 s28 s29].
+const tree4 = `	VADDP V27.S4, V26.S4, V26.S4
+	VADDP V29.S4, V28.S4, V28.S4
+	VADDP V28.S4, V26.S4, V26.S4
+	SCVTF4S(26, 26)
+`
+
+// x4Kernels: per block the four columns' integer sums (V26..V29) are
+// reduced together and scaled as SCALE32 does, lane c of V16 summing
+// column c.
 func x4Kernels() []string {
 	var ks []string
 	for _, u := range x4types {
@@ -62,35 +72,30 @@ TEXT ·dot%[1]sx4{{L}}(SB), NOSPLIT, $0-40
 	ADD R6, R10, R7
 	MOVD nb+24(FP), R2
 	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
 %[2]s	CBZ R2, done
 loop:
 %[3]s	FMOVS R4, F23
 	FCVTHS F23, F23
+	VDUP V23.S[0], V23.S4
 `, u.name, u.consts, u.code)
 		for c, r := range []string{"R1", "R5", "R6", "R7"} {
-			dot := p("	DOT(22, %d, 20)\n	DOT(22, %d, 21)\n", u.a, u.b)
+			dot := p("	DOT(%[1]d, %[2]d, 20)\n	DOT(%[1]d, %[3]d, 21)\n", 26+c, u.a, u.b)
 			if u.dot == "DOTS" {
-				dot = p("	DOTS2(22, %d, 20, %d, 21)\n", u.a, u.b)
+				dot = p("	DOTS2(%d, %d, 20, %d, 21)\n", 26+c, u.a, u.b)
 			}
 			s += p(`	MOVHU.P 2(%[1]s), R8
+	VMOV R8, V24.H[%[3]d]
 	VLD1.P 32(%[1]s), [V20.B16, V21.B16]
-	VEOR V22.B16, V22.B16, V22.B16
-%[2]s	SCVTF4S(22, 22)
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	FMULS F23, F24, F24
-	FMLAE(%[3]d, 22, 24)
-`, r, dot, 16+c)
+	VEOR V%[4]d.B16, V%[4]d.B16, V%[4]d.B16
+%[2]s`, r, dot, c, 26+c)
 		}
-		s += `	SUBS $1, R2
+		s += tree4 + `	FCVTL4S(25, 24)
+	FMUL4S(26, 26, 23)
+	FMUL4S(26, 26, 25)
+	FADD4S(16, 16, 26)
+	SUBS $1, R2
 	BNE loop
 done:
-	FADDP4S(16, 16, 17)
-	FADDP4S(18, 18, 19)
-	FADDP4S(16, 16, 18)
 	MOVD out+32(FP), R9
 	VST1 [V16.S4], (R9)
 	RET
