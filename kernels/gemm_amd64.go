@@ -36,7 +36,7 @@ var useGemm16 = true
 // hasGemm reports whether t has the tile path.
 func hasGemm(t quant.Type) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K:
 		return true
 	}
 	return false
@@ -45,6 +45,10 @@ func hasGemm(t quant.Type) bool {
 // matMulGemm is matMul through the tile kernel (hasGemm(t), nb > 0). The
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	if t == quant.Q4_K {
+		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
+		return
+	}
 	if useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0) {
 		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 		return
@@ -291,6 +295,81 @@ func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16Tile
 			for j, v := range e {
 				le.PutUint32(blk[192+128*j+half+lane:], uint32(v))
 				le.PutUint32(blk[256+128*j+half+lane:], uint32(v>>32))
+			}
+		}
+	}
+}
+
+//go:noescape
+func gemmQ4Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+const (
+	gemmKBlock     = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
+	gemmKMaxBlocks = 4            // a 21 KiB tile stays in L1
+	gemmKTileBytes = gemmKMaxBlocks * gemmKBlock
+)
+
+// matMulGemmK is the tile path of the K-quants: sixteen rows by two
+// columns of 256-element blocks per kernel call.
+func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	var tile [gemmKTileBytes]byte
+	var o [32]float32
+	for r0 := 0; r0 < rows; r0 += gemm16Rows {
+		nr := min(gemm16Rows, rows-r0)
+		for b0 := 0; b0 < nb; b0 += gemmKMaxBlocks {
+			nbk := min(gemmKMaxBlocks, nb-b0)
+			unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			c := 0
+			for ; c+2 <= cols; c += 2 {
+				gemmQ4Kx16AVX2(&tile[0], nbk, &qs[c*ab+b0*292], ab, &o)
+				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
+			}
+			if c < cols {
+				gemmQ4Kx16AVX2(&tile[0], nbk, &qs[c*ab+b0*292], 0, &o)
+				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
+			}
+		}
+	}
+}
+
+// unpackTileQ4K fills the tile of gemmQ4Kx16AVX2 with blocks [b0, b0+nbk)
+// of nr rows; missing rows are zero.
+func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmKBlock]byte)(tile[i*gemmKBlock:])
+				for o := 0; o < gemmKBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*144 : r*rb+(b0+nbk)*144]
+		for i := range nbk {
+			b := (*[144]byte)(row[i*144:])
+			blk := (*[gemmKBlock]byte)(tile[i*gemmKBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
+			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[2:])))
+			sc := (*[12]byte)(b[4:16])
+			for j := range 8 {
+				s, m := scaleMinK4(j, sc)
+				le.PutUint32(blk[128+64*j+at:], uint32(s)|uint32(s)<<16)
+				le.PutUint32(blk[640+64*j+at:], uint32(m)|uint32(m)<<16)
+			}
+			// Sub-blocks 2p and 2p+1: low and high nibbles of qs[32p:32p+32].
+			for p := range 4 {
+				for h := range 4 {
+					x := le.Uint64(b[16+32*p+8*h:])
+					lo, hi := x&lo4, x>>4&lo4
+					g := 16*p + 2*h // group of the low nibbles
+					le.PutUint32(blk[1152+64*g+at:], uint32(lo))
+					le.PutUint32(blk[1152+64*(g+1)+at:], uint32(lo>>32))
+					le.PutUint32(blk[1152+64*(g+8)+at:], uint32(hi))
+					le.PutUint32(blk[1152+64*(g+9)+at:], uint32(hi>>32))
+				}
 			}
 		}
 	}

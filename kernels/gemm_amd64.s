@@ -234,3 +234,170 @@ loop5:
 	DECQ CX
 	JNZ  loop5
 	G16EPILOGUE
+
+// Q4_K: sixteen rows times two columns of 256-element blocks against Q8_K
+// activations. Weights stay unsigned (0..15), so VPMADDUBSW(w, a) sums the
+// eight groups of a 32-element sub-block exactly in int16; one VPMADDWD
+// with the sub-block scale (in both int16 halves of each row's dword) adds
+// sc*dot to an int32 per row. The min term uses the activation's bsums:
+// VPMADDWD of a broadcast (bsum[2j], bsum[2j+1]) with m_j. Then
+// acc += float(isum)*d*da - float(msum)*dmin*da, as the generic twin.
+//
+// Tile block of 5248 bytes (A = rows 0-7, B = rows 8-15, 32 bytes each):
+// d at 0 (A) and 32 (B), dmin at 64 and 96, scale of sub-block j at
+// 128+64j, min at 640+64j, group g (elements 4g..4g+3) at 1152+64g.
+
+#define GK(k) \
+	VMOVDQU      (64*k)(R10), Y0    \
+	VMOVDQU      (32+64*k)(R10), Y1 \
+	VPBROADCASTD (4+4*k)(R11), Y2   \
+	VPMADDUBSW   Y2, Y0, Y3         \
+	VPADDW       Y3, Y4, Y4         \
+	VPMADDUBSW   Y2, Y1, Y3         \
+	VPADDW       Y3, Y6, Y6         \
+	VPBROADCASTD (4+4*k)(R12), Y2   \
+	VPMADDUBSW   Y2, Y0, Y3         \
+	VPADDW       Y3, Y5, Y5         \
+	VPMADDUBSW   Y2, Y1, Y3         \
+	VPADDW       Y3, Y7, Y7
+
+// FLUSHK(sc): int16 sums times the scales at sc(R13) into the int32 sums.
+#define FLUSHK(sc) \
+	VPMADDWD sc(R13), Y4, Y4      \
+	VPADDD   Y4, Y8, Y8           \
+	VPMADDWD sc(R13), Y5, Y5      \
+	VPADDD   Y5, Y9, Y9           \
+	VPMADDWD (sc+32)(R13), Y6, Y6 \
+	VPADDD   Y6, Y10, Y10         \
+	VPMADDWD (sc+32)(R13), Y7, Y7 \
+	VPADDD   Y7, Y11, Y11         \
+	VPXOR    Y4, Y4, Y4           \
+	VPXOR    Y5, Y5, Y5           \
+	VPXOR    Y6, Y6, Y6           \
+	VPXOR    Y7, Y7, Y7
+
+// MINK(j, off): Y4-Y7 += bsum pair j of each column times the tile's
+// int16 pairs at off+64j.
+#define MINK(j, off) \
+	VPBROADCASTD (260+4*j)(DI), Y2    \
+	VPMADDWD     (off+64*j)(SI), Y2, Y3    \
+	VPADDD       Y3, Y4, Y4           \
+	VPMADDWD     (off+32+64*j)(SI), Y2, Y3 \
+	VPADDD       Y3, Y6, Y6           \
+	VPBROADCASTD (260+4*j)(R9), Y2    \
+	VPMADDWD     (off+64*j)(SI), Y2, Y3    \
+	VPADDD       Y3, Y5, Y5           \
+	VPMADDWD     (off+32+64*j)(SI), Y2, Y3 \
+	VPADDD       Y3, Y7, Y7
+
+#define KPROLOGUE \
+	MOVQ tile+0(FP), SI     \
+	MOVQ nb+8(FP), CX       \
+	MOVQ y+16(FP), DI       \
+	MOVQ ystride+24(FP), DX \
+	MOVQ out+32(FP), R8     \
+	LEAQ (DI)(DX*1), R9     \
+	VPXOR Y4, Y4, Y4        \
+	VPXOR Y5, Y5, Y5        \
+	VPXOR Y6, Y6, Y6        \
+	VPXOR Y7, Y7, Y7        \
+	VPXOR Y12, Y12, Y12     \
+	VPXOR Y13, Y13, Y13     \
+	VPXOR Y14, Y14, Y14     \
+	VPXOR Y15, Y15, Y15
+
+// func gemmQ4Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ4Kx16AVX2(SB), NOSPLIT, $0-40
+	KPROLOGUE
+
+blk4k:
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	LEAQ  1152(SI), R10
+	LEAQ  128(SI), R13
+	MOVQ  DI, R11
+	MOVQ  R9, R12
+	MOVQ  $8, BX
+
+sub4k:
+	GK(0)
+	GK(1)
+	GK(2)
+	GK(3)
+	GK(4)
+	GK(5)
+	GK(6)
+	GK(7)
+	FLUSHK(0)
+	ADDQ $512, R10
+	ADDQ $64, R13
+	ADDQ $32, R11
+	ADDQ $32, R12
+	DECQ BX
+	JNZ  sub4k
+
+	// Prefetch this block of the next call's columns (+2 and +3 strides).
+	LEAQ       (DI)(DX*2), R11
+	LEAQ       (R9)(DX*2), R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	MINK(0, 640)
+	MINK(1, 640)
+	MINK(2, 640)
+	MINK(3, 640)
+	MINK(4, 640)
+	MINK(5, 640)
+	MINK(6, 640)
+	MINK(7, 640)
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VCVTDQ2PS    Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VBROADCASTSS (DI), Y2
+	VBROADCASTSS (R9), Y3
+	VMULPS       (SI), Y2, Y0
+	VFMADD231PS  Y0, Y8, Y12
+	VMULPS       64(SI), Y2, Y1
+	VFNMADD231PS Y1, Y4, Y12
+	VMULPS       (SI), Y3, Y0
+	VFMADD231PS  Y0, Y9, Y13
+	VMULPS       64(SI), Y3, Y1
+	VFNMADD231PS Y1, Y5, Y13
+	VMULPS       32(SI), Y2, Y0
+	VFMADD231PS  Y0, Y10, Y14
+	VMULPS       96(SI), Y2, Y1
+	VFNMADD231PS Y1, Y6, Y14
+	VMULPS       32(SI), Y3, Y0
+	VFMADD231PS  Y0, Y11, Y15
+	VMULPS       96(SI), Y3, Y1
+	VFNMADD231PS Y1, Y7, Y15
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	ADDQ         $5248, SI
+	ADDQ         $292, DI
+	ADDQ         $292, R9
+	DECQ         CX
+	JNZ          blk4k
+
+	VMOVUPS Y12, (R8)
+	VMOVUPS Y14, 32(R8)
+	VMOVUPS Y13, 64(R8)
+	VMOVUPS Y15, 96(R8)
+	VZEROUPPER
+	RET

@@ -12,7 +12,7 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL}
+var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K}
 
 // TestGemm runs the tile path (gemmMinCols lowered to 1) against the
 // generic twin for every column count 1..20, row counts around the tile
@@ -31,6 +31,10 @@ func TestGemm(t *testing.T) {
 	}
 	for _, ty := range gemmTypes {
 		rng := rand.New(rand.NewPCG(uint64(ty), 17))
+		nbs := nbs
+		if ty.BlockSize() == 256 {
+			nbs = []int{1, 2, 3, 4, 5, 9, 17}
+		}
 		for _, nb := range nbs {
 			for _, rows := range []int{1, 5, 8, 9, 17} {
 				for mode := range numFillModes {
@@ -51,8 +55,8 @@ func TestGemm(t *testing.T) {
 
 func testGemmCase(t *testing.T, ty quant.Type, nb, rows, cols int, mode fillMode, rng *rand.Rand) {
 	t.Helper()
-	n := nb * 32
-	rb := n / 32 * ty.BlockBytes()
+	n := nb * ty.BlockSize()
+	rb := nb * ty.BlockBytes()
 	w := make([]byte, rows*rb)
 	fillWeights(ty, w, rng, mode)
 	xs := make([]float32, 0, cols*n)
@@ -74,7 +78,7 @@ func testGemmCase(t *testing.T, ty quant.Type, nb, rows, cols int, mode fillMode
 	withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want[off:], ld) })
 	withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, xs, qs, cols, got[off:], ld) })
 	for c := range cols {
-		af := dequantAct(quant.Q8_0, qs[c*ab:(c+1)*ab], n)
+		af := dequantAct(ActType(ty), qs[c*ab:(c+1)*ab], n)
 		for i := range ld {
 			g, e := got[c*ld+i], want[c*ld+i]
 			r := i - off
@@ -111,9 +115,12 @@ func TestGemmPageBoundary(t *testing.T) {
 	for _, ty := range gemmTypes {
 		rng := rand.New(rand.NewPCG(uint64(ty), 19))
 		for _, nb := range []int{1, 3, 17, 129} {
+			if ty.BlockSize() == 256 && nb > 9 {
+				nb = 9
+			}
 			for _, cols := range []int{1, 3, 4, 9} {
-				n, rows := nb*32, 9
-				rb := n / 32 * ty.BlockBytes()
+				n, rows := nb*ty.BlockSize(), 9
+				rb := nb * ty.BlockBytes()
 				w := guardedBuf(t, rows*rb)
 				fillWeights(ty, w, rng, fillRandom)
 				ab := ActBytes(ty, n)
@@ -143,9 +150,9 @@ func TestGemmNoAllocs(t *testing.T) {
 		t.Skip("no avx2")
 	}
 	for _, ty := range gemmTypes {
-		n, rows, cols := 4096+32, 9, 13 // two tiles per row, a column remainder
+		n, rows, cols := 4096+ty.BlockSize(), 9, 13 // two tiles per row, a column remainder
 		rng := rand.New(rand.NewPCG(1, 1))
-		w := make([]byte, rows*n/32*ty.BlockBytes())
+		w := make([]byte, rows*n/ty.BlockSize()*ty.BlockBytes())
 		fillWeights(ty, w, rng, fillRandom)
 		var qs []byte
 		for range cols {
@@ -166,8 +173,12 @@ func TestGemmNoAllocs(t *testing.T) {
 // range of a 896-wide and a 4864-wide matrix.
 func BenchmarkGemm(b *testing.B) {
 	for _, ty := range gemmTypes {
-		for _, sz := range []struct{ n, rows, cols int }{{896, 128, 512}, {4864, 64, 512}} {
-			rb := sz.n / 32 * ty.BlockBytes()
+		sizes := []struct{ n, rows, cols int }{{896, 128, 512}, {4864, 64, 512}}
+		if ty.BlockSize() == 256 {
+			sizes = []struct{ n, rows, cols int }{{1536, 128, 512}, {8960, 32, 512}}
+		}
+		for _, sz := range sizes {
+			rb := sz.n / ty.BlockSize() * ty.BlockBytes()
 			rng := rand.New(rand.NewPCG(1, 2))
 			w := make([]byte, sz.rows*rb)
 			fillWeights(ty, w, rng, fillRandom)
