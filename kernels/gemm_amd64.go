@@ -36,7 +36,7 @@ var useGemm16 = true
 // hasGemm reports whether t has the tile path.
 func hasGemm(t quant.Type) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
 		return true
 	}
 	return false
@@ -45,7 +45,7 @@ func hasGemm(t quant.Type) bool {
 // matMulGemm is matMul through the tile kernel (hasGemm(t), nb > 0). The
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	if t == quant.Q4_K {
+	if t == quant.Q4_K || t == quant.Q6_K {
 		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 		return
 	}
@@ -303,9 +303,14 @@ func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16Tile
 //go:noescape
 func gemmQ4Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
+//go:noescape
+func gemmQ6Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
 const (
-	gemmKBlock     = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
-	gemmKMaxBlocks = 4            // a 21 KiB tile stays in L1
+	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
+	gemmQ6KBlock   = 1600 + 64*64 // Q6_K tile bytes per block
+	gemmKBlock     = gemmQ6KBlock // the larger
+	gemmKMaxBlocks = 4            // a 22 KiB tile stays in L1
 	gemmKTileBytes = gemmKMaxBlocks * gemmKBlock
 )
 
@@ -314,21 +319,34 @@ const (
 func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	var tile [gemmKTileBytes]byte
 	var o [32]float32
+	q6 := t == quant.Q6_K
 	for r0 := 0; r0 < rows; r0 += gemm16Rows {
 		nr := min(gemm16Rows, rows-r0)
 		for b0 := 0; b0 < nb; b0 += gemmKMaxBlocks {
 			nbk := min(gemmKMaxBlocks, nb-b0)
-			unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			if q6 {
+				unpackTileQ6K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			} else {
+				unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			}
 			c := 0
 			for ; c+2 <= cols; c += 2 {
-				gemmQ4Kx16AVX2(&tile[0], nbk, &qs[c*ab+b0*292], ab, &o)
+				gemmK(q6, &tile[0], nbk, &qs[c*ab+b0*292], ab, &o)
 				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 			if c < cols {
-				gemmQ4Kx16AVX2(&tile[0], nbk, &qs[c*ab+b0*292], 0, &o)
+				gemmK(q6, &tile[0], nbk, &qs[c*ab+b0*292], 0, &o)
 				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 		}
+	}
+}
+
+func gemmK(q6 bool, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
+	if q6 {
+		gemmQ6Kx16AVX2(tile, nb, y, ystride, o)
+	} else {
+		gemmQ4Kx16AVX2(tile, nb, y, ystride, o)
 	}
 }
 
@@ -340,8 +358,8 @@ func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 		at := 32*(r/8) + 4*(r%8)
 		if r >= nr {
 			for i := range nbk {
-				blk := (*[gemmKBlock]byte)(tile[i*gemmKBlock:])
-				for o := 0; o < gemmKBlock; o += 64 {
+				blk := (*[gemmQ4KBlock]byte)(tile[i*gemmQ4KBlock:])
+				for o := 0; o < gemmQ4KBlock; o += 64 {
 					le.PutUint32(blk[o+at:], 0)
 				}
 			}
@@ -350,7 +368,7 @@ func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 		row := w[r*rb+b0*144 : r*rb+(b0+nbk)*144]
 		for i := range nbk {
 			b := (*[144]byte)(row[i*144:])
-			blk := (*[gemmKBlock]byte)(tile[i*gemmKBlock:])
+			blk := (*[gemmQ4KBlock]byte)(tile[i*gemmQ4KBlock:])
 			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
 			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[2:])))
 			sc := (*[12]byte)(b[4:16])
@@ -369,6 +387,58 @@ func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 					le.PutUint32(blk[1152+64*(g+1)+at:], uint32(lo>>32))
 					le.PutUint32(blk[1152+64*(g+8)+at:], uint32(hi))
 					le.PutUint32(blk[1152+64*(g+9)+at:], uint32(hi>>32))
+				}
+			}
+		}
+	}
+}
+
+// unpackTileQ6K fills the tile of gemmQ6Kx16AVX2 with blocks [b0, b0+nbk)
+// of nr rows; missing rows are zero.
+func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	const m2 = 0x0303030303030303
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmQ6KBlock]byte)(tile[i*gemmQ6KBlock:])
+				for o := 0; o < gemmQ6KBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*210 : r*rb+(b0+nbk)*210]
+		for i := range nbk {
+			b := (*[210]byte)(row[i*210:])
+			blk := (*[gemmQ6KBlock]byte)(tile[i*gemmQ6KBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[208:])))
+			for s := range 16 {
+				sc := uint32(uint16(int16(int8(b[192+s]))))
+				le.PutUint32(blk[64+64*s+at:], sc|sc<<16)
+			}
+			for j := range 8 {
+				lo := uint32(uint16(int16(int8(b[192+2*j]))))
+				hi := uint32(uint16(int16(int8(b[193+2*j]))))
+				le.PutUint32(blk[1088+64*j+at:], lo|hi<<16)
+			}
+			for h := range 2 {
+				for c := range 4 {
+					ql0 := le.Uint64(b[64*h+8*c:])
+					ql1 := le.Uint64(b[64*h+32+8*c:])
+					qh := le.Uint64(b[128+32*h+8*c:])
+					v := [4]uint64{
+						ql0&lo4 | (qh&m2)<<4,
+						ql1&lo4 | (qh>>2&m2)<<4,
+						ql0>>4&lo4 | (qh>>4&m2)<<4,
+						ql1>>4&lo4 | (qh>>6&m2)<<4,
+					}
+					for q, x := range v {
+						g := (128*h + 32*q + 8*c) / 4
+						le.PutUint32(blk[1600+64*g+at:], uint32(x))
+						le.PutUint32(blk[1600+64*(g+1)+at:], uint32(x>>32))
+					}
 				}
 			}
 		}

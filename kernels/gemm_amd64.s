@@ -401,3 +401,101 @@ sub4k:
 	VMOVUPS Y15, 96(R8)
 	VZEROUPPER
 	RET
+
+// Q6_K: as Q4_K with unsigned 6-bit quants (0..63): two groups add up
+// exactly in int16 (2*2*63*128 < 2^15), so each 16-element sub-block is
+// flushed twice with its signed scale. The -32 offset is taken from the
+// bsums: isum = sum sc*dot(q, a) - 32 * sum sc*bsum, both int32 per row.
+//
+// Tile block of 5696 bytes (A = rows 0-7, B = rows 8-15): d at 0 and 32,
+// scale of sub-block s (in both int16 halves) at 64+64s, scales of
+// sub-blocks 2i and 2i+1 (low and high int16) at 1088+64i, group g at
+// 1600+64g.
+
+// func gemmQ6Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ6Kx16AVX2(SB), NOSPLIT, $0-40
+	KPROLOGUE
+
+blk6k:
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	LEAQ  1600(SI), R10
+	LEAQ  64(SI), R13
+	MOVQ  DI, R11
+	MOVQ  R9, R12
+	MOVQ  $16, BX
+
+sub6k:
+	GK(0)
+	GK(1)
+	FLUSHK(0)
+	GK(2)
+	GK(3)
+	FLUSHK(0)
+	ADDQ $256, R10
+	ADDQ $64, R13
+	ADDQ $16, R11
+	ADDQ $16, R12
+	DECQ BX
+	JNZ  sub6k
+
+	LEAQ       (DI)(DX*2), R11
+	LEAQ       (R9)(DX*2), R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	MINK(0, 1088)
+	MINK(1, 1088)
+	MINK(2, 1088)
+	MINK(3, 1088)
+	MINK(4, 1088)
+	MINK(5, 1088)
+	MINK(6, 1088)
+	MINK(7, 1088)
+	VPSLLD       $5, Y4, Y4
+	VPSLLD       $5, Y5, Y5
+	VPSLLD       $5, Y6, Y6
+	VPSLLD       $5, Y7, Y7
+	VPSUBD       Y4, Y8, Y8
+	VPSUBD       Y5, Y9, Y9
+	VPSUBD       Y6, Y10, Y10
+	VPSUBD       Y7, Y11, Y11
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VBROADCASTSS (DI), Y2
+	VBROADCASTSS (R9), Y3
+	VMULPS       (SI), Y2, Y0
+	VFMADD231PS  Y0, Y8, Y12
+	VMULPS       (SI), Y3, Y0
+	VFMADD231PS  Y0, Y9, Y13
+	VMULPS       32(SI), Y2, Y0
+	VFMADD231PS  Y0, Y10, Y14
+	VMULPS       32(SI), Y3, Y0
+	VFMADD231PS  Y0, Y11, Y15
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	ADDQ         $5696, SI
+	ADDQ         $292, DI
+	ADDQ         $292, R9
+	DECQ         CX
+	JNZ          blk6k
+
+	VMOVUPS Y12, (R8)
+	VMOVUPS Y14, 32(R8)
+	VMOVUPS Y13, 64(R8)
+	VMOVUPS Y15, 96(R8)
+	VZEROUPPER
+	RET

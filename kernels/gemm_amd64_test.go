@@ -12,7 +12,7 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K}
+var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K}
 
 // TestGemm runs the tile path (gemmMinCols lowered to 1) against the
 // generic twin for every column count 1..20, row counts around the tile
