@@ -6,7 +6,8 @@
 # level. TestEnvLevel is skipped under qemu: it re-executes the test binary,
 # which needs binfmt_misc. The cortex-a72 run is -short: its only level,
 # neon, already runs at full length under -cpu max; it checks that nothing
-# beyond ASIMD executes there.
+# beyond ASIMD executes there. The model's thread/batch agreement and
+# allocation tests (generated models, seconds) run under both CPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
@@ -28,6 +29,7 @@ run go vet ./kernels
 run go vet -tags purego ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -skip TestEnvLevel ./kernels
 run go test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' -skip TestEnvLevel ./kernels
-run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -run Parity ./model
+run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|DecodeAllocatesNothing' ./model
+run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing' ./model
 unset GOARCH
 (cd kernels/_asm_arm64 && run go test -count=1 .)
