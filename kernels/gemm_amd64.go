@@ -25,9 +25,24 @@ const (
 	gemmTileBytes = gemmMaxBlocks * gemmBlock
 )
 
-// gemmMinCols is the fewest columns for which MatMul takes the tile path
-// (below it the unpacking is not repaid); tests lower it.
-var gemmMinCols = 8
+// gemmMinCols is the fewest columns for which MatMul takes the tile path,
+// for the 32-element types and for the K-quants: below it the four-column
+// kernels win, because the tile is unpacked in Go (BenchmarkGemmCols: the
+// crossover is near 30 columns for Q4_0/Q5_0/Q8_0 and 60 for Q4_K/Q6_K,
+// whose four-column kernels are twice as fast). Tests lower them.
+var gemmMinCols = [2]int{32, 64}
+
+// useGemm reports whether MatMul of t over cols columns takes the tile
+// path.
+func useGemm(t quant.Type, cols int) bool {
+	if !hasGemm(t) {
+		return false
+	}
+	if t.BlockSize() == 256 {
+		return cols >= gemmMinCols[1]
+	}
+	return cols >= gemmMinCols[0]
+}
 
 // useGemm16 enables the sixteen-row int16 kernels of Q4_0 and Q5_0
 // (benchmarks switch it off).

@@ -216,7 +216,7 @@ func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, o
 		}
 		return
 	}
-	if cols >= gemmMinCols && hasGemm(t) {
+	if useGemm(t, cols) {
 		matMulGemm(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 		return
 	}
