@@ -20,6 +20,10 @@
 // (one activation block shared by four rows) and four-column kernels for
 // MatMul (each weight block unpacked once per four columns) for the common
 // types; the avx512 level (VNNI) is experimental and only used when forced.
+// On arm64 the neon level (every arm64 CPU; SMULL/SADALP) and the dotprod
+// level (SDOT) have a row kernel for every quantized type, NEON float
+// kernels, and four-row/four-column kernels for the common types; the i8mm
+// level adds 2x2 SMMLA tiles of rows and columns to MatMul.
 //
 // Activation quants must lie in [-127, 127], as QuantizeAct produces: the
 // AVX2 kernels rely on it to keep VPMADDUBSW's int16 pair sums exact.
