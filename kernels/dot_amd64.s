@@ -818,6 +818,10 @@ GLOBL words32<>(SB), RODATA|NOPTR, $16
 	VMOVSHDUP X0, X1 \
 	VADDSS  X1, X0, X0
 
+// The K-quant row kernels prefetch 1 KiB ahead in the weight stream (rows
+// are contiguous, so past the row end this is the next row's start): the
+// hardware prefetchers stop at page boundaries. Prefetches never fault.
+
 // func dotQ4_KAVX2(x, y *byte, nb int) float32
 TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $16-28
 	MOVQ x+0(FP), X_PTR
@@ -827,6 +831,9 @@ TEXT ·dotQ4_KAVX2(SB), NOSPLIT, $16-28
 	VXORPS X8, X8, X8
 	VMOVDQU mask0f<>(SB), Y14
 loopQ4_K:
+	PREFETCHT0 1024(X_PTR)
+	PREFETCHT0 1088(X_PTR)
+	PREFETCHT0 1152(X_PTR)
 	KSCALES(0)
 	Q4K6BIT(4)
 	VMOVQ   AX, X1
@@ -865,6 +872,9 @@ TEXT ·dotQ5_KAVX2(SB), NOSPLIT, $16-28
 	VMOVDQU mask0f<>(SB), Y14
 	VMOVDQU bytes16<>(SB), Y13
 loopQ5_K:
+	PREFETCHT0 1024(X_PTR)
+	PREFETCHT0 1088(X_PTR)
+	PREFETCHT0 1152(X_PTR)
 	KSCALES(0)
 	Q4K6BIT(4)
 	VMOVQ   AX, X1
@@ -964,6 +974,10 @@ TEXT ·dotQ6_KAVX2(SB), NOSPLIT, $0-28
 	VMOVDQU mask0f<>(SB), Y14
 	VMOVDQU mask30<>(SB), Y12
 loopQ6_K:
+	PREFETCHT0 1024(X_PTR)
+	PREFETCHT0 1088(X_PTR)
+	PREFETCHT0 1152(X_PTR)
+	PREFETCHT0 1216(X_PTR)
 	MOVWLZX 208(X_PTR), AX
 	VMOVD   AX, X6
 	VCVTPH2PS X6, X6

@@ -152,8 +152,8 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 		}
 		return
 	}
-	r := 0
-	if useR4 && hasAVX2r4(t) {
+	r := matVecStream(t, w, rb, nb, y, out)
+	if r == 0 && useR4 && hasAVX2r4(t) {
 		var o [4]float32
 		for ; r+4 <= len(out); r += 4 {
 			dotR4AVX2(t, &w[r*rb], rb, y, nb, &o)

@@ -1,0 +1,292 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Streaming four-row AVX2 kernels for MatVec (decode). Four consecutive
+// weight rows share each activation block, as in dot_amd64.s's r4 kernels,
+// with three changes for a product that streams its weights from DRAM:
+//
+//   - the four rows' f16 scales of a block are gathered in a general
+//     register, converted with one VCVTPH2PS, multiplied by the activation
+//     scale and stored on the stack; each row then broadcasts its scale
+//     with a load (no per-row vector conversion);
+//   - two blocks per iteration, and one software prefetch (PREFETCHT0) per
+//     row per iteration (36-68 bytes), a few rows ahead (MVPREFETCH);
+//   - Q4_0 nibbles are unpacked from one 128-bit broadcast load with a
+//     per-lane shift (VPSRLVD by 0 or 4) and one mask.
+//
+// Every routine has the Go signature
+//
+//	func dotXXXr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+//
+// (row i at x + i*xstride, nb >= 1 blocks) and the generic twin
+// dotRowGeneric, against which the tests compare. Integer parts are exact
+// (VPMADDUBSW pair sums stay below 2^15 for activation quants in
+// [-127, 127]); each block adds d_w*d_y*isum with one FMA per row, as the
+// r4 kernels do.
+
+DATA mvones16<>+0(SB)/8, $0x0001000100010001
+DATA mvones16<>+8(SB)/8, $0x0001000100010001
+DATA mvones16<>+16(SB)/8, $0x0001000100010001
+DATA mvones16<>+24(SB)/8, $0x0001000100010001
+GLOBL mvones16<>(SB), RODATA|NOPTR, $32
+
+DATA mvmask0f<>+0(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA mvmask0f<>+8(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA mvmask0f<>+16(SB)/8, $0x0f0f0f0f0f0f0f0f
+DATA mvmask0f<>+24(SB)/8, $0x0f0f0f0f0f0f0f0f
+GLOBL mvmask0f<>(SB), RODATA|NOPTR, $32
+
+DATA mvbytes8<>+0(SB)/8, $0x0808080808080808
+DATA mvbytes8<>+8(SB)/8, $0x0808080808080808
+DATA mvbytes8<>+16(SB)/8, $0x0808080808080808
+DATA mvbytes8<>+24(SB)/8, $0x0808080808080808
+GLOBL mvbytes8<>(SB), RODATA|NOPTR, $32
+
+DATA mvbytes16<>+0(SB)/8, $0x1010101010101010
+DATA mvbytes16<>+8(SB)/8, $0x1010101010101010
+DATA mvbytes16<>+16(SB)/8, $0x1010101010101010
+DATA mvbytes16<>+24(SB)/8, $0x1010101010101010
+GLOBL mvbytes16<>(SB), RODATA|NOPTR, $32
+
+// mvshift: dword shift counts 0 (low lane) and 4 (high lane).
+DATA mvshift<>+0(SB)/8, $0
+DATA mvshift<>+8(SB)/8, $0
+DATA mvshift<>+16(SB)/8, $0x0000000400000004
+DATA mvshift<>+24(SB)/8, $0x0000000400000004
+GLOBL mvshift<>(SB), RODATA|NOPTR, $32
+
+// mvbitshuf: byte j takes byte j/8 of a broadcast dword (Q5_0 high bits).
+DATA mvbitshuf<>+0(SB)/8, $0x0000000000000000
+DATA mvbitshuf<>+8(SB)/8, $0x0101010101010101
+DATA mvbitshuf<>+16(SB)/8, $0x0202020202020202
+DATA mvbitshuf<>+24(SB)/8, $0x0303030303030303
+GLOBL mvbitshuf<>(SB), RODATA|NOPTR, $32
+
+// mvbitmask: byte j has every bit set except bit j%8.
+DATA mvbitmask<>+0(SB)/8, $0x7fbfdfeff7fbfdfe
+DATA mvbitmask<>+8(SB)/8, $0x7fbfdfeff7fbfdfe
+DATA mvbitmask<>+16(SB)/8, $0x7fbfdfeff7fbfdfe
+DATA mvbitmask<>+24(SB)/8, $0x7fbfdfeff7fbfdfe
+GLOBL mvbitmask<>(SB), RODATA|NOPTR, $32
+
+#define X_PTR SI
+#define Y_PTR DI
+#define N CX
+#define RSTRIDE R8
+#define R2_PTR R9
+
+// Prefetch pointers: PF0 = X_PTR + k*xstride (k = 4, 8, 16, ...: the
+// first multiple of four rows at least PFMIN bytes ahead), PF2 = PF0 +
+// 2*xstride.
+#define PFMIN 4096
+#define PF0 R10
+#define PF2 R11
+
+// MVPROLOGUE loads the arguments and zeroes the four accumulators Y0, Y8,
+// Y9, Y10; Y15 = ones16, Y14 = mask0f.
+#define MVPROLOGUE \
+	MOVQ    x+0(FP), X_PTR \
+	MOVQ    xstride+8(FP), RSTRIDE \
+	MOVQ    y+16(FP), Y_PTR \
+	MOVQ    nb+24(FP), N \
+	LEAQ    (X_PTR)(RSTRIDE*2), R2_PTR \
+	LEAQ    (RSTRIDE*4), PF0 \
+	CMPQ    PF0, $PFMIN \
+	JAE     3(PC) \
+	SHLQ    $1, PF0 \
+	JMP     -3(PC) \
+	ADDQ    X_PTR, PF0 \
+	LEAQ    (PF0)(RSTRIDE*2), PF2 \
+	VXORPS  Y0, Y0, Y0 \
+	VXORPS  Y8, Y8, Y8 \
+	VXORPS  Y9, Y9, Y9 \
+	VXORPS  Y10, Y10, Y10 \
+	VMOVDQU mvones16<>(SB), Y15 \
+	VMOVDQU mvmask0f<>(SB), Y14
+
+// MVSCALES stores the four rows' d_w*d_y of the block at xoff (weights)
+// and yoff (activation) at sc-16(SP) (uses AX, BX, DX, X6, X7).
+#define MVSCALES(xoff, yoff) \
+	MOVWLZX xoff(X_PTR), AX \
+	MOVWLZX xoff(X_PTR)(RSTRIDE*1), BX \
+	SHLL    $16, BX \
+	ORL     BX, AX \
+	MOVWLZX xoff(R2_PTR), BX \
+	MOVWLZX xoff(R2_PTR)(RSTRIDE*1), DX \
+	SHLL    $16, DX \
+	ORL     DX, BX \
+	SHLQ    $32, BX \
+	ORQ     BX, AX \
+	VMOVQ   AX, X6 \
+	VCVTPH2PS X6, X6 \
+	VPBROADCASTW yoff(Y_PTR), X7 \
+	VCVTPH2PS X7, X7 \
+	VMULPS  X7, X6, X6 \
+	VMOVUPS X6, sc-16(SP)
+
+// MVFMA folds the int16 pair sums Y5 of row i into acc.
+#define MVFMA(i, acc) \
+	VPMADDWD Y15, Y5, Y5 \
+	VCVTDQ2PS Y5, Y5 \
+	VBROADCASTSS sc-16+4*i(SP), Y6 \
+	VFMADD231PS Y6, Y5, acc
+
+// MVPREFETCH prefetches the same offset in the four rows k rows ahead: a
+// group of rows that a later call reads, so prefetches run at least PFMIN
+// bytes ahead of the loads and cross page boundaries, where the hardware
+// prefetchers stop. Past the end of the weights they are harmless
+// (prefetches never fault).
+#define MVPREFETCH \
+	PREFETCHT0 (PF0) \
+	PREFETCHT0 (PF0)(RSTRIDE*1) \
+	PREFETCHT0 (PF2) \
+	PREFETCHT0 (PF2)(RSTRIDE*1)
+
+#define MVADVANCE(xstep, ystep) \
+	ADDQ    $xstep, X_PTR \
+	ADDQ    $xstep, PF0 \
+	ADDQ    $xstep, PF2 \
+	ADDQ    $xstep, R2_PTR \
+	ADDQ    $ystep, Y_PTR
+
+#define MVEPILOGUE \
+	MOVQ    out+32(FP), DX \
+	MVHSUMST(Y0, X0, 0) \
+	MVHSUMST(Y8, X8, 4) \
+	MVHSUMST(Y9, X9, 8) \
+	MVHSUMST(Y10, X10, 12) \
+	VZEROUPPER \
+	RET
+
+// MVHSUMST stores the sum of the lanes of acc at off(DX).
+#define MVHSUMST(accY, accX, off) \
+	VEXTRACTF128 $1, accY, X1 \
+	VADDPS  X1, accX, accX \
+	VMOVHLPS accX, accX, X1 \
+	VADDPS  X1, accX, accX \
+	VMOVSHDUP accX, X1 \
+	VADDSS  X1, accX, accX \
+	VMOVSS  accX, off(DX)
+
+// Q8_0: signed weights times the activation (Y2) by the sign trick.
+#define MVQ8ROW(qs, i, acc) \
+	VPABSB  qs, Y1 \
+	VPSIGNB qs, Y2, Y3 \
+	VPMADDUBSW Y3, Y1, Y5 \
+	MVFMA(i, acc)
+
+// MVQ8BLOCK: block at xoff of each row, activation block at yoff.
+#define MVQ8BLOCK(xoff, yoff) \
+	MVSCALES(xoff, yoff) \
+	VMOVDQU yoff+2(Y_PTR), Y2 \
+	MVQ8ROW(xoff+2(X_PTR), 0, Y0) \
+	MVQ8ROW(xoff+2(X_PTR)(RSTRIDE*1), 1, Y8) \
+	MVQ8ROW(xoff+2(R2_PTR), 2, Y9) \
+	MVQ8ROW(xoff+2(R2_PTR)(RSTRIDE*1), 3, Y10)
+
+// func dotQ8_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ8_0r4sAVX2(SB), NOSPLIT, $16-40
+	MVPROLOGUE
+	SUBQ    $2, N
+	JLT     q8s_tail
+q8s_loop:
+	MVPREFETCH
+	MVQ8BLOCK(0, 0)
+	MVQ8BLOCK(34, 34)
+	MVADVANCE(68, 68)
+	SUBQ    $2, N
+	JGE     q8s_loop
+q8s_tail:
+	ADDQ    $2, N
+	JZ      q8s_done
+	MVQ8BLOCK(0, 0)
+q8s_done:
+	MVEPILOGUE
+
+// Q4_0: unsigned nibbles times the activation minus 8*sum(y) (Y12 = pairs
+// of 8*y); Y13 = shift counts (0 low lane, 4 high lane).
+#define MVQ4ROW(qs, i, acc) \
+	VBROADCASTI128 qs, Y1 \
+	VPSRLVD Y13, Y1, Y1 \
+	VPAND   Y14, Y1, Y1 \
+	VPMADDUBSW Y2, Y1, Y5 \
+	VPSUBW  Y12, Y5, Y5 \
+	MVFMA(i, acc)
+
+#define MVQ4BLOCK(xoff, yoff) \
+	MVSCALES(xoff, yoff) \
+	VMOVDQU yoff+2(Y_PTR), Y2 \
+	VPMADDUBSW Y2, Y11, Y12 \
+	MVQ4ROW(xoff+2(X_PTR), 0, Y0) \
+	MVQ4ROW(xoff+2(X_PTR)(RSTRIDE*1), 1, Y8) \
+	MVQ4ROW(xoff+2(R2_PTR), 2, Y9) \
+	MVQ4ROW(xoff+2(R2_PTR)(RSTRIDE*1), 3, Y10)
+
+// func dotQ4_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ4_0r4sAVX2(SB), NOSPLIT, $16-40
+	MVPROLOGUE
+	VMOVDQU mvbytes8<>(SB), Y11
+	VMOVDQU mvshift<>(SB), Y13
+	SUBQ    $2, N
+	JLT     q4s_tail
+q4s_loop:
+	MVPREFETCH
+	MVQ4BLOCK(0, 0)
+	MVQ4BLOCK(18, 34)
+	MVADVANCE(36, 68)
+	SUBQ    $2, N
+	JGE     q4s_loop
+q4s_tail:
+	ADDQ    $2, N
+	JZ      q4s_done
+	MVQ4BLOCK(0, 0)
+q4s_done:
+	MVEPILOGUE
+
+// Q5_0: q4 | hbit<<4 (unsigned, 0..31) times the activation minus
+// 16*sum(y) (Y12); Y13 = shift counts, Y11 = bytes16, Y4 = all ones.
+#define MVQ5ROW(qh, qs, i, acc) \
+	VBROADCASTI128 qs, Y1 \
+	VPSRLVD Y13, Y1, Y1 \
+	VPAND   Y14, Y1, Y1 \
+	VPBROADCASTD qh, Y3 \
+	VPSHUFB mvbitshuf<>(SB), Y3, Y3 \
+	VPOR    mvbitmask<>(SB), Y3, Y3 \
+	VPCMPEQB Y4, Y3, Y3 \
+	VPAND   Y11, Y3, Y3 \
+	VPOR    Y3, Y1, Y1 \
+	VPMADDUBSW Y2, Y1, Y5 \
+	VPSUBW  Y12, Y5, Y5 \
+	MVFMA(i, acc)
+
+#define MVQ5BLOCK(xoff, yoff) \
+	MVSCALES(xoff, yoff) \
+	VMOVDQU yoff+2(Y_PTR), Y2 \
+	VPMADDUBSW Y2, Y11, Y12 \
+	MVQ5ROW(xoff+2(X_PTR), xoff+6(X_PTR), 0, Y0) \
+	MVQ5ROW(xoff+2(X_PTR)(RSTRIDE*1), xoff+6(X_PTR)(RSTRIDE*1), 1, Y8) \
+	MVQ5ROW(xoff+2(R2_PTR), xoff+6(R2_PTR), 2, Y9) \
+	MVQ5ROW(xoff+2(R2_PTR)(RSTRIDE*1), xoff+6(R2_PTR)(RSTRIDE*1), 3, Y10)
+
+// func dotQ5_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ5_0r4sAVX2(SB), NOSPLIT, $16-40
+	MVPROLOGUE
+	VMOVDQU mvbytes16<>(SB), Y11
+	VMOVDQU mvshift<>(SB), Y13
+	VPCMPEQB Y4, Y4, Y4
+	SUBQ    $2, N
+	JLT     q5s_tail
+q5s_loop:
+	MVPREFETCH
+	MVQ5BLOCK(0, 0)
+	MVQ5BLOCK(22, 34)
+	MVADVANCE(44, 68)
+	SUBQ    $2, N
+	JGE     q5s_loop
+q5s_tail:
+	ADDQ    $2, N
+	JZ      q5s_done
+	MVQ5BLOCK(0, 0)
+q5s_done:
+	MVEPILOGUE

@@ -1,0 +1,82 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// decodeShapes are the matrix-vector shapes of decode: Qwen2.5-0.5B's
+// attention and FFN projections (n, rows), and a matrix of about 64 MB of
+// weights, larger than the last-level cache, so that the product streams
+// its weights from DRAM.
+var decodeShapes = []struct {
+	name    string
+	n, rows int
+	bytes   int // when > 0, rows is chosen so that the weights take about this many bytes
+}{
+	{"896x4864", 896, 4864, 0},
+	{"4864x896", 4864, 896, 0},
+	{"dram", 4096, 0, 64 << 20},
+	{"dram896", 896, 0, 64 << 20},
+}
+
+// BenchmarkMatVecDecode compares, in one run, the avx2 MatVec of the
+// decode types with the four-row kernels used before the streaming kernels
+// (impl=avx2-old) and with row kernels only (impl=avx2-rows). Throughput
+// is in weight bytes per second. Compare ratios side by side:
+//
+//	go test ./kernels -run '^$' -bench 'MatVecDecode' -benchtime 200x -count 3
+func BenchmarkMatVecDecode(b *testing.B) {
+	if !hasAVX2 {
+		b.Skip("no avx2")
+	}
+	for _, ty := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q6_K} {
+		for _, sh := range decodeShapes {
+			n := sh.n
+			if n%ty.BlockSize() != 0 {
+				n = (n + 255) / 256 * 256
+			}
+			rb := n / ty.BlockSize() * ty.BlockBytes()
+			rows := sh.rows
+			if sh.bytes > 0 {
+				rows = sh.bytes / rb / 4 * 4
+			}
+			var w, q []byte
+			var x []float32
+			var out []float32
+			setup := func() {
+				if w != nil {
+					return
+				}
+				rng := rand.New(rand.NewPCG(1, 2))
+				w = make([]byte, rows*rb)
+				fillWeights(ty, w, rng, fillRandom)
+				x, q = makeAct(ty, n, rng, fillRandom)
+				out = make([]float32, rows)
+			}
+			for _, impl := range []string{"avx2", "avx2-old", "avx2-rows"} {
+				b.Run(fmt.Sprintf("type=%v/shape=%s/impl=%s", ty, sh.name, impl), func(b *testing.B) {
+					setup()
+					b.SetBytes(int64(len(w)))
+					defer func(s, r bool) { useStream, useR4 = s, r }(useStream, useR4)
+					switch impl {
+					case "avx2-old":
+						useStream = false
+					case "avx2-rows":
+						useStream, useR4 = false, false
+					}
+					withLevel(b, "avx2", func() {
+						for b.Loop() {
+							MatVec(ty, w, n, x, q, out)
+						}
+					})
+				})
+			}
+		}
+	}
+}
