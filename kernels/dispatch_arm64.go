@@ -108,7 +108,7 @@ func dotR4ARM(t quant.Type, x *byte, xstride int, y *byte, nb int, out *[4]float
 // hasARMx4 reports whether t has four-column kernels (neon and dotprod).
 func hasARMx4(t quant.Type) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K:
 		return true
 	}
 	return false
@@ -128,6 +128,8 @@ func dotX4ARM(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 			dotIQ4_NLx4DP(x, y, ystride, nb, out)
 		case quant.Q4_K:
 			dotQ4_Kx4DP(x, y, ystride, nb, out)
+		case quant.Q5_K:
+			dotQ5_Kx4DP(x, y, ystride, nb, out)
 		case quant.Q6_K:
 			dotQ6_Kx4DP(x, y, ystride, nb, out)
 		}
@@ -144,6 +146,8 @@ func dotX4ARM(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 		dotIQ4_NLx4NEON(x, y, ystride, nb, out)
 	case quant.Q4_K:
 		dotQ4_Kx4NEON(x, y, ystride, nb, out)
+	case quant.Q5_K:
+		dotQ5_Kx4NEON(x, y, ystride, nb, out)
 	case quant.Q6_K:
 		dotQ6_Kx4NEON(x, y, ystride, nb, out)
 	}

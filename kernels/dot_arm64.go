@@ -163,3 +163,9 @@ func dotIQ4_NLr4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 
 //go:noescape
 func dotQ5_0r4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+//go:noescape
+func dotQ5_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)

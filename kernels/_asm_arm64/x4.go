@@ -102,5 +102,5 @@ done:
 `
 		ks = append(ks, s)
 	}
-	return append(ks, q4Kx4(), q6Kx4())
+	return append(ks, q4Kx4(), q5Kx4(), q6Kx4())
 }

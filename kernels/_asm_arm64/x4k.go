@@ -48,8 +48,14 @@ done:
 // q4Kx4: per pair of sub-blocks the unpacked quants serve four columns;
 // each column's partial dots are scaled into its integer sum by MLA by
 // element.
-func q4Kx4() string {
-	s := x4head("dotQ4_Kx4", "	VMOVI $15, V23.B16\n") +
+func q4Kx4() string { return k4x4("dotQ4_Kx4", false) }
+
+// q5Kx4 is q4Kx4 with the fifth bits of qh (V24, V25 in the loop; the tail
+// converts d and dmin after them).
+func q5Kx4() string { return k4x4("dotQ5_Kx4", true) }
+
+func k4x4(name string, q5 bool) string {
+	s := x4head(name, "	VMOVI $15, V23.B16\n") +
 		k4dec("R0", "R14", "R15", "R16", "R17", "R19", "R20") + `	VMOV R16, V26.S[0]
 	VUXTL V26.B8, V26.H8
 	VUXTL V26.H4, V26.S4
@@ -59,12 +65,11 @@ func q4Kx4() string {
 	VMOV R19, V28.S[0]
 	VMOV R20, V28.S[1]
 	VUXTL V28.B8, V28.H8
-	FMOVS R14, F24
-	FCVTHS F24, F24
-	FMOVS R15, F25
-	FCVTHS F25, F25
 	ADD $16, R0, R8
 ` + x4yd()
+	if q5 {
+		s += "	VLD1.P 32(R8), [V24.B16, V25.B16]\n	VMOVI $16, V21.B16\n"
+	}
 	for j := range 4 {
 		s += `	VLD1.P 32(R8), [V4.B16, V5.B16]
 	VAND V23.B16, V4.B16, V0.B16
@@ -72,6 +77,18 @@ func q4Kx4() string {
 	VUSHR $4, V4.B16, V2.B16
 	VUSHR $4, V5.B16, V3.B16
 `
+		for i := 0; q5 && i < 4; i++ {
+			bit, src := 2*j+i/2, 24+i%2
+			switch {
+			case bit < 4:
+				s += p("	VSHL $%d, V%d.B16, V20.B16\n", 4-bit, src)
+			case bit == 4:
+				s += p("	VORR V%[1]d.B16, V%[1]d.B16, V20.B16\n", src)
+			default:
+				s += p("	VUSHR $%d, V%d.B16, V20.B16\n", bit-4, src)
+			}
+			s += p("	VAND V21.B16, V20.B16, V20.B16\n	VORR V20.B16, V%[1]d.B16, V%[1]d.B16\n", i)
+		}
 		for c, r := range x4cols {
 			s += p(`	VLD1.P 64(%[1]s), [V6.B16, V7.B16, V8.B16, V9.B16]
 	VEOR V10.B16, V10.B16, V10.B16
@@ -83,6 +100,11 @@ func q4Kx4() string {
 `, r, 12+c, 26+j/2, 2*(j%2), 2*(j%2)+1)
 		}
 	}
+	s += `	FMOVS R14, F24
+	FCVTHS F24, F24
+	FMOVS R15, F25
+	FCVTHS F25, F25
+`
 	for c, r := range x4cols {
 		s += p(`	VLD1.P 32(%[1]s), [V20.H8, V21.H8]
 	VADDP V21.H8, V20.H8, V20.H8
