@@ -25,39 +25,34 @@ const (
 	gemmTileBytes = gemmMaxBlocks * gemmBlock
 )
 
-// gemmMinCols is the fewest columns for which MatMul takes the tile path,
-// for the 32-element types and for the K-quants: below it the four-column
-// kernels win, because the tile is unpacked in Go (BenchmarkGemmCols: the
-// crossover is near 30 columns for Q4_0/Q5_0/Q8_0 and 60 for Q4_K/Q6_K,
-// whose four-column kernels are twice as fast). Tests lower them.
-var gemmMinCols = [2]int{32, 64}
+// gemmMinCols is the fewest columns for which MatMul takes the tile path:
+// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants, [2] for IQ4_NL. Below
+// it the four-column kernels win, because the tile is unpacked in Go
+// (BenchmarkGemmCols: the crossover is near 30 columns for Q4_0/Q5_0/Q8_0,
+// 60 for Q4_K/Q6_K, whose four-column kernels are twice as fast, and above
+// 64 for IQ4_NL, whose codebook lookups make unpacking slow). Tests lower
+// them.
+var gemmMinCols = [3]int{32, 64, 128}
 
 // useGemm reports whether MatMul of t over cols columns takes the tile
 // path.
 func useGemm(t quant.Type, cols int) bool {
-	if !hasGemm(t) {
-		return false
-	}
-	if t.BlockSize() == 256 {
+	switch t {
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
+		return cols >= gemmMinCols[0]
+	case quant.Q4_K, quant.Q6_K:
 		return cols >= gemmMinCols[1]
+	case quant.IQ4_NL:
+		return cols >= gemmMinCols[2]
 	}
-	return cols >= gemmMinCols[0]
+	return false
 }
 
 // useGemm16 enables the sixteen-row int16 kernels of Q4_0 and Q5_0
 // (benchmarks switch it off).
 var useGemm16 = true
 
-// hasGemm reports whether t has the tile path.
-func hasGemm(t quant.Type) bool {
-	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K:
-		return true
-	}
-	return false
-}
-
-// matMulGemm is matMul through the tile kernel (hasGemm(t), nb > 0). The
+// matMulGemm is matMul through the tile kernels (useGemm, nb > 0). The
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	if t == quant.Q4_K || t == quant.Q6_K {

@@ -23,8 +23,8 @@ func TestGemm(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
-	defer func(m [2]int) { gemmMinCols = m }(gemmMinCols)
-	gemmMinCols = [2]int{1, 1}
+	defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
+	gemmMinCols = [3]int{1, 1, 1}
 	nbs := []int{1, 2, 3, 7, 31, 128, 129, 300}
 	if testing.Short() {
 		nbs = []int{1, 3, 129}
@@ -110,8 +110,8 @@ func TestGemmPageBoundary(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
-	defer func(m [2]int) { gemmMinCols = m }(gemmMinCols)
-	gemmMinCols = [2]int{1, 1}
+	defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
+	gemmMinCols = [3]int{1, 1, 1}
 	for _, ty := range gemmTypes {
 		rng := rand.New(rand.NewPCG(uint64(ty), 19))
 		for _, nb := range []int{1, 3, 17, 129} {
@@ -150,7 +150,7 @@ func TestGemmNoAllocs(t *testing.T) {
 		t.Skip("no avx2")
 	}
 	for _, ty := range gemmTypes {
-		n, rows, cols := 4096+ty.BlockSize(), 9, 65 // two tiles per row, a column remainder
+		n, rows, cols := 4096+ty.BlockSize(), 9, 129 // two tiles per row, a column remainder
 		rng := rand.New(rand.NewPCG(1, 1))
 		w := make([]byte, rows*n/ty.BlockSize()*ty.BlockBytes())
 		fillWeights(ty, w, rng, fillRandom)
@@ -195,8 +195,8 @@ func BenchmarkGemm(b *testing.B) {
 				b.Run(fmt.Sprintf("type=%v/n=%d/impl=%s", ty, sz.n, impl), func(b *testing.B) {
 					switch impl {
 					case "x4":
-						defer func(m [2]int) { gemmMinCols = m }(gemmMinCols)
-						gemmMinCols = [2]int{math.MaxInt, math.MaxInt}
+						defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
+						gemmMinCols = [3]int{math.MaxInt, math.MaxInt, math.MaxInt}
 					case "gemm8":
 						useGemm16 = false
 						defer func() { useGemm16 = true }()
@@ -248,10 +248,10 @@ func BenchmarkGemmCols(b *testing.B) {
 			out := make([]float32, cols*rows)
 			for _, impl := range []string{"x4", "gemm"} {
 				b.Run(fmt.Sprintf("type=%v/cols=%d/impl=%s", ty, cols, impl), func(b *testing.B) {
-					defer func(m [2]int) { gemmMinCols = m }(gemmMinCols)
-					gemmMinCols = [2]int{1, 1}
+					defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
+					gemmMinCols = [3]int{1, 1, 1}
 					if impl == "x4" {
-						gemmMinCols = [2]int{math.MaxInt, math.MaxInt}
+						gemmMinCols = [3]int{math.MaxInt, math.MaxInt, math.MaxInt}
 					}
 					var cpu float64
 					withLevel(b, "avx2", func() {
