@@ -19,7 +19,11 @@
 // has a row kernel for every quantized type, four-row kernels for MatVec
 // (one activation block shared by four rows) and four-column kernels for
 // MatMul (each weight block unpacked once per four columns) for the common
-// types; the avx512 level (VNNI) is experimental and only used when forced.
+// types; for prefill-sized MatMuls (32 columns and more) of Q4_0, Q5_0,
+// Q8_0, Q4_K, Q6_K (and IQ4_NL from 128) it unpacks 8 or 16 weight rows
+// into a row-interleaved int8 tile on the stack and runs every column over
+// it (gemm_amd64.go); the avx512 level (VNNI) is experimental and only used
+// when forced.
 // On arm64 the neon level (every arm64 CPU; SMULL/SADALP) and the dotprod
 // level (SDOT) have a row kernel for every quantized type, NEON float
 // kernels, and four-row/four-column kernels for the common types; the i8mm
@@ -154,7 +158,8 @@ func MatVec(t quant.Type, w []byte, n int, x []float32, q []byte, out []float32)
 // qs[c*ActBytes(t,n):(c+1)*ActBytes(t,n)] (QuantizeAct of those values).
 // Quantized types read only qs, float types only xs. Each weight block is
 // reused across a tile of several columns (unpacked once per four columns
-// where a four-column kernel exists, otherwise re-read from L1). Workers
+// where a four-column kernel exists, once per call for a tile of rows on
+// amd64's prefill path, otherwise re-read from L1). Workers
 // may split the rows: w sliced to a row range, out offset by its first row,
 // ldOut the full row count. It allocates nothing.
 func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols int, out []float32, ldOut int) {
