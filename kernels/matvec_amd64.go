@@ -18,13 +18,14 @@ func dotQ4_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 func dotQ5_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 
 // useStream enables the streaming four-row kernels (benchmarks switch it
-// off to compare with the r4 kernels of dot_amd64.s).
+// off to compare with the r4 kernels of dot_amd64.s; useR4 = false switches
+// off both).
 var useStream = true
 
 // matVecStream runs the streaming four-row kernel of t over groups of four
 // rows and returns the number of rows done (0 when t has none).
 func matVecStream(t quant.Type, w []byte, rb, nb int, y *byte, out []float32) int {
-	if !useStream {
+	if !useStream || !useR4 {
 		return 0
 	}
 	r := 0

@@ -10,8 +10,8 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-// decodeShapes are the matrix-vector shapes of decode: Qwen2.5-0.5B's
-// attention and FFN projections (n, rows), and a matrix of about 64 MB of
+// decodeShapes are the matrix-vector shapes of decode: an L2-resident one
+// (compute bound), Qwen2.5-0.5B's FFN projections (n, rows), and matrices of about 64 MB of
 // weights, larger than the last-level cache, so that the product streams
 // its weights from DRAM.
 var decodeShapes = []struct {
@@ -19,6 +19,7 @@ var decodeShapes = []struct {
 	n, rows int
 	bytes   int // when > 0, rows is chosen so that the weights take about this many bytes
 }{
+	{"896x256", 896, 256, 0},
 	{"896x4864", 896, 4864, 0},
 	{"4864x896", 4864, 896, 0},
 	{"dram", 4096, 0, 64 << 20},
@@ -68,7 +69,7 @@ func BenchmarkMatVecDecode(b *testing.B) {
 					case "avx2-old":
 						useStream = false
 					case "avx2-rows":
-						useStream, useR4 = false, false
+						useR4 = false
 					}
 					withLevel(b, "avx2", func() {
 						for b.Loop() {
