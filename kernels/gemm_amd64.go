@@ -55,14 +55,19 @@ var useGemm16 = true
 // matMulGemm is matMul through the tile kernels (useGemm, nb > 0). The
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	if t == quant.Q4_K || t == quant.Q6_K {
+	switch {
+	case t == quant.Q4_K || t == quant.Q6_K:
 		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-		return
-	}
-	if useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0) {
+	case useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0):
 		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-		return
+	default:
+		matMulGemm8(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 	}
+}
+
+// matMulGemm8 runs the eight-row kernel (Q8_0, IQ4_NL). Each path has its
+// own function so that only one tile is on the stack.
+func matMulGemm8(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	var tile [gemmTileBytes]byte
 	var o [32]float32
 	for r0 := 0; r0 < rows; r0 += gemmRows {
