@@ -7,7 +7,9 @@
 # which needs binfmt_misc. The cortex-a72 run is -short: its only level,
 # neon, already runs at full length under -cpu max; it checks that nothing
 # beyond ASIMD executes there. The model's thread/batch agreement and
-# allocation tests (generated models, seconds) run under both CPUs.
+# allocation tests (generated models, seconds) run under both CPUs. Parity
+# skips the two largest float models (phi3 F16, qwen2 F32: a minute or
+# more under emulation); every quantized model and qwen2 F16 still run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
@@ -29,7 +31,8 @@ run go vet ./kernels
 run go vet -tags purego ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -skip TestEnvLevel ./kernels
 run go test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' -skip TestEnvLevel ./kernels
-run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|DecodeAllocatesNothing' ./model
+run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|DecodeAllocatesNothing' \
+	-skip 'TestParity/(tiny-phi3-s2-f16|tiny-qwen2-s1-f32)' ./model
 run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing' ./model
 unset GOARCH
 (cd kernels/_asm_arm64 && run go test -count=1 .)
