@@ -26,13 +26,19 @@ const (
 )
 
 // gemmMinCols is the fewest columns for which MatMul takes the tile path:
-// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants, [2] for IQ4_NL. Below
-// it the four-column kernels win, because the tile is unpacked in Go
-// (BenchmarkGemmCols: the crossover is near 30 columns for Q4_0/Q5_0/Q8_0,
-// 60 for Q4_K/Q6_K, whose four-column kernels are twice as fast, and above
-// 64 for IQ4_NL, whose codebook lookups make unpacking slow). Tests lower
+// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants, [2] for IQ4_NL.
+//
+// They are 2, so that a column's result does not depend on how many
+// columns share the call (the tile path and the four-column kernels sum in
+// different orders): the perplexity command (batches of 16) must match a
+// direct computation (one batch per window) to 1e-5 on models whose
+// logits amplify rounding. The price is paid by small batches, because the
+// tile is unpacked in Go: BenchmarkGemmCols puts the crossover near 30
+// columns for Q4_0/Q5_0/Q8_0, 60 for Q4_K/Q6_K and above 64 for IQ4_NL,
+// and at 8 columns the tile path is 2x (3.4x for the K-quants) slower.
+// Faster unpacking would remove that cost. Tests and benchmarks change
 // them.
-var gemmMinCols = [3]int{32, 64, 128}
+var gemmMinCols = [3]int{2, 2, 2}
 
 // useGemm reports whether MatMul of t over cols columns takes the tile
 // path.
