@@ -198,6 +198,13 @@ func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileByte
 }
 
 //go:noescape
+func unpackQ4_0x8AVX2(w *byte, rb, nb int, tile *byte)
+
+// useUnpackAsm enables the assembly unpacking of full Q4_0 tiles (tests
+// compare it with the Go unpacking).
+var useUnpackAsm = true
+
+//go:noescape
 func gemmQ4x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
@@ -269,6 +276,12 @@ func bsum8(x uint64) int32 {
 // unpackTile16 fills the 16-row tile of gemmQ4x16AVX2/gemmQ5x16AVX2 with
 // blocks [b0, b0+nbk) of nr rows; missing rows are zero.
 func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16TileBytes]byte) {
+	if t == quant.Q4_0 && nr == gemm16Rows && useUnpackAsm {
+		_ = w[15*rb+(b0+nbk)*18-1]
+		unpackQ4_0x8AVX2(&w[b0*18], rb, nbk, &tile[0])
+		unpackQ4_0x8AVX2(&w[8*rb+b0*18], rb, nbk, &tile[32])
+		return
+	}
 	bb := t.BlockBytes()
 	le := binary.LittleEndian
 	for r := range gemm16Rows {

@@ -499,3 +499,122 @@ sub6k:
 	VMOVUPS Y15, 96(R8)
 	VZEROUPPER
 	RET
+
+// ROWQ4(addr, Y, X): Y = the 32 quants of the Q4_0 block at addr, minus 8,
+// as signed bytes in element order.
+#define ROWQ4(addr, Y, X) \
+	VMOVDQU     addr, X       \
+	VPSRLW      $4, X, X11    \
+	VINSERTI128 $1, X11, Y, Y \
+	VPAND       Y15, Y, Y     \
+	VPSUBB      Y14, Y, Y
+
+// func unpackQ4_0x8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// Unpacks nb Q4_0 blocks of eight rows (row i at w + i*rb) into one half of
+// the tile of gemmQ4x16AVX2 (tile points at the half's row scales; blocks
+// 704 bytes apart): row scales, 128*sum(w) per row at +64, group k at
+// +192+64k. The eight rows of a block are transposed as 8x8 dwords.
+TEXT ·unpackQ4_0x8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x08080808, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x01010101, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $0x00010001, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq4:
+	// Row scales (f16) of the eight rows.
+	MOVWLZX (SI), AX
+	VMOVD   AX, X10
+	VPINSRW $1, (SI)(DX*1), X10, X10
+	VPINSRW $2, (SI)(DX*2), X10, X10
+	VPINSRW $3, (SI)(R8*1), X10, X10
+	VPINSRW $4, (R9), X10, X10
+	VPINSRW $5, (R9)(DX*1), X10, X10
+	VPINSRW $6, (R9)(DX*2), X10, X10
+	VPINSRW $7, (R9)(R8*1), X10, X10
+	VCVTPH2PS X10, Y10
+	VMOVUPS   Y10, (DI)
+
+	ROWQ4(2(SI), Y0, X0)
+	ROWQ4(2(SI)(DX*1), Y1, X1)
+	ROWQ4(2(SI)(DX*2), Y2, X2)
+	ROWQ4(2(SI)(R8*1), Y3, X3)
+	ROWQ4(2(R9), Y4, X4)
+	ROWQ4(2(R9)(DX*1), Y5, X5)
+	ROWQ4(2(R9)(DX*2), Y6, X6)
+	ROWQ4(2(R9)(R8*1), Y7, X7)
+
+	VPUNPCKLDQ  Y1, Y0, Y8
+	VPUNPCKHDQ  Y1, Y0, Y9
+	VPUNPCKLDQ  Y3, Y2, Y0
+	VPUNPCKHDQ  Y3, Y2, Y1
+	VPUNPCKLDQ  Y5, Y4, Y2
+	VPUNPCKHDQ  Y5, Y4, Y3
+	VPUNPCKLDQ  Y7, Y6, Y4
+	VPUNPCKHDQ  Y7, Y6, Y5
+	VPUNPCKLQDQ Y0, Y8, Y6
+	VPUNPCKHQDQ Y0, Y8, Y7
+	VPUNPCKLQDQ Y1, Y9, Y8
+	VPUNPCKHQDQ Y1, Y9, Y0
+	VPUNPCKLQDQ Y4, Y2, Y9
+	VPUNPCKHQDQ Y4, Y2, Y1
+	VPUNPCKLQDQ Y5, Y3, Y2
+	VPUNPCKHQDQ Y5, Y3, Y4
+	VPERM2I128  $0x20, Y9, Y6, Y3
+	VPERM2I128  $0x31, Y9, Y6, Y5
+	VPERM2I128  $0x20, Y1, Y7, Y6
+	VPERM2I128  $0x31, Y1, Y7, Y9
+	VPERM2I128  $0x20, Y2, Y8, Y7
+	VPERM2I128  $0x31, Y2, Y8, Y1
+	VPERM2I128  $0x20, Y4, Y0, Y8
+	VPERM2I128  $0x31, Y4, Y0, Y2
+	VMOVDQU     Y3, 192(DI)
+	VMOVDQU     Y6, 256(DI)
+	VMOVDQU     Y7, 320(DI)
+	VMOVDQU     Y8, 384(DI)
+	VMOVDQU     Y5, 448(DI)
+	VMOVDQU     Y9, 512(DI)
+	VMOVDQU     Y1, 576(DI)
+	VMOVDQU     Y2, 640(DI)
+
+	// 128 * sum of each row's 32 quants.
+	VPMADDUBSW Y3, Y13, Y0
+	VPMADDUBSW Y6, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y7, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y8, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y5, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y9, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y1, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y2, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDWD   Y12, Y0, Y0
+	VPSLLD     $7, Y0, Y0
+	VMOVDQU    Y0, 64(DI)
+
+	ADDQ $18, SI
+	ADDQ $18, R9
+	ADDQ $704, DI
+	DECQ CX
+	JNZ  uq4
+	VZEROUPPER
+	RET
