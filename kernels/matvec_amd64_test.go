@@ -5,6 +5,7 @@ package kernels
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/gollm/gollm/quant"
@@ -28,7 +29,8 @@ var decodeShapes = []struct {
 
 // BenchmarkMatVecDecode compares, in one run, the avx2 MatVec of the
 // decode types with the four-row kernels used before the streaming kernels
-// (impl=avx2-old) and with row kernels only (impl=avx2-rows). Throughput
+// (impl=avx2-old) and with row kernels only (impl=avx2-rows), and on two
+// goroutines (impl=avx2-2t, half the rows each). Throughput
 // is in weight bytes per second. Compare ratios side by side:
 //
 //	go test ./kernels -run '^$' -bench 'MatVecDecode' -benchtime 200x -count 3
@@ -60,7 +62,7 @@ func BenchmarkMatVecDecode(b *testing.B) {
 				x, q = makeAct(ty, n, rng, fillRandom)
 				out = make([]float32, rows)
 			}
-			for _, impl := range []string{"avx2", "avx2-old", "avx2-rows"} {
+			for _, impl := range []string{"avx2", "avx2-old", "avx2-rows", "avx2-2t"} {
 				b.Run(fmt.Sprintf("type=%v/shape=%s/impl=%s", ty, sh.name, impl), func(b *testing.B) {
 					setup()
 					b.SetBytes(int64(len(w)))
@@ -72,6 +74,22 @@ func BenchmarkMatVecDecode(b *testing.B) {
 						useR4 = false
 					}
 					withLevel(b, "avx2", func() {
+						if impl == "avx2-2t" {
+							// Two goroutines, half the rows each (as
+							// model's pool splits a projection).
+							h := rows / 8 * 4
+							var wg sync.WaitGroup
+							for b.Loop() {
+								wg.Add(1)
+								go func() {
+									MatVec(ty, w[h*rb:], n, x, q, out[h:])
+									wg.Done()
+								}()
+								MatVec(ty, w[:h*rb], n, x, q, out[:h])
+								wg.Wait()
+							}
+							return
+						}
 						for b.Loop() {
 							MatVec(ty, w, n, x, q, out)
 						}
