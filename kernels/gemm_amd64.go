@@ -135,6 +135,11 @@ var q5hi = func() (t [256]uint64) {
 // unpackTile unpacks blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
 // into tile; rows nr..gemmRows-1 get zero scales and quants.
 func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileBytes]byte) {
+	if t == quant.Q8_0 && nr == gemmRows && useUnpackAsm {
+		_ = w[7*rb+(b0+nbk)*34-1]
+		unpackQ8_0x8AVX2(&w[b0*34], rb, nbk, &tile[0])
+		return
+	}
 	bb := t.BlockBytes()
 	for r := range gemmRows {
 		if r >= nr {
@@ -200,7 +205,10 @@ func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileByte
 //go:noescape
 func unpackQ4_0x8AVX2(w *byte, rb, nb int, tile *byte)
 
-// useUnpackAsm enables the assembly unpacking of full Q4_0 tiles (tests
+//go:noescape
+func unpackQ8_0x8AVX2(w *byte, rb, nb int, tile *byte)
+
+// useUnpackAsm enables the assembly unpacking of full Q4_0 and Q8_0 tiles (tests
 // compare it with the Go unpacking).
 var useUnpackAsm = true
 
