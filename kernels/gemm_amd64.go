@@ -208,7 +208,10 @@ func unpackQ4_0x8AVX2(w *byte, rb, nb int, tile *byte)
 //go:noescape
 func unpackQ8_0x8AVX2(w *byte, rb, nb int, tile *byte)
 
-// useUnpackAsm enables the assembly unpacking of full Q4_0 and Q8_0 tiles (tests
+//go:noescape
+func unpackQ5_0x8AVX2(w *byte, rb, nb int, tile *byte)
+
+// useUnpackAsm enables the assembly unpacking of full Q4_0, Q5_0 and Q8_0 tiles (tests
 // compare it with the Go unpacking).
 var useUnpackAsm = true
 
@@ -284,10 +287,16 @@ func bsum8(x uint64) int32 {
 // unpackTile16 fills the 16-row tile of gemmQ4x16AVX2/gemmQ5x16AVX2 with
 // blocks [b0, b0+nbk) of nr rows; missing rows are zero.
 func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16TileBytes]byte) {
-	if t == quant.Q4_0 && nr == gemm16Rows && useUnpackAsm {
-		_ = w[15*rb+(b0+nbk)*18-1]
-		unpackQ4_0x8AVX2(&w[b0*18], rb, nbk, &tile[0])
-		unpackQ4_0x8AVX2(&w[8*rb+b0*18], rb, nbk, &tile[32])
+	if nr == gemm16Rows && useUnpackAsm {
+		bb := t.BlockBytes()
+		_ = w[15*rb+(b0+nbk)*bb-1]
+		if t == quant.Q4_0 {
+			unpackQ4_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ4_0x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		} else {
+			unpackQ5_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ5_0x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		}
 		return
 	}
 	bb := t.BlockBytes()

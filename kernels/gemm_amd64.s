@@ -675,3 +675,123 @@ uq8:
 	JNZ  uq8
 	VZEROUPPER
 	RET
+
+DATA gemmBitshuf<>+0(SB)/8, $0x0000000000000000
+DATA gemmBitshuf<>+8(SB)/8, $0x0101010101010101
+DATA gemmBitshuf<>+16(SB)/8, $0x0202020202020202
+DATA gemmBitshuf<>+24(SB)/8, $0x0303030303030303
+GLOBL gemmBitshuf<>(SB), RODATA|NOPTR, $32
+
+DATA gemmBitmask<>+0(SB)/8, $0x7fbfdfeff7fbfdfe
+DATA gemmBitmask<>+8(SB)/8, $0x7fbfdfeff7fbfdfe
+DATA gemmBitmask<>+16(SB)/8, $0x7fbfdfeff7fbfdfe
+DATA gemmBitmask<>+24(SB)/8, $0x7fbfdfeff7fbfdfe
+GLOBL gemmBitmask<>(SB), RODATA|NOPTR, $32
+
+DATA gemmBytes10<>+0(SB)/8, $0x1010101010101010
+DATA gemmBytes10<>+8(SB)/8, $0x1010101010101010
+DATA gemmBytes10<>+16(SB)/8, $0x1010101010101010
+DATA gemmBytes10<>+24(SB)/8, $0x1010101010101010
+GLOBL gemmBytes10<>(SB), RODATA|NOPTR, $32
+
+// ROWQ5(qs, qh, Y, X): Y = the 32 quants of the Q5_0 block whose qs and qh
+// are at the given addresses, minus 16, as signed bytes in element order
+// (Y10 must be all ones).
+#define ROWQ5(qs, qh, Y, X) \
+	VMOVDQU      qs, X                       \
+	VPSRLW       $4, X, X11                  \
+	VINSERTI128  $1, X11, Y, Y               \
+	VPAND        Y15, Y, Y                   \
+	VPBROADCASTD qh, Y11                     \
+	VPSHUFB      gemmBitshuf<>(SB), Y11, Y11 \
+	VPOR         gemmBitmask<>(SB), Y11, Y11 \
+	VPCMPEQB     Y10, Y11, Y11               \
+	VPAND        gemmBytes10<>(SB), Y11, Y11 \
+	VPOR         Y11, Y, Y                   \
+	VPSUBB       Y14, Y, Y
+
+// func unpackQ5_0x8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// As unpackQ4_0x8AVX2 for Q5_0: 128*sum(w) of elements 0-15 at +64, of
+// elements 16-31 at +128.
+TEXT ·unpackQ5_0x8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x10101010, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x01010101, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $0x00010001, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq5:
+	MOVWLZX (SI), AX
+	VMOVD   AX, X10
+	VPINSRW $1, (SI)(DX*1), X10, X10
+	VPINSRW $2, (SI)(DX*2), X10, X10
+	VPINSRW $3, (SI)(R8*1), X10, X10
+	VPINSRW $4, (R9), X10, X10
+	VPINSRW $5, (R9)(DX*1), X10, X10
+	VPINSRW $6, (R9)(DX*2), X10, X10
+	VPINSRW $7, (R9)(R8*1), X10, X10
+	VCVTPH2PS X10, Y10
+	VMOVUPS   Y10, (DI)
+	VPCMPEQB  Y10, Y10, Y10
+
+	ROWQ5(6(SI), 2(SI), Y0, X0)
+	ROWQ5(6(SI)(DX*1), 2(SI)(DX*1), Y1, X1)
+	ROWQ5(6(SI)(DX*2), 2(SI)(DX*2), Y2, X2)
+	ROWQ5(6(SI)(R8*1), 2(SI)(R8*1), Y3, X3)
+	ROWQ5(6(R9), 2(R9), Y4, X4)
+	ROWQ5(6(R9)(DX*1), 2(R9)(DX*1), Y5, X5)
+	ROWQ5(6(R9)(DX*2), 2(R9)(DX*2), Y6, X6)
+	ROWQ5(6(R9)(R8*1), 2(R9)(R8*1), Y7, X7)
+	TRANSPOSE8
+	VMOVDQU     Y3, 192(DI)
+	VMOVDQU     Y6, 256(DI)
+	VMOVDQU     Y7, 320(DI)
+	VMOVDQU     Y8, 384(DI)
+	VMOVDQU     Y5, 448(DI)
+	VMOVDQU     Y9, 512(DI)
+	VMOVDQU     Y1, 576(DI)
+	VMOVDQU     Y2, 640(DI)
+
+	// 128 * sums of elements 0-15 (groups 0-3) and 16-31 (groups 4-7).
+	VPMADDUBSW Y3, Y13, Y0
+	VPMADDUBSW Y6, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y7, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y8, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDWD   Y12, Y0, Y0
+	VPSLLD     $7, Y0, Y0
+	VMOVDQU    Y0, 64(DI)
+	VPMADDUBSW Y5, Y13, Y0
+	VPMADDUBSW Y9, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y1, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y2, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDWD   Y12, Y0, Y0
+	VPSLLD     $7, Y0, Y0
+	VMOVDQU    Y0, 128(DI)
+
+	ADDQ $22, SI
+	ADDQ $22, R9
+	ADDQ $704, DI
+	DECQ CX
+	JNZ  uq5
+	VZEROUPPER
+	RET

@@ -268,32 +268,40 @@ func BenchmarkGemmCols(b *testing.B) {
 	}
 }
 
-// TestUnpackQ4_0Asm compares the assembly unpacking of full Q4_0 tiles with
-// the Go unpacking, byte for byte.
+// TestUnpackQ4_0Asm compares the assembly unpacking of full Q4_0 and Q5_0
+// tiles with the Go unpacking, byte for byte.
 func TestUnpackQ4_0Asm(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
-	for _, nb := range []int{1, 2, 7, 32, 40} {
-		for _, mode := range []fillMode{fillRandom, fillUnit, fillZero, fillExtreme} {
-			rb := nb * 18
-			w := make([]byte, 16*rb)
-			fillWeights(quant.Q4_0, w, rng, mode)
-			for _, b0 := range []int{0, nb / 2} {
-				nbk := min(gemm16MaxBlocks, nb-b0)
-				var got, want [gemm16TileBytes]byte
-				unpackTile16(quant.Q4_0, w, rb, 16, b0, nbk, &got)
-				useUnpackAsm = false
-				unpackTile16(quant.Q4_0, w, rb, 16, b0, nbk, &want)
-				useUnpackAsm = true
-				if got != want {
-					for i := range got {
-						if got[i] != want[i] {
-							t.Fatalf("nb=%d b0=%d %v: tile byte %d (block %d, offset %d): asm %#x, Go %#x", nb, b0, mode, i, i/gemm16Block, i%gemm16Block, got[i], want[i])
-						}
-					}
-				}
+	for _, ty := range []quant.Type{quant.Q4_0, quant.Q5_0} {
+		for _, nb := range []int{1, 2, 7, 32, 40} {
+			for _, mode := range []fillMode{fillRandom, fillUnit, fillZero, fillExtreme} {
+				testUnpack16(t, ty, nb, mode, rng)
+			}
+		}
+	}
+}
+
+func testUnpack16(t *testing.T, ty quant.Type, nb int, mode fillMode, rng *rand.Rand) {
+	t.Helper()
+	rb := nb * ty.BlockBytes()
+	w := make([]byte, 16*rb)
+	fillWeights(ty, w, rng, mode)
+	for _, b0 := range []int{0, nb / 2} {
+		nbk := min(gemm16MaxBlocks, nb-b0)
+		var got, want [gemm16TileBytes]byte
+		unpackTile16(ty, w, rb, 16, b0, nbk, &got)
+		useUnpackAsm = false
+		unpackTile16(ty, w, rb, 16, b0, nbk, &want)
+		useUnpackAsm = true
+		if got == want {
+			continue
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%v nb=%d b0=%d %v: tile byte %d (block %d, offset %d): asm %#x, Go %#x", ty, nb, b0, mode, i, i/gemm16Block, i%gemm16Block, got[i], want[i])
 			}
 		}
 	}
