@@ -17,6 +17,9 @@ func dotQ4_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 //go:noescape
 func dotQ5_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 
+//go:noescape
+func dotIQ4_NLr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+
 // useStream enables the streaming four-row kernels (benchmarks switch it
 // off to compare with the r4 kernels of dot_amd64.s; useR4 = false switches
 // off both).
@@ -41,6 +44,10 @@ func matVecStream(t quant.Type, w []byte, rb, nb int, y *byte, out []float32) in
 	case quant.Q5_0:
 		for ; r+4 <= len(out); r += 4 {
 			dotQ5_0r4sAVX2(&w[r*rb], rb, y, nb, (*[4]float32)(out[r:r+4]))
+		}
+	case quant.IQ4_NL:
+		for ; r+4 <= len(out); r += 4 {
+			dotIQ4_NLr4sAVX2(&w[r*rb], rb, y, nb, (*[4]float32)(out[r:r+4]))
 		}
 	}
 	return r

@@ -290,3 +290,50 @@ q5s_tail:
 	MVQ5BLOCK(0, 0)
 q5s_done:
 	MVEPILOGUE
+
+// mviq4nl: the IQ4_NL codebook, twice (one copy per 128-bit lane).
+DATA mviq4nl<>+0(SB)/8, $0xf6eaddcfbfad9881
+DATA mviq4nl<>+8(SB)/8, $0x7159453526190d01
+DATA mviq4nl<>+16(SB)/8, $0xf6eaddcfbfad9881
+DATA mviq4nl<>+24(SB)/8, $0x7159453526190d01
+GLOBL mviq4nl<>(SB), RODATA|NOPTR, $32
+
+// IQ4_NL: codebook values (Y11) times the activation by the sign trick.
+#define MVIQ4ROW(qs, i, acc) \
+	VBROADCASTI128 qs, Y1 \
+	VPSRLVD Y13, Y1, Y1 \
+	VPAND   Y14, Y1, Y1 \
+	VPSHUFB Y1, Y11, Y1 \
+	VPSIGNB Y1, Y2, Y3 \
+	VPSIGNB Y1, Y1, Y1 \
+	VPMADDUBSW Y3, Y1, Y5 \
+	MVFMA(i, acc)
+
+#define MVIQ4BLOCK(xoff, yoff) \
+	MVSCALES(xoff, yoff) \
+	VMOVDQU yoff+2(Y_PTR), Y2 \
+	MVIQ4ROW(xoff+2(X_PTR), 0, Y0) \
+	MVIQ4ROW(xoff+2(X_PTR)(RSTRIDE*1), 1, Y8) \
+	MVIQ4ROW(xoff+2(R2_PTR), 2, Y9) \
+	MVIQ4ROW(xoff+2(R2_PTR)(RSTRIDE*1), 3, Y10)
+
+// func dotIQ4_NLr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotIQ4_NLr4sAVX2(SB), NOSPLIT, $16-40
+	MVPROLOGUE
+	VMOVDQU mviq4nl<>(SB), Y11
+	VMOVDQU mvshift<>(SB), Y13
+	SUBQ    $2, N
+	JLT     iq4s_tail
+iq4s_loop:
+	MVPREFETCH
+	MVIQ4BLOCK(0, 0)
+	MVIQ4BLOCK(18, 34)
+	MVADVANCE(36, 68)
+	SUBQ    $2, N
+	JGE     iq4s_loop
+iq4s_tail:
+	ADDQ    $2, N
+	JZ      iq4s_done
+	MVIQ4BLOCK(0, 0)
+iq4s_done:
+	MVEPILOGUE

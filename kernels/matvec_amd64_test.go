@@ -38,7 +38,7 @@ func BenchmarkMatVecDecode(b *testing.B) {
 	if !hasAVX2 {
 		b.Skip("no avx2")
 	}
-	for _, ty := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q6_K} {
+	for _, ty := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q6_K} {
 		for _, sh := range decodeShapes {
 			n := sh.n
 			if n%ty.BlockSize() != 0 {
@@ -95,6 +95,43 @@ func BenchmarkMatVecDecode(b *testing.B) {
 						}
 					})
 				})
+			}
+		}
+	}
+}
+
+// TestMatVecR4 checks the four-row kernels that the streaming ones replace
+// (still used by benchmarks, impl=avx2-old) against the generic twin, and
+// the streaming ones on row counts that leave a tail for the row kernels.
+func TestMatVecR4(t *testing.T) {
+	if !hasAVX2 {
+		t.Skip("no avx2")
+	}
+	for _, stream := range []bool{false, true} {
+		for _, ty := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL} {
+			rng := rand.New(rand.NewPCG(uint64(ty), 5))
+			for _, nb := range []int{1, 2, 3, 4, 5, 28, 33} {
+				for _, rows := range []int{4, 7, 12} {
+					n := nb * ty.BlockSize()
+					rb := nb * ty.BlockBytes()
+					w := make([]byte, rows*rb)
+					fillWeights(ty, w, rng, fillRandom)
+					x, q := makeAct(ty, n, rng, fillRandom)
+					want := make([]float32, rows)
+					got := make([]float32, rows)
+					withLevel(t, "generic", func() { MatVec(ty, w, n, x, q, want) })
+					func() {
+						defer func(s bool) { useStream = s }(useStream)
+						useStream = stream
+						withLevel(t, "avx2", func() { MatVec(ty, w, n, x, q, got) })
+					}()
+					for r := range rows {
+						_, mag := refDot(ty, w[r*rb:(r+1)*rb], n, x, q)
+						if !sameLevel(got[r], want[r], 1e-5*mag) {
+							t.Fatalf("%v stream=%v nb=%d rows=%d row %d: %g want %g", ty, stream, nb, rows, r, got[r], want[r])
+						}
+					}
+				}
 			}
 		}
 	}
