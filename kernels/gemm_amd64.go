@@ -211,7 +211,10 @@ func unpackQ8_0x8AVX2(w *byte, rb, nb int, tile *byte)
 //go:noescape
 func unpackQ5_0x8AVX2(w *byte, rb, nb int, tile *byte)
 
-// useUnpackAsm enables the assembly unpacking of full Q4_0, Q5_0 and Q8_0 tiles (tests
+//go:noescape
+func unpackQ4Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
+// useUnpackAsm enables the assembly unpacking of full Q4_0, Q5_0, Q8_0 and Q4_K tiles (tests
 // compare it with the Go unpacking).
 var useUnpackAsm = true
 
@@ -405,6 +408,12 @@ func gemmK(q6 bool, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
 // of nr rows; missing rows are zero.
 func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*144-1]
+		unpackQ4Kq8AVX2(&w[b0*144], rb, nbk, &tile[0])
+		unpackQ4Kq8AVX2(&w[8*rb+b0*144], rb, nbk, &tile[32])
+	}
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)
 		if r >= nr {
@@ -427,6 +436,9 @@ func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 				s, m := scaleMinK4(j, sc)
 				le.PutUint32(blk[128+64*j+at:], uint32(s)|uint32(s)<<16)
 				le.PutUint32(blk[640+64*j+at:], uint32(m)|uint32(m)<<16)
+			}
+			if asm {
+				continue
 			}
 			// Sub-blocks 2p and 2p+1: low and high nibbles of qs[32p:32p+32].
 			for p := range 4 {

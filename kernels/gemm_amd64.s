@@ -795,3 +795,78 @@ uq5:
 	JNZ  uq5
 	VZEROUPPER
 	RET
+
+// Q4KHALF(off, lo): the nibbles (low: lo=1, high: lo=0) of the 32 bytes at
+// off in each of the eight rows, transposed into groups at DI+g0*64.
+#define Q4KLOAD(off, shift) \
+	VMOVDQU off(SI), Y0           \
+	VMOVDQU off(SI)(DX*1), Y1     \
+	VMOVDQU off(SI)(DX*2), Y2     \
+	VMOVDQU off(SI)(R8*1), Y3     \
+	VMOVDQU off(R9), Y4           \
+	VMOVDQU off(R9)(DX*1), Y5     \
+	VMOVDQU off(R9)(DX*2), Y6     \
+	VMOVDQU off(R9)(R8*1), Y7     \
+	VPSRLW  $shift, Y0, Y0        \
+	VPSRLW  $shift, Y1, Y1        \
+	VPSRLW  $shift, Y2, Y2        \
+	VPSRLW  $shift, Y3, Y3        \
+	VPSRLW  $shift, Y4, Y4        \
+	VPSRLW  $shift, Y5, Y5        \
+	VPSRLW  $shift, Y6, Y6        \
+	VPSRLW  $shift, Y7, Y7        \
+	VPAND   Y15, Y0, Y0           \
+	VPAND   Y15, Y1, Y1           \
+	VPAND   Y15, Y2, Y2           \
+	VPAND   Y15, Y3, Y3           \
+	VPAND   Y15, Y4, Y4           \
+	VPAND   Y15, Y5, Y5           \
+	VPAND   Y15, Y6, Y6           \
+	VPAND   Y15, Y7, Y7
+
+#define Q4KSTORE(base) \
+	VMOVDQU Y3, (base+0)(DI)   \
+	VMOVDQU Y6, (base+64)(DI)  \
+	VMOVDQU Y7, (base+128)(DI) \
+	VMOVDQU Y8, (base+192)(DI) \
+	VMOVDQU Y5, (base+256)(DI) \
+	VMOVDQU Y9, (base+320)(DI) \
+	VMOVDQU Y1, (base+384)(DI) \
+	VMOVDQU Y2, (base+448)(DI)
+
+#define Q4KPAIR(p) \
+	Q4KLOAD(16+32*p, 0)              \
+	TRANSPOSE8                       \
+	Q4KSTORE(1152+64*16*p)           \
+	Q4KLOAD(16+32*p, 4)              \
+	TRANSPOSE8                       \
+	Q4KSTORE(1152+64*16*p+512)
+
+// func unpackQ4Kq8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// Writes the quants (groups at 1152+64g) of nb Q4_K blocks of eight rows
+// (row i at w + i*rb) into one half of the Q4_K tile (tile points at the
+// half; blocks 5248 bytes apart). Scales and mins are written in Go.
+TEXT ·unpackQ4Kq8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq4k:
+	Q4KPAIR(0)
+	Q4KPAIR(1)
+	Q4KPAIR(2)
+	Q4KPAIR(3)
+	ADDQ $144, SI
+	ADDQ $144, R9
+	ADDQ $5248, DI
+	DECQ CX
+	JNZ  uq4k
+	VZEROUPPER
+	RET
