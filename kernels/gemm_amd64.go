@@ -214,7 +214,11 @@ func unpackQ5_0x8AVX2(w *byte, rb, nb int, tile *byte)
 //go:noescape
 func unpackQ4Kq8AVX2(w *byte, rb, nb int, tile *byte)
 
-// useUnpackAsm enables the assembly unpacking of full Q4_0, Q5_0, Q8_0 and Q4_K tiles (tests
+//go:noescape
+func unpackQ6Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
+// useUnpackAsm enables the assembly unpacking of full Q4_0, Q5_0, Q8_0,
+// Q4_K and Q6_K tiles (tests
 // compare it with the Go unpacking).
 var useUnpackAsm = true
 
@@ -460,6 +464,12 @@ func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 // of nr rows; missing rows are zero.
 func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*210-1]
+		unpackQ6Kq8AVX2(&w[b0*210], rb, nbk, &tile[0])
+		unpackQ6Kq8AVX2(&w[8*rb+b0*210], rb, nbk, &tile[32])
+	}
 	const m2 = 0x0303030303030303
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)
@@ -485,6 +495,9 @@ func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 				lo := uint32(uint16(int16(int8(b[192+2*j]))))
 				hi := uint32(uint16(int16(int8(b[193+2*j]))))
 				le.PutUint32(blk[1088+64*j+at:], lo|hi<<16)
+			}
+			if asm {
+				continue
 			}
 			for h := range 2 {
 				for c := range 4 {

@@ -870,3 +870,116 @@ uq4k:
 	JNZ  uq4k
 	VZEROUPPER
 	RET
+
+// Q6PLANE(ql, qh, lsh, hsh, g): 32 quants per row, (ql >> lsh) & 15 |
+// ((qh >> hsh) & 3) << 4, transposed into the groups at g(DI).
+#define Q6PLANE(ql, qh, lsh, hsh, g) \
+	VMOVDQU ql(SI), Y0 \
+	VPSRLW $lsh, Y0, Y0 \
+	VPAND Y15, Y0, Y0 \
+	VMOVDQU qh(SI), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y0, Y0 \
+	VMOVDQU ql(SI)(DX*1), Y1 \
+	VPSRLW $lsh, Y1, Y1 \
+	VPAND Y15, Y1, Y1 \
+	VMOVDQU qh(SI)(DX*1), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y1, Y1 \
+	VMOVDQU ql(SI)(DX*2), Y2 \
+	VPSRLW $lsh, Y2, Y2 \
+	VPAND Y15, Y2, Y2 \
+	VMOVDQU qh(SI)(DX*2), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y2, Y2 \
+	VMOVDQU ql(SI)(R8*1), Y3 \
+	VPSRLW $lsh, Y3, Y3 \
+	VPAND Y15, Y3, Y3 \
+	VMOVDQU qh(SI)(R8*1), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y3, Y3 \
+	VMOVDQU ql(R9), Y4 \
+	VPSRLW $lsh, Y4, Y4 \
+	VPAND Y15, Y4, Y4 \
+	VMOVDQU qh(R9), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y4, Y4 \
+	VMOVDQU ql(R9)(DX*1), Y5 \
+	VPSRLW $lsh, Y5, Y5 \
+	VPAND Y15, Y5, Y5 \
+	VMOVDQU qh(R9)(DX*1), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y5, Y5 \
+	VMOVDQU ql(R9)(DX*2), Y6 \
+	VPSRLW $lsh, Y6, Y6 \
+	VPAND Y15, Y6, Y6 \
+	VMOVDQU qh(R9)(DX*2), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y6, Y6 \
+	VMOVDQU ql(R9)(R8*1), Y7 \
+	VPSRLW $lsh, Y7, Y7 \
+	VPAND Y15, Y7, Y7 \
+	VMOVDQU qh(R9)(R8*1), Y11 \
+	VPSRLW $hsh, Y11, Y11 \
+	VPAND Y14, Y11, Y11 \
+	VPSLLW $4, Y11, Y11 \
+	VPOR Y11, Y7, Y7 \
+	TRANSPOSE8 \
+	VMOVDQU Y3, (g+0)(DI) \
+	VMOVDQU Y6, (g+64)(DI) \
+	VMOVDQU Y7, (g+128)(DI) \
+	VMOVDQU Y8, (g+192)(DI) \
+	VMOVDQU Y5, (g+256)(DI) \
+	VMOVDQU Y9, (g+320)(DI) \
+	VMOVDQU Y1, (g+384)(DI) \
+	VMOVDQU Y2, (g+448)(DI)
+
+#define Q6HALF(h) \
+	Q6PLANE(64*h, 128+32*h, 0, 0, 1600+64*32*h)       \
+	Q6PLANE(64*h+32, 128+32*h, 0, 2, 1600+64*(32*h+8))  \
+	Q6PLANE(64*h, 128+32*h, 4, 4, 1600+64*(32*h+16))   \
+	Q6PLANE(64*h+32, 128+32*h, 4, 6, 1600+64*(32*h+24))
+
+// func unpackQ6Kq8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// Writes the quants (groups at 1600+64g) of nb Q6_K blocks of eight rows
+// (row i at w + i*rb) into one half of the Q6_K tile (blocks 5696 bytes
+// apart). Scales are written in Go.
+TEXT ·unpackQ6Kq8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x03030303, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq6k:
+	Q6HALF(0)
+	Q6HALF(1)
+	ADDQ $210, SI
+	ADDQ $210, R9
+	ADDQ $5696, DI
+	DECQ CX
+	JNZ  uq6k
+	VZEROUPPER
+	RET

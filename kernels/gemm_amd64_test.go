@@ -338,31 +338,37 @@ func TestUnpackQ8_0Asm(t *testing.T) {
 	}
 }
 
-// TestUnpackQ4KAsm compares the assembly unpacking of full Q4_K tiles with
-// the Go unpacking, byte for byte.
-func TestUnpackQ4KAsm(t *testing.T) {
+// TestUnpackKAsm compares the assembly unpacking of full Q4_K and Q6_K
+// tiles with the Go unpacking, byte for byte.
+func TestUnpackKAsm(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, nb := range []int{1, 2, 4, 7} {
-		for _, mode := range []fillMode{fillRandom, fillUnit, fillZero, fillExtreme} {
-			rb := nb * 144
-			w := make([]byte, 16*rb)
-			fillWeights(quant.Q4_K, w, rng, mode)
-			for _, b0 := range []int{0, nb / 2} {
-				nbk := min(gemmKMaxBlocks, nb-b0)
-				var got, want [gemmKTileBytes]byte
-				unpackTileQ4K(w, rb, 16, b0, nbk, &got)
-				useUnpackAsm = false
-				unpackTileQ4K(w, rb, 16, b0, nbk, &want)
-				useUnpackAsm = true
-				if got == want {
-					continue
-				}
-				for i := range got {
-					if got[i] != want[i] {
-						t.Fatalf("nb=%d b0=%d %v: tile byte %d (block %d, offset %d): asm %#x, Go %#x", nb, b0, mode, i, i/gemmQ4KBlock, i%gemmQ4KBlock, got[i], want[i])
+	for _, ty := range []quant.Type{quant.Q4_K, quant.Q6_K} {
+		for _, nb := range []int{1, 2, 4, 7} {
+			for _, mode := range []fillMode{fillRandom, fillUnit, fillZero, fillExtreme} {
+				rb := nb * ty.BlockBytes()
+				w := make([]byte, 16*rb)
+				fillWeights(ty, w, rng, mode)
+				for _, b0 := range []int{0, nb / 2} {
+					nbk := min(gemmKMaxBlocks, nb-b0)
+					var got, want [gemmKTileBytes]byte
+					unpack := unpackTileQ4K
+					if ty == quant.Q6_K {
+						unpack = unpackTileQ6K
+					}
+					unpack(w, rb, 16, b0, nbk, &got)
+					useUnpackAsm = false
+					unpack(w, rb, 16, b0, nbk, &want)
+					useUnpackAsm = true
+					if got == want {
+						continue
+					}
+					for i := range got {
+						if got[i] != want[i] {
+							t.Fatalf("%v nb=%d b0=%d %v: tile byte %d: asm %#x, Go %#x", ty, nb, b0, mode, i, got[i], want[i])
+						}
 					}
 				}
 			}
