@@ -32,11 +32,11 @@ const (
 // columns share the call (the tile path and the four-column kernels sum in
 // different orders): the perplexity command (batches of 16) must match a
 // direct computation (one batch per window) to 1e-5 on models whose
-// logits amplify rounding. The price is paid by small batches, because the
-// tile is unpacked in Go: BenchmarkGemmCols puts the crossover near 30
-// columns for Q4_0/Q5_0/Q8_0, 60 for Q4_K/Q6_K and above 64 for IQ4_NL,
-// and at 8 columns the tile path is 2x (3.4x for the K-quants) slower.
-// Faster unpacking would remove that cost. Tests and benchmarks change
+// logits amplify rounding. With the quants unpacked in assembly the tile
+// path beats the four-column kernels from 8 columns for the 32-element
+// types (BenchmarkGemmCols: 33-41 against 19-22 GMAC per CPU second); the
+// K-quants, whose scales are still unpacked in Go, are slower below about
+// 24-48 columns (19-22 against 33-45 at 8). Tests and benchmarks change
 // them.
 var gemmMinCols = [3]int{2, 2, 2}
 
@@ -135,9 +135,14 @@ var q5hi = func() (t [256]uint64) {
 // unpackTile unpacks blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
 // into tile; rows nr..gemmRows-1 get zero scales and quants.
 func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileBytes]byte) {
-	if t == quant.Q8_0 && nr == gemmRows && useUnpackAsm {
-		_ = w[7*rb+(b0+nbk)*34-1]
-		unpackQ8_0x8AVX2(&w[b0*34], rb, nbk, &tile[0])
+	if nr == gemmRows && useUnpackAsm {
+		bb := t.BlockBytes()
+		_ = w[7*rb+(b0+nbk)*bb-1]
+		if t == quant.Q8_0 {
+			unpackQ8_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+		} else {
+			unpackIQ4_NLx8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+		}
 		return
 	}
 	bb := t.BlockBytes()
@@ -217,8 +222,11 @@ func unpackQ4Kq8AVX2(w *byte, rb, nb int, tile *byte)
 //go:noescape
 func unpackQ6Kq8AVX2(w *byte, rb, nb int, tile *byte)
 
-// useUnpackAsm enables the assembly unpacking of full Q4_0, Q5_0, Q8_0,
-// Q4_K and Q6_K tiles (tests
+//go:noescape
+func unpackIQ4_NLx8AVX2(w *byte, rb, nb int, tile *byte)
+
+// useUnpackAsm enables the assembly unpacking of full tiles of every type
+// (tests
 // compare it with the Go unpacking).
 var useUnpackAsm = true
 

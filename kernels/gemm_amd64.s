@@ -983,3 +983,73 @@ uq6k:
 	JNZ  uq6k
 	VZEROUPPER
 	RET
+
+// The IQ4_NL codebook (kernels.iq4nlValues) in both 128-bit lanes.
+DATA gemmIQ4NL<>+0(SB)/8, $0xf6eaddcfbfad9881
+DATA gemmIQ4NL<>+8(SB)/8, $0x7159453526190d01
+DATA gemmIQ4NL<>+16(SB)/8, $0xf6eaddcfbfad9881
+DATA gemmIQ4NL<>+24(SB)/8, $0x7159453526190d01
+GLOBL gemmIQ4NL<>(SB), RODATA|NOPTR, $32
+
+// ROWNL(addr, Y, X): Y = the 32 codebook values of the IQ4_NL block whose
+// quants are at addr, in element order (Y14 = codebook).
+#define ROWNL(addr, Y, X) \
+	VMOVDQU     addr, X       \
+	VPSRLW      $4, X, X11    \
+	VINSERTI128 $1, X11, Y, Y \
+	VPAND       Y15, Y, Y     \
+	VPSHUFB     Y, Y14, Y
+
+// func unpackIQ4_NLx8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// As unpackQ8_0x8AVX2 for IQ4_NL (the eight-row tile of gemmQ8x4AVX2).
+TEXT ·unpackIQ4_NLx8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	VMOVDQU gemmIQ4NL<>(SB), Y14
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uqnl:
+	MOVWLZX (SI), AX
+	VMOVD   AX, X10
+	VPINSRW $1, (SI)(DX*1), X10, X10
+	VPINSRW $2, (SI)(DX*2), X10, X10
+	VPINSRW $3, (SI)(R8*1), X10, X10
+	VPINSRW $4, (R9), X10, X10
+	VPINSRW $5, (R9)(DX*1), X10, X10
+	VPINSRW $6, (R9)(DX*2), X10, X10
+	VPINSRW $7, (R9)(R8*1), X10, X10
+	VCVTPH2PS X10, Y10
+	VMOVUPS   Y10, (DI)
+
+	ROWNL(2(SI), Y0, X0)
+	ROWNL(2(SI)(DX*1), Y1, X1)
+	ROWNL(2(SI)(DX*2), Y2, X2)
+	ROWNL(2(SI)(R8*1), Y3, X3)
+	ROWNL(2(R9), Y4, X4)
+	ROWNL(2(R9)(DX*1), Y5, X5)
+	ROWNL(2(R9)(DX*2), Y6, X6)
+	ROWNL(2(R9)(R8*1), Y7, X7)
+	TRANSPOSE8
+	VMOVDQU Y3, 32(DI)
+	VMOVDQU Y6, 64(DI)
+	VMOVDQU Y7, 96(DI)
+	VMOVDQU Y8, 128(DI)
+	VMOVDQU Y5, 160(DI)
+	VMOVDQU Y9, 192(DI)
+	VMOVDQU Y1, 224(DI)
+	VMOVDQU Y2, 256(DI)
+
+	ADDQ $18, SI
+	ADDQ $18, R9
+	ADDQ $288, DI
+	DECQ CX
+	JNZ  uqnl
+	VZEROUPPER
+	RET

@@ -307,29 +307,35 @@ func testUnpack16(t *testing.T, ty quant.Type, nb int, mode fillMode, rng *rand.
 	}
 }
 
-// TestUnpackQ8_0Asm compares the assembly unpacking of full Q8_0 tiles with
-// the Go unpacking, byte for byte.
+// TestUnpackQ8_0Asm compares the assembly unpacking of full Q8_0 and
+// IQ4_NL tiles with the Go unpacking, byte for byte.
 func TestUnpackQ8_0Asm(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
 	rng := rand.New(rand.NewPCG(6, 6))
+	for _, ty := range []quant.Type{quant.Q8_0, quant.IQ4_NL} {
+		testUnpack8(t, ty, rng)
+	}
+}
+
+func testUnpack8(t *testing.T, ty quant.Type, rng *rand.Rand) {
 	for _, nb := range []int{1, 2, 7, 128, 130} {
 		for _, mode := range []fillMode{fillRandom, fillUnit, fillZero, fillExtreme} {
-			rb := nb * 34
+			rb := nb * ty.BlockBytes()
 			w := make([]byte, 8*rb)
-			fillWeights(quant.Q8_0, w, rng, mode)
+			fillWeights(ty, w, rng, mode)
 			for _, b0 := range []int{0, nb / 2} {
 				nbk := min(gemmMaxBlocks, nb-b0)
 				var got, want [gemmTileBytes]byte
-				unpackTile(quant.Q8_0, w, rb, 8, b0, nbk, &got)
+				unpackTile(ty, w, rb, 8, b0, nbk, &got)
 				useUnpackAsm = false
-				unpackTile(quant.Q8_0, w, rb, 8, b0, nbk, &want)
+				unpackTile(ty, w, rb, 8, b0, nbk, &want)
 				useUnpackAsm = true
 				if got != want {
 					for i := range got {
 						if got[i] != want[i] {
-							t.Fatalf("nb=%d b0=%d %v: tile byte %d: asm %#x, Go %#x", nb, b0, mode, i, got[i], want[i])
+							t.Fatalf("%v nb=%d b0=%d %v: tile byte %d: asm %#x, Go %#x", ty, nb, b0, mode, i, got[i], want[i])
 						}
 					}
 				}
