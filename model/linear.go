@@ -1,10 +1,11 @@
 package model
 
 import (
-	"github.com/gollm/gollm/tensor"
+	"sync/atomic"
 
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
+	"github.com/gollm/gollm/tensor"
 )
 
 // target is one matrix product of a projection: out[t][r] = row r of m ·
@@ -19,7 +20,11 @@ type target struct {
 const maxTargets = 3
 
 // projectJob multiplies one input batch by up to three matrices in a single
-// parallel region; the rows of all of them are split across workers.
+// parallel region. The rows of all of them form one range that workers
+// claim in chunks from a shared counter: a worker the OS delays holds up
+// only its current chunk, not a fixed half of every matrix. Every row is
+// computed the same way whoever claims it, so results do not depend on the
+// number of threads.
 type projectJob struct {
 	targets  [maxTargets]target
 	nTargets int
@@ -27,6 +32,16 @@ type projectJob struct {
 	cols, n  int
 	act      map[quant.Type][]byte
 	rows     int // total rows of all targets
+	chunk    int // rows per claim, a multiple of 16
+	next     atomic.Int64
+}
+
+// chunkRows picks the claim size for rows split among nw workers: about
+// eight claims per worker, at least 16 rows (whole kernel tiles) and at
+// most 1024.
+func chunkRows(rows, nw int) int {
+	c := rows / (8 * nw)
+	return min(max(c/16*16, 16), 1024)
 }
 
 // project computes the products of input x ([n][cols]) with each target's
@@ -39,6 +54,8 @@ func (s *Session) project(x []float32, cols, n int, ts ...target) {
 	for i := range j.nTargets {
 		j.rows += j.targets[i].m.Rows
 	}
+	j.chunk = chunkRows(j.rows, s.pool.n)
+	j.next.Store(0)
 	s.quantizeInput(x, cols, n, j.targets[:j.nTargets])
 	s.pool.run(j)
 	for i := range j.nTargets {
@@ -52,9 +69,19 @@ func (s *Session) project(x []float32, cols, n int, ts ...target) {
 	}
 }
 
-// do computes the worker's share of the rows of all targets.
-func (j *projectJob) do(w, nw int) {
-	lo, hi := split(j.rows, w, nw)
+// do claims chunks of rows until none are left.
+func (j *projectJob) do(_, _ int) {
+	for {
+		lo := int(j.next.Add(int64(j.chunk))) - j.chunk
+		if lo >= j.rows {
+			return
+		}
+		j.rowRange(lo, min(lo+j.chunk, j.rows))
+	}
+}
+
+// rowRange computes rows [lo, hi) of the concatenated targets.
+func (j *projectJob) rowRange(lo, hi int) {
 	base := 0
 	for i := range j.nTargets {
 		t := &j.targets[i]
