@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/gollm/gollm"
-	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/fallback"
 	"github.com/gollm/gollm/model/chat"
 )
@@ -57,16 +56,16 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	if err := ef.check(); err != nil {
 		return err
 	}
-	tmpl, err := chatTemplate(*ef.model, *tmplName)
-	if err != nil {
-		return err
-	}
 	m, s, err := ef.load(stderr)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	defer s.Close()
+	tmpl, err := chatTemplate(m, *ef.model, *tmplName)
+	if err != nil {
+		return err
+	}
 	if *ef.verbose {
 		fmt.Fprintf(stderr, "chat template: %s\n", tmpl.Name())
 	}
@@ -76,8 +75,9 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 }
 
 // chatTemplate returns the format named by --chat-template, else the one
-// the model's tokenizer.chat_template is recognized as.
-func chatTemplate(path, name string) (chat.Template, error) {
+// the model's tokenizer.chat_template is recognized as (path names the
+// model in errors).
+func chatTemplate(m *gollm.Model, path, name string) (chat.Template, error) {
 	if name != "" {
 		t, err := chat.ByName(name)
 		if err != nil {
@@ -85,13 +85,7 @@ func chatTemplate(path, name string) (chat.Template, error) {
 		}
 		return t, nil
 	}
-	f, err := gguf.Open(path)
-	if err != nil {
-		return chat.Template{}, err
-	}
-	text, _ := f.String("tokenizer.chat_template")
-	f.Close()
-	t, err := chat.Detect(text)
+	t, err := chat.Detect(m.Info().ChatTemplate)
 	if err != nil {
 		return t, fmt.Errorf("%s: %w", path, err)
 	}

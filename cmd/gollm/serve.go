@@ -78,7 +78,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	if cfg.Name == "" {
 		cfg.Name = strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
 	}
-	tmpl, err := chatTemplate(*ef.model, *tmplName)
+	tmpl, err := chatTemplate(m, *ef.model, *tmplName)
 	switch {
 	case err != nil && *tmplName != "":
 		return err
