@@ -48,8 +48,6 @@ func bytesOf[T uint16 | float32](s []T) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(s[0])))
 }
 
-func (c *kvCache) bytes() int64 { return int64(len(c.k) + len(c.v)) }
-
 // keyIndex is the element index of the key of kv head h at position p of
 // layer l.
 func (c *kvCache) keyIndex(l, h, p int) int { return ((l*c.nHeadKV+h)*c.nCtx + p) * c.hd }

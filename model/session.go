@@ -176,19 +176,3 @@ func (s *Session) Close() {
 	}
 	runtime.SetFinalizer(s, nil)
 }
-
-// MemoryBytes returns the bytes the session allocated for its KV cache and
-// scratch buffers.
-func (s *Session) MemoryBytes() int64 {
-	n := s.kv.bytes()
-	for _, b := range [][]float32{s.x, s.xn, s.q, s.k, s.v, s.attnOut, s.gate, s.up, s.ffnOut, s.ropeCos, s.ropeSin, s.logits} {
-		n += int64(len(b)) * 4
-	}
-	for _, b := range s.scores {
-		n += int64(len(b)) * 4
-	}
-	for _, b := range s.actQ {
-		n += int64(len(b))
-	}
-	return n
-}

@@ -42,6 +42,3 @@ func (m *Matrix) RowRange(r0, r1 int, name string) *Matrix {
 	return &Matrix{Name: name, Type: m.Type, Rows: r1 - r0, Cols: m.Cols, RowBytes: m.RowBytes,
 		Data: m.Data[r0*m.RowBytes : r1*m.RowBytes]}
 }
-
-// Bytes returns the size of the matrix data.
-func (m *Matrix) Bytes() int64 { return int64(len(m.Data)) }
