@@ -12,11 +12,15 @@ type job interface {
 	do(w, n int)
 }
 
-// spinRounds is how many times a waiting worker polls for new work, yielding
-// between polls, before it parks. A forward pass hands out work every few
-// microseconds, so a short spin saves the cost of waking a parked thread
-// each time; parking keeps idle sessions from burning CPU.
-const spinRounds = 2000
+// A waiting worker first polls for new work in a tight loop (hotRounds
+// polls, a few microseconds: the gap between two parallel regions of a
+// forward pass), then polls yielding the processor between polls
+// (spinRounds polls), and then parks. The spin saves waking a parked
+// thread for every region; parking keeps idle sessions from burning CPU.
+const (
+	hotRounds  = 20000
+	spinRounds = 2000
+)
 
 // pool is a fixed set of persistent worker goroutines. The calling goroutine
 // acts as worker 0, so a pool of one thread starts no goroutines. Jobs are
@@ -27,6 +31,7 @@ type pool struct {
 	current job
 	gen     atomic.Uint64 // bumped once per job; workers wait for a change
 	pending atomic.Int32  // workers that have not finished the current job
+	parked  atomic.Int32  // workers parked (or about to park) in wait
 	closed  atomic.Bool
 
 	mu   sync.Mutex // guards parking
@@ -57,6 +62,11 @@ func (p *pool) worker(w int) {
 // wait returns the generation after seen, spinning briefly and then
 // parking until it arrives or the pool closes.
 func (p *pool) wait(seen uint64) uint64 {
+	for i := 0; i < hotRounds; i++ {
+		if g := p.gen.Load(); g != seen {
+			return g
+		}
+	}
 	for i := 0; i < spinRounds; i++ {
 		if g := p.gen.Load(); g != seen {
 			return g
@@ -65,11 +75,16 @@ func (p *pool) wait(seen uint64) uint64 {
 			runtime.Gosched()
 		}
 	}
+	// Announce the park before the last check of gen: run bumps gen
+	// before it reads parked, so either it sees this worker parked and
+	// wakes it, or this worker sees the new generation.
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.parked.Add(1)
 	for p.gen.Load() == seen && !p.closed.Load() {
 		p.cond.Wait()
 	}
+	p.parked.Add(-1)
 	return p.gen.Load()
 }
 
@@ -81,13 +96,15 @@ func (p *pool) run(j job) {
 	}
 	p.current = j
 	p.pending.Store(int32(p.n - 1))
-	p.mu.Lock()
 	p.gen.Add(1)
-	p.cond.Broadcast()
-	p.mu.Unlock()
+	if p.parked.Load() > 0 {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	}
 	j.do(0, p.n)
 	for i := 0; p.pending.Load() != 0; i++ {
-		if i%16 == 15 {
+		if i >= hotRounds && i%16 == 15 {
 			runtime.Gosched()
 		}
 	}
