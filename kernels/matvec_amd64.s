@@ -13,7 +13,10 @@
 //   - two blocks per iteration, and one software prefetch (PREFETCHT0) per
 //     row per iteration (36-68 bytes), a few rows ahead (MVPREFETCH);
 //   - Q4_0 nibbles are unpacked from one 128-bit broadcast load with a
-//     per-lane shift (VPSRLVD by 0 or 4) and one mask.
+//     per-lane shift (VPSRLVD by 0 or 4) and one mask;
+//   - Q4_0 and Q5_0, whose int16 sums cannot overflow, reduce the four
+//     rows together (T4REDUCE below): one conversion and one FMA per
+//     block instead of four.
 //
 // Every routine has the Go signature
 //
@@ -204,27 +207,81 @@ q8s_tail:
 q8s_done:
 	MVEPILOGUE
 
-// Q4_0: unsigned nibbles times the activation minus 8*sum(y) (Y12 = pairs
-// of 8*y); Y13 = shift counts (0 low lane, 4 high lane).
-#define MVQ4ROW(qs, i, acc) \
-	VBROADCASTI128 qs, Y1 \
-	VPSRLVD Y13, Y1, Y1 \
-	VPAND   Y14, Y1, Y1 \
-	VPMADDUBSW Y2, Y1, Y5 \
-	VPSUBW  Y12, Y5, Y5 \
-	MVFMA(i, acc)
+// Q4_0 and Q5_0 reduce the four rows of a block together: each row's
+// int16 pair sums (the offset of 8 or 16 already subtracted, so every lane
+// stays below 2^13 in magnitude) are transposed and added with unpacks,
+// leaving [r0 r1 r2 r3 | r0 r1 r2 r3] (low and high sixteen weights) in one
+// register after a single VPMADDWD; one conversion and one FMA by the four
+// rows' scales (T4SCALES, twice) then serve all four rows, and the result
+// accumulates in Y0 alone.
+
+// T4SCALES sets Y6 = d_w(row r)*d_y in lanes r and r+4, for the block at
+// xoff (weights) and yoff (activation); uses AX, BX, DX, X7.
+#define T4SCALES(xoff, yoff) \
+	MOVWLZX xoff(X_PTR), AX \
+	MOVWLZX xoff(X_PTR)(RSTRIDE*1), BX \
+	SHLL    $16, BX \
+	ORL     BX, AX \
+	MOVWLZX xoff(R2_PTR), BX \
+	MOVWLZX xoff(R2_PTR)(RSTRIDE*1), DX \
+	SHLL    $16, DX \
+	ORL     DX, BX \
+	SHLQ    $32, BX \
+	ORQ     BX, AX \
+	VMOVQ   AX, X6 \
+	VPUNPCKLQDQ X6, X6, X6 \
+	VCVTPH2PS X6, Y6 \
+	VPBROADCASTW yoff(Y_PTR), X7 \
+	VCVTPH2PS X7, Y7 \
+	VMULPS  Y7, Y6, Y6
+
+// T4REDUCE adds the int16 lanes of rows 0-3 (Y3, Y4, Y5, Y1) into
+// [r0 r1 r2 r3 | r0 r1 r2 r3] int32, converts and accumulates Y6 times it
+// into Y0.
+#define T4REDUCE \
+	VPUNPCKLDQ Y4, Y3, Y7 \
+	VPUNPCKHDQ Y4, Y3, Y3 \
+	VPADDW  Y7, Y3, Y3 \
+	VPUNPCKLDQ Y1, Y5, Y7 \
+	VPUNPCKHDQ Y1, Y5, Y5 \
+	VPADDW  Y7, Y5, Y5 \
+	VPUNPCKLQDQ Y5, Y3, Y7 \
+	VPUNPCKHQDQ Y5, Y3, Y3 \
+	VPADDW  Y7, Y3, Y3 \
+	VPMADDWD Y15, Y3, Y3 \
+	VCVTDQ2PS Y3, Y3 \
+	VFMADD231PS Y6, Y3, Y0
+
+// T4EPILOGUE stores the four row sums: lanes r and r+4 of Y0.
+#define T4EPILOGUE \
+	MOVQ    out+32(FP), DX \
+	VEXTRACTF128 $1, Y0, X1 \
+	VADDPS  X1, X0, X0 \
+	VMOVUPS X0, (DX) \
+	VZEROUPPER \
+	RET
+
+// Q4_0: unsigned nibbles times the activation (Y2) minus 8*sum(y) pairs
+// (Y12); Y13 = shift counts (0 low lane, 4 high lane).
+#define T4Q4ROW(qs, P) \
+	VBROADCASTI128 qs, P \
+	VPSRLVD Y13, P, P \
+	VPAND   Y14, P, P \
+	VPMADDUBSW Y2, P, P \
+	VPSUBW  Y12, P, P
 
 #define MVQ4BLOCK(xoff, yoff) \
-	MVSCALES(xoff, yoff) \
+	T4SCALES(xoff, yoff) \
 	VMOVDQU yoff+2(Y_PTR), Y2 \
 	VPMADDUBSW Y2, Y11, Y12 \
-	MVQ4ROW(xoff+2(X_PTR), 0, Y0) \
-	MVQ4ROW(xoff+2(X_PTR)(RSTRIDE*1), 1, Y8) \
-	MVQ4ROW(xoff+2(R2_PTR), 2, Y9) \
-	MVQ4ROW(xoff+2(R2_PTR)(RSTRIDE*1), 3, Y10)
+	T4Q4ROW(xoff+2(X_PTR), Y3) \
+	T4Q4ROW(xoff+2(X_PTR)(RSTRIDE*1), Y4) \
+	T4Q4ROW(xoff+2(R2_PTR), Y5) \
+	T4Q4ROW(xoff+2(R2_PTR)(RSTRIDE*1), Y1) \
+	T4REDUCE
 
 // func dotQ4_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ4_0r4sAVX2(SB), NOSPLIT, $16-40
+TEXT ·dotQ4_0r4sAVX2(SB), NOSPLIT, $0-40
 	MVPROLOGUE
 	VMOVDQU mvbytes8<>(SB), Y11
 	VMOVDQU mvshift<>(SB), Y13
@@ -242,39 +299,40 @@ q4s_tail:
 	JZ      q4s_done
 	MVQ4BLOCK(0, 0)
 q4s_done:
-	MVEPILOGUE
+	T4EPILOGUE
 
 // Q5_0: q4 | hbit<<4 (unsigned, 0..31) times the activation minus
-// 16*sum(y) (Y12); Y13 = shift counts, Y11 = bytes16, Y4 = all ones.
-#define MVQ5ROW(qh, qs, i, acc) \
-	VBROADCASTI128 qs, Y1 \
-	VPSRLVD Y13, Y1, Y1 \
-	VPAND   Y14, Y1, Y1 \
-	VPBROADCASTD qh, Y3 \
-	VPSHUFB mvbitshuf<>(SB), Y3, Y3 \
-	VPOR    mvbitmask<>(SB), Y3, Y3 \
-	VPCMPEQB Y4, Y3, Y3 \
-	VPAND   Y11, Y3, Y3 \
-	VPOR    Y3, Y1, Y1 \
-	VPMADDUBSW Y2, Y1, Y5 \
-	VPSUBW  Y12, Y5, Y5 \
-	MVFMA(i, acc)
+// 16*sum(y) pairs (Y12); Y13 = shift counts, Y11 = bytes16, Y10 = all
+// ones, Y9 scratch.
+#define T4Q5ROW(qh, qs, P) \
+	VBROADCASTI128 qs, P \
+	VPSRLVD Y13, P, P \
+	VPAND   Y14, P, P \
+	VPBROADCASTD qh, Y9 \
+	VPSHUFB mvbitshuf<>(SB), Y9, Y9 \
+	VPOR    mvbitmask<>(SB), Y9, Y9 \
+	VPCMPEQB Y10, Y9, Y9 \
+	VPAND   Y11, Y9, Y9 \
+	VPOR    Y9, P, P \
+	VPMADDUBSW Y2, P, P \
+	VPSUBW  Y12, P, P
 
 #define MVQ5BLOCK(xoff, yoff) \
-	MVSCALES(xoff, yoff) \
+	T4SCALES(xoff, yoff) \
 	VMOVDQU yoff+2(Y_PTR), Y2 \
 	VPMADDUBSW Y2, Y11, Y12 \
-	MVQ5ROW(xoff+2(X_PTR), xoff+6(X_PTR), 0, Y0) \
-	MVQ5ROW(xoff+2(X_PTR)(RSTRIDE*1), xoff+6(X_PTR)(RSTRIDE*1), 1, Y8) \
-	MVQ5ROW(xoff+2(R2_PTR), xoff+6(R2_PTR), 2, Y9) \
-	MVQ5ROW(xoff+2(R2_PTR)(RSTRIDE*1), xoff+6(R2_PTR)(RSTRIDE*1), 3, Y10)
+	T4Q5ROW(xoff+2(X_PTR), xoff+6(X_PTR), Y3) \
+	T4Q5ROW(xoff+2(X_PTR)(RSTRIDE*1), xoff+6(X_PTR)(RSTRIDE*1), Y4) \
+	T4Q5ROW(xoff+2(R2_PTR), xoff+6(R2_PTR), Y5) \
+	T4Q5ROW(xoff+2(R2_PTR)(RSTRIDE*1), xoff+6(R2_PTR)(RSTRIDE*1), Y1) \
+	T4REDUCE
 
 // func dotQ5_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ5_0r4sAVX2(SB), NOSPLIT, $16-40
+TEXT ·dotQ5_0r4sAVX2(SB), NOSPLIT, $0-40
 	MVPROLOGUE
 	VMOVDQU mvbytes16<>(SB), Y11
 	VMOVDQU mvshift<>(SB), Y13
-	VPCMPEQB Y4, Y4, Y4
+	VPCMPEQB Y10, Y10, Y10
 	SUBQ    $2, N
 	JLT     q5s_tail
 q5s_loop:
@@ -289,7 +347,7 @@ q5s_tail:
 	JZ      q5s_done
 	MVQ5BLOCK(0, 0)
 q5s_done:
-	MVEPILOGUE
+	T4EPILOGUE
 
 // mviq4nl: the IQ4_NL codebook, twice (one copy per 128-bit lane).
 DATA mviq4nl<>+0(SB)/8, $0xf6eaddcfbfad9881
