@@ -4,19 +4,16 @@
 
 // Streaming four-row AVX2 kernels for MatVec (decode). Four consecutive
 // weight rows share each activation block, as in dot_amd64.s's r4 kernels,
-// with three changes for a product that streams its weights from DRAM:
+// with changes for a product that streams its weights from DRAM:
 //
-//   - the four rows' f16 scales of a block are gathered in a general
-//     register, converted with one VCVTPH2PS, multiplied by the activation
-//     scale and stored on the stack; each row then broadcasts its scale
-//     with a load (no per-row vector conversion);
+//   - the four rows of a block are reduced together (T4REDUCE below): one
+//     int-to-float conversion and one FMA per block instead of one per row,
+//     by a scale vector built from the four rows' f16 scales gathered in a
+//     general register and converted with one VCVTPH2PS (T4SCALES);
 //   - two blocks per iteration, and one software prefetch (PREFETCHT0) per
 //     row per iteration (36-68 bytes), a few rows ahead (MVPREFETCH);
 //   - Q4_0 nibbles are unpacked from one 128-bit broadcast load with a
-//     per-lane shift (VPSRLVD by 0 or 4) and one mask;
-//   - Q4_0 and Q5_0, whose int16 sums cannot overflow, reduce the four
-//     rows together (T4REDUCE below): one conversion and one FMA per
-//     block instead of four.
+//     per-lane shift (VPSRLVD by 0 or 4) and one mask.
 //
 // Every routine has the Go signature
 //
@@ -25,8 +22,7 @@
 // (row i at x + i*xstride, nb >= 1 blocks) and the generic twin
 // dotRowGeneric, against which the tests compare. Integer parts are exact
 // (VPMADDUBSW pair sums stay below 2^15 for activation quants in
-// [-127, 127]); each block adds d_w*d_y*isum with one FMA per row, as the
-// r4 kernels do.
+// [-127, 127]); each block adds d_w*d_y*isum with one FMA.
 
 DATA mvones16<>+0(SB)/8, $0x0001000100010001
 DATA mvones16<>+8(SB)/8, $0x0001000100010001
@@ -86,8 +82,8 @@ GLOBL mvbitmask<>(SB), RODATA|NOPTR, $32
 #define PF0 R10
 #define PF2 R11
 
-// MVPROLOGUE loads the arguments and zeroes the four accumulators Y0, Y8,
-// Y9, Y10; Y15 = ones16, Y14 = mask0f.
+// MVPROLOGUE loads the arguments and zeroes the accumulator Y0; Y15 =
+// ones16, Y14 = mask0f.
 #define MVPROLOGUE \
 	MOVQ    x+0(FP), X_PTR \
 	MOVQ    xstride+8(FP), RSTRIDE \
@@ -102,38 +98,8 @@ GLOBL mvbitmask<>(SB), RODATA|NOPTR, $32
 	ADDQ    X_PTR, PF0 \
 	LEAQ    (PF0)(RSTRIDE*2), PF2 \
 	VXORPS  Y0, Y0, Y0 \
-	VXORPS  Y8, Y8, Y8 \
-	VXORPS  Y9, Y9, Y9 \
-	VXORPS  Y10, Y10, Y10 \
 	VMOVDQU mvones16<>(SB), Y15 \
 	VMOVDQU mvmask0f<>(SB), Y14
-
-// MVSCALES stores the four rows' d_w*d_y of the block at xoff (weights)
-// and yoff (activation) at sc-16(SP) (uses AX, BX, DX, X6, X7).
-#define MVSCALES(xoff, yoff) \
-	MOVWLZX xoff(X_PTR), AX \
-	MOVWLZX xoff(X_PTR)(RSTRIDE*1), BX \
-	SHLL    $16, BX \
-	ORL     BX, AX \
-	MOVWLZX xoff(R2_PTR), BX \
-	MOVWLZX xoff(R2_PTR)(RSTRIDE*1), DX \
-	SHLL    $16, DX \
-	ORL     DX, BX \
-	SHLQ    $32, BX \
-	ORQ     BX, AX \
-	VMOVQ   AX, X6 \
-	VCVTPH2PS X6, X6 \
-	VPBROADCASTW yoff(Y_PTR), X7 \
-	VCVTPH2PS X7, X7 \
-	VMULPS  X7, X6, X6 \
-	VMOVUPS X6, sc-16(SP)
-
-// MVFMA folds the int16 pair sums Y5 of row i into acc.
-#define MVFMA(i, acc) \
-	VPMADDWD Y15, Y5, Y5 \
-	VCVTDQ2PS Y5, Y5 \
-	VBROADCASTSS sc-16+4*i(SP), Y6 \
-	VFMADD231PS Y6, Y5, acc
 
 // MVPREFETCH prefetches the same offset in the four rows k rows ahead: a
 // group of rows that a later call reads, so prefetches run at least PFMIN
@@ -153,67 +119,14 @@ GLOBL mvbitmask<>(SB), RODATA|NOPTR, $32
 	ADDQ    $xstep, R2_PTR \
 	ADDQ    $ystep, Y_PTR
 
-#define MVEPILOGUE \
-	MOVQ    out+32(FP), DX \
-	MVHSUMST(Y0, X0, 0) \
-	MVHSUMST(Y8, X8, 4) \
-	MVHSUMST(Y9, X9, 8) \
-	MVHSUMST(Y10, X10, 12) \
-	VZEROUPPER \
-	RET
-
-// MVHSUMST stores the sum of the lanes of acc at off(DX).
-#define MVHSUMST(accY, accX, off) \
-	VEXTRACTF128 $1, accY, X1 \
-	VADDPS  X1, accX, accX \
-	VMOVHLPS accX, accX, X1 \
-	VADDPS  X1, accX, accX \
-	VMOVSHDUP accX, X1 \
-	VADDSS  X1, accX, accX \
-	VMOVSS  accX, off(DX)
-
-// Q8_0: signed weights times the activation (Y2) by the sign trick.
-#define MVQ8ROW(qs, i, acc) \
-	VPABSB  qs, Y1 \
-	VPSIGNB qs, Y2, Y3 \
-	VPMADDUBSW Y3, Y1, Y5 \
-	MVFMA(i, acc)
-
-// MVQ8BLOCK: block at xoff of each row, activation block at yoff.
-#define MVQ8BLOCK(xoff, yoff) \
-	MVSCALES(xoff, yoff) \
-	VMOVDQU yoff+2(Y_PTR), Y2 \
-	MVQ8ROW(xoff+2(X_PTR), 0, Y0) \
-	MVQ8ROW(xoff+2(X_PTR)(RSTRIDE*1), 1, Y8) \
-	MVQ8ROW(xoff+2(R2_PTR), 2, Y9) \
-	MVQ8ROW(xoff+2(R2_PTR)(RSTRIDE*1), 3, Y10)
-
-// func dotQ8_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ8_0r4sAVX2(SB), NOSPLIT, $16-40
-	MVPROLOGUE
-	SUBQ    $2, N
-	JLT     q8s_tail
-q8s_loop:
-	MVPREFETCH
-	MVQ8BLOCK(0, 0)
-	MVQ8BLOCK(34, 34)
-	MVADVANCE(68, 68)
-	SUBQ    $2, N
-	JGE     q8s_loop
-q8s_tail:
-	ADDQ    $2, N
-	JZ      q8s_done
-	MVQ8BLOCK(0, 0)
-q8s_done:
-	MVEPILOGUE
-
-// Q4_0 and Q5_0 reduce the four rows of a block together: each row's
-// int16 pair sums (the offset of 8 or 16 already subtracted, so every lane
-// stays below 2^13 in magnitude) are transposed and added with unpacks,
-// leaving [r0 r1 r2 r3 | r0 r1 r2 r3] (low and high sixteen weights) in one
-// register after a single VPMADDWD; one conversion and one FMA by the four
-// rows' scales (T4SCALES, twice) then serve all four rows, and the result
-// accumulates in Y0 alone.
+// Every kernel reduces the four rows of a block together: the rows' pair
+// sums are transposed and added with unpacks, leaving [r0 r1 r2 r3 | r0 r1
+// r2 r3] (sums of the low and high sixteen weights) in one register; one
+// conversion and one FMA by the four rows' scales (T4SCALES, twice) then
+// serve all four rows, and the result accumulates in Y0 alone. Q4_0 and
+// Q5_0 add in int16 (their offset-corrected pair sums stay below 2^13 in
+// magnitude) and widen once (T4REDUCE); Q8_0 and IQ4_NL, whose pair sums
+// reach 2^15, widen each row first (T4REDUCE32).
 
 // T4SCALES sets Y6 = d_w(row r)*d_y in lanes r and r+4, for the block at
 // xoff (weights) and yoff (activation); uses AX, BX, DX, X7.
@@ -260,6 +173,57 @@ q8s_done:
 	VMOVUPS X0, (DX) \
 	VZEROUPPER \
 	RET
+
+// T4REDUCE32 is T4REDUCE for int32 lanes (rows already widened).
+#define T4REDUCE32 \
+	VPUNPCKLDQ Y4, Y3, Y7 \
+	VPUNPCKHDQ Y4, Y3, Y3 \
+	VPADDD  Y7, Y3, Y3 \
+	VPUNPCKLDQ Y1, Y5, Y7 \
+	VPUNPCKHDQ Y1, Y5, Y5 \
+	VPADDD  Y7, Y5, Y5 \
+	VPUNPCKLQDQ Y5, Y3, Y7 \
+	VPUNPCKHQDQ Y5, Y3, Y3 \
+	VPADDD  Y7, Y3, Y3 \
+	VCVTDQ2PS Y3, Y3 \
+	VFMADD231PS Y6, Y3, Y0
+
+// Q8_0: signed weights times the activation (Y2) by the sign trick; the
+// pair sums can reach 2^15, so each row is widened to int32 (VPMADDWD)
+// before the four rows are reduced together (T4REDUCE32).
+#define T4Q8ROW(qs, P) \
+	VPABSB  qs, Y7 \
+	VPSIGNB qs, Y2, P \
+	VPMADDUBSW P, Y7, P \
+	VPMADDWD Y15, P, P
+
+#define MVQ8BLOCK(xoff, yoff) \
+	T4SCALES(xoff, yoff) \
+	VMOVDQU yoff+2(Y_PTR), Y2 \
+	T4Q8ROW(xoff+2(X_PTR), Y3) \
+	T4Q8ROW(xoff+2(X_PTR)(RSTRIDE*1), Y4) \
+	T4Q8ROW(xoff+2(R2_PTR), Y5) \
+	T4Q8ROW(xoff+2(R2_PTR)(RSTRIDE*1), Y1) \
+	T4REDUCE32
+
+// func dotQ8_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ8_0r4sAVX2(SB), NOSPLIT, $0-40
+	MVPROLOGUE
+	SUBQ    $2, N
+	JLT     q8s_tail
+q8s_loop:
+	MVPREFETCH
+	MVQ8BLOCK(0, 0)
+	MVQ8BLOCK(34, 34)
+	MVADVANCE(68, 68)
+	SUBQ    $2, N
+	JGE     q8s_loop
+q8s_tail:
+	ADDQ    $2, N
+	JZ      q8s_done
+	MVQ8BLOCK(0, 0)
+q8s_done:
+	T4EPILOGUE
 
 // Q4_0: unsigned nibbles times the activation (Y2) minus 8*sum(y) pairs
 // (Y12); Y13 = shift counts (0 low lane, 4 high lane).
@@ -356,27 +320,29 @@ DATA mviq4nl<>+16(SB)/8, $0xf6eaddcfbfad9881
 DATA mviq4nl<>+24(SB)/8, $0x7159453526190d01
 GLOBL mviq4nl<>(SB), RODATA|NOPTR, $32
 
-// IQ4_NL: codebook values (Y11) times the activation by the sign trick.
-#define MVIQ4ROW(qs, i, acc) \
-	VBROADCASTI128 qs, Y1 \
-	VPSRLVD Y13, Y1, Y1 \
-	VPAND   Y14, Y1, Y1 \
-	VPSHUFB Y1, Y11, Y1 \
-	VPSIGNB Y1, Y2, Y3 \
-	VPSIGNB Y1, Y1, Y1 \
-	VPMADDUBSW Y3, Y1, Y5 \
-	MVFMA(i, acc)
+// IQ4_NL: codebook values (Y11) times the activation by the sign trick,
+// widened to int32 and reduced as Q8_0.
+#define T4IQ4ROW(qs, P) \
+	VBROADCASTI128 qs, Y7 \
+	VPSRLVD Y13, Y7, Y7 \
+	VPAND   Y14, Y7, Y7 \
+	VPSHUFB Y7, Y11, Y7 \
+	VPSIGNB Y7, Y2, P \
+	VPSIGNB Y7, Y7, Y7 \
+	VPMADDUBSW P, Y7, P \
+	VPMADDWD Y15, P, P
 
 #define MVIQ4BLOCK(xoff, yoff) \
-	MVSCALES(xoff, yoff) \
+	T4SCALES(xoff, yoff) \
 	VMOVDQU yoff+2(Y_PTR), Y2 \
-	MVIQ4ROW(xoff+2(X_PTR), 0, Y0) \
-	MVIQ4ROW(xoff+2(X_PTR)(RSTRIDE*1), 1, Y8) \
-	MVIQ4ROW(xoff+2(R2_PTR), 2, Y9) \
-	MVIQ4ROW(xoff+2(R2_PTR)(RSTRIDE*1), 3, Y10)
+	T4IQ4ROW(xoff+2(X_PTR), Y3) \
+	T4IQ4ROW(xoff+2(X_PTR)(RSTRIDE*1), Y4) \
+	T4IQ4ROW(xoff+2(R2_PTR), Y5) \
+	T4IQ4ROW(xoff+2(R2_PTR)(RSTRIDE*1), Y1) \
+	T4REDUCE32
 
 // func dotIQ4_NLr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotIQ4_NLr4sAVX2(SB), NOSPLIT, $16-40
+TEXT ·dotIQ4_NLr4sAVX2(SB), NOSPLIT, $0-40
 	MVPROLOGUE
 	VMOVDQU mviq4nl<>(SB), Y11
 	VMOVDQU mvshift<>(SB), Y13
@@ -394,4 +360,4 @@ iq4s_tail:
 	JZ      iq4s_done
 	MVIQ4BLOCK(0, 0)
 iq4s_done:
-	MVEPILOGUE
+	T4EPILOGUE
