@@ -77,16 +77,17 @@ func Supported(t quant.Type) bool {
 
 // QuantizeAct quantizes x into q in ActType(w); it does nothing for float
 // types. len(x) must be a multiple of w's block size and q must hold at least
-// ActBytes(w, len(x)) bytes. It is quant.QuantizeQ8_0 / quant.QuantizeQ8K
-// (ggml's quantize_row_q8_0_ref and quantize_row_q8_K_ref, bit for bit).
+// ActBytes(w, len(x)) bytes. At every level it is quant.QuantizeQ8_0 /
+// quant.QuantizeQ8K (ggml's quantize_row_q8_0_ref and quantize_row_q8_K_ref)
+// bit for bit; the avx2 level vectorizes them (quantact_amd64.s).
 func QuantizeAct(w quant.Type, x []float32, q []byte) {
 	switch ActType(w) {
 	case quant.Q8_0:
 		checkAct(w, len(x), q)
-		quant.QuantizeQ8_0(x, q[:ActBytes(w, len(x))])
+		quantizeQ8_0(x, q[:ActBytes(w, len(x))])
 	case quant.Q8_K:
 		checkAct(w, len(x), q)
-		quant.QuantizeQ8K(x, q[:ActBytes(w, len(x))])
+		quantizeQ8K(x, q[:ActBytes(w, len(x))])
 	}
 }
 
