@@ -26,7 +26,8 @@ const (
 )
 
 // gemmMinCols is the fewest columns for which MatMul takes the tile path:
-// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants, [2] for IQ4_NL.
+// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants (Q4_K, Q5_K, Q6_K),
+// [2] for IQ4_NL.
 //
 // They are 2, so that a column's result does not depend on how many
 // columns share the call (the tile path and the four-column kernels sum in
@@ -46,7 +47,7 @@ func useGemm(t quant.Type, cols int) bool {
 	switch t {
 	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
 		return cols >= gemmMinCols[0]
-	case quant.Q4_K, quant.Q6_K:
+	case quant.Q4_K, quant.Q5_K, quant.Q6_K:
 		return cols >= gemmMinCols[1]
 	case quant.IQ4_NL:
 		return cols >= gemmMinCols[2]
@@ -62,7 +63,7 @@ var useGemm16 = true
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	switch {
-	case t == quant.Q4_K || t == quant.Q6_K:
+	case t == quant.Q4_K || t == quant.Q5_K || t == quant.Q6_K:
 		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 	case useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0):
 		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
@@ -372,6 +373,12 @@ func gemmQ4Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 //go:noescape
 func gemmQ6Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
+//go:noescape
+func gemmQ5Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackQ5Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
 const (
 	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
 	gemmQ6KBlock   = 1600 + 64*64 // Q6_K tile bytes per block
@@ -385,33 +392,40 @@ const (
 func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	var tile [gemmKTileBytes]byte
 	var o [32]float32
-	q6 := t == quant.Q6_K
 	for r0 := 0; r0 < rows; r0 += gemm16Rows {
 		nr := min(gemm16Rows, rows-r0)
 		for b0 := 0; b0 < nb; b0 += gemmKMaxBlocks {
 			nbk := min(gemmKMaxBlocks, nb-b0)
-			if q6 {
+			switch t {
+			case quant.Q6_K:
 				unpackTileQ6K(w[r0*rb:], rb, nr, b0, nbk, &tile)
-			} else {
+			case quant.Q5_K:
+				unpackTileQ5K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			default:
 				unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			}
 			c := 0
 			for ; c+2 <= cols; c += 2 {
-				gemmK(q6, &tile[0], nbk, &qs[c*ab+b0*292], ab, &o)
+				gemmK(t, &tile[0], nbk, &qs[c*ab+b0*292], ab, &o)
 				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 			if c < cols {
-				gemmK(q6, &tile[0], nbk, &qs[c*ab+b0*292], 0, &o)
+				gemmK(t, &tile[0], nbk, &qs[c*ab+b0*292], 0, &o)
 				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 		}
 	}
 }
 
-func gemmK(q6 bool, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
-	if q6 {
+// gemmK calls the kernel of t directly (a func value would move the tile
+// to the heap).
+func gemmK(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
+	switch t {
+	case quant.Q6_K:
 		gemmQ6Kx16AVX2(tile, nb, y, ystride, o)
-	} else {
+	case quant.Q5_K:
+		gemmQ5Kx16AVX2(tile, nb, y, ystride, o)
+	default:
 		gemmQ4Kx16AVX2(tile, nb, y, ystride, o)
 	}
 }
@@ -419,12 +433,32 @@ func gemmK(q6 bool, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
 // unpackTileQ4K fills the tile of gemmQ4Kx16AVX2 with blocks [b0, b0+nbk)
 // of nr rows; missing rows are zero.
 func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	unpackTileQ45K(false, w, rb, nr, b0, nbk, tile)
+}
+
+// unpackTileQ5K fills the tile of gemmQ5Kx16AVX2 (the Q4_K layout with
+// quants 0..31) with blocks [b0, b0+nbk) of nr rows; missing rows are
+// zero.
+func unpackTileQ5K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	unpackTileQ45K(true, w, rb, nr, b0, nbk, tile)
+}
+
+func unpackTileQ45K(q5 bool, w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 	le := binary.LittleEndian
+	bb, qo := 144, 16 // block bytes, offset of qs
+	if q5 {
+		bb, qo = 176, 48
+	}
 	asm := nr == gemm16Rows && useUnpackAsm
 	if asm {
-		_ = w[15*rb+(b0+nbk)*144-1]
-		unpackQ4Kq8AVX2(&w[b0*144], rb, nbk, &tile[0])
-		unpackQ4Kq8AVX2(&w[8*rb+b0*144], rb, nbk, &tile[32])
+		_ = w[15*rb+(b0+nbk)*bb-1]
+		if q5 {
+			unpackQ5Kq8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ5Kq8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		} else {
+			unpackQ4Kq8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ4Kq8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		}
 	}
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)
@@ -437,9 +471,9 @@ func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 			}
 			continue
 		}
-		row := w[r*rb+b0*144 : r*rb+(b0+nbk)*144]
+		row := w[r*rb+b0*bb : r*rb+(b0+nbk)*bb]
 		for i := range nbk {
-			b := (*[144]byte)(row[i*144:])
+			b := row[i*bb : (i+1)*bb]
 			blk := (*[gemmQ4KBlock]byte)(tile[i*gemmQ4KBlock:])
 			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
 			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[2:])))
@@ -452,11 +486,18 @@ func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 			if asm {
 				continue
 			}
-			// Sub-blocks 2p and 2p+1: low and high nibbles of qs[32p:32p+32].
+			// Sub-blocks 2p and 2p+1: low and high nibbles of qs[32p:32p+32]
+			// (Q5_K: bits 2p and 2p+1 of qh[0:32] on top).
 			for p := range 4 {
 				for h := range 4 {
-					x := le.Uint64(b[16+32*p+8*h:])
+					x := le.Uint64(b[qo+32*p+8*h:])
 					lo, hi := x&lo4, x>>4&lo4
+					if q5 {
+						qh := le.Uint64(b[16+8*h:])
+						const m1 = 0x0101010101010101
+						lo |= (qh >> (2 * p) & m1) << 4
+						hi |= (qh >> (2*p + 1) & m1) << 4
+					}
 					g := 16*p + 2*h // group of the low nibbles
 					le.PutUint32(blk[1152+64*g+at:], uint32(lo))
 					le.PutUint32(blk[1152+64*(g+1)+at:], uint32(lo>>32))

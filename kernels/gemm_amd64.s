@@ -1053,3 +1053,143 @@ uqnl:
 	JNZ  uqnl
 	VZEROUPPER
 	RET
+
+// Q5_K: as Q4_K with unsigned 5-bit quants (0..31). Eight groups could
+// reach 8*2*31*128 > 2^15 in int16, so each 32-element sub-block is
+// flushed after four groups (4*2*31*128 = 31744) and again after the other
+// four, both times with the sub-block's scale. Same tile layout as Q4_K
+// (5248 bytes per block).
+
+// func gemmQ5Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ5Kx16AVX2(SB), NOSPLIT, $0-40
+	KPROLOGUE
+
+blk5k:
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	LEAQ  1152(SI), R10
+	LEAQ  128(SI), R13
+	MOVQ  DI, R11
+	MOVQ  R9, R12
+	MOVQ  $8, BX
+
+sub5k:
+	GK(0)
+	GK(1)
+	GK(2)
+	GK(3)
+	FLUSHK(0)
+	GK(4)
+	GK(5)
+	GK(6)
+	GK(7)
+	FLUSHK(0)
+	ADDQ $512, R10
+	ADDQ $64, R13
+	ADDQ $32, R11
+	ADDQ $32, R12
+	DECQ BX
+	JNZ  sub5k
+
+	LEAQ       (DI)(DX*2), R11
+	LEAQ       (R9)(DX*2), R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	MINK(0, 640)
+	MINK(1, 640)
+	MINK(2, 640)
+	MINK(3, 640)
+	MINK(4, 640)
+	MINK(5, 640)
+	MINK(6, 640)
+	MINK(7, 640)
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VCVTDQ2PS    Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VBROADCASTSS (DI), Y2
+	VBROADCASTSS (R9), Y3
+	VMULPS       (SI), Y2, Y0
+	VFMADD231PS  Y0, Y8, Y12
+	VMULPS       64(SI), Y2, Y1
+	VFNMADD231PS Y1, Y4, Y12
+	VMULPS       (SI), Y3, Y0
+	VFMADD231PS  Y0, Y9, Y13
+	VMULPS       64(SI), Y3, Y1
+	VFNMADD231PS Y1, Y5, Y13
+	VMULPS       32(SI), Y2, Y0
+	VFMADD231PS  Y0, Y10, Y14
+	VMULPS       96(SI), Y2, Y1
+	VFNMADD231PS Y1, Y6, Y14
+	VMULPS       32(SI), Y3, Y0
+	VFMADD231PS  Y0, Y11, Y15
+	VMULPS       96(SI), Y3, Y1
+	VFNMADD231PS Y1, Y7, Y15
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	ADDQ         $5248, SI
+	ADDQ         $292, DI
+	ADDQ         $292, R9
+	DECQ         CX
+	JNZ          blk5k
+
+	VMOVUPS Y12, (R8)
+	VMOVUPS Y14, 32(R8)
+	VMOVUPS Y13, 64(R8)
+	VMOVUPS Y15, 96(R8)
+	VZEROUPPER
+	RET
+
+// Q5PAIR(p): sub-blocks 2p (low nibbles of qs[32p:], bit 2p of qh) and
+// 2p+1 (high nibbles, bit 2p+1), Q6PLANE with Y14 = 0x01 bytes.
+#define Q5PAIR(p, s0, s1) \
+	Q6PLANE(48+32*p, 16, 0, s0, 1152+64*16*p) \
+	Q6PLANE(48+32*p, 16, 4, s1, 1152+64*16*p+512)
+
+// func unpackQ5Kq8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// Writes the quants (groups at 1152+64g, values 0..31) of nb Q5_K blocks of
+// eight rows (row i at w + i*rb) into one half of the Q5_K tile (blocks
+// 5248 bytes apart). Scales and mins are written in Go.
+TEXT ·unpackQ5Kq8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x01010101, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq5k:
+	Q5PAIR(0, 0, 1)
+	Q5PAIR(1, 2, 3)
+	Q5PAIR(2, 4, 5)
+	Q5PAIR(3, 6, 7)
+	ADDQ $176, SI
+	ADDQ $176, R9
+	ADDQ $5248, DI
+	DECQ CX
+	JNZ  uq5k
+	VZEROUPPER
+	RET
