@@ -26,7 +26,7 @@ const (
 )
 
 // gemmMinCols is the fewest columns for which MatMul takes the tile path:
-// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants (Q4_K, Q5_K, Q6_K),
+// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants (Q4_K, Q5_K, Q6_K, IQ4_XS),
 // [2] for IQ4_NL.
 //
 // They are 2, so that a column's result does not depend on how many
@@ -47,7 +47,7 @@ func useGemm(t quant.Type, cols int) bool {
 	switch t {
 	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
 		return cols >= gemmMinCols[0]
-	case quant.Q4_K, quant.Q5_K, quant.Q6_K:
+	case quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
 		return cols >= gemmMinCols[1]
 	case quant.IQ4_NL:
 		return cols >= gemmMinCols[2]
@@ -63,7 +63,7 @@ var useGemm16 = true
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	switch {
-	case t == quant.Q4_K || t == quant.Q5_K || t == quant.Q6_K:
+	case t == quant.Q4_K || t == quant.Q5_K || t == quant.Q6_K || t == quant.IQ4_XS:
 		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 	case useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0):
 		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
@@ -379,9 +379,16 @@ func gemmQ5Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 //go:noescape
 func unpackQ5Kq8AVX2(w *byte, rb, nb int, tile *byte)
 
+//go:noescape
+func gemmIQ4XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackIQ4XSq8AVX2(w *byte, rb, nb int, tile *byte)
+
 const (
 	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
 	gemmQ6KBlock   = 1600 + 64*64 // Q6_K tile bytes per block
+	gemmXSBlock    = 576 + 64*64  // IQ4_XS tile bytes per block
 	gemmKBlock     = gemmQ6KBlock // the larger
 	gemmKMaxBlocks = 4            // a 22 KiB tile stays in L1
 	gemmKTileBytes = gemmKMaxBlocks * gemmKBlock
@@ -401,6 +408,8 @@ func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols i
 				unpackTileQ6K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			case quant.Q5_K:
 				unpackTileQ5K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			case quant.IQ4_XS:
+				unpackTileIQ4XS(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			default:
 				unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			}
@@ -425,6 +434,8 @@ func gemmK(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float3
 		gemmQ6Kx16AVX2(tile, nb, y, ystride, o)
 	case quant.Q5_K:
 		gemmQ5Kx16AVX2(tile, nb, y, ystride, o)
+	case quant.IQ4_XS:
+		gemmIQ4XSx16AVX2(tile, nb, y, ystride, o)
 	default:
 		gemmQ4Kx16AVX2(tile, nb, y, ystride, o)
 	}
@@ -564,6 +575,58 @@ func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 						le.PutUint32(blk[1600+64*g+at:], uint32(x))
 						le.PutUint32(blk[1600+64*(g+1)+at:], uint32(x>>32))
 					}
+				}
+			}
+		}
+	}
+}
+
+// unpackTileIQ4XS fills the tile of gemmIQ4XSx16AVX2 with blocks
+// [b0, b0+nbk) of nr rows; missing rows are zero.
+func unpackTileIQ4XS(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*136-1]
+		unpackIQ4XSq8AVX2(&w[b0*136], rb, nbk, &tile[0])
+		unpackIQ4XSq8AVX2(&w[8*rb+b0*136], rb, nbk, &tile[32])
+	}
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmXSBlock]byte)(tile[i*gemmXSBlock:])
+				for o := 0; o < gemmXSBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*136 : r*rb+(b0+nbk)*136]
+		for i := range nbk {
+			b := (*[136]byte)(row[i*136:])
+			blk := (*[gemmXSBlock]byte)(tile[i*gemmXSBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
+			sh := uint32(b[2]) | uint32(b[3])<<8
+			for ib := range 8 {
+				ls := int32(b[4+ib/2]>>(4*(ib%2))&15) | int32(sh>>(2*ib)&3)<<4
+				s := uint32(uint16(int16(ls - 32)))
+				le.PutUint32(blk[64+64*ib+at:], s|s<<16)
+			}
+			if asm {
+				continue
+			}
+			// Sub-block ib: low nibbles of qs[16ib:16ib+16] are elements
+			// 0-15, high nibbles 16-31.
+			for ib := range 8 {
+				q := (*[16]byte)(b[8+16*ib:])
+				var e [32]byte
+				for j, c := range q {
+					e[j] = byte(iq4nlValues[c&15])
+					e[j+16] = byte(iq4nlValues[c>>4])
+				}
+				for k := range 8 {
+					copy(blk[576+64*(8*ib+k)+at:][:4], e[4*k:])
 				}
 			}
 		}

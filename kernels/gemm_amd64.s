@@ -1193,3 +1193,164 @@ uq5k:
 	JNZ  uq5k
 	VZEROUPPER
 	RET
+
+// IQ4_XS: sixteen rows times two columns of 256-element blocks against Q8_K
+// activations. The weights are signed codebook values (|w| <= 127), so as
+// in gemmQ8x4AVX2 VPMADDUBSW takes |w| and the activation signed by w
+// (|a| <= 127): pair sums stay below 2^15 but two groups would not, so
+// each group goes to int32 at once through VPMADDWD with the sub-block's
+// scale ls-32 (in both int16 halves of each row's dword).
+// acc += float(isum)*d*da.
+//
+// Tile block of 4672 bytes (A = rows 0-7, B = rows 8-15, 32 bytes each):
+// d at 0 (A) and 32 (B), scale of sub-block j at 64+64j, group g
+// (elements 4g..4g+3) at 576+64g.
+
+// GX(k, col, I, J): I (rows 0-7) and J (rows 8-15) += group k of the
+// column at col times the scaled weights (Y0, Y1 = w, Y2, Y3 = |w|, Y6,
+// Y7 = scales).
+#define GX(k, col, I, J) \
+	VPBROADCASTD (4*k)(col), Y4 \
+	VPSIGNB      Y0, Y4, Y5     \
+	VPMADDUBSW   Y5, Y2, Y5     \
+	VPMADDWD     Y6, Y5, Y5     \
+	VPADDD       Y5, I, I       \
+	VPSIGNB      Y1, Y4, Y5     \
+	VPMADDUBSW   Y5, Y3, Y5     \
+	VPMADDWD     Y7, Y5, Y5     \
+	VPADDD       Y5, J, J
+
+#define GXK(k) \
+	VMOVDQU (64*k)(R10), Y0    \
+	VMOVDQU (32+64*k)(R10), Y1 \
+	VPABSB  Y0, Y2             \
+	VPABSB  Y1, Y3             \
+	GX(k, R11, Y8, Y10)        \
+	GX(k, R12, Y9, Y11)
+
+// func gemmIQ4XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmIQ4XSx16AVX2(SB), NOSPLIT, $0-40
+	KPROLOGUE
+
+blkxs:
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	LEAQ  576(SI), R10
+	LEAQ  64(SI), R13
+	LEAQ  4(DI), R11
+	LEAQ  4(R9), R12
+	MOVQ  $8, BX
+
+subxs:
+	VMOVDQU (R13), Y6
+	VMOVDQU 32(R13), Y7
+	GXK(0)
+	GXK(1)
+	GXK(2)
+	GXK(3)
+	GXK(4)
+	GXK(5)
+	GXK(6)
+	GXK(7)
+	ADDQ $512, R10
+	ADDQ $64, R13
+	ADDQ $32, R11
+	ADDQ $32, R12
+	DECQ BX
+	JNZ  subxs
+
+	LEAQ       (DI)(DX*2), R11
+	LEAQ       (R9)(DX*2), R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VBROADCASTSS (DI), Y2
+	VBROADCASTSS (R9), Y3
+	VMULPS       (SI), Y2, Y0
+	VFMADD231PS  Y0, Y8, Y12
+	VMULPS       (SI), Y3, Y0
+	VFMADD231PS  Y0, Y9, Y13
+	VMULPS       32(SI), Y2, Y0
+	VFMADD231PS  Y0, Y10, Y14
+	VMULPS       32(SI), Y3, Y0
+	VFMADD231PS  Y0, Y11, Y15
+	ADDQ         $4672, SI
+	ADDQ         $292, DI
+	ADDQ         $292, R9
+	DECQ         CX
+	JNZ          blkxs
+
+	VMOVUPS Y12, (R8)
+	VMOVUPS Y14, 32(R8)
+	VMOVUPS Y13, 64(R8)
+	VMOVUPS Y15, 96(R8)
+	VZEROUPPER
+	RET
+
+// XSSUB(ib): sub-block ib of the eight rows (16 bytes of quants at
+// 8+16*ib), codebook values transposed into groups 8*ib.. at 576+64g.
+#define XSSUB(ib) \
+	ROWNL((8+16*ib)(SI), Y0, X0)       \
+	ROWNL((8+16*ib)(SI)(DX*1), Y1, X1) \
+	ROWNL((8+16*ib)(SI)(DX*2), Y2, X2) \
+	ROWNL((8+16*ib)(SI)(R8*1), Y3, X3) \
+	ROWNL((8+16*ib)(R9), Y4, X4)       \
+	ROWNL((8+16*ib)(R9)(DX*1), Y5, X5) \
+	ROWNL((8+16*ib)(R9)(DX*2), Y6, X6) \
+	ROWNL((8+16*ib)(R9)(R8*1), Y7, X7) \
+	TRANSPOSE8                         \
+	VMOVDQU Y3, (576+512*ib)(DI)       \
+	VMOVDQU Y6, (576+512*ib+64)(DI)    \
+	VMOVDQU Y7, (576+512*ib+128)(DI)   \
+	VMOVDQU Y8, (576+512*ib+192)(DI)   \
+	VMOVDQU Y5, (576+512*ib+256)(DI)   \
+	VMOVDQU Y9, (576+512*ib+320)(DI)   \
+	VMOVDQU Y1, (576+512*ib+384)(DI)   \
+	VMOVDQU Y2, (576+512*ib+448)(DI)
+
+// func unpackIQ4XSq8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// Writes the quants (codebook values, groups at 576+64g) of nb IQ4_XS
+// blocks of eight rows (row i at w + i*rb) into one half of the IQ4_XS
+// tile (blocks 4672 bytes apart). Scales are written in Go.
+TEXT ·unpackIQ4XSq8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	VMOVDQU gemmIQ4NL<>(SB), Y14
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uqxs:
+	XSSUB(0)
+	XSSUB(1)
+	XSSUB(2)
+	XSSUB(3)
+	XSSUB(4)
+	XSSUB(5)
+	XSSUB(6)
+	XSSUB(7)
+	ADDQ $136, SI
+	ADDQ $136, R9
+	ADDQ $4672, DI
+	DECQ CX
+	JNZ  uqxs
+	VZEROUPPER
+	RET
