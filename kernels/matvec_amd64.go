@@ -25,30 +25,37 @@ func dotIQ4_NLr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 // off both).
 var useStream = true
 
-// matVecStream runs the streaming four-row kernel of t over groups of four
-// rows and returns the number of rows done (0 when t has none).
+// matVecStream runs the streaming four-row kernel of t over the rows of
+// out and returns the number of rows done (0 when t has none): with q =
+// len(out)/4, call i computes rows i, q+i, 2q+i and 3q+i, so the kernel
+// reads four long sequential streams (see matvec_amd64.s). The rows past
+// 4q (at most three) are left to the row kernels. Each row's result does
+// not depend on which rows share its call.
 func matVecStream(t quant.Type, w []byte, rb, nb int, y *byte, out []float32) int {
 	if !useStream || !useR4 {
 		return 0
 	}
-	r := 0
 	switch t {
-	case quant.Q8_0:
-		for ; r+4 <= len(out); r += 4 {
-			dotQ8_0r4sAVX2(&w[r*rb], rb, y, nb, (*[4]float32)(out[r:r+4]))
-		}
-	case quant.Q4_0:
-		for ; r+4 <= len(out); r += 4 {
-			dotQ4_0r4sAVX2(&w[r*rb], rb, y, nb, (*[4]float32)(out[r:r+4]))
-		}
-	case quant.Q5_0:
-		for ; r+4 <= len(out); r += 4 {
-			dotQ5_0r4sAVX2(&w[r*rb], rb, y, nb, (*[4]float32)(out[r:r+4]))
-		}
-	case quant.IQ4_NL:
-		for ; r+4 <= len(out); r += 4 {
-			dotIQ4_NLr4sAVX2(&w[r*rb], rb, y, nb, (*[4]float32)(out[r:r+4]))
-		}
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
+	default:
+		return 0
 	}
-	return r
+	// Direct calls (not a func value) keep o on the stack.
+	q := len(out) / 4
+	var o [4]float32
+	for i := 0; i < q; i++ {
+		x := &w[i*rb]
+		switch t {
+		case quant.Q8_0:
+			dotQ8_0r4sAVX2(x, q*rb, y, nb, &o)
+		case quant.Q4_0:
+			dotQ4_0r4sAVX2(x, q*rb, y, nb, &o)
+		case quant.Q5_0:
+			dotQ5_0r4sAVX2(x, q*rb, y, nb, &o)
+		case quant.IQ4_NL:
+			dotIQ4_NLr4sAVX2(x, q*rb, y, nb, &o)
+		}
+		out[i], out[q+i], out[2*q+i], out[3*q+i] = o[0], o[1], o[2], o[3]
+	}
+	return 4 * q
 }

@@ -10,8 +10,13 @@
 //     int-to-float conversion and one FMA per block instead of one per row,
 //     by a scale vector built from the four rows' f16 scales gathered in a
 //     general register and converted with one VCVTPH2PS (T4SCALES);
+//   - the four rows come from the four quarters of the rows MatVec is
+//     given (matVecStream), so each row is a long sequential stream across
+//     calls: with four consecutive short rows (a 896-column Q8_0 row is
+//     952 bytes) the hardware prefetchers never train, and DRAM streaming
+//     stalled at about half the rate of one sequential stream;
 //   - two blocks per iteration, and one software prefetch (PREFETCHT0) per
-//     row per iteration (36-68 bytes), a few rows ahead (MVPREFETCH);
+//     row per iteration (36-68 bytes), PFDIST bytes ahead (MVPREFETCH);
 //   - Q4_0 nibbles are unpacked from one 128-bit broadcast load with a
 //     per-lane shift (VPSRLVD by 0 or 4) and one mask.
 //
@@ -75,10 +80,11 @@ GLOBL mvbitmask<>(SB), RODATA|NOPTR, $32
 #define RSTRIDE R8
 #define R2_PTR R9
 
-// Prefetch pointers: PF0 = X_PTR + k*xstride (k = 4, 8, 16, ...: the
-// first multiple of four rows at least PFMIN bytes ahead), PF2 = PF0 +
-// 2*xstride.
-#define PFMIN 4096
+// Prefetch pointers: PF0 = X_PTR + PFDIST, PF2 = R2_PTR + PFDIST. MatVec
+// passes four rows from four distant parts of the matrix (xstride is a
+// quarter of the rows), so each row pointer is a long sequential stream
+// and the prefetches run PFDIST bytes ahead in each of the four.
+#define PFDIST 1536
 #define PF0 R10
 #define PF2 R11
 
@@ -90,22 +96,15 @@ GLOBL mvbitmask<>(SB), RODATA|NOPTR, $32
 	MOVQ    y+16(FP), Y_PTR \
 	MOVQ    nb+24(FP), N \
 	LEAQ    (X_PTR)(RSTRIDE*2), R2_PTR \
-	LEAQ    (RSTRIDE*4), PF0 \
-	CMPQ    PF0, $PFMIN \
-	JAE     3(PC) \
-	SHLQ    $1, PF0 \
-	JMP     -3(PC) \
-	ADDQ    X_PTR, PF0 \
-	LEAQ    (PF0)(RSTRIDE*2), PF2 \
+	LEAQ    PFDIST(X_PTR), PF0 \
+	LEAQ    PFDIST(R2_PTR), PF2 \
 	VXORPS  Y0, Y0, Y0 \
 	VMOVDQU mvones16<>(SB), Y15 \
 	VMOVDQU mvmask0f<>(SB), Y14
 
-// MVPREFETCH prefetches the same offset in the four rows k rows ahead: a
-// group of rows that a later call reads, so prefetches run at least PFMIN
-// bytes ahead of the loads and cross page boundaries, where the hardware
-// prefetchers stop. Past the end of the weights they are harmless
-// (prefetches never fault).
+// MVPREFETCH prefetches PFDIST bytes ahead in each of the four rows'
+// streams. Past the end of the weights it is harmless (prefetches never
+// fault).
 #define MVPREFETCH \
 	PREFETCHT0 (PF0) \
 	PREFETCHT0 (PF0)(RSTRIDE*1) \
