@@ -26,7 +26,7 @@ const (
 )
 
 // gemmMinCols is the fewest columns for which MatMul takes the tile path:
-// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants (Q4_K, Q5_K, Q6_K, IQ4_XS),
+// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants and IQ4_XS,
 // [2] for IQ4_NL.
 //
 // They are 2, so that a column's result does not depend on how many
@@ -47,7 +47,7 @@ func useGemm(t quant.Type, cols int) bool {
 	switch t {
 	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
 		return cols >= gemmMinCols[0]
-	case quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
+	case quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
 		return cols >= gemmMinCols[1]
 	case quant.IQ4_NL:
 		return cols >= gemmMinCols[2]
@@ -63,7 +63,7 @@ var useGemm16 = true
 // tile lives on the stack: nothing is allocated.
 func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	switch {
-	case t == quant.Q4_K || t == quant.Q5_K || t == quant.Q6_K || t == quant.IQ4_XS:
+	case ActType(t) == quant.Q8_K:
 		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 	case useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0):
 		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
@@ -385,11 +385,18 @@ func gemmIQ4XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32
 //go:noescape
 func unpackIQ4XSq8AVX2(w *byte, rb, nb int, tile *byte)
 
+//go:noescape
+func gemmQ3Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackQ3Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
 const (
 	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
 	gemmQ6KBlock   = 1600 + 64*64 // Q6_K tile bytes per block
 	gemmXSBlock    = 576 + 64*64  // IQ4_XS tile bytes per block
-	gemmKBlock     = gemmQ6KBlock // the larger
+	gemmQ3KBlock   = gemmQ6KBlock // Q3_K: the Q6_K layout
+	gemmKBlock     = gemmQ6KBlock // the largest
 	gemmKMaxBlocks = 4            // a 22 KiB tile stays in L1
 	gemmKTileBytes = gemmKMaxBlocks * gemmKBlock
 )
@@ -410,6 +417,8 @@ func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols i
 				unpackTileQ5K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			case quant.IQ4_XS:
 				unpackTileIQ4XS(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			case quant.Q3_K:
+				unpackTileQ3K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			default:
 				unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			}
@@ -436,6 +445,8 @@ func gemmK(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float3
 		gemmQ5Kx16AVX2(tile, nb, y, ystride, o)
 	case quant.IQ4_XS:
 		gemmIQ4XSx16AVX2(tile, nb, y, ystride, o)
+	case quant.Q3_K:
+		gemmQ3Kx16AVX2(tile, nb, y, ystride, o)
 	default:
 		gemmQ4Kx16AVX2(tile, nb, y, ystride, o)
 	}
@@ -627,6 +638,63 @@ func unpackTileIQ4XS(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) 
 				}
 				for k := range 8 {
 					copy(blk[576+64*(8*ib+k)+at:][:4], e[4*k:])
+				}
+			}
+		}
+	}
+}
+
+// unpackTileQ3K fills the tile of gemmQ3Kx16AVX2 (the Q6_K layout, quants
+// u = q | hbit<<2 for the value u-4) with blocks [b0, b0+nbk) of nr rows;
+// missing rows are zero.
+func unpackTileQ3K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*110-1]
+		unpackQ3Kq8AVX2(&w[b0*110], rb, nbk, &tile[0])
+		unpackQ3Kq8AVX2(&w[8*rb+b0*110], rb, nbk, &tile[32])
+	}
+	const m1, m3 = 0x0101010101010101, 0x0303030303030303
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmQ3KBlock]byte)(tile[i*gemmQ3KBlock:])
+				for o := 0; o < gemmQ3KBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*110 : r*rb+(b0+nbk)*110]
+		for i := range nbk {
+			b := (*[110]byte)(row[i*110:])
+			blk := (*[gemmQ3KBlock]byte)(tile[i*gemmQ3KBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[108:])))
+			var sc [16]int32
+			unpackQ3KScales(b, &sc)
+			for s, v := range sc {
+				u := uint32(uint16(int16(v)))
+				le.PutUint32(blk[64+64*s+at:], u|u<<16)
+			}
+			for j := range 8 {
+				lo, hi := uint32(uint16(int16(sc[2*j]))), uint32(uint16(int16(sc[2*j+1])))
+				le.PutUint32(blk[1088+64*j+at:], lo|hi<<16)
+			}
+			if asm {
+				continue
+			}
+			for h := range 2 {
+				for s := range 4 {
+					for c := range 4 {
+						q := le.Uint64(b[32+32*h+8*c:])
+						hm := le.Uint64(b[8*c:])
+						x := q>>(2*s)&m3 | (hm>>(4*h+s)&m1)<<2
+						g := 8*(4*h+s) + 2*c
+						le.PutUint32(blk[1600+64*g+at:], uint32(x))
+						le.PutUint32(blk[1600+64*(g+1)+at:], uint32(x>>32))
+					}
 				}
 			}
 		}

@@ -1354,3 +1354,160 @@ uqxs:
 	JNZ  uqxs
 	VZEROUPPER
 	RET
+
+// Q3_K: the Q6_K tile layout (5696 bytes per block) with unsigned 3-bit
+// quants u = q | hbit<<2 (0..7) for the value u-4: a 16-element
+// sub-block's four groups add up exactly in int16 (4*2*7*128), so each is
+// flushed once with its signed scale, and the -4 offset comes from the
+// bsums as Q6_K's -32.
+
+// func gemmQ3Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ3Kx16AVX2(SB), NOSPLIT, $0-40
+	KPROLOGUE
+
+blk3k:
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	LEAQ  1600(SI), R10
+	LEAQ  64(SI), R13
+	MOVQ  DI, R11
+	MOVQ  R9, R12
+	MOVQ  $16, BX
+
+sub3k:
+	GK(0)
+	GK(1)
+	GK(2)
+	GK(3)
+	FLUSHK(0)
+	ADDQ $256, R10
+	ADDQ $64, R13
+	ADDQ $16, R11
+	ADDQ $16, R12
+	DECQ BX
+	JNZ  sub3k
+
+	LEAQ       (DI)(DX*2), R11
+	LEAQ       (R9)(DX*2), R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	MINK(0, 1088)
+	MINK(1, 1088)
+	MINK(2, 1088)
+	MINK(3, 1088)
+	MINK(4, 1088)
+	MINK(5, 1088)
+	MINK(6, 1088)
+	MINK(7, 1088)
+	VPSLLD       $2, Y4, Y4
+	VPSLLD       $2, Y5, Y5
+	VPSLLD       $2, Y6, Y6
+	VPSLLD       $2, Y7, Y7
+	VPSUBD       Y4, Y8, Y8
+	VPSUBD       Y5, Y9, Y9
+	VPSUBD       Y6, Y10, Y10
+	VPSUBD       Y7, Y11, Y11
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VBROADCASTSS (DI), Y2
+	VBROADCASTSS (R9), Y3
+	VMULPS       (SI), Y2, Y0
+	VFMADD231PS  Y0, Y8, Y12
+	VMULPS       (SI), Y3, Y0
+	VFMADD231PS  Y0, Y9, Y13
+	VMULPS       32(SI), Y2, Y0
+	VFMADD231PS  Y0, Y10, Y14
+	VMULPS       32(SI), Y3, Y0
+	VFMADD231PS  Y0, Y11, Y15
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	ADDQ         $5696, SI
+	ADDQ         $292, DI
+	ADDQ         $292, R9
+	DECQ         CX
+	JNZ          blk3k
+
+	VMOVUPS Y12, (R8)
+	VMOVUPS Y14, 32(R8)
+	VMOVUPS Y13, 64(R8)
+	VMOVUPS Y15, 96(R8)
+	VZEROUPPER
+	RET
+
+// Q3ROW(qo, lsh, hsh, base, Y): Y = (qs >> lsh) & 3 | ((hmask >> hsh) &
+// 1) << 2 for the 32 bytes of quants at qo+base and of hmask at base
+// (Y15 = 0x03 bytes, Y14 = 0x01 bytes).
+#define Q3ROW(qo, lsh, hsh, base, Y) \
+	VMOVDQU qo base, Y        \
+	VPSRLW  $lsh, Y, Y        \
+	VPAND   Y15, Y, Y         \
+	VMOVDQU base, Y11         \
+	VPSRLW  $hsh, Y11, Y11    \
+	VPAND   Y14, Y11, Y11     \
+	VPSLLW  $2, Y11, Y11      \
+	VPOR    Y11, Y, Y
+
+// Q3PLANE(qo, lsh, hsh, g): the eight rows' quants of elements
+// 128h+32s..+31 (qo = 32+32h, lsh = 2s, hsh = 4h+s), transposed into the
+// groups at g(DI).
+#define Q3PLANE(qo, lsh, hsh, g) \
+	Q3ROW(qo, lsh, hsh, (SI), Y0)        \
+	Q3ROW(qo, lsh, hsh, (SI)(DX*1), Y1)  \
+	Q3ROW(qo, lsh, hsh, (SI)(DX*2), Y2)  \
+	Q3ROW(qo, lsh, hsh, (SI)(R8*1), Y3)  \
+	Q3ROW(qo, lsh, hsh, (R9), Y4)        \
+	Q3ROW(qo, lsh, hsh, (R9)(DX*1), Y5)  \
+	Q3ROW(qo, lsh, hsh, (R9)(DX*2), Y6)  \
+	Q3ROW(qo, lsh, hsh, (R9)(R8*1), Y7)  \
+	TRANSPOSE8                           \
+	Q4KSTORE(g)
+
+// func unpackQ3Kq8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// Writes the quants u (0..7, groups at 1600+64g) of nb Q3_K blocks of
+// eight rows (row i at w + i*rb) into one half of the Q3_K tile (blocks
+// 5696 bytes apart). Scales are written in Go.
+TEXT ·unpackQ3Kq8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x03030303, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x01010101, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq3k:
+	Q3PLANE(32, 0, 0, 1600)
+	Q3PLANE(32, 2, 1, 2112)
+	Q3PLANE(32, 4, 2, 2624)
+	Q3PLANE(32, 6, 3, 3136)
+	Q3PLANE(64, 0, 4, 3648)
+	Q3PLANE(64, 2, 5, 4160)
+	Q3PLANE(64, 4, 6, 4672)
+	Q3PLANE(64, 6, 7, 5184)
+	ADDQ $110, SI
+	ADDQ $110, R9
+	ADDQ $5696, DI
+	DECQ CX
+	JNZ  uq3k
+	VZEROUPPER
+	RET
