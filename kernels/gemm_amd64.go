@@ -47,7 +47,7 @@ func useGemm(t quant.Type, cols int) bool {
 	switch t {
 	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
 		return cols >= gemmMinCols[0]
-	case quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
+	case quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
 		return cols >= gemmMinCols[1]
 	case quant.IQ4_NL:
 		return cols >= gemmMinCols[2]
@@ -391,12 +391,19 @@ func gemmQ3Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 //go:noescape
 func unpackQ3Kq8AVX2(w *byte, rb, nb int, tile *byte)
 
+//go:noescape
+func gemmQ2Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackQ2Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
 const (
 	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
 	gemmQ6KBlock   = 1600 + 64*64 // Q6_K tile bytes per block
 	gemmXSBlock    = 576 + 64*64  // IQ4_XS tile bytes per block
 	gemmQ3KBlock   = gemmQ6KBlock // Q3_K: the Q6_K layout
-	gemmKBlock     = gemmQ6KBlock // the largest
+	gemmQ2KBlock   = 1664 + 64*64 // Q2_K tile bytes per block
+	gemmKBlock     = gemmQ2KBlock // the largest
 	gemmKMaxBlocks = 4            // a 22 KiB tile stays in L1
 	gemmKTileBytes = gemmKMaxBlocks * gemmKBlock
 )
@@ -419,6 +426,8 @@ func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols i
 				unpackTileIQ4XS(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			case quant.Q3_K:
 				unpackTileQ3K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			case quant.Q2_K:
+				unpackTileQ2K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			default:
 				unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
 			}
@@ -447,6 +456,8 @@ func gemmK(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float3
 		gemmIQ4XSx16AVX2(tile, nb, y, ystride, o)
 	case quant.Q3_K:
 		gemmQ3Kx16AVX2(tile, nb, y, ystride, o)
+	case quant.Q2_K:
+		gemmQ2Kx16AVX2(tile, nb, y, ystride, o)
 	default:
 		gemmQ4Kx16AVX2(tile, nb, y, ystride, o)
 	}
@@ -694,6 +705,58 @@ func unpackTileQ3K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 						g := 8*(4*h+s) + 2*c
 						le.PutUint32(blk[1600+64*g+at:], uint32(x))
 						le.PutUint32(blk[1600+64*(g+1)+at:], uint32(x>>32))
+					}
+				}
+			}
+		}
+	}
+}
+
+// unpackTileQ2K fills the tile of gemmQ2Kx16AVX2 with blocks [b0, b0+nbk)
+// of nr rows; missing rows are zero.
+func unpackTileQ2K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*84-1]
+		unpackQ2Kq8AVX2(&w[b0*84], rb, nbk, &tile[0])
+		unpackQ2Kq8AVX2(&w[8*rb+b0*84], rb, nbk, &tile[32])
+	}
+	const m3 = 0x0303030303030303
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmQ2KBlock]byte)(tile[i*gemmQ2KBlock:])
+				for o := 0; o < gemmQ2KBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*84 : r*rb+(b0+nbk)*84]
+		for i := range nbk {
+			b := (*[84]byte)(row[i*84:])
+			blk := (*[gemmQ2KBlock]byte)(tile[i*gemmQ2KBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[80:])))
+			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[82:])))
+			for s := range 16 {
+				u := uint32(b[s] & 15)
+				le.PutUint32(blk[128+64*s+at:], u|u<<16)
+			}
+			for j := range 8 {
+				le.PutUint32(blk[1152+64*j+at:], uint32(b[2*j]>>4)|uint32(b[2*j+1]>>4)<<16)
+			}
+			if asm {
+				continue
+			}
+			for h := range 2 {
+				for s := range 4 {
+					for c := range 4 {
+						x := le.Uint64(b[16+32*h+8*c:]) >> (2 * s) & m3
+						g := 8*(4*h+s) + 2*c
+						le.PutUint32(blk[1664+64*g+at:], uint32(x))
+						le.PutUint32(blk[1664+64*(g+1)+at:], uint32(x>>32))
 					}
 				}
 			}

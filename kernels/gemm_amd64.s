@@ -1448,6 +1448,153 @@ sub3k:
 	VZEROUPPER
 	RET
 
+// Q2_K: unsigned 2-bit quants (0..3) with a 4-bit scale and min per
+// 16-element sub-block: the Q4_K kernel with a flush (and the next scale)
+// every four groups, and the mins paired as (m[2j], m[2j+1]) against
+// (bsum[2j], bsum[2j+1]).
+//
+// Tile block of 5760 bytes (A = rows 0-7, B = rows 8-15): d at 0 and 32,
+// dmin at 64 and 96, scale of sub-block s (in both int16 halves) at
+// 128+64s, mins of sub-blocks 2j and 2j+1 (low and high int16) at
+// 1152+64j, group g at 1664+64g.
+
+// func gemmQ2Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ2Kx16AVX2(SB), NOSPLIT, $0-40
+	KPROLOGUE
+
+blk2k:
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+	VPXOR Y10, Y10, Y10
+	VPXOR Y11, Y11, Y11
+	LEAQ  1664(SI), R10
+	LEAQ  128(SI), R13
+	MOVQ  DI, R11
+	MOVQ  R9, R12
+	MOVQ  $8, BX
+
+sub2k:
+	GK(0)
+	GK(1)
+	GK(2)
+	GK(3)
+	FLUSHK(0)
+	GK(4)
+	GK(5)
+	GK(6)
+	GK(7)
+	FLUSHK(64)
+	ADDQ $512, R10
+	ADDQ $128, R13
+	ADDQ $32, R11
+	ADDQ $32, R12
+	DECQ BX
+	JNZ  sub2k
+
+	LEAQ       (DI)(DX*2), R11
+	LEAQ       (R9)(DX*2), R12
+	PREFETCHT0 (R11)
+	PREFETCHT0 64(R11)
+	PREFETCHT0 128(R11)
+	PREFETCHT0 192(R11)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 (R12)
+	PREFETCHT0 64(R12)
+	PREFETCHT0 128(R12)
+	PREFETCHT0 192(R12)
+	PREFETCHT0 256(R12)
+	MINK(0, 1152)
+	MINK(1, 1152)
+	MINK(2, 1152)
+	MINK(3, 1152)
+	MINK(4, 1152)
+	MINK(5, 1152)
+	MINK(6, 1152)
+	MINK(7, 1152)
+	VCVTDQ2PS    Y8, Y8
+	VCVTDQ2PS    Y9, Y9
+	VCVTDQ2PS    Y10, Y10
+	VCVTDQ2PS    Y11, Y11
+	VCVTDQ2PS    Y4, Y4
+	VCVTDQ2PS    Y5, Y5
+	VCVTDQ2PS    Y6, Y6
+	VCVTDQ2PS    Y7, Y7
+	VBROADCASTSS (DI), Y2
+	VBROADCASTSS (R9), Y3
+	VMULPS       (SI), Y2, Y0
+	VFMADD231PS  Y0, Y8, Y12
+	VMULPS       64(SI), Y2, Y1
+	VFNMADD231PS Y1, Y4, Y12
+	VMULPS       (SI), Y3, Y0
+	VFMADD231PS  Y0, Y9, Y13
+	VMULPS       64(SI), Y3, Y1
+	VFNMADD231PS Y1, Y5, Y13
+	VMULPS       32(SI), Y2, Y0
+	VFMADD231PS  Y0, Y10, Y14
+	VMULPS       96(SI), Y2, Y1
+	VFNMADD231PS Y1, Y6, Y14
+	VMULPS       32(SI), Y3, Y0
+	VFMADD231PS  Y0, Y11, Y15
+	VMULPS       96(SI), Y3, Y1
+	VFNMADD231PS Y1, Y7, Y15
+	VPXOR        Y4, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VPXOR        Y6, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	ADDQ         $5760, SI
+	ADDQ         $292, DI
+	ADDQ         $292, R9
+	DECQ         CX
+	JNZ          blk2k
+
+	VMOVUPS Y12, (R8)
+	VMOVUPS Y14, 32(R8)
+	VMOVUPS Y13, 64(R8)
+	VMOVUPS Y15, 96(R8)
+	VZEROUPPER
+	RET
+
+// Q2PLANE(qo, sh, g): quants (qs[32h:32h+32] >> 2s) & 3 of the eight rows
+// (elements 128h+32s..+31; qo = 16+32h, sh = 2s), transposed into the
+// groups at g(DI) = 1664+64*8(4h+s) (Y15 = 0x03 bytes).
+#define Q2PLANE(qo, sh, g) \
+	Q4KLOAD(qo, sh) \
+	TRANSPOSE8      \
+	Q4KSTORE(g)
+
+// func unpackQ2Kq8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// Writes the quants (groups at 1664+64g) of nb Q2_K blocks of eight rows
+// (row i at w + i*rb) into one half of the Q2_K tile (blocks 5760 bytes
+// apart). Scales and mins are written in Go.
+TEXT ·unpackQ2Kq8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x03030303, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq2k:
+	Q2PLANE(16, 0, 1664)
+	Q2PLANE(16, 2, 2176)
+	Q2PLANE(16, 4, 2688)
+	Q2PLANE(16, 6, 3200)
+	Q2PLANE(48, 0, 3712)
+	Q2PLANE(48, 2, 4224)
+	Q2PLANE(48, 4, 4736)
+	Q2PLANE(48, 6, 5248)
+	ADDQ $84, SI
+	ADDQ $84, R9
+	ADDQ $5760, DI
+	DECQ CX
+	JNZ  uq2k
+	VZEROUPPER
+	RET
+
 // Q3ROW(qo, lsh, hsh, base, Y): Y = (qs >> lsh) & 3 | ((hmask >> hsh) &
 // 1) << 2 for the 32 bytes of quants at qo+base and of hmask at base
 // (Y15 = 0x03 bytes, Y14 = 0x01 bytes).

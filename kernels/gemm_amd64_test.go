@@ -12,7 +12,7 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS, quant.Q3_K}
+var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS, quant.Q3_K, quant.Q2_K}
 
 // TestGemm runs the tile path (gemmMinCols lowered to 1) against the
 // generic twin for every column count 1..20, row counts around the tile
@@ -351,7 +351,7 @@ func TestUnpackKAsm(t *testing.T) {
 		t.Skip("no avx2")
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, ty := range []quant.Type{quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS, quant.Q3_K} {
+	for _, ty := range []quant.Type{quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS, quant.Q3_K, quant.Q2_K} {
 		for _, nb := range []int{1, 2, 4, 7} {
 			for _, mode := range []fillMode{fillRandom, fillUnit, fillZero, fillExtreme} {
 				rb := nb * ty.BlockBytes()
@@ -370,6 +370,8 @@ func TestUnpackKAsm(t *testing.T) {
 						unpack = unpackTileIQ4XS
 					case quant.Q3_K:
 						unpack = unpackTileQ3K
+					case quant.Q2_K:
+						unpack = unpackTileQ2K
 					}
 					unpack(w, rb, 16, b0, nbk, &got)
 					useUnpackAsm = false
