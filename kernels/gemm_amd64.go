@@ -26,7 +26,7 @@ const (
 )
 
 // gemmMinCols is the fewest columns for which MatMul takes the tile path:
-// [0] for Q4_0, Q5_0 and Q8_0, [1] for the K-quants and IQ4_XS,
+// [0] for Q4_0, Q5_0, Q8_0, Q4_1 and Q5_1, [1] for the K-quants and IQ4_XS,
 // [2] for IQ4_NL.
 //
 // They are 2, so that a column's result does not depend on how many
@@ -45,7 +45,7 @@ var gemmMinCols = [3]int{2, 2, 2}
 // path.
 func useGemm(t quant.Type, cols int) bool {
 	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0:
+	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_1, quant.Q5_1:
 		return cols >= gemmMinCols[0]
 	case quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
 		return cols >= gemmMinCols[1]
@@ -65,7 +65,7 @@ func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols in
 	switch {
 	case ActType(t) == quant.Q8_K:
 		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-	case useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0):
+	case useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0) || t == quant.Q4_1 || t == quant.Q5_1:
 		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
 	default:
 		matMulGemm8(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
@@ -218,6 +218,12 @@ func unpackQ8_0x8AVX2(w *byte, rb, nb int, tile *byte)
 func unpackQ5_0x8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
+func unpackQ4_1x8AVX2(w *byte, rb, nb int, tile *byte)
+
+//go:noescape
+func unpackQ5_1x8AVX2(w *byte, rb, nb int, tile *byte)
+
+//go:noescape
 func unpackQ4Kq8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
@@ -237,19 +243,33 @@ func gemmQ4x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 //go:noescape
 func gemmQ5x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
+//go:noescape
+func gemmQ4_1x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func gemmQ5_1x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
 const (
 	gemm16Rows      = 16
 	gemm16Block     = 192 + 512 // see gemm_amd64.s
-	gemm16MaxBlocks = 32        // a 22 KiB tile stays in L1
-	gemm16TileBytes = gemm16MaxBlocks * gemm16Block
+	gemm16Block1    = 768       // Q4_1, Q5_1: + the f32 m' of the 16 rows
+	gemm16MaxBlocks = 32        // a 24 KiB tile stays in L1
+	gemm16TileBytes = gemm16MaxBlocks * gemm16Block1
 )
 
-// matMulGemm16 is matMulGemm for Q4_0 and Q5_0: sixteen rows by two
-// columns per kernel call, int16 accumulation (gemm_amd64.s).
+// tile16Block is the tile bytes per block of t in matMulGemm16.
+func tile16Block(t quant.Type) int {
+	if t == quant.Q4_1 || t == quant.Q5_1 {
+		return gemm16Block1
+	}
+	return gemm16Block
+}
+
+// matMulGemm16 is matMulGemm for Q4_0, Q5_0, Q4_1 and Q5_1: sixteen rows
+// by two columns per kernel call, int16 accumulation (gemm_amd64.s).
 func matMulGemm16(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	var tile [gemm16TileBytes]byte
 	var o [32]float32
-	q5 := t == quant.Q5_0
 	for r0 := 0; r0 < rows; r0 += gemm16Rows {
 		nr := min(gemm16Rows, rows-r0)
 		for b0 := 0; b0 < nb; b0 += gemm16MaxBlocks {
@@ -257,11 +277,11 @@ func matMulGemm16(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols 
 			unpackTile16(t, w[r0*rb:], rb, nr, b0, nbk, &tile)
 			c := 0
 			for ; c+2 <= cols; c += 2 {
-				gemm16(q5, &tile[0], nbk, &qs[c*ab+b0*34], ab, &o)
+				gemm16(t, &tile[0], nbk, &qs[c*ab+b0*34], ab, &o)
 				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 			if c < cols {
-				gemm16(q5, &tile[0], nbk, &qs[c*ab+b0*34], 0, &o)
+				gemm16(t, &tile[0], nbk, &qs[c*ab+b0*34], 0, &o)
 				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 		}
@@ -270,10 +290,15 @@ func matMulGemm16(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols 
 
 // gemm16 calls the kernel directly (a func value would move the tile to
 // the heap).
-func gemm16(q5 bool, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
-	if q5 {
+func gemm16(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
+	switch t {
+	case quant.Q5_0:
 		gemmQ5x16AVX2(tile, nb, y, ystride, o)
-	} else {
+	case quant.Q4_1:
+		gemmQ4_1x16AVX2(tile, nb, y, ystride, o)
+	case quant.Q5_1:
+		gemmQ5_1x16AVX2(tile, nb, y, ystride, o)
+	default:
 		gemmQ4x16AVX2(tile, nb, y, ystride, o)
 	}
 }
@@ -300,33 +325,40 @@ func bsum8(x uint64) int32 {
 	return int32(x*0x0001000100010001>>48) - 8*128
 }
 
-// unpackTile16 fills the 16-row tile of gemmQ4x16AVX2/gemmQ5x16AVX2 with
-// blocks [b0, b0+nbk) of nr rows; missing rows are zero.
+// unpackTile16 fills the 16-row tile of gemmQ4x16AVX2/gemmQ5x16AVX2 (and
+// of the Q4_1/Q5_1 kernels: the same with q-8 or q-16, and m' = m + 8d or
+// m + 16d at 704) with blocks [b0, b0+nbk) of nr rows; missing rows are
+// zero.
 func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16TileBytes]byte) {
 	if nr == gemm16Rows && useUnpackAsm {
 		bb := t.BlockBytes()
 		_ = w[15*rb+(b0+nbk)*bb-1]
-		if t == quant.Q4_0 {
+		switch t {
+		case quant.Q4_0:
 			unpackQ4_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
 			unpackQ4_0x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
-		} else {
+		case quant.Q5_0:
 			unpackQ5_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
 			unpackQ5_0x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		case quant.Q4_1:
+			unpackQ4_1x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ4_1x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		default:
+			unpackQ5_1x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ5_1x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
 		}
 		return
 	}
 	bb := t.BlockBytes()
+	tb := tile16Block(t)
 	le := binary.LittleEndian
 	for r := range gemm16Rows {
 		half, lane := 32*(r/8), 4*(r%8)
 		if r >= nr {
 			for i := range nbk {
-				blk := (*[gemm16Block]byte)(tile[i*gemm16Block:])
-				for o := 0; o < 192; o += 64 {
+				blk := tile[i*tb : (i+1)*tb]
+				for o := 0; o < tb; o += 64 {
 					le.PutUint32(blk[o+half+lane:], 0)
-				}
-				for k := range 8 {
-					le.PutUint32(blk[192+64*k+half+lane:], 0)
 				}
 			}
 			continue
@@ -334,16 +366,27 @@ func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16Tile
 		row := w[r*rb+b0*bb : r*rb+(b0+nbk)*bb]
 		for i := range nbk {
 			b := row[i*bb : (i+1)*bb]
-			blk := (*[gemm16Block]byte)(tile[i*gemm16Block:])
+			blk := tile[i*tb : (i+1)*tb]
 			var e [4]uint64
-			if t == quant.Q4_0 {
+			switch t {
+			case quant.Q4_1:
+				d, m := f16(b), f16(b[2:])
+				le.PutUint32(blk[704+half+lane:], math.Float32bits(m+8*d))
+				b = b[2:] // scale at 0, quants at 2 as in Q4_0
+				fallthrough
+			case quant.Q4_0:
 				q := (*[16]byte)(b[2:18])
 				a, c := le.Uint64(q[0:]), le.Uint64(q[8:])
 				e[0] = (a&lo4 + 0x7878787878787878) ^ bias
 				e[1] = (c&lo4 + 0x7878787878787878) ^ bias
 				e[2] = (a>>4&lo4 + 0x7878787878787878) ^ bias
 				e[3] = (c>>4&lo4 + 0x7878787878787878) ^ bias
-			} else {
+			case quant.Q5_1:
+				d, m := f16(b), f16(b[2:])
+				le.PutUint32(blk[704+half+lane:], math.Float32bits(m+16*d))
+				b = b[2:]
+				fallthrough
+			default:
 				qh := le.Uint32(b[2:6])
 				q := (*[16]byte)(b[6:22])
 				a, c := le.Uint64(q[0:]), le.Uint64(q[8:])
@@ -353,10 +396,10 @@ func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16Tile
 				e[3] = (c>>4&lo4 | q5hi[qh>>24] + 0x7070707070707070) ^ bias
 			}
 			s0, s1 := bsum8(e[0])+bsum8(e[1]), bsum8(e[2])+bsum8(e[3])
-			if t == quant.Q4_0 {
+			if t == quant.Q4_0 || t == quant.Q4_1 {
 				s0, s1 = s0+s1, 0
 			}
-			le.PutUint32(blk[half+lane:], math.Float32bits(f16(b)))
+			le.PutUint32(blk[half+lane:], math.Float32bits(f16(row[i*bb:])))
 			le.PutUint32(blk[64+half+lane:], uint32(128*s0))
 			le.PutUint32(blk[128+half+lane:], uint32(128*s1))
 			for j, v := range e {

@@ -1658,3 +1658,296 @@ uq3k:
 	JNZ  uq3k
 	VZEROUPPER
 	RET
+
+// Q4_1 and Q5_1: the Q4_0 and Q5_0 kernels on q-8 (q-16), whose offset
+// joins the min in the tile (m' = m + 8d, m + 16d per row, f32 at 704
+// for rows 0-7 and 736 for rows 8-15; blocks of 768 bytes). The min term
+// m' * dy * sum(a) needs each column's sum of its 32 activations: VPSADBW
+// of a+128 against zero, both columns' sums gathered into two dwords,
+// minus 32*128.
+
+DATA gemm4096<>+0(SB)/4, $4096
+DATA gemm4096<>+4(SB)/4, $4096
+DATA gemm4096<>+8(SB)/4, $4096
+DATA gemm4096<>+12(SB)/4, $4096
+GLOBL gemm4096<>(SB), RODATA|NOPTR, $16
+
+// MIN16: after F16 (Y2, Y3 = dy of the two columns), add m' * dy * sum(a)
+// to the float accumulators; Y4-Y7 end zero.
+#define MIN16 \
+	VMOVDQU      2(DI), Y4               \
+	VMOVDQU      2(R9), Y5               \
+	VPXOR        Y15, Y4, Y4             \
+	VPXOR        Y15, Y5, Y5             \
+	VPXOR        Y6, Y6, Y6              \
+	VPSADBW      Y6, Y4, Y4              \
+	VPSADBW      Y6, Y5, Y5              \
+	VPSLLQ       $32, Y5, Y5             \
+	VPOR         Y5, Y4, Y4              \
+	VEXTRACTI128 $1, Y4, X5              \
+	VPADDD       X5, X4, X4              \
+	VPSHUFD      $0x4e, X4, X5           \
+	VPADDD       X5, X4, X4              \
+	VPSUBD       gemm4096<>(SB), X4, X4  \
+	VCVTDQ2PS    X4, X4                  \
+	VMOVSHDUP    X4, X5                  \
+	VBROADCASTSS X4, Y6                  \
+	VBROADCASTSS X5, Y7                  \
+	VMULPS       Y2, Y6, Y6              \
+	VMULPS       Y3, Y7, Y7              \
+	VFMADD231PS  704(SI), Y6, Y8         \
+	VFMADD231PS  704(SI), Y7, Y9         \
+	VFMADD231PS  736(SI), Y6, Y10        \
+	VFMADD231PS  736(SI), Y7, Y11        \
+	VPXOR        Y4, Y4, Y4              \
+	VPXOR        Y5, Y5, Y5              \
+	VPXOR        Y6, Y6, Y6              \
+	VPXOR        Y7, Y7, Y7
+
+// func gemmQ4_1x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ4_1x16AVX2(SB), NOSPLIT, $0-40
+	G16PROLOGUE
+
+loop41:
+	G16(0)
+	G16(1)
+	G16(2)
+	G16(3)
+	G16(4)
+	G16(5)
+	G16(6)
+	G16(7)
+	F16(64)
+	MIN16
+	ADDQ $768, SI
+	ADDQ $34, DI
+	ADDQ $34, R9
+	DECQ CX
+	JNZ  loop41
+	G16EPILOGUE
+
+// func gemmQ5_1x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ5_1x16AVX2(SB), NOSPLIT, $0-40
+	G16PROLOGUE
+
+loop51:
+	G16(0)
+	G16(1)
+	G16(2)
+	G16(3)
+	F16(64)
+	G16(4)
+	G16(5)
+	G16(6)
+	G16(7)
+	F16(128)
+	MIN16
+	ADDQ $768, SI
+	ADDQ $34, DI
+	ADDQ $34, R9
+	DECQ CX
+	JNZ  loop51
+	G16EPILOGUE
+
+// func unpackQ4_1x8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// As unpackQ4_0x8AVX2 for Q4_1 (quants at 4, q-8), with m' = m + 8d of the
+// eight rows at +704; blocks 768 bytes apart.
+TEXT ·unpackQ4_1x8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x08080808, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x01010101, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $0x00010001, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq41:
+	// Row scales (f16) of the eight rows.
+	MOVWLZX (SI), AX
+	VMOVD   AX, X10
+	VPINSRW $1, (SI)(DX*1), X10, X10
+	VPINSRW $2, (SI)(DX*2), X10, X10
+	VPINSRW $3, (SI)(R8*1), X10, X10
+	VPINSRW $4, (R9), X10, X10
+	VPINSRW $5, (R9)(DX*1), X10, X10
+	VPINSRW $6, (R9)(DX*2), X10, X10
+	VPINSRW $7, (R9)(R8*1), X10, X10
+	VCVTPH2PS X10, Y10
+	VMOVUPS   Y10, (DI)
+	// m' = m + 8*d of the eight rows.
+	MOVWLZX 2(SI), AX
+	VMOVD   AX, X11
+	VPINSRW $1, 2(SI)(DX*1), X11, X11
+	VPINSRW $2, 2(SI)(DX*2), X11, X11
+	VPINSRW $3, 2(SI)(R8*1), X11, X11
+	VPINSRW $4, 2(R9), X11, X11
+	VPINSRW $5, 2(R9)(DX*1), X11, X11
+	VPINSRW $6, 2(R9)(DX*2), X11, X11
+	VPINSRW $7, 2(R9)(R8*1), X11, X11
+	VCVTPH2PS X11, Y11
+	MOVL $0x41000000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Y0
+	VFMADD231PS Y0, Y10, Y11
+	VMOVUPS Y11, 704(DI)
+
+	ROWQ4(4(SI), Y0, X0)
+	ROWQ4(4(SI)(DX*1), Y1, X1)
+	ROWQ4(4(SI)(DX*2), Y2, X2)
+	ROWQ4(4(SI)(R8*1), Y3, X3)
+	ROWQ4(4(R9), Y4, X4)
+	ROWQ4(4(R9)(DX*1), Y5, X5)
+	ROWQ4(4(R9)(DX*2), Y6, X6)
+	ROWQ4(4(R9)(R8*1), Y7, X7)
+
+	TRANSPOSE8
+	VMOVDQU     Y3, 192(DI)
+	VMOVDQU     Y6, 256(DI)
+	VMOVDQU     Y7, 320(DI)
+	VMOVDQU     Y8, 384(DI)
+	VMOVDQU     Y5, 448(DI)
+	VMOVDQU     Y9, 512(DI)
+	VMOVDQU     Y1, 576(DI)
+	VMOVDQU     Y2, 640(DI)
+
+	// 128 * sum of each row's 32 quants.
+	VPMADDUBSW Y3, Y13, Y0
+	VPMADDUBSW Y6, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y7, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y8, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y5, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y9, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y1, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y2, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDWD   Y12, Y0, Y0
+	VPSLLD     $7, Y0, Y0
+	VMOVDQU    Y0, 64(DI)
+
+	ADDQ $20, SI
+	ADDQ $20, R9
+	ADDQ $768, DI
+	DECQ CX
+	JNZ  uq41
+	VZEROUPPER
+	RET
+
+// func unpackQ5_1x8AVX2(w *byte, rb, nb int, tile *byte)
+//
+// As unpackQ5_0x8AVX2 for Q5_1 (qh at 4, quants at 8, q-16), with
+// m' = m + 16d of the eight rows at +704; blocks 768 bytes apart.
+TEXT ·unpackQ5_1x8AVX2(SB), NOSPLIT, $0-32
+	MOVQ w+0(FP), SI
+	MOVQ rb+8(FP), DX
+	MOVQ nb+16(FP), CX
+	MOVQ tile+24(FP), DI
+	MOVL $0x0f0f0f0f, AX
+	VMOVD AX, X15
+	VPBROADCASTD X15, Y15
+	MOVL $0x10101010, AX
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x01010101, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $0x00010001, AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	LEAQ (DX)(DX*2), R8
+	LEAQ (SI)(DX*4), R9
+
+uq51:
+	MOVWLZX (SI), AX
+	VMOVD   AX, X10
+	VPINSRW $1, (SI)(DX*1), X10, X10
+	VPINSRW $2, (SI)(DX*2), X10, X10
+	VPINSRW $3, (SI)(R8*1), X10, X10
+	VPINSRW $4, (R9), X10, X10
+	VPINSRW $5, (R9)(DX*1), X10, X10
+	VPINSRW $6, (R9)(DX*2), X10, X10
+	VPINSRW $7, (R9)(R8*1), X10, X10
+	VCVTPH2PS X10, Y10
+	VMOVUPS   Y10, (DI)
+	// m' = m + 16*d of the eight rows.
+	MOVWLZX 2(SI), AX
+	VMOVD   AX, X11
+	VPINSRW $1, 2(SI)(DX*1), X11, X11
+	VPINSRW $2, 2(SI)(DX*2), X11, X11
+	VPINSRW $3, 2(SI)(R8*1), X11, X11
+	VPINSRW $4, 2(R9), X11, X11
+	VPINSRW $5, 2(R9)(DX*1), X11, X11
+	VPINSRW $6, 2(R9)(DX*2), X11, X11
+	VPINSRW $7, 2(R9)(R8*1), X11, X11
+	VCVTPH2PS X11, Y11
+	MOVL $0x41800000, AX
+	VMOVD AX, X0
+	VBROADCASTSS X0, Y0
+	VFMADD231PS Y0, Y10, Y11
+	VMOVUPS Y11, 704(DI)
+	VPCMPEQB  Y10, Y10, Y10
+
+	ROWQ5(8(SI), 4(SI), Y0, X0)
+	ROWQ5(8(SI)(DX*1), 4(SI)(DX*1), Y1, X1)
+	ROWQ5(8(SI)(DX*2), 4(SI)(DX*2), Y2, X2)
+	ROWQ5(8(SI)(R8*1), 4(SI)(R8*1), Y3, X3)
+	ROWQ5(8(R9), 4(R9), Y4, X4)
+	ROWQ5(8(R9)(DX*1), 4(R9)(DX*1), Y5, X5)
+	ROWQ5(8(R9)(DX*2), 4(R9)(DX*2), Y6, X6)
+	ROWQ5(8(R9)(R8*1), 4(R9)(R8*1), Y7, X7)
+	TRANSPOSE8
+	VMOVDQU     Y3, 192(DI)
+	VMOVDQU     Y6, 256(DI)
+	VMOVDQU     Y7, 320(DI)
+	VMOVDQU     Y8, 384(DI)
+	VMOVDQU     Y5, 448(DI)
+	VMOVDQU     Y9, 512(DI)
+	VMOVDQU     Y1, 576(DI)
+	VMOVDQU     Y2, 640(DI)
+
+	// 128 * sums of elements 0-15 (groups 0-3) and 16-31 (groups 4-7).
+	VPMADDUBSW Y3, Y13, Y0
+	VPMADDUBSW Y6, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y7, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y8, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDWD   Y12, Y0, Y0
+	VPSLLD     $7, Y0, Y0
+	VMOVDQU    Y0, 64(DI)
+	VPMADDUBSW Y5, Y13, Y0
+	VPMADDUBSW Y9, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y1, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDUBSW Y2, Y13, Y4
+	VPADDW     Y4, Y0, Y0
+	VPMADDWD   Y12, Y0, Y0
+	VPSLLD     $7, Y0, Y0
+	VMOVDQU    Y0, 128(DI)
+
+	ADDQ $24, SI
+	ADDQ $24, R9
+	ADDQ $768, DI
+	DECQ CX
+	JNZ  uq51
+	VZEROUPPER
+	RET

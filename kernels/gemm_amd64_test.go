@@ -12,7 +12,7 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS, quant.Q3_K, quant.Q2_K}
+var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS, quant.Q3_K, quant.Q2_K, quant.Q4_1, quant.Q5_1}
 
 // TestGemm runs the tile path (gemmMinCols lowered to 1) against the
 // generic twin for every column count 1..20, row counts around the tile
@@ -105,7 +105,8 @@ func testGemmCase(t *testing.T, ty quant.Type, nb, rows, cols int, mode fillMode
 }
 
 // TestGemmPageBoundary puts weights and activations at the end of a page
-// followed by a no-access page.
+// followed by a no-access page, for partial (9 rows) and full (16 rows)
+// tiles.
 func TestGemmPageBoundary(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
@@ -119,7 +120,8 @@ func TestGemmPageBoundary(t *testing.T) {
 				nb = 9
 			}
 			for _, cols := range []int{1, 3, 4, 9} {
-				n, rows := nb*ty.BlockSize(), 9
+				// 16 rows: full tiles, unpacked in assembly.
+				n, rows := nb*ty.BlockSize(), 9+7*(cols%2)
 				rb := nb * ty.BlockBytes()
 				w := guardedBuf(t, rows*rb)
 				fillWeights(ty, w, rng, fillRandom)
@@ -268,14 +270,14 @@ func BenchmarkGemmCols(b *testing.B) {
 	}
 }
 
-// TestUnpackQ4_0Asm compares the assembly unpacking of full Q4_0 and Q5_0
-// tiles with the Go unpacking, byte for byte.
+// TestUnpackQ4_0Asm compares the assembly unpacking of full Q4_0, Q5_0,
+// Q4_1 and Q5_1 tiles with the Go unpacking, byte for byte.
 func TestUnpackQ4_0Asm(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
-	for _, ty := range []quant.Type{quant.Q4_0, quant.Q5_0} {
+	for _, ty := range []quant.Type{quant.Q4_0, quant.Q5_0, quant.Q4_1, quant.Q5_1} {
 		for _, nb := range []int{1, 2, 7, 32, 40} {
 			for _, mode := range []fillMode{fillRandom, fillUnit, fillZero, fillExtreme} {
 				testUnpack16(t, ty, nb, mode, rng)
