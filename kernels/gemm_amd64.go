@@ -13,7 +13,9 @@ import (
 // signed 8-bit values after unpacking (Q8_0, Q4_0, Q5_0, IQ4_NL): a tile of
 // gemmRows weight rows is unpacked once into a row-interleaved int8 layout
 // (gemm_amd64.s) and every column then passes over it, four at a time, in
-// one AVX2 kernel whose accumulators hold one lane per row.
+// one AVX2 kernel whose accumulators hold one lane per row. Q4_0, Q5_0,
+// Q4_1 and Q5_1 use sixteen-row tiles (matMulGemm16), the K-quants and
+// IQ4_XS sixteen-row tiles of 256-element blocks (matMulGemmK).
 
 //go:noescape
 func gemmQ8x4AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
@@ -35,9 +37,11 @@ const (
 // direct computation (one batch per window) to 1e-5 on models whose
 // logits amplify rounding. With the quants unpacked in assembly the tile
 // path beats the four-column kernels from 8 columns for the 32-element
-// types (BenchmarkGemmCols: 33-41 against 19-22 GMAC per CPU second); the
-// K-quants, whose scales are still unpacked in Go, are slower below about
-// 24-48 columns (19-22 against 33-45 at 8). Tests and benchmarks change
+// types (BenchmarkGemmCols: 33-41 against 19-22 GMAC per CPU second); Q4_K,
+// Q5_K and Q6_K, whose scales are still unpacked in Go, are slower than
+// their four-column kernels below about 24-48 columns (19-22 against 33-45
+// at 8). Q2_K, Q3_K, IQ4_XS, Q4_1 and Q5_1 have no four-column kernel:
+// the tile path is faster from 8 columns on. Tests and benchmarks change
 // them.
 var gemmMinCols = [3]int{2, 2, 2}
 

@@ -392,3 +392,48 @@ func TestUnpackKAsm(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmColumnsIndependent checks the property gemmMinCols keeps: from
+// gemmMinCols columns on, a column's result is bit for bit the same
+// whatever columns share the call and wherever it sits among them (paired
+// or alone in a kernel call).
+func TestGemmColumnsIndependent(t *testing.T) {
+	if levelMissing(lvAVX2) != "" {
+		t.Skip("no avx2")
+	}
+	for _, ty := range gemmTypes {
+		rng := rand.New(rand.NewPCG(uint64(ty), 23))
+		nb, rows, cols := 5, 19, 9
+		n := nb * ty.BlockSize()
+		w := make([]byte, rows*nb*ty.BlockBytes())
+		fillWeights(ty, w, rng, fillRandom)
+		ab := ActBytes(ty, n)
+		var qs []byte
+		for range cols {
+			_, q := makeAct(ty, n, rng, fillRandom)
+			qs = append(qs, q...)
+		}
+		all := make([]float32, cols*rows)
+		withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, nil, qs, cols, all, rows) })
+		for c := range cols {
+			for _, k := range []int{2, 3} { // column c first of 2, last of 3
+				sub := make([]byte, 0, k*ab)
+				for j := range k {
+					sub = append(sub, qs[(c+j+1)%cols*ab:][:ab]...)
+				}
+				pos := k - 1
+				if k == 2 {
+					pos = 0
+				}
+				copy(sub[pos*ab:], qs[c*ab:(c+1)*ab])
+				got := make([]float32, k*rows)
+				withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, nil, sub, k, got, rows) })
+				for r := range rows {
+					if g, e := got[pos*rows+r], all[c*rows+r]; math.Float32bits(g) != math.Float32bits(e) {
+						t.Fatalf("%v: column %d row %d: %g in %d columns, %g in %d", ty, c, r, g, k, e, cols)
+					}
+				}
+			}
+		}
+	}
+}
