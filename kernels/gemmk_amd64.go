@@ -1,0 +1,411 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// Prefill (MatMul) tile path of the 256-element K-quants and IQ4_XS:
+// sixteen rows by two columns per kernel call, scales unpacked in Go,
+// quants in assembly (gemm_amd64.s).
+
+//go:noescape
+func gemmQ4Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func gemmQ6Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func gemmQ5Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackQ5Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
+//go:noescape
+func gemmIQ4XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackIQ4XSq8AVX2(w *byte, rb, nb int, tile *byte)
+
+//go:noescape
+func gemmQ3Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackQ3Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
+//go:noescape
+func gemmQ2Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+
+//go:noescape
+func unpackQ2Kq8AVX2(w *byte, rb, nb int, tile *byte)
+
+const (
+	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
+	gemmQ6KBlock   = 1600 + 64*64 // Q6_K tile bytes per block
+	gemmXSBlock    = 576 + 64*64  // IQ4_XS tile bytes per block
+	gemmQ3KBlock   = gemmQ6KBlock // Q3_K: the Q6_K layout
+	gemmQ2KBlock   = 1664 + 64*64 // Q2_K tile bytes per block
+	gemmKBlock     = gemmQ2KBlock // the largest
+	gemmKMaxBlocks = 4            // a 22 KiB tile stays in L1
+	gemmKTileBytes = gemmKMaxBlocks * gemmKBlock
+)
+
+// matMulGemmK is the tile path of the K-quants: sixteen rows by two
+// columns of 256-element blocks per kernel call.
+func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	var tile [gemmKTileBytes]byte
+	var o [32]float32
+	for r0 := 0; r0 < rows; r0 += gemm16Rows {
+		nr := min(gemm16Rows, rows-r0)
+		for b0 := 0; b0 < nb; b0 += gemmKMaxBlocks {
+			nbk := min(gemmKMaxBlocks, nb-b0)
+			switch t {
+			case quant.Q6_K:
+				unpackTileQ6K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			case quant.Q5_K:
+				unpackTileQ5K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			case quant.IQ4_XS:
+				unpackTileIQ4XS(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			case quant.Q3_K:
+				unpackTileQ3K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			case quant.Q2_K:
+				unpackTileQ2K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			default:
+				unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
+			}
+			c := 0
+			for ; c+2 <= cols; c += 2 {
+				gemmK(t, &tile[0], nbk, &qs[c*ab+b0*292], ab, &o)
+				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
+			}
+			if c < cols {
+				gemmK(t, &tile[0], nbk, &qs[c*ab+b0*292], 0, &o)
+				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
+			}
+		}
+	}
+}
+
+// gemmK calls the kernel of t directly (a func value would move the tile
+// to the heap).
+func gemmK(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
+	switch t {
+	case quant.Q6_K:
+		gemmQ6Kx16AVX2(tile, nb, y, ystride, o)
+	case quant.Q5_K:
+		gemmQ5Kx16AVX2(tile, nb, y, ystride, o)
+	case quant.IQ4_XS:
+		gemmIQ4XSx16AVX2(tile, nb, y, ystride, o)
+	case quant.Q3_K:
+		gemmQ3Kx16AVX2(tile, nb, y, ystride, o)
+	case quant.Q2_K:
+		gemmQ2Kx16AVX2(tile, nb, y, ystride, o)
+	default:
+		gemmQ4Kx16AVX2(tile, nb, y, ystride, o)
+	}
+}
+
+// unpackTileQ4K fills the tile of gemmQ4Kx16AVX2 with blocks [b0, b0+nbk)
+// of nr rows; missing rows are zero.
+func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	unpackTileQ45K(false, w, rb, nr, b0, nbk, tile)
+}
+
+// unpackTileQ5K fills the tile of gemmQ5Kx16AVX2 (the Q4_K layout with
+// quants 0..31) with blocks [b0, b0+nbk) of nr rows; missing rows are
+// zero.
+func unpackTileQ5K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	unpackTileQ45K(true, w, rb, nr, b0, nbk, tile)
+}
+
+func unpackTileQ45K(q5 bool, w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	bb, qo := 144, 16 // block bytes, offset of qs
+	if q5 {
+		bb, qo = 176, 48
+	}
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*bb-1]
+		if q5 {
+			unpackQ5Kq8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ5Kq8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		} else {
+			unpackQ4Kq8AVX2(&w[b0*bb], rb, nbk, &tile[0])
+			unpackQ4Kq8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
+		}
+	}
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmQ4KBlock]byte)(tile[i*gemmQ4KBlock:])
+				for o := 0; o < gemmQ4KBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*bb : r*rb+(b0+nbk)*bb]
+		for i := range nbk {
+			b := row[i*bb : (i+1)*bb]
+			blk := (*[gemmQ4KBlock]byte)(tile[i*gemmQ4KBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
+			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[2:])))
+			sc := (*[12]byte)(b[4:16])
+			for j := range 8 {
+				s, m := scaleMinK4(j, sc)
+				le.PutUint32(blk[128+64*j+at:], uint32(s)|uint32(s)<<16)
+				le.PutUint32(blk[640+64*j+at:], uint32(m)|uint32(m)<<16)
+			}
+			if asm {
+				continue
+			}
+			// Sub-blocks 2p and 2p+1: low and high nibbles of qs[32p:32p+32]
+			// (Q5_K: bits 2p and 2p+1 of qh[0:32] on top).
+			for p := range 4 {
+				for h := range 4 {
+					x := le.Uint64(b[qo+32*p+8*h:])
+					lo, hi := x&lo4, x>>4&lo4
+					if q5 {
+						qh := le.Uint64(b[16+8*h:])
+						const m1 = 0x0101010101010101
+						lo |= (qh >> (2 * p) & m1) << 4
+						hi |= (qh >> (2*p + 1) & m1) << 4
+					}
+					g := 16*p + 2*h // group of the low nibbles
+					le.PutUint32(blk[1152+64*g+at:], uint32(lo))
+					le.PutUint32(blk[1152+64*(g+1)+at:], uint32(lo>>32))
+					le.PutUint32(blk[1152+64*(g+8)+at:], uint32(hi))
+					le.PutUint32(blk[1152+64*(g+9)+at:], uint32(hi>>32))
+				}
+			}
+		}
+	}
+}
+
+// unpackTileQ6K fills the tile of gemmQ6Kx16AVX2 with blocks [b0, b0+nbk)
+// of nr rows; missing rows are zero.
+func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*210-1]
+		unpackQ6Kq8AVX2(&w[b0*210], rb, nbk, &tile[0])
+		unpackQ6Kq8AVX2(&w[8*rb+b0*210], rb, nbk, &tile[32])
+	}
+	const m2 = 0x0303030303030303
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmQ6KBlock]byte)(tile[i*gemmQ6KBlock:])
+				for o := 0; o < gemmQ6KBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*210 : r*rb+(b0+nbk)*210]
+		for i := range nbk {
+			b := (*[210]byte)(row[i*210:])
+			blk := (*[gemmQ6KBlock]byte)(tile[i*gemmQ6KBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[208:])))
+			for s := range 16 {
+				sc := uint32(uint16(int16(int8(b[192+s]))))
+				le.PutUint32(blk[64+64*s+at:], sc|sc<<16)
+			}
+			for j := range 8 {
+				lo := uint32(uint16(int16(int8(b[192+2*j]))))
+				hi := uint32(uint16(int16(int8(b[193+2*j]))))
+				le.PutUint32(blk[1088+64*j+at:], lo|hi<<16)
+			}
+			if asm {
+				continue
+			}
+			for h := range 2 {
+				for c := range 4 {
+					ql0 := le.Uint64(b[64*h+8*c:])
+					ql1 := le.Uint64(b[64*h+32+8*c:])
+					qh := le.Uint64(b[128+32*h+8*c:])
+					v := [4]uint64{
+						ql0&lo4 | (qh&m2)<<4,
+						ql1&lo4 | (qh>>2&m2)<<4,
+						ql0>>4&lo4 | (qh>>4&m2)<<4,
+						ql1>>4&lo4 | (qh>>6&m2)<<4,
+					}
+					for q, x := range v {
+						g := (128*h + 32*q + 8*c) / 4
+						le.PutUint32(blk[1600+64*g+at:], uint32(x))
+						le.PutUint32(blk[1600+64*(g+1)+at:], uint32(x>>32))
+					}
+				}
+			}
+		}
+	}
+}
+
+// unpackTileIQ4XS fills the tile of gemmIQ4XSx16AVX2 with blocks
+// [b0, b0+nbk) of nr rows; missing rows are zero.
+func unpackTileIQ4XS(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*136-1]
+		unpackIQ4XSq8AVX2(&w[b0*136], rb, nbk, &tile[0])
+		unpackIQ4XSq8AVX2(&w[8*rb+b0*136], rb, nbk, &tile[32])
+	}
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmXSBlock]byte)(tile[i*gemmXSBlock:])
+				for o := 0; o < gemmXSBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*136 : r*rb+(b0+nbk)*136]
+		for i := range nbk {
+			b := (*[136]byte)(row[i*136:])
+			blk := (*[gemmXSBlock]byte)(tile[i*gemmXSBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
+			sh := uint32(b[2]) | uint32(b[3])<<8
+			for ib := range 8 {
+				ls := int32(b[4+ib/2]>>(4*(ib%2))&15) | int32(sh>>(2*ib)&3)<<4
+				s := uint32(uint16(int16(ls - 32)))
+				le.PutUint32(blk[64+64*ib+at:], s|s<<16)
+			}
+			if asm {
+				continue
+			}
+			// Sub-block ib: low nibbles of qs[16ib:16ib+16] are elements
+			// 0-15, high nibbles 16-31.
+			for ib := range 8 {
+				q := (*[16]byte)(b[8+16*ib:])
+				var e [32]byte
+				for j, c := range q {
+					e[j] = byte(iq4nlValues[c&15])
+					e[j+16] = byte(iq4nlValues[c>>4])
+				}
+				for k := range 8 {
+					copy(blk[576+64*(8*ib+k)+at:][:4], e[4*k:])
+				}
+			}
+		}
+	}
+}
+
+// unpackTileQ3K fills the tile of gemmQ3Kx16AVX2 (the Q6_K layout, quants
+// u = q | hbit<<2 for the value u-4) with blocks [b0, b0+nbk) of nr rows;
+// missing rows are zero.
+func unpackTileQ3K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*110-1]
+		unpackQ3Kq8AVX2(&w[b0*110], rb, nbk, &tile[0])
+		unpackQ3Kq8AVX2(&w[8*rb+b0*110], rb, nbk, &tile[32])
+	}
+	const m1, m3 = 0x0101010101010101, 0x0303030303030303
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmQ3KBlock]byte)(tile[i*gemmQ3KBlock:])
+				for o := 0; o < gemmQ3KBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*110 : r*rb+(b0+nbk)*110]
+		for i := range nbk {
+			b := (*[110]byte)(row[i*110:])
+			blk := (*[gemmQ3KBlock]byte)(tile[i*gemmQ3KBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[108:])))
+			var sc [16]int32
+			unpackQ3KScales(b, &sc)
+			for s, v := range sc {
+				u := uint32(uint16(int16(v)))
+				le.PutUint32(blk[64+64*s+at:], u|u<<16)
+			}
+			for j := range 8 {
+				lo, hi := uint32(uint16(int16(sc[2*j]))), uint32(uint16(int16(sc[2*j+1])))
+				le.PutUint32(blk[1088+64*j+at:], lo|hi<<16)
+			}
+			if asm {
+				continue
+			}
+			for h := range 2 {
+				for s := range 4 {
+					for c := range 4 {
+						q := le.Uint64(b[32+32*h+8*c:])
+						hm := le.Uint64(b[8*c:])
+						x := q>>(2*s)&m3 | (hm>>(4*h+s)&m1)<<2
+						g := 8*(4*h+s) + 2*c
+						le.PutUint32(blk[1600+64*g+at:], uint32(x))
+						le.PutUint32(blk[1600+64*(g+1)+at:], uint32(x>>32))
+					}
+				}
+			}
+		}
+	}
+}
+
+// unpackTileQ2K fills the tile of gemmQ2Kx16AVX2 with blocks [b0, b0+nbk)
+// of nr rows; missing rows are zero.
+func unpackTileQ2K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+	le := binary.LittleEndian
+	asm := nr == gemm16Rows && useUnpackAsm
+	if asm {
+		_ = w[15*rb+(b0+nbk)*84-1]
+		unpackQ2Kq8AVX2(&w[b0*84], rb, nbk, &tile[0])
+		unpackQ2Kq8AVX2(&w[8*rb+b0*84], rb, nbk, &tile[32])
+	}
+	const m3 = 0x0303030303030303
+	for r := range gemm16Rows {
+		at := 32*(r/8) + 4*(r%8)
+		if r >= nr {
+			for i := range nbk {
+				blk := (*[gemmQ2KBlock]byte)(tile[i*gemmQ2KBlock:])
+				for o := 0; o < gemmQ2KBlock; o += 64 {
+					le.PutUint32(blk[o+at:], 0)
+				}
+			}
+			continue
+		}
+		row := w[r*rb+b0*84 : r*rb+(b0+nbk)*84]
+		for i := range nbk {
+			b := (*[84]byte)(row[i*84:])
+			blk := (*[gemmQ2KBlock]byte)(tile[i*gemmQ2KBlock:])
+			le.PutUint32(blk[at:], math.Float32bits(f16(b[80:])))
+			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[82:])))
+			for s := range 16 {
+				u := uint32(b[s] & 15)
+				le.PutUint32(blk[128+64*s+at:], u|u<<16)
+			}
+			for j := range 8 {
+				le.PutUint32(blk[1152+64*j+at:], uint32(b[2*j]>>4)|uint32(b[2*j+1]>>4)<<16)
+			}
+			if asm {
+				continue
+			}
+			for h := range 2 {
+				for s := range 4 {
+					for c := range 4 {
+						x := le.Uint64(b[16+32*h+8*c:]) >> (2 * s) & m3
+						g := 8*(4*h+s) + 2*c
+						le.PutUint32(blk[1664+64*g+at:], uint32(x))
+						le.PutUint32(blk[1664+64*(g+1)+at:], uint32(x>>32))
+					}
+				}
+			}
+		}
+	}
+}
