@@ -2,21 +2,79 @@ package model
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/gollm/gollm/kernels"
+	"github.com/gollm/gollm/quant"
 )
 
+// Tile sizes of batched (prefill) attention: a work item is a block of
+// query tokens times the query heads sharing one KV head, run over the keys
+// in blocks of attnKeyBlock. Both sizes fix the order of the arithmetic
+// (the online softmax rescales at key block boundaries; the tile kernel
+// leaves odd rows and columns to MatMul), so they are constants: the
+// result never depends on the worker count.
+const (
+	attnKeyBlock     = 128
+	attnQueryColumns = 84 // target query columns (tokens x heads) per item
+)
+
+// attnQueryBlock is the number of query tokens per work item for g query
+// heads per KV head: about attnQueryColumns columns, 4 to 16 tokens (12
+// tokens of Qwen2.5's 7 heads: 84 columns, 28 of the tile kernel's 3).
+func attnQueryBlock(g int) int { return max(4, min(16, attnQueryColumns/max(g, 1))) }
+
+// attnPad rounds a key block up to a multiple of 8, the tile kernel's
+// step: the probability and value tiles are padded with zeros to it.
+func attnPad(kb int) int { return (kb + 7) &^ 7 }
+
+// attnScratch is one worker's scratch for tiled attention, allocated once
+// per session.
+type attnScratch struct {
+	q   []float32 // the item's queries [bq*g][hd]
+	s   []float32 // score, then probability, tile [bq*g][attnPad(bk)]
+	v   []byte    // the key block's values, contiguous [hdv][attnPad(bk)]
+	pv  []float32 // probabilities times values [bq*g][hdv]
+	o   []float32 // running output [bq*g][hdv]
+	m   []float32 // running maximum per column
+	sum []float64 // running sum per column
+}
+
+func newAttnScratch(bq, bk, g, hd, hdv, elemBytes int) attnScratch {
+	c := bq * g
+	bk = attnPad(bk)
+	return attnScratch{
+		q:   make([]float32, c*hd),
+		s:   make([]float32, c*bk),
+		v:   make([]byte, hdv*bk*elemBytes),
+		pv:  make([]float32, c*hdv),
+		o:   make([]float32, c*hdv),
+		m:   make([]float32, c),
+		sum: make([]float64, c),
+	}
+}
+
 // attentionJob computes causal multi-head attention for a batch of queries
-// against the KV cache. Work items are (query token, KV head) pairs: the
-// query heads that share a KV head (GQA) are scored together in one matrix
-// product over that head's keys, so each key is read once per token, not
-// once per query head.
+// against the KV cache.
+//
+// One token (decode) runs one work item per KV head: the query heads that
+// share a KV head (GQA) are scored together in one matrix product over that
+// head's keys, so each key is read once per token, not once per query head.
+//
+// A batch (prefill) is tiled flash-attention style: a work item is a block
+// of bq query tokens times the g query heads of one KV head, run over the
+// keys in blocks of bk with an online softmax (running maximum and sum per
+// query column, the partial output rescaled when the maximum grows). Each
+// key block is one matrix product for the scores and one for the values,
+// so keys and values are read once per query block. Each item's result
+// depends on nothing but its inputs, not on the worker or the worker count.
 type attentionJob struct {
 	s      *Session
 	layer  int
 	pos, n int // the batch's first position and its size
 	scale  float32
 	group  int // query heads per KV head
+	bq, bk int // query tokens and keys per tile (batches only)
 }
 
 // attention fills s.attnOut for the n tokens at positions pos.. of layer l,
@@ -25,11 +83,29 @@ func (s *Session) attention(l, pos, n int) {
 	c := &s.m.Config
 	s.attn = attentionJob{s: s, layer: l, pos: pos, n: n,
 		scale: float32(1 / math.Sqrt(float64(c.HeadDim))),
-		group: c.NHead / c.NHeadKV}
+		group: c.NHead / c.NHeadKV,
+		bq:    s.attnBQ, bk: s.attnBK}
 	s.pool.run(&s.attn)
 }
 
 func (j *attentionJob) do(w, nw int) {
+	if j.n == 1 || j.bq == 0 {
+		j.doRows(w, nw)
+		return
+	}
+	c := &j.s.m.Config
+	nqb := (j.n + j.bq - 1) / j.bq
+	items := nqb * c.NHeadKV
+	// Later query blocks attend over more keys: hand the items out from
+	// the last, round robin, so that the workers' shares are even.
+	for it := w; it < items; it += nw {
+		item := items - 1 - it
+		j.tile(&j.s.attnTile[w], item/c.NHeadKV, item%c.NHeadKV)
+	}
+}
+
+// doRows is the one-row-per-token path: items are (query token, KV head).
+func (j *attentionJob) doRows(w, nw int) {
 	s, c := j.s, &j.s.m.Config
 	hd, hdv, g := c.HeadDim, c.HeadDimV, j.group
 	kv := &s.kv
@@ -52,6 +128,106 @@ func (j *attentionJob) do(w, nw int) {
 			out := s.attnOut[(i*c.NHead+firstHead+h)*hdv : (i*c.NHead+firstHead+h+1)*hdv]
 			for d := range out {
 				out[d] = kv.valueDot(j.layer, kvh, d, row)
+			}
+		}
+	}
+}
+
+// tile computes the attention output of query block qb (tokens
+// qb*bq.. of the batch) for the g query heads of KV head kvh. Column
+// c = t*g + h of the tile is token t, head h of the group.
+func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
+	s, c := j.s, &j.s.m.Config
+	hd, hdv, g := c.HeadDim, c.HeadDimV, j.group
+	kv := &s.kv
+	i0 := qb * j.bq
+	bq := min(j.bq, j.n-i0)
+	cols := bq * g
+	firstHead := kvh * g
+
+	// The queries, scaled by 1/sqrt(hd) here rather than every score.
+	for t := 0; t < bq; t++ {
+		at := ((i0+t)*c.NHead + firstHead) * hd
+		for e, x := range s.q[at : at+g*hd] {
+			sc.q[t*g*hd+e] = x * j.scale
+		}
+	}
+	q := sc.q[:cols*hd]
+	o := sc.o[:cols*hdv]
+	clear(o)
+	m, sum := sc.m[:cols], sc.sum[:cols]
+	for i := range m {
+		m[i] = float32(math.Inf(-1))
+		sum[i] = 0
+	}
+
+	nKeys := j.pos + i0 + bq // keys of the block's last token: 0..pos+i0+bq-1
+	keys := kv.keys(j.layer, kvh, nKeys)
+	rowBytes := hd * kv.elemBytes
+	for k0 := 0; k0 < nKeys; k0 += j.bk {
+		kb := min(j.bk, nKeys-k0)
+		kp := attnPad(kb)
+		st := sc.s[:cols*kp] // [cols][kp]
+		kernels.FloatTileMatMul(kv.typ, keys[k0*rowBytes:(k0+kb)*rowBytes], hd, kb, q, cols, st, kp)
+
+		// Mask and exponentiate each column; rescale its running
+		// output and sum when its maximum grows.
+		for t := 0; t < bq; t++ {
+			// Token t is at position pos+i0+t: keys k0+k with k < valid.
+			valid := min(kb, j.pos+i0+t+1-k0)
+			for h := 0; h < g; h++ {
+				col := t*g + h
+				row := st[col*kp : (col+1)*kp]
+				if valid <= 0 {
+					clear(row)
+					continue
+				}
+				clear(row[valid:])
+				row = row[:valid]
+				mb := kernels.MaxF32(row)
+				if mb > m[col] {
+					if sum[col] != 0 {
+						alpha := float32(math.Exp(float64(m[col] - mb)))
+						sum[col] *= float64(alpha)
+						kernels.Scale(o[col*hdv:(col+1)*hdv], alpha)
+					}
+					m[col] = mb
+				}
+				sum[col] += kernels.ExpShift(row, row, m[col])
+			}
+		}
+
+		// pv[col][d] = sum_k p[col][k] * V[d][k0+k]: the block's values,
+		// copied to contiguous rows padded with zeros to kp, times the
+		// probability columns.
+		vt := sc.v[:hdv*kp*kv.elemBytes]
+		if kv.typ == quant.F16 {
+			v16 := unsafe.Slice((*uint16)(unsafe.Pointer(&vt[0])), hdv*kp)
+			for d := 0; d < hdv; d++ {
+				at := kv.valueIndex(j.layer, kvh, d, k0)
+				clear(v16[d*kp+kb : (d+1)*kp])
+				copy(v16[d*kp:d*kp+kb], kv.v16[at:at+kb])
+			}
+		} else {
+			v32 := unsafe.Slice((*float32)(unsafe.Pointer(&vt[0])), hdv*kp)
+			for d := 0; d < hdv; d++ {
+				at := kv.valueIndex(j.layer, kvh, d, k0)
+				clear(v32[d*kp+kb : (d+1)*kp])
+				copy(v32[d*kp:d*kp+kb], kv.v32[at:at+kb])
+			}
+		}
+		pv := sc.pv[:cols*hdv]
+		kernels.FloatTileMatMul(kv.typ, vt, kp, hdv, st, cols, pv, hdv)
+		kernels.Axpy(1, pv, o)
+	}
+
+	for t := 0; t < bq; t++ {
+		for h := 0; h < g; h++ {
+			col := t*g + h
+			out := s.attnOut[((i0+t)*c.NHead+firstHead+h)*hdv : ((i0+t)*c.NHead+firstHead+h+1)*hdv]
+			inv := float32(1 / sum[col])
+			for d, x := range o[col*hdv : (col+1)*hdv] {
+				out[d] = x * inv
 			}
 		}
 	}

@@ -61,7 +61,10 @@ type Session struct {
 	ffnOut     []float32 // [B][d] (also attention output projection)
 	ropeCos    []float32 // [B][ropeDim/2]
 	ropeSin    []float32
-	scores     [][]float32 // per worker [query heads per KV head][nCtx]
+	scores     [][]float32   // per worker [query heads per KV head][nCtx]
+	attnTile   []attnScratch // per worker, tiled (prefill) attention
+	attnBQ     int           // query tokens per attention tile, 0 for none
+	attnBK     int           // keys per attention tile
 	actQ       map[quant.Type][]byte
 	logits     []float32 // [nVocab]
 	proj       projectJob
@@ -114,6 +117,14 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	s.scores = make([][]float32, s.pool.n)
 	for w := range s.scores {
 		s.scores[w] = make([]float32, c.NHead/c.NHeadKV*s.nCtx)
+	}
+	if s.nBatch > 1 {
+		g := c.NHead / c.NHeadKV
+		s.attnBQ, s.attnBK = attnQueryBlock(g), attnKeyBlock
+		s.attnTile = make([]attnScratch, s.pool.n)
+		for w := range s.attnTile {
+			s.attnTile[w] = newAttnScratch(s.attnBQ, s.attnBK, g, c.HeadDim, c.HeadDimV, s.kv.elemBytes)
+		}
 	}
 	runtime.SetFinalizer(s, (*Session).Close)
 	return s, nil

@@ -1,0 +1,244 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Register-blocked float matrix products for attention tiles (generated):
+// out[c*ldo + r] = dot(row r of w, column c of x) for rows a multiple of 4,
+// cols a multiple of 3 and n a positive multiple of 8. Each tile of 4 rows
+// by 3 columns keeps twelve 8-lane accumulators, loads each column vector
+// once per 4 rows and each row vector (converted from F16 where needed)
+// once per 3 columns, and reduces the four rows of a column into one
+// 4-float store.
+
+// func tileF32x4x3AVX2(w unsafe.Pointer, n, rows int, x *float32, cols int, out *float32, ldo int)
+TEXT ·tileF32x4x3AVX2(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), SI
+	MOVQ n+8(FP), DX
+	MOVQ rows+16(FP), R9
+	MOVQ x+24(FP), DI
+	MOVQ cols+32(FP), R10
+	MOVQ out+40(FP), R11
+	MOVQ ldo+48(FP), R8
+	SHLQ $2, R8
+	MOVQ DX, BX
+	SHLQ $2, BX
+	SHLQ $2, DX
+tileF32x4x3AVX2_cols:
+	CMPQ R10, $3
+	JLT  tileF32x4x3AVX2_done
+	XORQ AX, AX
+	MOVQ SI, R12
+tileF32x4x3AVX2_rows:
+	CMPQ AX, R9
+	JGE  tileF32x4x3AVX2_rowsdone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ R12, R13
+	LEAQ (R12)(DX*2), R15
+	ADDQ DX, R15
+	MOVQ DI, R14
+	MOVQ n+8(FP), CX
+tileF32x4x3AVX2_k:
+	VMOVUPS (R14), Y12
+	VMOVUPS (R14)(BX*1), Y13
+	VMOVUPS (R14)(BX*2), Y14
+	VMOVUPS (R13), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS (R13)(DX*1), Y15
+	VFMADD231PS Y12, Y15, Y1
+	VFMADD231PS Y13, Y15, Y5
+	VFMADD231PS Y14, Y15, Y9
+	VMOVUPS (R13)(DX*2), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y6
+	VFMADD231PS Y14, Y15, Y10
+	VMOVUPS (R15), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ $32, R13
+	ADDQ $32, R15
+	ADDQ $32, R14
+	SUBQ $8, CX
+	JNZ  tileF32x4x3AVX2_k
+	LEAQ (R11)(AX*4), CX
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (CX)
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS X5, X4, X4
+	VMOVUPS X4, (CX)(R8*1)
+	VHADDPS Y9, Y8, Y8
+	VHADDPS Y11, Y10, Y10
+	VHADDPS Y10, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VADDPS X9, X8, X8
+	VMOVUPS X8, (CX)(R8*2)
+	ADDQ $4, AX
+	LEAQ (R12)(DX*4), R12
+	JMP  tileF32x4x3AVX2_rows
+tileF32x4x3AVX2_rowsdone:
+	LEAQ (DI)(BX*2), DI
+	ADDQ BX, DI
+	LEAQ (R11)(R8*2), R11
+	ADDQ R8, R11
+	SUBQ $3, R10
+	JMP  tileF32x4x3AVX2_cols
+tileF32x4x3AVX2_done:
+	VZEROUPPER
+	RET
+
+// func tileF16x4x3AVX2(w unsafe.Pointer, n, rows int, x *float32, cols int, out *float32, ldo int)
+TEXT ·tileF16x4x3AVX2(SB), NOSPLIT, $0-56
+	MOVQ w+0(FP), SI
+	MOVQ n+8(FP), DX
+	MOVQ rows+16(FP), R9
+	MOVQ x+24(FP), DI
+	MOVQ cols+32(FP), R10
+	MOVQ out+40(FP), R11
+	MOVQ ldo+48(FP), R8
+	SHLQ $2, R8
+	MOVQ DX, BX
+	SHLQ $2, BX
+	SHLQ $1, DX
+tileF16x4x3AVX2_cols:
+	CMPQ R10, $3
+	JLT  tileF16x4x3AVX2_done
+	XORQ AX, AX
+	MOVQ SI, R12
+tileF16x4x3AVX2_rows:
+	CMPQ AX, R9
+	JGE  tileF16x4x3AVX2_rowsdone
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ R12, R13
+	LEAQ (R12)(DX*2), R15
+	ADDQ DX, R15
+	MOVQ DI, R14
+	MOVQ n+8(FP), CX
+tileF16x4x3AVX2_k:
+	VMOVUPS (R14), Y12
+	VMOVUPS (R14)(BX*1), Y13
+	VMOVUPS (R14)(BX*2), Y14
+	VCVTPH2PS (R13), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y8
+	VCVTPH2PS (R13)(DX*1), Y15
+	VFMADD231PS Y12, Y15, Y1
+	VFMADD231PS Y13, Y15, Y5
+	VFMADD231PS Y14, Y15, Y9
+	VCVTPH2PS (R13)(DX*2), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y6
+	VFMADD231PS Y14, Y15, Y10
+	VCVTPH2PS (R15), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ $16, R13
+	ADDQ $16, R15
+	ADDQ $32, R14
+	SUBQ $8, CX
+	JNZ  tileF16x4x3AVX2_k
+	LEAQ (R11)(AX*4), CX
+	VHADDPS Y1, Y0, Y0
+	VHADDPS Y3, Y2, Y2
+	VHADDPS Y2, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (CX)
+	VHADDPS Y5, Y4, Y4
+	VHADDPS Y7, Y6, Y6
+	VHADDPS Y6, Y4, Y4
+	VEXTRACTF128 $1, Y4, X5
+	VADDPS X5, X4, X4
+	VMOVUPS X4, (CX)(R8*1)
+	VHADDPS Y9, Y8, Y8
+	VHADDPS Y11, Y10, Y10
+	VHADDPS Y10, Y8, Y8
+	VEXTRACTF128 $1, Y8, X9
+	VADDPS X9, X8, X8
+	VMOVUPS X8, (CX)(R8*2)
+	ADDQ $4, AX
+	LEAQ (R12)(DX*4), R12
+	JMP  tileF16x4x3AVX2_rows
+tileF16x4x3AVX2_rowsdone:
+	LEAQ (DI)(BX*2), DI
+	ADDQ BX, DI
+	LEAQ (R11)(R8*2), R11
+	ADDQ R8, R11
+	SUBQ $3, R10
+	JMP  tileF16x4x3AVX2_cols
+tileF16x4x3AVX2_done:
+	VZEROUPPER
+	RET
+
+// func maxF32AVX2(x *float32, n int) float32
+// n > 0.
+TEXT ·maxF32AVX2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS (SI), Y0
+	VMOVAPS Y0, Y1
+maxf_l16:
+	CMPQ CX, $16
+	JLT  maxf_l8
+	VMAXPS (SI), Y0, Y0
+	VMAXPS 32(SI), Y1, Y1
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP  maxf_l16
+maxf_l8:
+	CMPQ CX, $8
+	JLT  maxf_reduce
+	VMAXPS (SI), Y0, Y0
+	ADDQ $32, SI
+	SUBQ $8, CX
+maxf_reduce:
+	VMAXPS Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+maxf_l1:
+	TESTQ CX, CX
+	JZ   maxf_done
+	VMAXSS (SI), X0, X0
+	ADDQ $4, SI
+	DECQ CX
+	JMP  maxf_l1
+maxf_done:
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
