@@ -168,3 +168,21 @@ func BenchmarkAttention(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAttentionDecode times one layer of attention for one decoded
+// token after 2047 cached positions (Qwen2.5-0.5B's shape, F16 cache), on
+// the one-row-per-token path and tiled.
+func BenchmarkAttentionDecode(b *testing.B) {
+	for _, path := range []string{"rows", "tiled"} {
+		b.Run(path, func(b *testing.B) {
+			bq := attnQueryBlock(7)
+			if path == "rows" {
+				bq = 0
+			}
+			s := attentionSession(b, rand.New(rand.NewSource(1)), KVF16, testingThreads(), 2, 7, 64, 64, 2048, 2047, 1, bq, attnKeyBlock)
+			for b.Loop() {
+				s.attention(0, 2047, 1)
+			}
+		})
+	}
+}
