@@ -62,20 +62,5 @@ func dotQ2_KAVX2(x, y *byte, nb int) float32
 //go:noescape
 func dotQ3_KAVX2(x, y *byte, nb int) float32
 
-// Four-row kernels (dot_amd64.s): out[i] = dot(row i, y), row i at
-// x + i*xstride.
-
-//go:noescape
-func dotQ8_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-
-//go:noescape
-func dotQ4_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-
-//go:noescape
-func dotQ5_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-
-//go:noescape
-func dotIQ4_NLr4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-
 //go:noescape
 func dotQ5_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)

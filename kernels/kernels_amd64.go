@@ -115,29 +115,6 @@ func dotRowAVX2(t quant.Type, x, y *byte, nb int) float32 {
 	panic("kernels: no AVX2 kernel for " + t.String())
 }
 
-// hasAVX2r4 reports whether t has a four-row AVX2 kernel.
-func hasAVX2r4(t quant.Type) bool {
-	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL:
-		return true
-	}
-	return false
-}
-
-// dotR4AVX2 dispatches to the four-row kernel of t (hasAVX2r4(t)).
-func dotR4AVX2(t quant.Type, x *byte, xstride int, y *byte, nb int, out *[4]float32) {
-	switch t {
-	case quant.Q8_0:
-		dotQ8_0r4AVX2(x, xstride, y, nb, out)
-	case quant.Q4_0:
-		dotQ4_0r4AVX2(x, xstride, y, nb, out)
-	case quant.Q5_0:
-		dotQ5_0r4AVX2(x, xstride, y, nb, out)
-	case quant.IQ4_NL:
-		dotIQ4_NLr4AVX2(x, xstride, y, nb, out)
-	}
-}
-
 // matVec: rb > 0 and nb > 0 (MatVec handles empty rows). Types with a
 // four-row kernel share each activation block across four rows.
 func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
@@ -153,13 +130,6 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 		return
 	}
 	r := matVecStream(t, w, rb, nb, y, out)
-	if r == 0 && useR4 && hasAVX2r4(t) {
-		var o [4]float32
-		for ; r+4 <= len(out); r += 4 {
-			dotR4AVX2(t, &w[r*rb], rb, y, nb, &o)
-			out[r], out[r+1], out[r+2], out[r+3] = o[0], o[1], o[2], o[3]
-		}
-	}
 	for ; r < len(out); r++ {
 		out[r] = dotRowAVX2(t, &w[r*rb], y, nb)
 	}
@@ -249,6 +219,3 @@ func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, o
 // useX4 enables the four-column kernels (benchmarks switch it off to
 // measure their gain).
 var useX4 = true
-
-// useR4 enables the four-row kernels (benchmarks switch it off).
-var useR4 = true

@@ -20,9 +20,8 @@ func dotQ5_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 //go:noescape
 func dotIQ4_NLr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 
-// useStream enables the streaming four-row kernels (benchmarks switch it
-// off to compare with the r4 kernels of dot_amd64.s; useR4 = false switches
-// off both).
+// useStream enables the streaming four-row kernels (tests and benchmarks
+// switch it off to run and compare the row kernels).
 var useStream = true
 
 // matVecStream runs the streaming four-row kernel of t over the rows of
@@ -32,7 +31,7 @@ var useStream = true
 // 4q (at most three) are left to the row kernels. Each row's result does
 // not depend on which rows share its call.
 func matVecStream(t quant.Type, w []byte, rb, nb int, y *byte, out []float32) int {
-	if !useStream || !useR4 {
+	if !useStream {
 		return 0
 	}
 	switch t {

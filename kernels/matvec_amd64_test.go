@@ -28,8 +28,7 @@ var decodeShapes = []struct {
 }
 
 // BenchmarkMatVecDecode compares, in one run, the avx2 MatVec of the
-// decode types with the four-row kernels used before the streaming kernels
-// (impl=avx2-old) and with row kernels only (impl=avx2-rows), and on two
+// decode types with row kernels only (impl=avx2-rows), and on two
 // goroutines (impl=avx2-2t, half the rows each). Throughput
 // is in weight bytes per second. Compare ratios side by side:
 //
@@ -62,16 +61,13 @@ func BenchmarkMatVecDecode(b *testing.B) {
 				x, q = makeAct(ty, n, rng, fillRandom)
 				out = make([]float32, rows)
 			}
-			for _, impl := range []string{"avx2", "avx2-old", "avx2-rows", "avx2-2t"} {
+			for _, impl := range []string{"avx2", "avx2-rows", "avx2-2t"} {
 				b.Run(fmt.Sprintf("type=%v/shape=%s/impl=%s", ty, sh.name, impl), func(b *testing.B) {
 					setup()
 					b.SetBytes(int64(len(w)))
-					defer func(s, r bool) { useStream, useR4 = s, r }(useStream, useR4)
-					switch impl {
-					case "avx2-old":
+					defer func(s bool) { useStream = s }(useStream)
+					if impl == "avx2-rows" {
 						useStream = false
-					case "avx2-rows":
-						useR4 = false
 					}
 					withLevel(b, "avx2", func() {
 						if impl == "avx2-2t" {
@@ -100,10 +96,10 @@ func BenchmarkMatVecDecode(b *testing.B) {
 	}
 }
 
-// TestMatVecR4 checks the four-row kernels that the streaming ones replace
-// (still used by benchmarks, impl=avx2-old) against the generic twin, and
-// the streaming ones on row counts that leave a tail for the row kernels.
-func TestMatVecR4(t *testing.T) {
+// TestMatVecStream checks the row kernels alone (stream=false) and the
+// streaming four-row kernels against the generic twin, on row counts that
+// leave a tail for the row kernels and quarters of one to several rows.
+func TestMatVecStream(t *testing.T) {
 	if !hasAVX2 {
 		t.Skip("no avx2")
 	}
@@ -111,7 +107,7 @@ func TestMatVecR4(t *testing.T) {
 		for _, ty := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL} {
 			rng := rand.New(rand.NewPCG(uint64(ty), 5))
 			for _, nb := range []int{1, 2, 3, 4, 5, 28, 33} {
-				for _, rows := range []int{4, 7, 12} {
+				for _, rows := range []int{4, 7, 12, 17, 32} {
 					n := nb * ty.BlockSize()
 					rb := nb * ty.BlockBytes()
 					w := make([]byte, rows*rb)

@@ -42,8 +42,8 @@ func BenchmarkMatMulRows(b *testing.B) {
 	}
 }
 
-// BenchmarkMatVecRows measures MatVec at the avx2 level without the
-// four-row kernels, for comparison with BenchmarkMatVec.
+// BenchmarkMatVecRows measures MatVec at the avx2 level with row kernels
+// only, for comparison with BenchmarkMatVec.
 func BenchmarkMatVecRows(b *testing.B) {
 	for _, ty := range []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL} {
 		sz := benchSizes[0]
@@ -55,8 +55,8 @@ func BenchmarkMatVecRows(b *testing.B) {
 		out := make([]float32, sz.rows)
 		b.Run(fmt.Sprintf("type=%v/impl=avx2-rows/size=%s", ty, sz.name), func(b *testing.B) {
 			b.SetBytes(int64(len(w)))
-			useR4 = false
-			defer func() { useR4 = true }()
+			useStream = false
+			defer func() { useStream = true }()
 			withLevel(b, "avx2", func() {
 				for b.Loop() {
 					MatVec(ty, w, sz.n, x, q, out)
