@@ -5,3 +5,4 @@ package kernels
 func raceReadBytes([]byte)      {}
 func raceReadFloats([]float32)  {}
 func raceWriteFloats([]float32) {}
+func raceWriteBytes([]byte)     {}

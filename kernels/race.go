@@ -27,3 +27,9 @@ func raceWriteFloats(f []float32) {
 		runtime.RaceWriteRange(unsafe.Pointer(&f[0]), 4*len(f))
 	}
 }
+
+func raceWriteBytes(b []byte) {
+	if len(b) > 0 {
+		runtime.RaceWriteRange(unsafe.Pointer(&b[0]), len(b))
+	}
+}
