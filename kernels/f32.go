@@ -77,13 +77,7 @@ func SoftmaxInPlace(x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	m := float32(math.Inf(-1))
-	for _, v := range x {
-		if v > m {
-			m = v
-		}
-	}
-	sum := ExpShift(x, x, m)
+	sum := ExpShift(x, x, maxF32(x))
 	Scale(x, float32(1/sum))
 }
 
