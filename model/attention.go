@@ -2,10 +2,8 @@ package model
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/gollm/gollm/kernels"
-	"github.com/gollm/gollm/quant"
 )
 
 // Tile sizes of batched (prefill) attention: a work item is a block of
@@ -57,24 +55,25 @@ func newAttnScratch(bq, bk, g, hd, hdv, elemBytes int) attnScratch {
 // attentionJob computes causal multi-head attention for a batch of queries
 // against the KV cache.
 //
-// One token (decode) runs one work item per KV head: the query heads that
-// share a KV head (GQA) are scored together in one matrix product over that
-// head's keys, so each key is read once per token, not once per query head.
+// A batch, and a decoded token whose KV head serves several query heads
+// (GQA), are tiled flash-attention style: a work item is a block of bq
+// query tokens times the g query heads of one KV head, run over the keys in
+// blocks of bk with an online softmax (running maximum and sum per query
+// column, the partial output rescaled when the maximum grows). Each key
+// block is one matrix product for the scores and one for the values, so
+// keys and values are read once per query block. Each item's result depends
+// on nothing but its inputs, not on the worker or the worker count.
 //
-// A batch (prefill) is tiled flash-attention style: a work item is a block
-// of bq query tokens times the g query heads of one KV head, run over the
-// keys in blocks of bk with an online softmax (running maximum and sum per
-// query column, the partial output rescaled when the maximum grows). Each
-// key block is one matrix product for the scores and one for the values,
-// so keys and values are read once per query block. Each item's result
-// depends on nothing but its inputs, not on the worker or the worker count.
+// A decoded token without GQA takes the row path: one item per (token, KV
+// head), scores by one product over the head's keys, softmax, then one dot
+// product per output element over the value rows.
 type attentionJob struct {
 	s      *Session
 	layer  int
 	pos, n int // the batch's first position and its size
 	scale  float32
 	group  int // query heads per KV head
-	bq, bk int // query tokens and keys per tile (batches only)
+	bq, bk int // query tokens and keys per tile (0: the row path only)
 }
 
 // attention fills s.attnOut for the n tokens at positions pos.. of layer l,
@@ -205,21 +204,11 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		// pv[col][d] = sum_k p[col][k] * V[d][k0+k]: the block's values,
 		// copied to contiguous rows padded with zeros to kp, times the
 		// probability columns.
-		vt := sc.v[:hdv*kp*kv.elemBytes]
-		if kv.typ == quant.F16 {
-			v16 := unsafe.Slice((*uint16)(unsafe.Pointer(&vt[0])), hdv*kp)
-			for d := 0; d < hdv; d++ {
-				at := kv.valueIndex(j.layer, kvh, d, k0)
-				clear(v16[d*kp+kb : (d+1)*kp])
-				copy(v16[d*kp:d*kp+kb], kv.v16[at:at+kb])
-			}
-		} else {
-			v32 := unsafe.Slice((*float32)(unsafe.Pointer(&vt[0])), hdv*kp)
-			for d := 0; d < hdv; d++ {
-				at := kv.valueIndex(j.layer, kvh, d, k0)
-				clear(v32[d*kp+kb : (d+1)*kp])
-				copy(v32[d*kp:d*kp+kb], kv.v32[at:at+kb])
-			}
+		eb := kv.elemBytes
+		vt := sc.v[:hdv*kp*eb]
+		for d := 0; d < hdv; d++ {
+			row := vt[d*kp*eb : (d+1)*kp*eb]
+			clear(row[copy(row, kv.values(j.layer, kvh, d, k0, kb)):])
 		}
 		pv := sc.pv[:cols*hdv]
 		kernels.FloatTileMatMul(kv.typ, vt, kp, hdv, st, cols, pv, hdv)

@@ -88,6 +88,13 @@ func (c *kvCache) keys(l, h, n int) []byte {
 	return c.k[at : at+n*c.hd*c.elemBytes]
 }
 
+// values returns the bytes of element d of the values of kv head h at
+// positions [p, p+n) of layer l.
+func (c *kvCache) values(l, h, d, p, n int) []byte {
+	at := c.valueIndex(l, h, d, p) * c.elemBytes
+	return c.v[at : at+n*c.elemBytes]
+}
+
 // valueDot returns the dot product of element d of the values of kv head h
 // over positions [0, len(w)) with the weights w.
 func (c *kvCache) valueDot(l, h, d int, w []float32) float32 {

@@ -62,8 +62,8 @@ type Session struct {
 	ropeCos    []float32 // [B][ropeDim/2]
 	ropeSin    []float32
 	scores     [][]float32   // per worker [query heads per KV head][nCtx]
-	attnTile   []attnScratch // per worker, tiled (prefill) attention
-	attnBQ     int           // query tokens per attention tile, 0 for none
+	attnTile   []attnScratch // per worker, tiled attention
+	attnBQ     int           // query tokens per attention tile (0: row path only, tests)
 	attnBK     int           // keys per attention tile
 	actQ       map[quant.Type][]byte
 	logits     []float32 // [nVocab]
@@ -118,13 +118,11 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	for w := range s.scores {
 		s.scores[w] = make([]float32, c.NHead/c.NHeadKV*s.nCtx)
 	}
-	if s.nBatch > 1 {
-		g := c.NHead / c.NHeadKV
-		s.attnBQ, s.attnBK = attnQueryBlock(g), attnKeyBlock
-		s.attnTile = make([]attnScratch, s.pool.n)
-		for w := range s.attnTile {
-			s.attnTile[w] = newAttnScratch(s.attnBQ, s.attnBK, g, c.HeadDim, c.HeadDimV, s.kv.elemBytes)
-		}
+	g := c.NHead / c.NHeadKV
+	s.attnBQ, s.attnBK = attnQueryBlock(g), attnKeyBlock
+	s.attnTile = make([]attnScratch, s.pool.n)
+	for w := range s.attnTile {
+		s.attnTile[w] = newAttnScratch(s.attnBQ, s.attnBK, g, c.HeadDim, c.HeadDimV, s.kv.elemBytes)
 	}
 	runtime.SetFinalizer(s, (*Session).Close)
 	return s, nil
