@@ -115,6 +115,7 @@ func (s *Session) step(tokens []int32, logitsOut []float32) {
 		kernels.Axpy(1, out, x)
 	}
 	s.pos += n
+	s.tokens = append(s.tokens, tokens...)
 
 	// Output head: every token's logits, or only the last token's.
 	if logitsOut != nil {

@@ -49,6 +49,7 @@ type Session struct {
 	nCtx    int
 	nBatch  int
 	pos     int
+	tokens  []int32 // the ids of the tokens in the KV cache, len(tokens) == pos
 	pool    *pool
 	kv      kvCache
 	factors []float32 // RoPE frequency divisors, nil for none
@@ -98,6 +99,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	}
 	s := &Session{m: m, opts: opts, nCtx: opts.ContextSize, nBatch: min(opts.BatchSize, opts.ContextSize)}
 	s.factors = m.ropeFactors(s.nCtx)
+	s.tokens = make([]int32, 0, s.nCtx)
 	s.kv = newKVCache(opts.KVType, c.NLayer, s.nCtx, c.NHeadKV, c.HeadDim, c.HeadDimV)
 	b := s.nBatch
 	s.x = make([]float32, b*c.NEmbd)
@@ -166,15 +168,25 @@ func (s *Session) Threads() int { return s.pool.n }
 // Model returns the model the session runs.
 func (s *Session) Model() *Model { return s.m }
 
+// Tokens returns the ids of the tokens in the KV cache, in order. The slice
+// belongs to the session: it is valid until the next call that changes the
+// cache.
+func (s *Session) Tokens() []int32 { return s.tokens[:s.pos:s.pos] }
+
 // Reset empties the KV cache.
-func (s *Session) Reset() { s.pos = 0 }
+func (s *Session) Reset() { s.Truncate(0) }
 
 // Truncate drops every cached token from position n on, so that generation
-// continues after the first n tokens.
-func (s *Session) Truncate(n int) {
+// continues after the first n tokens, and returns how many tokens the cache
+// keeps: n, or the number cached when that is fewer. (An architecture that
+// cannot rewind exactly keeps the largest position at most n it can
+// restore.) Callers that reuse a prefix prefill from the returned position.
+func (s *Session) Truncate(n int) int {
 	if n >= 0 && n < s.pos {
 		s.pos = n
+		s.tokens = s.tokens[:n]
 	}
+	return s.pos
 }
 
 // Close stops the session's worker threads. A closed session cannot be used.
