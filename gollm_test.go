@@ -166,18 +166,3 @@ func TestPromptLongerThanContext(t *testing.T) {
 	}
 	t.Fatal("no error")
 }
-
-func TestFollowUpPromptReusesCache(t *testing.T) {
-	m := loadTiny(t, "qwen2", "Q8_0")
-	s, err := m.NewSession(gollm.SessionOptions{ContextSize: 128})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	generate(t, s, context.Background(), "first turn", gollm.GenerateOptions{MaxTokens: 4})
-	before := s.Pos()
-	generate(t, s, context.Background(), " second", gollm.GenerateOptions{MaxTokens: 4})
-	if st := s.Stats(); s.Pos() <= before || st.PromptTokens != len(m.Tokenize(" second", false)) {
-		t.Errorf("follow-up prefilled %d tokens (position %d -> %d)", st.PromptTokens, before, s.Pos())
-	}
-}

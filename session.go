@@ -15,8 +15,13 @@ import (
 // remaining context window.
 var ErrContextFull = model.ErrContextFull
 
-// Session is one conversation with a model: its KV cache persists across
-// calls to Generate, so a follow-up prompt only processes its new tokens.
+// Session is one conversation with a model. Its KV cache persists across
+// calls to Generate: each prompt is the whole text the model continues (for
+// a chat, the conversation so far), and the session reuses the longest
+// prefix of it that the cache already holds, prefilling only the rest. A
+// follow-up that repeats the previous prompt and answer, or any prompt
+// sharing a prefix with them (the same system prompt, an edited last
+// message), is answered after processing only what changed.
 // A session is not safe for concurrent use.
 type Session struct {
 	m     *Model
@@ -64,9 +69,12 @@ const (
 
 // Stats describes the last generation of a session.
 type Stats struct {
+	// PromptTokens is the length of the prompt, of which CachedTokens
+	// were reused from the KV cache and the rest prefilled.
 	PromptTokens     int
+	CachedTokens     int
 	GeneratedTokens  int
-	PromptTime       time.Duration // prefill of the prompt
+	PromptTime       time.Duration // prefill of the prompt's uncached tokens
 	GenerateTime     time.Duration // from the first generated token to the last
 	TimeToFirstToken time.Duration // from the call to the first generated token
 	// Confidence is the geometric mean of the probabilities the model gave
@@ -78,8 +86,10 @@ type Stats struct {
 	StopReason   StopReason
 }
 
-// PromptTokensPerSecond is the prefill speed.
-func (s Stats) PromptTokensPerSecond() float64 { return rate(s.PromptTokens, s.PromptTime) }
+// PromptTokensPerSecond is the prefill speed (of the uncached tokens).
+func (s Stats) PromptTokensPerSecond() float64 {
+	return rate(s.PromptTokens-s.CachedTokens, s.PromptTime)
+}
 
 // GenerateTokensPerSecond is the decode speed (tokens after the first over
 // the time they took).
@@ -101,6 +111,12 @@ func (s *Session) Pos() int { return s.s.Pos() }
 // ContextSize returns the session's context window in tokens.
 func (s *Session) ContextSize() int { return s.s.ContextSize() }
 
+// Tokens returns a copy of the ids of the tokens in the KV cache: the last
+// prompt and the answer generated after it (but for the answer's last
+// token, which the model has not read yet). To continue exactly where the
+// session stopped, pass append(s.Tokens(), more...) to GenerateTokens.
+func (s *Session) Tokens() []int32 { return append([]int32(nil), s.s.Tokens()...) }
+
 // Reset empties the KV cache, starting a new conversation.
 func (s *Session) Reset() { s.s.Reset() }
 
@@ -110,13 +126,12 @@ func (s *Session) Close() { s.s.Close() }
 // Engine returns the underlying engine session.
 func (s *Session) Engine() *model.Session { return s.s }
 
-// Generate appends prompt to the conversation and streams the model's
-// continuation. On an empty session the prompt gets the BOS token when the
-// model asks for one. Control tokens in the prompt are recognized.
+// Generate streams the model's continuation of prompt, the whole text the
+// model sees, reusing the prefix of it already in the KV cache (see
+// Session). The prompt gets the BOS token when the model asks for one;
+// control tokens written in it are recognized.
 func (s *Session) Generate(ctx context.Context, prompt string, opts GenerateOptions) iter.Seq2[Token, error] {
-	tok := s.m.m.Tokenizer
-	ids := tok.Encode(prompt, s.s.Pos() == 0, true)
-	return s.GenerateTokens(ctx, ids, opts)
+	return s.GenerateTokens(ctx, s.m.Tokenize(prompt, true), opts)
 }
 
 // GenerateTokens is Generate for a prompt given as token ids, used exactly
@@ -139,8 +154,8 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 	if opts.MaxTokens < 0 {
 		return fmt.Errorf("gollm: MaxTokens %d is negative", opts.MaxTokens)
 	}
-	if free := s.s.ContextSize() - s.s.Pos(); len(prompt) > free {
-		return fmt.Errorf("gollm: prompt of %d tokens does not fit: %w (%d of %d tokens free)", len(prompt), ErrContextFull, free, s.s.ContextSize())
+	if len(prompt) > s.s.ContextSize() {
+		return fmt.Errorf("gollm: prompt of %d tokens does not fit: %w of %d tokens", len(prompt), ErrContextFull, s.s.ContextSize())
 	}
 	tk := s.m.m.Tokenizer
 	so := opts.Sampling
@@ -158,7 +173,7 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		smp.Accept(id)
 	}
 	start := time.Now()
-	logits, err := s.s.Prefill(prompt)
+	logits, err := s.prefill(prompt)
 	if err != nil {
 		return fmt.Errorf("gollm: %w", err)
 	}
@@ -217,6 +232,28 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			return fmt.Errorf("gollm: %w", err)
 		}
 	}
+}
+
+// prefill brings the KV cache to hold prompt and returns the logits of its
+// last token: it keeps the longest common prefix of the cache and the
+// prompt (at most all but the prompt's last token, which must run to give
+// logits) and prefills the rest.
+func (s *Session) prefill(prompt []int32) ([]float32, error) {
+	keep := min(commonPrefix(s.s.Tokens(), prompt), len(prompt)-1)
+	keep = s.s.Truncate(keep)
+	s.stats.CachedTokens = keep
+	return s.s.Prefill(prompt[keep:])
+}
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b []int32) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
 
 // flush releases text still held by the stream decoder or the stop matcher.

@@ -103,7 +103,6 @@ type chatter struct {
 	stopIDs  map[int32]bool // single-token stop texts of the template
 	reserve  int            // context kept free for an answer
 	history  []chat.Message // user and assistant turns, oldest first
-	cached   []int32        // the tokens in the KV cache, in order
 	last     turnStats
 	stdout   io.Writer
 	stderr   io.Writer
@@ -112,10 +111,8 @@ type chatter struct {
 // turnStats describes the last answer.
 type turnStats struct {
 	gollm.Stats
-	answered     bool
-	promptTokens int // of the whole formatted conversation
-	reused       int // prompt tokens found in the KV cache
-	source       string
+	answered bool
+	source   string
 }
 
 func newChatter(m *gollm.Model, s *gollm.Session, tmpl chat.Template, opts gollm.GenerateOptions, stdout, stderr io.Writer) *chatter {
@@ -219,7 +216,7 @@ func readMessage(sc *bufio.Scanner) (string, bool) {
 
 // reset starts a new conversation.
 func (c *chatter) reset() {
-	c.history, c.cached = nil, nil
+	c.history = nil
 	c.s.Reset()
 }
 
@@ -298,36 +295,26 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 	return nil
 }
 
-// generate runs the model on the formatted conversation ids, reusing the
-// KV cache for the prefix it already holds, and returns the answer. The
+// generate runs the model on the formatted conversation ids (the session
+// reuses the prefix its KV cache holds) and returns the answer. The
 // answer is streamed to stdout unless a fallback may replace it.
 func (c *chatter) generate(ctx context.Context, ids []int32) (string, error) {
-	p := commonPrefix(c.cached, ids)
-	p = min(p, len(ids)-1) // at least one token must run to get logits
-	if p < c.s.Pos() {
-		c.s.Engine().Truncate(p)
-	}
-	c.cached = append(c.cached[:p], ids[p:]...)
 	stream := !c.fallback.Enabled()
 	var answer strings.Builder
-	for tok, err := range c.s.GenerateTokens(ctx, ids[p:], c.opts) {
+	for tok, err := range c.s.GenerateTokens(ctx, ids, c.opts) {
 		if err != nil {
 			return "", err
 		}
 		if c.stopIDs[tok.ID] {
 			break
 		}
-		if tok.ID >= 0 {
-			c.cached = append(c.cached, tok.ID)
-		}
 		answer.WriteString(tok.Text)
 		if stream {
 			io.WriteString(c.stdout, tok.Text)
 		}
 	}
-	c.cached = c.cached[:min(len(c.cached), c.s.Pos())]
 	st := c.s.Stats()
-	c.last = turnStats{Stats: st, answered: true, promptTokens: len(ids), reused: p, source: "local"}
+	c.last = turnStats{Stats: st, answered: true, source: "local"}
 	if stream {
 		fmt.Fprintln(c.stdout)
 	}
@@ -379,28 +366,17 @@ func (c *chatter) printStats() {
 	case !st.answered:
 		fmt.Fprintln(c.stderr, "no answer yet")
 		return
-	case st.source == string(fallback.SourceFallback) && st.promptTokens == 0:
+	case st.source == string(fallback.SourceFallback) && st.PromptTokens == 0:
 		fmt.Fprintln(c.stderr, "the last answer came from the fallback")
 	default:
 		printStats(c.stderr, st.Stats)
 		fmt.Fprintf(c.stderr, "prefill: %d new tokens, %d of the conversation's %d reused from the KV cache\n",
-			st.PromptTokens, st.reused, st.promptTokens)
+			st.PromptTokens-st.CachedTokens, st.CachedTokens, st.PromptTokens)
 		if c.fallback.Enabled() {
 			fmt.Fprintf(c.stderr, "answered by: %s\n", st.source)
 		}
 	}
 	fmt.Fprintf(c.stderr, "context: %d of %d tokens used\n", c.s.Pos(), c.s.ContextSize())
-}
-
-// commonPrefix returns the length of the longest common prefix of a and b.
-func commonPrefix(a, b []int32) int {
-	n := min(len(a), len(b))
-	for i := range n {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return n
 }
 
 // isTerminal reports whether r is a terminal (a character device).
