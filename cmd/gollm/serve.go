@@ -35,6 +35,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return serve(ctx, args, stderr, nil)
 }
 
+// apiKeyEnv is the environment variable that gives serve its API key.
+const apiKeyEnv = "GOLLM_API_KEY"
+
 // shutdownGrace is how long running requests may take to finish after a
 // signal before they are cancelled.
 const shutdownGrace = 10 * time.Second
@@ -49,6 +52,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	queue := fs.Int("queue", 8, "`requests` that may wait for a session; more get 429")
 	tmplName := fs.String("chat-template", "", "chat format `name` (default: recognized from the model)")
 	alias := fs.String("alias", "", "model `id` the API reports (default: the file name without .gguf)")
+	apiKey := fs.String("api-key", "", "require `KEY` as \"Authorization: Bearer KEY\" on every endpoint but /health (default: $"+apiKeyEnv+")")
+	logFormat := fs.String("log-format", "text", "access log `format` on stderr, one line per request: text or json")
 	ff := fallback.AddFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -58,6 +63,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	}
 	if *parallel < 1 || *queue < 0 {
 		return errors.New("--parallel must be at least 1 and --queue at least 0")
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		return fmt.Errorf("--log-format %q: want text or json", *logFormat)
+	}
+	if *apiKey == "" {
+		*apiKey = os.Getenv(apiKeyEnv)
 	}
 	fb, err := ff.Config()
 	if err != nil {
@@ -71,12 +82,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 		return err
 	}
 	defer m.Close()
-	cfg := server.Config{Name: *alias, Parallel: *parallel, Queue: *queue, Fallback: fb,
+	stem := strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
+	cfg := server.Config{Name: *alias, Aliases: []string{stem}, Parallel: *parallel, Queue: *queue, Fallback: fb,
+		APIKey: *apiKey, AccessLog: stderr, LogFormat: *logFormat,
 		Session: gollm.SessionOptions{ContextSize: *ef.ctx, Threads: *ef.threads, BatchSize: *ef.batch,
 			KVCacheF32: *ef.kvType == "f32"},
 		Tokenize: func(text string) []int32 { return chat.Encode(m.Engine().Tokenizer, text) }}
 	if cfg.Name == "" {
-		cfg.Name = strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
+		cfg.Name = stem
 	}
 	tmpl, err := chatTemplate(m, *ef.model, *tmplName)
 	switch {
@@ -154,8 +167,11 @@ func describeServer(w io.Writer, addr net.Addr, cfg server.Config, t chat.Templa
 	} else {
 		fmt.Fprintln(w, "no fallback: nothing leaves this machine")
 	}
-	if ta, ok := addr.(*net.TCPAddr); ok && !ta.IP.IsLoopback() {
-		fmt.Fprintf(w, "warning: %s is not a loopback address; anyone who can reach it can use this server\n", ta.IP)
+	if ta, ok := addr.(*net.TCPAddr); ok && !ta.IP.IsLoopback() && cfg.APIKey == "" {
+		fmt.Fprintf(w, "warning: %s is not a loopback address and no --api-key is set; anyone who can reach it can use this server\n", ta.IP)
+	}
+	if cfg.APIKey != "" {
+		fmt.Fprintln(w, "API key required (Authorization: Bearer KEY) on every endpoint but /health")
 	}
 	fmt.Fprintf(w, "listening on http://%s (OpenAI API under /v1)\n", addr)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/fallback"
@@ -16,6 +17,7 @@ type outcome struct {
 	finish           string // "stop" or "length"
 	model            string
 	promptTokens     int
+	cachedTokens     int
 	completionTokens int
 	gollm            gollmInfo
 }
@@ -29,11 +31,38 @@ type gollmInfo struct {
 	Reason        string   `json:"reason,omitempty"`
 	FallbackError string   `json:"fallback_error,omitempty"`
 	StopReason    string   `json:"stop_reason,omitempty"`
+	// Slot is the session that generated the local answer.
+	Slot    *int     `json:"slot,omitempty"`
+	Timings *timings `json:"timings,omitempty"`
+}
+
+// timings describes the local generation: how many prompt tokens came from
+// the slot's cache, and how long the prefill and the generation took.
+type timings struct {
+	CachedTokens        int     `json:"cached_tokens"`
+	PromptTokens        int     `json:"prompt_tokens"` // prefilled (not cached)
+	PromptMs            float64 `json:"prompt_ms"`
+	PromptPerSecond     float64 `json:"prompt_per_second"`
+	GeneratedTokens     int     `json:"generated_tokens"`
+	GenerationMs        float64 `json:"generation_ms"`
+	GenerationPerSecond float64 `json:"generation_per_second"`
+	TimeToFirstTokenMs  float64 `json:"time_to_first_token_ms"`
+}
+
+func newTimings(st gollm.Stats) *timings {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return &timings{CachedTokens: st.CachedTokens, PromptTokens: st.PromptTokens - st.CachedTokens,
+		PromptMs: ms(st.PromptTime), PromptPerSecond: st.PromptTokensPerSecond(),
+		GeneratedTokens: st.GeneratedTokens, GenerationMs: ms(st.GenerateTime),
+		GenerationPerSecond: st.GenerateTokensPerSecond(), TimeToFirstTokenMs: ms(st.TimeToFirstToken)}
 }
 
 // complete serves one chat or text completion request.
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	req, e := parseRequest(r, chat, s.ctxSize)
+	if e == nil {
+		e = s.checkModel(req.model)
+	}
 	if e != nil {
 		writeError(w, e)
 		return
@@ -43,11 +72,12 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 		writeError(w, e)
 		return
 	}
+	recordOf(r).tokensIn = len(ids)
 	if len(ids) > s.ctxSize {
 		s.tooLong(w, r, req, len(ids))
 		return
 	}
-	ss, e := s.acquire(r)
+	sl, e := s.slots.acquire(r.Context(), ids, anySlot)
 	if e != nil {
 		if r.Context().Err() == nil {
 			writeError(w, e)
@@ -58,8 +88,10 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	if req.stream && !s.cfg.Fallback.Enabled() {
 		sw = s.newStream(w, req)
 	}
-	text, st, err := s.generate(r.Context(), ss, ids, req, stop, sw)
-	s.release(ss)
+	text, st, err := s.generate(r.Context(), sl.sess, ids, req, stop, sw)
+	s.slots.release(sl)
+	s.metrics.generation(st)
+	recordOf(r).tokensOut = st.GeneratedTokens
 	if s.onDone != nil {
 		s.onDone(st)
 	}
@@ -74,6 +106,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 		return // the client is gone
 	}
 	out := s.localOutcome(text, st)
+	out.gollm.Slot = &sl.id
 	if s.cfg.Fallback.Enabled() {
 		ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req),
 			fallback.Local{Text: text, Confidence: st.Confidence})
@@ -130,10 +163,10 @@ func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n
 	s.send(w, req, nil, out)
 }
 
-// generate runs the model on a reset session, streaming text to sw when
-// it is not nil, and returns the whole text.
+// generate runs the model on prompt ids (the session reuses the prefix
+// its cache holds), streaming text to sw when it is not nil, and returns
+// the whole text.
 func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, req *request, stop []string, sw *streamWriter) (string, gollm.Stats, error) {
-	ss.Reset()
 	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: stop}
 	var b strings.Builder
 	for tok, err := range ss.GenerateTokens(ctx, ids, opts) {
@@ -165,8 +198,9 @@ func (s *Server) localOutcome(text string, st gollm.Stats) outcome {
 	}
 	conf := st.Confidence
 	return outcome{text: text, finish: finish, model: s.cfg.Name, promptTokens: st.PromptTokens,
-		completionTokens: st.GeneratedTokens,
-		gollm:            gollmInfo{Confidence: &conf, Source: string(fallback.SourceLocal), StopReason: string(st.StopReason)}}
+		cachedTokens: st.CachedTokens, completionTokens: st.GeneratedTokens,
+		gollm: gollmInfo{Confidence: &conf, Source: string(fallback.SourceLocal), StopReason: string(st.StopReason),
+			Timings: newTimings(st)}}
 }
 
 // applyAnswer records the fallback's decision in out, replacing the answer
@@ -190,6 +224,7 @@ func (s *Server) applyAnswer(out *outcome, ans fallback.Answer) {
 	if rem.PromptTokens > 0 || rem.CompletionTokens > 0 {
 		out.promptTokens, out.completionTokens = rem.PromptTokens, rem.CompletionTokens
 	}
+	out.cachedTokens = 0 // the local timings stay in the gollm object
 }
 
 // fallbackRequest builds the remote request from what the client sent.

@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -37,11 +38,21 @@ func TestBusy429(t *testing.T) {
 		<-entered
 		second := make(chan int)
 		go func() {
-			code, v := post(t, hs.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`)
-			if code == 429 && (get(v, "error", "code") != "rate_limit_exceeded" || get(v, "error", "message") == nil) {
-				t.Errorf("429 body %v", v)
+			resp, err := http.Post(hs.URL+"/v1/chat/completions", "application/json",
+				strings.NewReader(`{"messages":[{"role":"user","content":"hi"}],"max_tokens":2}`))
+			if err != nil {
+				t.Error(err)
+				second <- 0
+				return
 			}
-			second <- code
+			defer resp.Body.Close()
+			var v map[string]any
+			json.NewDecoder(resp.Body).Decode(&v)
+			if resp.StatusCode == 429 && (get(v, "error", "code") != "rate_limit_exceeded" || get(v, "error", "message") == nil ||
+				resp.Header.Get("Retry-After") == "") {
+				t.Errorf("429 body %v, Retry-After %q", v, resp.Header.Get("Retry-After"))
+			}
+			second <- resp.StatusCode
 		}()
 		if queue == 0 {
 			if code := <-second; code != 429 {

@@ -30,8 +30,15 @@ func strOrNil(s string) *string {
 	return &s
 }
 
+// retryAfter is the Retry-After of a 429, in seconds: a slot frees when a
+// generation ends, typically within a few seconds on a small model.
+const retryAfter = "1"
+
 // writeError sends e as the response.
 func writeError(w http.ResponseWriter, e *apiError) {
+	if e.Status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	writeJSON(w, e.Status, map[string]*apiError{"error": e})
 }
 
@@ -47,10 +54,12 @@ var (
 		Message: "the server is busy: every session is generating and the queue is full; retry later",
 		Code:    strOrNil("rate_limit_exceeded")}
 	errNotFound = &apiError{Status: http.StatusNotFound, Type: "invalid_request_error",
-		Message: "unknown endpoint; this server offers POST /v1/chat/completions, POST /v1/completions, GET /v1/models and GET /health",
+		Message: "unknown endpoint; this server offers POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics and GET /slots",
 		Code:    strOrNil("unknown_url")}
 	errMethod = &apiError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error",
 		Message: "method not allowed on this endpoint", Code: strOrNil("method_not_allowed")}
+	errUnauthorized = &apiError{Status: http.StatusUnauthorized, Type: "invalid_request_error",
+		Message: "missing or wrong API key: send the header Authorization: Bearer KEY", Code: strOrNil("invalid_api_key")}
 	errShutdown = &apiError{Status: http.StatusServiceUnavailable, Type: "server_error",
 		Message: "the server is shutting down", Code: strOrNil("shutting_down")}
 )

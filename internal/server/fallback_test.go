@@ -25,7 +25,7 @@ type remote struct {
 }
 
 func startRemote(t *testing.T) *remote {
-	s, _ := start(t, Config{Name: "remote", Session: sessionCtx(512)})
+	s, _ := start(t, Config{Name: "remote", Aliases: []string{"remote-model"}, Session: sessionCtx(512)})
 	r := &remote{}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		var body struct {

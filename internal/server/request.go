@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/gollm/gollm/sampler"
@@ -18,8 +21,10 @@ type Message struct {
 }
 
 // wireRequest is the JSON body of both endpoints. Pointers and raw values
-// tell absent fields (and nulls) from zero values; unknown fields are
-// ignored, known ones of the wrong type are rejected by encoding/json.
+// tell absent fields (and nulls) from zero values; a field of the wrong
+// type is rejected by encoding/json, and a field that is not here is
+// refused (see knownFields): to support a field, add it here and validate
+// it in validate.go.
 type wireRequest struct {
 	Model               *string         `json:"model"`
 	Messages            json.RawMessage `json:"messages"`
@@ -39,6 +44,44 @@ type wireRequest struct {
 	RepeatPenalty       *float64        `json:"repeat_penalty"`
 	RepeatLastN         *int            `json:"repeat_last_n"`
 	N                   *int            `json:"n"`
+	// User identifies the end user to the API provider; it changes
+	// nothing in the answer (as at OpenAI), so it is accepted.
+	User *string `json:"user"`
+}
+
+// knownFields are the JSON names of wireRequest's fields.
+var knownFields = func() map[string]bool {
+	known := map[string]bool{}
+	t := reflect.TypeFor[wireRequest]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		known[name] = true
+	}
+	return known
+}()
+
+// endpointOnly are the fields that belong to one endpoint only: messages
+// to chat, prompt to completions.
+var endpointOnly = map[string]bool{"messages": true, "prompt": false}
+
+// checkFields refuses a field this server does not implement, naming it,
+// and a field of the other endpoint. Fields are checked in sorted order so
+// that the error is the same for the same body.
+func checkFields(body []byte, chat bool) *apiError {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return nil // not an object: the typed decoding says why
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if !knownFields[name] {
+			return invalid(name, "unsupported_parameter", fmt.Sprintf("unsupported field %q: this server does not implement it, and refuses rather than ignores it", name))
+		}
+		if forChat, ok := endpointOnly[name]; ok && forChat != chat && !isNull(fields[name]) {
+			other := map[bool]string{true: "/v1/chat/completions", false: "/v1/completions"}[forChat]
+			return invalid(name, "unsupported_parameter", fmt.Sprintf("%s belongs to %s, not to this endpoint", name, other))
+		}
+	}
+	return nil
 }
 
 type wireStreamOpts struct {
@@ -85,6 +128,9 @@ func parseRequest(r *http.Request, chat bool, ctxSize int) (*request, *apiError)
 				Message: fmt.Sprintf("request body over %d bytes", maxBody)}
 		}
 		return nil, invalid("", "", "reading the request body: "+err.Error())
+	}
+	if e := checkFields(body, chat); e != nil {
+		return nil, e
 	}
 	var w wireRequest
 	if err := json.Unmarshal(body, &w); err != nil {

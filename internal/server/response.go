@@ -9,9 +9,22 @@ import (
 )
 
 type usage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
+	PromptTokens        int                 `json:"prompt_tokens"`
+	CompletionTokens    int                 `json:"completion_tokens"`
+	TotalTokens         int                 `json:"total_tokens"`
+	PromptTokensDetails promptTokensDetails `json:"prompt_tokens_details"`
+}
+
+// promptTokensDetails says how many prompt tokens came from the prompt
+// cache, as OpenAI reports it.
+type promptTokensDetails struct {
+	CachedTokens int `json:"cached_tokens"`
+}
+
+// usageOf is the usage of an answer.
+func usageOf(out outcome) *usage {
+	return &usage{PromptTokens: out.promptTokens, CompletionTokens: out.completionTokens,
+		TotalTokens: out.promptTokens + out.completionTokens, PromptTokensDetails: promptTokensDetails{out.cachedTokens}}
 }
 
 type chatMessage struct {
@@ -63,8 +76,7 @@ func (s *Server) send(w http.ResponseWriter, req *request, sw *streamWriter, out
 		sw.finish(out)
 		return
 	}
-	u := &usage{out.promptTokens, out.completionTokens, out.promptTokens + out.completionTokens}
-	c := completion{ID: newID(req.chat), Created: time.Now().Unix(), Model: out.model, Usage: u, Gollm: &out.gollm}
+	c := completion{ID: newID(req.chat), Created: time.Now().Unix(), Model: out.model, Usage: usageOf(out), Gollm: &out.gollm}
 	ch := choice{FinishReason: &out.finish}
 	if req.chat {
 		c.Object, ch.Message = "chat.completion", &chatMessage{Role: "assistant", Content: out.text}
@@ -152,7 +164,7 @@ func (sw *streamWriter) finish(out outcome) {
 	}
 	sw.chunk(ch, nil, &out.gollm)
 	if sw.req.includeUsage {
-		sw.chunk(choice{}, &usage{out.promptTokens, out.completionTokens, out.promptTokens + out.completionTokens}, nil)
+		sw.chunk(choice{}, usageOf(out), nil)
 	}
 	sw.event([]byte("[DONE]"))
 }

@@ -28,7 +28,7 @@ func checkLocal(t *testing.T, g any) {
 func TestChatCompletion(t *testing.T) {
 	_, hs := start(t, Config{})
 	code, v := post(t, hs.URL+"/v1/chat/completions",
-		`{"model":"x","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Hello"}]}],"max_tokens":8,"temperature":0.7,"seed":3,"top_k":20,"top_p":0.9,"min_p":0.01,"frequency_penalty":0.1,"presence_penalty":0.1,"repeat_penalty":1.1,"some_unknown_field":{"a":1}}`)
+		`{"model":"tiny","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":[{"type":"text","text":"Hello"}]}],"max_tokens":8,"temperature":0.7,"seed":3,"top_k":20,"top_p":0.9,"min_p":0.01,"frequency_penalty":0.1,"presence_penalty":0.1,"repeat_penalty":1.1,"user":"u1"}`)
 	if code != 200 {
 		t.Fatalf("status %d: %v", code, v)
 	}
