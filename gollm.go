@@ -99,6 +99,11 @@ func (m *Model) Tokenize(text string, addSpecial bool) []int32 {
 	return m.m.Tokenizer.Encode(text, addSpecial, true)
 }
 
+// TokenPiece returns the bytes token id stands for (a control token's
+// text for control tokens, "" for an id outside the vocabulary): what
+// log-probabilities report as a token.
+func (m *Model) TokenPiece(id int32) string { return m.m.Tokenizer.Piece(id, true) }
+
 // Detokenize converts token ids back to text.
 func (m *Model) Detokenize(ids []int32) string { return m.m.Tokenizer.Decode(ids) }
 

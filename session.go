@@ -41,7 +41,18 @@ type GenerateOptions struct {
 	// Stop ends generation when the text contains any of these strings;
 	// the stop string itself is not returned.
 	Stop []string
+	// LogProbs reports each generated token's log-probability in
+	// Token.LogProb, and TopLogProbs (0 to MaxTopLogProbs) the most likely
+	// tokens at each step in Token.TopLogProbs. Both are the model's own
+	// distribution (softmax of the logits at temperature 1), before
+	// penalties, truncation and temperature, as OpenAI reports them.
+	LogProbs    bool
+	TopLogProbs int
 }
+
+// MaxTopLogProbs is the most alternatives GenerateOptions.TopLogProbs may
+// ask for, as at OpenAI.
+const MaxTopLogProbs = 20
 
 // Token is one step of a generation stream.
 type Token struct {
@@ -52,6 +63,18 @@ type Token struct {
 	// token completes neither a UTF-8 character nor rules out a stop
 	// string; the held text arrives with a later token.
 	Text string
+	// LogProb is the natural log of the probability the model gave this
+	// token, and TopLogProbs the most likely tokens at its step, most
+	// likely first (with GenerateOptions.LogProbs; zero otherwise, and for
+	// released text).
+	LogProb     float64
+	TopLogProbs []TokenLogProb
+}
+
+// TokenLogProb is a token and its log-probability.
+type TokenLogProb struct {
+	ID      int32
+	LogProb float64
 }
 
 // StopReason says why a generation ended.
@@ -154,6 +177,9 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 	if opts.MaxTokens < 0 {
 		return fmt.Errorf("gollm: MaxTokens %d is negative", opts.MaxTokens)
 	}
+	if opts.TopLogProbs < 0 || opts.TopLogProbs > MaxTopLogProbs {
+		return fmt.Errorf("gollm: TopLogProbs %d is outside 0..%d", opts.TopLogProbs, MaxTopLogProbs)
+	}
 	if len(prompt) > s.s.ContextSize() {
 		return fmt.Errorf("gollm: prompt of %d tokens does not fit: %w of %d tokens", len(prompt), ErrContextFull, s.s.ContextSize())
 	}
@@ -197,7 +223,8 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			return nil
 		}
 		id := smp.Sample(logits)
-		conf.Add(logits, id)
+		tok := Token{ID: id}
+		conf.AddLogProb(logProbs(logits, &tok, opts))
 		if firstAt.IsZero() {
 			firstAt = time.Now()
 			s.stats.TimeToFirstToken = firstAt.Sub(start)
@@ -210,7 +237,8 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		smp.Accept(id)
 		s.stats.GeneratedTokens++
 		text, stopped := stop.Push(dec.Write(id))
-		if !yield(Token{ID: id, Text: text}, nil) {
+		tok.Text = text
+		if !yield(tok, nil) {
 			finish(StopCancelled)
 			return nil
 		}
@@ -232,6 +260,27 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			return fmt.Errorf("gollm: %w", err)
 		}
 	}
+}
+
+// logProbs returns the log-probability of tok.ID under logits and, when
+// opts ask for them, records it and the most likely tokens in tok. Without
+// LogProbs it costs what the confidence score always costs and allocates
+// nothing.
+func logProbs(logits []float32, tok *Token, opts GenerateOptions) float64 {
+	if !opts.LogProbs {
+		return sampler.TokenLogProb(logits, tok.ID)
+	}
+	lse := sampler.LogSumExp(logits)
+	tok.LogProb = float64(logits[tok.ID]) - lse
+	if opts.TopLogProbs > 0 {
+		var ids [MaxTopLogProbs]int32
+		top := sampler.TopTokens(logits, ids[:opts.TopLogProbs])
+		tok.TopLogProbs = make([]TokenLogProb, len(top))
+		for i, id := range top {
+			tok.TopLogProbs[i] = TokenLogProb{ID: id, LogProb: float64(logits[id]) - lse}
+		}
+	}
+	return tok.LogProb
 }
 
 // prefill brings the KV cache to hold prompt and returns the logits of its

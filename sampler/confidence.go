@@ -94,3 +94,42 @@ func (c *Confidence) Count() int { return c.n }
 
 // Reset empties the accumulator.
 func (c *Confidence) Reset() { *c = Confidence{} }
+
+// LogSumExp returns log(sum(exp(logits))), the log of the softmax
+// denominator, computed as TokenLogProb computes it: the log-probability of
+// token t is logits[t] - LogSumExp(logits). It returns +Inf or -Inf when
+// the largest logit is infinite.
+func LogSumExp(logits []float32) float64 {
+	m := float64(maxLogit(logits))
+	if math.IsInf(m, 0) {
+		return m
+	}
+	return m + math.Log(sumExpShift(logits, float32(m)))
+}
+
+// TopTokens fills dst with the ids of the len(dst) largest logits, largest
+// first (ties: the lower id first), and returns it; with fewer logits than
+// len(dst) it returns dst[:len(logits)]. It is one pass over logits with an
+// insertion into dst, meant for a few tokens (such as top_logprobs, at most
+// 20).
+func TopTokens(logits []float32, dst []int32) []int32 {
+	if len(dst) == 0 {
+		return dst
+	}
+	n := 0
+	for i, v := range logits {
+		if n == len(dst) && !(v > logits[dst[n-1]]) {
+			continue
+		}
+		j := min(n, len(dst)-1) // the slot to fill, then bubble up
+		if n < len(dst) {
+			n++
+		}
+		for j > 0 && v > logits[dst[j-1]] {
+			dst[j] = dst[j-1]
+			j--
+		}
+		dst[j] = int32(i)
+	}
+	return dst[:n]
+}

@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -64,5 +65,33 @@ func TestConfidence(t *testing.T) {
 	c.AddLogProb(math.NaN())
 	if c.Score() != 0 {
 		t.Errorf("NaN log prob: score %v, want 0", c.Score())
+	}
+}
+
+func TestLogSumExpAndTopTokens(t *testing.T) {
+	logits := []float32{1, 3, -2, 3, 0.5, 7, -1e30}
+	lse := LogSumExp(logits)
+	var sum float64
+	for _, v := range logits {
+		sum += math.Exp(float64(v))
+	}
+	if !near(lse, math.Log(sum)) {
+		t.Errorf("LogSumExp %v, want %v", lse, math.Log(sum))
+	}
+	for tok := range logits {
+		if got, want := float64(logits[tok])-lse, TokenLogProb(logits, int32(tok)); math.Abs(got-want) > 1e-9 {
+			t.Errorf("token %d: %v vs TokenLogProb %v", tok, got, want)
+		}
+	}
+	for _, tc := range []struct {
+		n    int
+		want []int32
+	}{{0, []int32{}}, {1, []int32{5}}, {3, []int32{5, 1, 3}}, {7, []int32{5, 1, 3, 0, 4, 2, 6}}, {9, []int32{5, 1, 3, 0, 4, 2, 6}}} {
+		if got := TopTokens(logits, make([]int32, tc.n)); !slices.Equal(got, tc.want) {
+			t.Errorf("top %d: %v, want %v", tc.n, got, tc.want)
+		}
+	}
+	if inf := LogSumExp([]float32{float32(math.Inf(1)), 0}); !math.IsInf(inf, 1) {
+		t.Errorf("LogSumExp with +Inf: %v", inf)
 	}
 }

@@ -31,6 +31,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	tokensFile := fs.String("tokens-file", "", "the prompt as token ids, one per line, used exactly as given (no BOS added)")
 	nPredict := fs.Int("n", 256, "tokens to generate (-1: until end of generation or a full context)")
 	printIDs := fs.Bool("ids", false, "print the generated token ids, one per line, instead of text")
+	logprobs := fs.Int("logprobs", -1, "after the answer, print each token's log-probability and its `N` likeliest alternatives (0-20) to stderr (-1: off)")
 	sf := addSamplingFlags(fs)
 	ff := fallback.AddFlags(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -70,6 +71,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *logprobs < -1 || *logprobs > gollm.MaxTopLogProbs {
+		return fmt.Errorf("--logprobs %d: want 0 to %d alternatives, or -1 for off", *logprobs, gollm.MaxTopLogProbs)
+	}
+	if *logprobs >= 0 && fb.Enabled() {
+		return errors.New("--logprobs describes the local answer: not with --fallback-url")
+	}
+	opts.LogProbs, opts.TopLogProbs = *logprobs >= 0, max(*logprobs, 0)
 	var ids []int32
 	if *tokensFile != "" {
 		if ids, err = readTokenFile(*tokensFile); err != nil {
@@ -102,9 +110,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if fb.Enabled() {
 		return runWithFallback(ctx, fb, s, ids, *prompt, opts, stdout, stderr)
 	}
+	var toks []gollm.Token
 	for tok, err := range s.GenerateTokens(ctx, ids, opts) {
 		if err != nil {
 			return err
+		}
+		if opts.LogProbs && tok.ID >= 0 {
+			toks = append(toks, tok)
 		}
 		if *printIDs {
 			if tok.ID >= 0 {
@@ -118,7 +130,27 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout)
 	}
 	printStats(stderr, s.Stats())
+	if opts.LogProbs {
+		printLogprobs(stderr, m, toks)
+	}
 	return nil
+}
+
+// printLogprobs writes one line per generated token: its text (quoted),
+// id and log-probability, then its likeliest alternatives.
+func printLogprobs(w io.Writer, m *gollm.Model, toks []gollm.Token) {
+	fmt.Fprintln(w, "\nlog-probabilities (token, id, logprob; alternatives):")
+	for _, t := range toks {
+		fmt.Fprintf(w, "%-16q %6d %9.4f", m.TokenPiece(t.ID), t.ID, t.LogProb)
+		for i, alt := range t.TopLogProbs {
+			sep := "   "
+			if i == 0 {
+				sep = " | "
+			}
+			fmt.Fprintf(w, "%s%q %.4f", sep, m.TokenPiece(alt.ID), alt.LogProb)
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // runWithFallback generates the whole local answer before printing it, so

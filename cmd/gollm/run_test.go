@@ -6,9 +6,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gollm/gollm/internal/testmodel"
 	"github.com/gollm/gollm/internal/testref"
 )
 
@@ -137,5 +140,38 @@ func TestRunPromptLongerThanContext(t *testing.T) {
 	code, _, errOut := runCmd("run", "-m", path, "-p", strings.Repeat("word ", 200), "-c", "32")
 	if code != 1 || !strings.Contains(errOut, "does not fit") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// firstAlt matches the first alternative of a --logprobs line.
+var firstAlt = regexp.MustCompile(`^"(?:[^"\\]|\\.)*" (-?\d+\.\d+)`)
+
+// TestRunLogprobs prints a line per generated token with its alternatives;
+// greedy, the token is its own first alternative.
+func TestRunLogprobs(t *testing.T) {
+	path := testmodel.Tiny(t, "qwen2", "Q8_0")
+	code, out, errOut := runCmd("run", "-m", path, "-p", "Once upon a time", "-n", "5", "--temp", "0", "--ids", "--logprobs", "2", "-t", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	ids := strings.Fields(out)
+	_, table, ok := strings.Cut(errOut, "log-probabilities (token, id, logprob; alternatives):\n")
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	if !ok || len(lines) != len(ids) || len(ids) == 0 {
+		t.Fatalf("%d ids, table:\n%s", len(ids), errOut)
+	}
+	for i, line := range lines {
+		tok, alts, _ := strings.Cut(line, " | ")
+		f := strings.Fields(tok)
+		lp, err := strconv.ParseFloat(f[len(f)-1], 64)
+		if f[len(f)-2] != ids[i] || err != nil || lp > 0 || strings.Count(alts, `"`) != 4 {
+			t.Errorf("line %d %q for id %s", i, line, ids[i])
+		}
+		if first := firstAlt.FindStringSubmatch(alts); first == nil || first[1] != f[len(f)-1] {
+			t.Errorf("line %d: greedy token's logprob %s is not the first alternative's %v", i, f[len(f)-1], first)
+		}
+	}
+	if code, _, errOut := runCmd("run", "-m", path, "-p", "a", "--logprobs", "21"); code == 0 || !strings.Contains(errOut, "--logprobs 21") {
+		t.Errorf("--logprobs 21: exit %d, %s", code, errOut)
 	}
 }

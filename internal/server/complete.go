@@ -19,6 +19,7 @@ type outcome struct {
 	promptTokens     int
 	cachedTokens     int
 	completionTokens int
+	tokens           []gollm.Token // with log-probabilities, when asked for
 	gollm            gollmInfo
 }
 
@@ -88,7 +89,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	if req.stream && !s.cfg.Fallback.Enabled() {
 		sw = s.newStream(w, req)
 	}
-	text, st, err := s.generate(r.Context(), sl.sess, ids, req, stop, sw)
+	text, toks, st, err := s.generate(r.Context(), sl.sess, ids, req, stop, sw)
 	s.slots.release(sl)
 	s.metrics.generation(st)
 	recordOf(r).tokensOut = st.GeneratedTokens
@@ -106,7 +107,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 		return // the client is gone
 	}
 	out := s.localOutcome(text, st)
-	out.gollm.Slot = &sl.id
+	out.tokens, out.gollm.Slot = toks, &sl.id
 	if s.cfg.Fallback.Enabled() {
 		ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req),
 			fallback.Local{Text: text, Confidence: st.Confidence})
@@ -165,20 +166,26 @@ func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n
 
 // generate runs the model on prompt ids (the session reuses the prefix
 // its cache holds), streaming text to sw when it is not nil, and returns
-// the whole text.
-func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, req *request, stop []string, sw *streamWriter) (string, gollm.Stats, error) {
-	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: stop}
+// the whole text and, when the request asks for log-probabilities, the
+// generated tokens with theirs.
+func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, req *request, stop []string, sw *streamWriter) (string, []gollm.Token, gollm.Stats, error) {
+	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: stop,
+		LogProbs: req.logprobs, TopLogProbs: req.topLogprobs}
 	var b strings.Builder
+	var toks []gollm.Token
 	for tok, err := range ss.GenerateTokens(ctx, ids, opts) {
 		if err != nil {
-			return "", ss.Stats(), err
+			return "", nil, ss.Stats(), err
 		}
 		if s.onToken != nil {
 			s.onToken()
 		}
+		if req.logprobs && tok.ID >= 0 {
+			toks = append(toks, tok)
+		}
 		b.WriteString(tok.Text)
 		if sw != nil && tok.Text != "" {
-			if !sw.content(tok.Text) {
+			if !sw.content(tok.Text, toks) {
 				break
 			}
 		}
@@ -187,7 +194,7 @@ func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, r
 	if ctx.Err() != nil {
 		st.StopReason = gollm.StopCancelled
 	}
-	return b.String(), st, nil
+	return b.String(), toks, st, nil
 }
 
 // localOutcome describes a local answer.
@@ -215,6 +222,7 @@ func (s *Server) applyAnswer(out *outcome, ans fallback.Answer) {
 	}
 	rem := ans.Remote
 	out.text, out.finish, out.model, out.gollm.StopReason = rem.Text, rem.FinishReason, rem.Model, ""
+	out.tokens = nil // the local tokens' log-probabilities do not describe the remote answer
 	if out.finish == "" {
 		out.finish = "stop"
 	}

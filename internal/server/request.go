@@ -44,6 +44,9 @@ type wireRequest struct {
 	RepeatPenalty       *float64        `json:"repeat_penalty"`
 	RepeatLastN         *int            `json:"repeat_last_n"`
 	N                   *int            `json:"n"`
+	// Logprobs is a boolean on chat and a count (0-20) on completions.
+	Logprobs    json.RawMessage `json:"logprobs"`
+	TopLogprobs *int            `json:"top_logprobs"`
 	// User identifies the end user to the API provider; it changes
 	// nothing in the answer (as at OpenAI), so it is accepted.
 	User *string `json:"user"`
@@ -109,6 +112,10 @@ type request struct {
 	stop         []string
 	stream       bool
 	includeUsage bool
+	// logprobs asks for each token's log-probability and topLogprobs
+	// alternatives.
+	logprobs    bool
+	topLogprobs int
 	// The sampling fields the client set, for the fallback.
 	temperature, topP, freqPen, presPen *float64
 	seed                                *int64

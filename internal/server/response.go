@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/gollm/gollm"
 )
 
 type usage struct {
@@ -39,7 +41,7 @@ type choice struct {
 	Message      *chatMessage `json:"message,omitempty"`
 	Delta        *chatMessage `json:"delta,omitempty"`
 	Text         *string      `json:"text,omitempty"`
-	Logprobs     *struct{}    `json:"logprobs"`
+	Logprobs     any          `json:"logprobs"` // *chatLogprobs, *completionLogprobs or nil
 	FinishReason *string      `json:"finish_reason"`
 }
 
@@ -53,6 +55,9 @@ type completion struct {
 	Usage   *usage     `json:"usage,omitempty"`
 	Gollm   *gollmInfo `json:"gollm,omitempty"`
 }
+
+// logprobs returns a formatter of log-probabilities for one answer.
+func (s *Server) logprobs() *logprobFormatter { return &logprobFormatter{piece: s.m.TokenPiece} }
 
 // newID returns a random response id with the given prefix.
 func newID(chat bool) string {
@@ -69,7 +74,7 @@ func (s *Server) send(w http.ResponseWriter, req *request, sw *streamWriter, out
 	if sw == nil && req.stream { // a buffered answer: one content chunk
 		sw = s.newStream(w, req)
 		if out.text != "" {
-			sw.content(out.text)
+			sw.content(out.text, out.tokens)
 		}
 	}
 	if sw != nil {
@@ -77,7 +82,7 @@ func (s *Server) send(w http.ResponseWriter, req *request, sw *streamWriter, out
 		return
 	}
 	c := completion{ID: newID(req.chat), Created: time.Now().Unix(), Model: out.model, Usage: usageOf(out), Gollm: &out.gollm}
-	ch := choice{FinishReason: &out.finish}
+	ch := choice{FinishReason: &out.finish, Logprobs: s.logprobs().format(req.chat, out.tokens)}
 	if req.chat {
 		c.Object, ch.Message = "chat.completion", &chatMessage{Role: "assistant", Content: out.text}
 	} else {
@@ -94,6 +99,8 @@ type streamWriter struct {
 	req    *request
 	base   completion
 	broken bool // a write failed
+	lp     *logprobFormatter
+	sent   int // generated tokens whose log-probabilities were sent
 }
 
 // newStream sends the headers and, for chat, the chunk announcing the
@@ -104,7 +111,7 @@ func (s *Server) newStream(w http.ResponseWriter, req *request) *streamWriter {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	sw := &streamWriter{w: w, rc: http.NewResponseController(w), req: req, base: completion{
+	sw := &streamWriter{w: w, rc: http.NewResponseController(w), req: req, lp: s.logprobs(), base: completion{
 		ID: newID(req.chat), Created: time.Now().Unix(), Model: s.cfg.Name, Object: "text_completion"}}
 	if req.chat {
 		sw.base.Object = "chat.completion.chunk"
@@ -141,12 +148,26 @@ func (sw *streamWriter) event(b []byte) bool {
 	return !sw.broken
 }
 
-// content sends a piece of the answer's text.
-func (sw *streamWriter) content(text string) bool {
+// content sends a piece of the answer's text, with the log-probabilities
+// of the tokens generated so far (toks) not sent yet.
+func (sw *streamWriter) content(text string, toks []gollm.Token) bool {
+	ch := choice{Logprobs: sw.logprobs(toks)}
 	if sw.req.chat {
-		return sw.chunk(choice{Delta: &chatMessage{Content: text}}, nil, nil)
+		ch.Delta = &chatMessage{Content: text}
+	} else {
+		ch.Text = &text
 	}
-	return sw.chunk(choice{Text: &text}, nil, nil)
+	return sw.chunk(ch, nil, nil)
+}
+
+// logprobs formats the tokens of toks not sent yet.
+func (sw *streamWriter) logprobs(toks []gollm.Token) any {
+	if sw.sent >= len(toks) {
+		return nil
+	}
+	v := sw.lp.format(sw.req.chat, toks[sw.sent:])
+	sw.sent = len(toks)
+	return v
 }
 
 // finish sends the chunk with the finish reason and the gollm object, the
@@ -155,7 +176,7 @@ func (sw *streamWriter) finish(out outcome) {
 	if out.model != "" {
 		sw.base.Model = out.model
 	}
-	ch := choice{FinishReason: &out.finish}
+	ch := choice{FinishReason: &out.finish, Logprobs: sw.logprobs(out.tokens)}
 	if sw.req.chat {
 		ch.Delta = &chatMessage{}
 	} else {

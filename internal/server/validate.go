@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/sampler"
 )
 
@@ -45,6 +46,9 @@ func (w *wireRequest) validate(chat bool, ctxSize int) (*request, *apiError) {
 	if e := w.sampling(&req.sampling); e != nil {
 		return nil, e
 	}
+	if e := w.logprobs(req); e != nil {
+		return nil, e
+	}
 	if w.Stream != nil {
 		req.stream = *w.Stream
 	}
@@ -52,6 +56,43 @@ func (w *wireRequest) validate(chat bool, ctxSize int) (*request, *apiError) {
 		req.includeUsage = *w.StreamOptions.IncludeUsage
 	}
 	return req, nil
+}
+
+// logprobs reads OpenAI's log-probability fields: on chat, logprobs (a
+// boolean) and top_logprobs (0-20, only with logprobs); on completions,
+// logprobs (the number of alternatives, 0-20).
+func (w *wireRequest) logprobs(req *request) *apiError {
+	const most = gollm.MaxTopLogProbs
+	if !req.chat {
+		if w.TopLogprobs != nil {
+			return invalid("top_logprobs", "unsupported_parameter", "top_logprobs belongs to /v1/chat/completions; on /v1/completions, logprobs is the number of alternatives")
+		}
+		if isNull(w.Logprobs) {
+			return nil
+		}
+		var n int
+		if json.Unmarshal(w.Logprobs, &n) != nil {
+			return invalid("logprobs", "invalid_type", "logprobs: expected an integer (the number of alternatives per token)")
+		}
+		if n < 0 || n > most {
+			return invalid("logprobs", "invalid_value", fmt.Sprintf("logprobs = %d: want 0 to %d", n, most))
+		}
+		req.logprobs, req.topLogprobs = true, n
+		return nil
+	}
+	if !isNull(w.Logprobs) && json.Unmarshal(w.Logprobs, &req.logprobs) != nil {
+		return invalid("logprobs", "invalid_type", "logprobs: expected a boolean")
+	}
+	if w.TopLogprobs != nil {
+		if *w.TopLogprobs < 0 || *w.TopLogprobs > most {
+			return invalid("top_logprobs", "invalid_value", fmt.Sprintf("top_logprobs = %d: want 0 to %d", *w.TopLogprobs, most))
+		}
+		if !req.logprobs {
+			return invalid("top_logprobs", "invalid_value", "top_logprobs needs logprobs: true")
+		}
+		req.topLogprobs = *w.TopLogprobs
+	}
+	return nil
 }
 
 // sampling checks the sampling fields' ranges and copies them into o.
