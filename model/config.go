@@ -65,6 +65,10 @@ type Config struct {
 	RopeOrigCtx int
 	// ChatTemplate is tokenizer.chat_template ("" when absent).
 	ChatTemplate string
+	// PoolingType is ARCH.pooling_type, how the model's embeddings pool
+	// the token states (llama.cpp's numbering: 0 none, 1 mean, 2 cls,
+	// 3 last, 4 rank), or -1 when absent (a decoder model).
+	PoolingType int
 }
 
 // ConfigFromGGUF reads the configuration of f's architecture.
@@ -103,6 +107,7 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	c.AttnFactor = r.float("rope.scaling.attn_factor", 1)
 	c.RopeOrigCtx = r.int("rope.scaling.original_context_length", c.CtxTrain)
 	c.NormEps = r.float("attention.layer_norm_rms_epsilon", 1e-5)
+	c.PoolingType = r.int("pooling_type", -1)
 	if r.err != nil {
 		return c, r.err
 	}

@@ -19,7 +19,7 @@ func (s *Session) Prefill(tokens []int32) ([]float32, error) {
 		return nil, err
 	}
 	for start := 0; start < len(tokens); start += s.nBatch {
-		s.step(tokens[start:min(start+s.nBatch, len(tokens))], nil)
+		s.step(tokens[start:min(start+s.nBatch, len(tokens))], lastLogits, nil)
 	}
 	return s.logits, nil
 }
@@ -37,9 +37,28 @@ func (s *Session) PrefillLogits(tokens []int32, out []float32) error {
 	}
 	for start := 0; start < len(tokens); start += s.nBatch {
 		end := min(start+s.nBatch, len(tokens))
-		s.step(tokens[start:end], out[start*nv:end*nv])
+		s.step(tokens[start:end], allLogits, out[start*nv:end*nv])
 	}
 	copy(s.logits, out[len(out)-nv:])
+	return nil
+}
+
+// PrefillHidden is Prefill that writes, instead of logits, the final hidden
+// state of every token (after output_norm, before the output matrix: what
+// embeddings pool) into out, which must hold len(tokens)*NEmbd floats
+// (row-major, one row per token). The logits are not computed.
+func (s *Session) PrefillHidden(tokens []int32, out []float32) error {
+	d := s.m.Config.NEmbd
+	if len(out) != len(tokens)*d {
+		return fmt.Errorf("prefill: hidden-state buffer holds %d floats, want %d", len(out), len(tokens)*d)
+	}
+	if err := s.check(tokens); err != nil {
+		return err
+	}
+	for start := 0; start < len(tokens); start += s.nBatch {
+		end := min(start+s.nBatch, len(tokens))
+		s.step(tokens[start:end], allHidden, out[start*d:end*d])
+	}
 	return nil
 }
 
@@ -50,7 +69,7 @@ func (s *Session) Decode(token int32) ([]float32, error) {
 	if err := s.check(one[:]); err != nil {
 		return nil, err
 	}
-	s.step(one[:], nil)
+	s.step(one[:], lastLogits, nil)
 	return s.logits, nil
 }
 
@@ -70,10 +89,22 @@ func (s *Session) check(tokens []int32) error {
 	return nil
 }
 
-// step runs one batch of at most nBatch tokens. When logitsOut is nil only
-// the last token's logits are computed, into s.logits; otherwise every
-// token's go to logitsOut.
-func (s *Session) step(tokens []int32, logitsOut []float32) {
+// outputMode is what a forward step produces after the last layer.
+type outputMode int
+
+const (
+	// lastLogits: the last token's logits, into s.logits (generation).
+	lastLogits outputMode = iota
+	// allLogits: every token's logits, into the step's out (perplexity).
+	allLogits
+	// allHidden: every token's hidden state after output_norm, into out,
+	// without the output matrix (embeddings).
+	allHidden
+)
+
+// step runs one batch of at most nBatch tokens and produces what mode
+// says, into out for the modes that cover every token.
+func (s *Session) step(tokens []int32, mode outputMode, out []float32) {
 	c := &s.m.Config
 	n, d := len(tokens), c.NEmbd
 	pos := s.pos
@@ -87,7 +118,7 @@ func (s *Session) step(tokens []int32, logitsOut []float32) {
 
 	qDim, kDim, vDim := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim, c.NHeadKV*c.HeadDimV
 	q, k, v := s.q[:n*qDim], s.k[:n*kDim], s.v[:n*vDim]
-	attnOut, out := s.attnOut[:n*c.NHead*c.HeadDimV], s.ffnOut[:n*d]
+	attnOut, proj := s.attnOut[:n*c.NHead*c.HeadDimV], s.ffnOut[:n*d]
 	gate, up := s.gate[:n*c.NFF], s.up[:n*c.NFF]
 
 	for l := range s.m.layers {
@@ -104,23 +135,28 @@ func (s *Session) step(tokens []int32, logitsOut []float32) {
 		s.applyRope(k, n, c.NHeadKV)
 		s.kv.store(l, pos, n, k, v)
 		s.attention(l, pos, n)
-		s.project(attnOut, c.NHead*c.HeadDimV, n, target{m: ly.wo, out: out, bias: ly.bo})
-		kernels.Axpy(1, out, x)
+		s.project(attnOut, c.NHead*c.HeadDimV, n, target{m: ly.wo, out: proj, bias: ly.bo})
+		kernels.Axpy(1, proj, x)
 
 		// Feed-forward block (SwiGLU).
 		rmsNormRows(xn, x, ly.ffnNorm, d, c.NormEps)
 		s.project(xn, d, n, target{m: ly.wGate, out: gate}, target{m: ly.wUp, out: up})
 		kernels.SiLUMul(gate, up)
-		s.project(gate, c.NFF, n, target{m: ly.wDown, out: out})
-		kernels.Axpy(1, out, x)
+		s.project(gate, c.NFF, n, target{m: ly.wDown, out: proj})
+		kernels.Axpy(1, proj, x)
 	}
 	s.pos += n
 	s.tokens = append(s.tokens, tokens...)
 
-	// Output head: every token's logits, or only the last token's.
-	if logitsOut != nil {
+	// Output head: every token's logits or hidden states, or only the
+	// last token's logits.
+	switch mode {
+	case allLogits:
 		rmsNormRows(xn, x, s.m.outputNorm, d, c.NormEps)
-		s.project(xn, d, n, target{m: s.m.output, out: logitsOut})
+		s.project(xn, d, n, target{m: s.m.output, out: out})
+		return
+	case allHidden:
+		rmsNormRows(out, x, s.m.outputNorm, d, c.NormEps)
 		return
 	}
 	last := xn[:d]

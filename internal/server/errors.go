@@ -54,7 +54,7 @@ var (
 		Message: "the server is busy: every session is generating and the queue is full; retry later",
 		Code:    strOrNil("rate_limit_exceeded")}
 	errNotFound = &apiError{Status: http.StatusNotFound, Type: "invalid_request_error",
-		Message: "unknown endpoint; this server offers POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health, GET /metrics and GET /slots",
+		Message: "unknown endpoint; this server offers POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /v1/models, GET /health, GET /metrics and GET /slots",
 		Code:    strOrNil("unknown_url")}
 	errMethod = &apiError{Status: http.StatusMethodNotAllowed, Type: "invalid_request_error",
 		Message: "method not allowed on this endpoint", Code: strOrNil("method_not_allowed")}

@@ -53,36 +53,77 @@ type wireRequest struct {
 }
 
 // knownFields are the JSON names of wireRequest's fields.
-var knownFields = func() map[string]bool {
+var knownFields = jsonFields[wireRequest]()
+
+// jsonFields returns the JSON names of the fields of struct T.
+func jsonFields[T any]() map[string]bool {
 	known := map[string]bool{}
-	t := reflect.TypeFor[wireRequest]()
+	t := reflect.TypeFor[T]()
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		known[name] = true
 	}
 	return known
-}()
+}
 
 // endpointOnly are the fields that belong to one endpoint only: messages
 // to chat, prompt to completions.
 var endpointOnly = map[string]bool{"messages": true, "prompt": false}
 
-// checkFields refuses a field this server does not implement, naming it,
-// and a field of the other endpoint. Fields are checked in sorted order so
-// that the error is the same for the same body.
-func checkFields(body []byte, chat bool) *apiError {
+// checkFields refuses a field of body that is not in known, naming it.
+// Fields are checked in sorted order so that the error is the same for the
+// same body. It returns the fields by name (nil for a body that is not an
+// object: the typed decoding says why).
+func checkFields(body []byte, known map[string]bool) (map[string]json.RawMessage, *apiError) {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
-		return nil // not an object: the typed decoding says why
+		return nil, nil
 	}
 	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		if !knownFields[name] {
-			return invalid(name, "unsupported_parameter", fmt.Sprintf("unsupported field %q: this server does not implement it, and refuses rather than ignores it", name))
+		if !known[name] {
+			return nil, invalid(name, "unsupported_parameter", fmt.Sprintf("unsupported field %q: this server does not implement it, and refuses rather than ignores it", name))
 		}
-		if forChat, ok := endpointOnly[name]; ok && forChat != chat && !isNull(fields[name]) {
+	}
+	return fields, nil
+}
+
+// checkEndpoint refuses a field of the other completion endpoint.
+func checkEndpoint(fields map[string]json.RawMessage, chat bool) *apiError {
+	for name, forChat := range endpointOnly {
+		if forChat != chat && !isNull(fields[name]) {
 			other := map[bool]string{true: "/v1/chat/completions", false: "/v1/completions"}[forChat]
 			return invalid(name, "unsupported_parameter", fmt.Sprintf("%s belongs to %s, not to this endpoint", name, other))
 		}
+	}
+	return nil
+}
+
+// readBody reads a request body of at most maxBody bytes.
+func readBody(r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error",
+				Message: fmt.Sprintf("request body over %d bytes", maxBody)}
+		}
+		return nil, invalid("", "", "reading the request body: "+err.Error())
+	}
+	return body, nil
+}
+
+// decode unmarshals a JSON body into v, naming the field of a type error.
+func decode(body []byte, v any) *apiError {
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return invalid(te.Field, "invalid_type",
+				fmt.Sprintf("%s: expected %s, got a JSON %s", te.Field, typeName(te.Type.Kind().String()), te.Value))
+		}
+		if errors.As(err, &te) {
+			return invalid("", "invalid_json", "the request body must be a JSON object")
+		}
+		return invalid("", "invalid_json", "the request body is not valid JSON: "+err.Error())
 	}
 	return nil
 }
@@ -127,29 +168,20 @@ const maxBody = 8 << 20
 // parseRequest reads and validates the body of a chat (chat true) or text
 // completion request against a context of ctxSize tokens.
 func parseRequest(r *http.Request, chat bool, ctxSize int) (*request, *apiError) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Type: "invalid_request_error",
-				Message: fmt.Sprintf("request body over %d bytes", maxBody)}
-		}
-		return nil, invalid("", "", "reading the request body: "+err.Error())
+	body, e := readBody(r)
+	if e != nil {
+		return nil, e
 	}
-	if e := checkFields(body, chat); e != nil {
+	fields, e := checkFields(body, knownFields)
+	if e == nil {
+		e = checkEndpoint(fields, chat)
+	}
+	if e != nil {
 		return nil, e
 	}
 	var w wireRequest
-	if err := json.Unmarshal(body, &w); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return nil, invalid(te.Field, "invalid_type",
-				fmt.Sprintf("%s: expected %s, got a JSON %s", te.Field, typeName(te.Type.Kind().String()), te.Value))
-		}
-		if errors.As(err, &te) {
-			return nil, invalid("", "invalid_json", "the request body must be a JSON object")
-		}
-		return nil, invalid("", "invalid_json", "the request body is not valid JSON: "+err.Error())
+	if e := decode(body, &w); e != nil {
+		return nil, e
 	}
 	return w.validate(chat, ctxSize)
 }

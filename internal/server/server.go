@@ -1,7 +1,7 @@
 // Package server serves a gollm model over an OpenAI-compatible HTTP API.
 //
 // Endpoints: POST /v1/chat/completions and POST /v1/completions (streaming
-// as server-sent events, or not), GET /v1/models, GET /health (never
+// as server-sent events, or not), POST /v1/embeddings, GET /v1/models, GET /health (never
 // behind the API key), GET /metrics (Prometheus text format) and GET
 // /slots.
 //
@@ -21,7 +21,8 @@
 //     wireRequest is refused with 400 naming it, never ignored: adding a
 //     field means adding it there and validating it.
 //   - complete.go: one completion: prompt, slot, generation, answer (and
-//     the fallback).
+//     the fallback); logprobs.go: the log-probability shapes.
+//   - embeddings.go: POST /v1/embeddings.
 //   - response.go: OpenAI's response and chunk shapes, and streaming.
 //   - metrics.go: the Prometheus registry (Server.Registry) and the
 //     server's series.
@@ -157,6 +158,7 @@ func New(m *gollm.Model, cfg Config) (*Server, error) {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("/v1/chat/completions", s.post(func(w http.ResponseWriter, r *http.Request) { s.complete(w, r, true) }))
 	s.mux.HandleFunc("/v1/completions", s.post(func(w http.ResponseWriter, r *http.Request) { s.complete(w, r, false) }))
+	s.mux.HandleFunc("/v1/embeddings", s.post(s.embeddings))
 	s.mux.HandleFunc("/v1/models", s.get(s.models))
 	s.mux.HandleFunc("/health", s.get(s.health))
 	s.mux.Handle("/metrics", s.get(s.metrics.handler().ServeHTTP))
