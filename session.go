@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gollm/gollm/model"
@@ -314,4 +316,50 @@ func (s *Session) flush(dec interface{ Flush() string }, stop *sampler.StopMatch
 	if text != "" {
 		yield(Token{ID: -1, Text: text}, nil)
 	}
+}
+
+// Save writes the session's state (its tokens and KV cache) to the file at
+// path, atomically: to a temporary file beside it, renamed over path once
+// complete, so that path never holds a half-written state. The file holds
+// the model's identity and sizes; Load checks them.
+func (s *Session) Save(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return fmt.Errorf("gollm: %w", err)
+	}
+	err = s.s.Save(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("gollm: %w", err)
+	}
+	return nil
+}
+
+// Load replaces the session's state with the one saved at path by Save, for
+// the same model, sizes and KV cache type, fitting the session's context. A
+// mismatched (model.ErrStateMismatch), truncated or corrupted file is an
+// error that leaves the session empty.
+func (s *Session) Load(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("gollm: %w", err)
+	}
+	defer f.Close()
+	if err := s.s.Load(f); err != nil {
+		return fmt.Errorf("gollm: %s: %w", path, err)
+	}
+	return nil
 }

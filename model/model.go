@@ -24,6 +24,7 @@ type Model struct {
 	// RoPE frequency divisors per rotated pair (LongRoPE, Llama 3), nil
 	// when absent. LongRoPE has two sets; see ropeFactors.
 	ropeFactorsLong, ropeFactorsShort []float32
+	fingerprintState
 }
 
 // Load opens the GGUF file at path and loads the model it holds. The file

@@ -53,6 +53,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	tmplName := fs.String("chat-template", "", "chat format `name` (default: recognized from the model)")
 	alias := fs.String("alias", "", "model `id` the API reports (default: the file name without .gguf)")
 	apiKey := fs.String("api-key", "", "require `KEY` as \"Authorization: Bearer KEY\" on every endpoint but /health (default: $"+apiKeyEnv+")")
+	slotSavePath := fs.String("slot-save-path", "", "`directory` where POST /slots/{id}?action=save|restore keeps slot states (default: off)")
 	logFormat := fs.String("log-format", "text", "access log `format` on stderr, one line per request: text or json")
 	ff := fallback.AddFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -70,6 +71,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	if *apiKey == "" {
 		*apiKey = os.Getenv(apiKeyEnv)
 	}
+	if *slotSavePath != "" {
+		if fi, err := os.Stat(*slotSavePath); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--slot-save-path %s: not a directory", *slotSavePath)
+		}
+	}
 	fb, err := ff.Config()
 	if err != nil {
 		return err
@@ -84,7 +90,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	defer m.Close()
 	stem := strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
 	cfg := server.Config{Name: *alias, Aliases: []string{stem}, Parallel: *parallel, Queue: *queue, Fallback: fb,
-		APIKey: *apiKey, AccessLog: stderr, LogFormat: *logFormat,
+		APIKey: *apiKey, AccessLog: stderr, LogFormat: *logFormat, SlotSavePath: *slotSavePath,
 		Session: gollm.SessionOptions{ContextSize: *ef.ctx, Threads: *ef.threads, BatchSize: *ef.batch,
 			KVCacheF32: *ef.kvType == "f32"},
 		Tokenize: func(text string) []int32 { return chat.Encode(m.Engine().Tokenizer, text) }}

@@ -3,7 +3,7 @@
 // Endpoints: POST /v1/chat/completions and POST /v1/completions (streaming
 // as server-sent events, or not), POST /v1/embeddings, GET /v1/models, GET /health (never
 // behind the API key), GET /metrics (Prometheus text format) and GET
-// /slots.
+// /slots, POST /slots/{id}?action=save|restore|erase.
 //
 // # Structure
 //
@@ -23,6 +23,8 @@
 //   - complete.go: one completion: prompt, slot, generation, answer (and
 //     the fallback); logprobs.go: the log-probability shapes.
 //   - embeddings.go: POST /v1/embeddings.
+//   - slotfile.go: POST /slots/{id}: save a slot's state to a file,
+//     restore it, erase it.
 //   - response.go: OpenAI's response and chunk shapes, and streaming.
 //   - metrics.go: the Prometheus registry (Server.Registry) and the
 //     server's series.
@@ -101,6 +103,10 @@ type Config struct {
 	// with LogFormat "json", as a JSON object.
 	AccessLog io.Writer
 	LogFormat string
+	// SlotSavePath is the directory where POST /slots/{id}?action=save
+	// writes slot states and action=restore reads them ("": those
+	// actions are off).
+	SlotSavePath string
 	// Registry is the Prometheus registry GET /metrics serves; nil makes
 	// a new one. The server registers its series on it.
 	Registry *prometheus.Registry
@@ -163,6 +169,7 @@ func New(m *gollm.Model, cfg Config) (*Server, error) {
 	s.mux.HandleFunc("/health", s.get(s.health))
 	s.mux.Handle("/metrics", s.get(s.metrics.handler().ServeHTTP))
 	s.mux.HandleFunc("/slots", s.get(s.slotList))
+	s.mux.HandleFunc("/slots/{id}", s.post(s.slotAction))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, errNotFound) })
 	return s, nil
 }
