@@ -27,6 +27,10 @@ import (
 type Options struct {
 	// Defaults for sessions of this model; see SessionOptions.
 	Session SessionOptions
+	// ChatTemplate names the chat format Chat uses (as gollm chat's
+	// --chat-template: "chatml", "llama3", ...); "" recognizes it from the
+	// model's tokenizer.chat_template.
+	ChatTemplate string
 }
 
 // SessionOptions configures a session. Zero fields take the model's
@@ -45,6 +49,7 @@ type SessionOptions struct {
 type Model struct {
 	m    *model.Model
 	opts Options
+	chat chatState
 }
 
 // Info describes a loaded model.
@@ -74,8 +79,12 @@ func Load(path string, opts Options) (*Model, error) {
 	return &Model{m: m, opts: opts}, nil
 }
 
-// Close releases the model's file. Sessions must not be used afterwards.
-func (m *Model) Close() error { return m.m.Close() }
+// Close releases the model's file and the sessions Chat keeps. Sessions
+// must not be used afterwards.
+func (m *Model) Close() error {
+	m.closeSessions()
+	return m.m.Close()
+}
 
 // Info returns a description of the model.
 func (m *Model) Info() Info {

@@ -7,6 +7,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gollm/gollm/model"
@@ -50,6 +51,10 @@ type GenerateOptions struct {
 	// penalties, truncation and temperature, as OpenAI reports them.
 	LogProbs    bool
 	TopLogProbs int
+
+	// stopTokens end generation like an end-of-generation token (Chat
+	// sets the control tokens that end its format's turns).
+	stopTokens []int32
 }
 
 // MaxTopLogProbs is the most alternatives GenerateOptions.TopLogProbs may
@@ -231,7 +236,7 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			firstAt = time.Now()
 			s.stats.TimeToFirstToken = firstAt.Sub(start)
 		}
-		if tk.IsEOG(id) {
+		if tk.IsEOG(id) || slices.Contains(opts.stopTokens, id) {
 			finish(StopEOG)
 			s.flush(dec, stop, yield)
 			return nil

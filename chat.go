@@ -1,0 +1,187 @@
+package gollm
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+
+	"github.com/gollm/gollm/model/chat"
+)
+
+// Message is one turn of a conversation: Role "system", "user" or
+// "assistant", and its Content.
+type Message = chat.Message
+
+// maxIdleSessions bounds the sessions Model.Chat keeps for reuse.
+const maxIdleSessions = 4
+
+// chatState is what a Model keeps for Chat: its chat format, found once,
+// and the idle sessions whose caches later conversations may reuse.
+type chatState struct {
+	once   sync.Once
+	format chatFormat
+	err    error
+
+	mu    sync.Mutex
+	idle  []*Session // least recently used first
+	close bool
+}
+
+// chatFormat is a chat template with the stop conditions of its turns.
+type chatFormat struct {
+	tmpl    chat.Template
+	stops   []string // texts that end a turn
+	stopIDs []int32  // control tokens that end a turn
+}
+
+// chatTemplate returns the model's chat format: Options.ChatTemplate by
+// name, else the one its tokenizer.chat_template is recognized as.
+func (m *Model) chatTemplate() (chatFormat, error) {
+	c := &m.chat
+	c.once.Do(func() {
+		var t chat.Template
+		if name := m.opts.ChatTemplate; name != "" {
+			t, c.err = chat.ByName(name)
+		} else {
+			t, c.err = chat.Detect(m.m.Config.ChatTemplate)
+		}
+		if c.err != nil {
+			c.err = fmt.Errorf("gollm: %w", c.err)
+			return
+		}
+		c.format.tmpl = t
+		for _, stop := range t.Stop() {
+			// A stop written as one control token is rendered as no
+			// text, so no stop string would see it.
+			if ids := m.Tokenize(stop, false); len(ids) == 1 && m.m.Tokenizer.IsControl(ids[0]) {
+				c.format.stopIDs = append(c.format.stopIDs, ids[0])
+			} else {
+				c.format.stops = append(c.format.stops, stop)
+			}
+		}
+	})
+	return c.format, c.err
+}
+
+// ChatTemplate returns the name of the chat format Chat uses, or the error
+// that keeps Chat from working (the model's template is not recognized;
+// set Options.ChatTemplate).
+func (m *Model) ChatTemplate() (string, error) {
+	f, err := m.chatTemplate()
+	return f.tmpl.Name(), err
+}
+
+// ChatPrompt renders msgs in the model's chat format, followed by the
+// header of the assistant's reply, and tokenizes it (BOS as the model asks,
+// control tokens recognized): the prompt Chat gives the model.
+func (m *Model) ChatPrompt(msgs []Message) ([]int32, error) {
+	f, err := m.chatTemplate()
+	if err != nil {
+		return nil, err
+	}
+	text, err := f.tmpl.Apply(msgs, true)
+	if err != nil {
+		return nil, fmt.Errorf("gollm: %w", err)
+	}
+	return chat.Encode(m.m.Tokenizer, text), nil
+}
+
+// Chat streams the assistant's answer to msgs, as Generate streams a
+// continuation: the conversation is rendered in the model's chat format and
+// the answer ends at the end of the assistant's turn (or as opts say). The
+// session reuses the longest prefix of the rendered conversation its cache
+// holds, so a follow-up (the same messages, the answer and a new one)
+// prefills only what was added.
+func (s *Session) Chat(ctx context.Context, msgs []Message, opts GenerateOptions) iter.Seq2[Token, error] {
+	f, err := s.m.chatTemplate()
+	var ids []int32
+	if err == nil {
+		ids, err = s.m.ChatPrompt(msgs)
+	}
+	if err != nil {
+		return func(yield func(Token, error) bool) { yield(Token{ID: -1}, err) }
+	}
+	opts.Stop = append(slices.Clip(opts.Stop), f.stops...)
+	opts.stopTokens = f.stopIDs
+	return s.GenerateTokens(ctx, ids, opts)
+}
+
+// Chat is Session.Chat on a session the model keeps: the idle session whose
+// cache shares the longest prefix with the conversation, or a new one (with
+// Options.Session), returned for reuse when the stream ends. Concurrent
+// calls run on separate sessions; up to 4 idle sessions are kept (the least
+// recently used beyond that is closed). Use a Session of your own for its
+// statistics or to control its memory.
+func (m *Model) Chat(ctx context.Context, msgs []Message, opts GenerateOptions) iter.Seq2[Token, error] {
+	return func(yield func(Token, error) bool) {
+		ids, err := m.ChatPrompt(msgs)
+		if err != nil {
+			yield(Token{ID: -1}, err)
+			return
+		}
+		s, err := m.takeSession(ids)
+		if err != nil {
+			yield(Token{ID: -1}, err)
+			return
+		}
+		defer m.putSession(s)
+		for tok, err := range s.Chat(ctx, msgs, opts) {
+			if !yield(tok, err) {
+				return
+			}
+		}
+	}
+}
+
+// takeSession removes from the idle list the session whose cache shares
+// the longest prefix with prompt (the most recently used among equals), or
+// makes a new one when none shares any.
+func (m *Model) takeSession(prompt []int32) (*Session, error) {
+	c := &m.chat
+	c.mu.Lock()
+	best, bestLen := -1, 0
+	for i, s := range c.idle {
+		if n := commonPrefix(s.s.Tokens(), prompt); n > 0 && n >= bestLen {
+			best, bestLen = i, n
+		}
+	}
+	if best >= 0 {
+		s := c.idle[best]
+		c.idle = slices.Delete(c.idle, best, best+1)
+		c.mu.Unlock()
+		return s, nil
+	}
+	c.mu.Unlock()
+	return m.NewSession(SessionOptions{})
+}
+
+// putSession returns a session to the idle list, closing the least
+// recently used one beyond maxIdleSessions (or s itself once the model is
+// closed).
+func (m *Model) putSession(s *Session) {
+	c := &m.chat
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.close {
+		s.Close()
+		return
+	}
+	c.idle = append(c.idle, s)
+	if len(c.idle) > maxIdleSessions {
+		c.idle[0].Close()
+		c.idle = slices.Delete(c.idle, 0, 1)
+	}
+}
+
+// closeSessions closes the idle sessions (Model.Close).
+func (m *Model) closeSessions() {
+	c := &m.chat
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.idle {
+		s.Close()
+	}
+	c.idle, c.close = nil, true
+}
