@@ -54,7 +54,8 @@ node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => proc
 echo "server up at $url"
 
 rc=0
-(cd test/openai && GOLLM_URL="$url/v1" GOLLM_MODEL=tiny node --test openai.test.mjs) || rc=$?
+# Every *.test.mjs file in test/openai, one at a time (they share the server).
+(cd test/openai && GOLLM_URL="$url/v1" GOLLM_MODEL=tiny node --test --test-concurrency=1) || rc=$?
 
 # Graceful shutdown: SIGTERM, then exit status 0.
 kill -TERM "$pid"
