@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -96,10 +97,83 @@ func TestServeBadFlags(t *testing.T) {
 		{"serve", "-m", "x.gguf", "--fallback-url", "ftp://example"},
 		{"serve", "-m", "x.gguf", "--fallback-url", "http://127.0.0.1:1", "--min-confidence", "2"},
 		{"serve", "-m", "/nonexistent.gguf"},
+		{"serve", "-m", "x.gguf", "--log-format", "xml"},
+		{"serve", "-m", "x.gguf", "--slot-save-path", "/nonexistent/dir"},
 	} {
 		if code, _, errOut := runCmd(args...); code != 1 || !strings.HasPrefix(errOut, "gollm serve: ") {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
+	}
+}
+
+// TestServeAPIKeyLogAndAliases serves with the key from GOLLM_API_KEY and a
+// JSON access log: /health is open, the rest needs the key, the file name
+// is accepted as the model beside the alias, and each request is one JSON
+// line on stderr.
+func TestServeAPIKeyLogAndAliases(t *testing.T) {
+	path := testmodel.Tiny(t, "qwen2", "Q8_0")
+	t.Setenv(apiKeyEnv, "k3y")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	addrc, errc := make(chan string, 1), make(chan error, 1)
+	go func() {
+		errc <- serve(ctx, []string{"-m", path, "--addr", "127.0.0.1:0", "-c", "128", "-t", "1", "--alias", "tiny",
+			"--log-format", "json", "--slot-save-path", t.TempDir()}, &stderr, func(a string) { addrc <- a })
+	}()
+	var url string
+	select {
+	case a := <-addrc:
+		url = "http://" + a
+	case err := <-errc:
+		t.Fatalf("serve: %v\n%s", err, stderr.String())
+	}
+	stem := strings.TrimSuffix(filepath.Base(path), ".gguf")
+	for _, tc := range []struct {
+		path, key, body string
+		want            int
+	}{
+		{"/health", "", "", 200},
+		{"/v1/models", "", "", 401},
+		{"/v1/models", "k3y", "", 200},
+		{"/v1/completions", "k3y", `{"model":"` + stem + `","prompt":"a","max_tokens":2}`, 200},
+		{"/v1/completions", "k3y", `{"model":"other","prompt":"a","max_tokens":2}`, 400},
+		{"/slots/0?action=save", "k3y", `{"filename":"s.bin"}`, 200},
+	} {
+		method := "GET"
+		if tc.body != "" {
+			method = "POST"
+		}
+		req, _ := http.NewRequest(method, url+tc.path, strings.NewReader(tc.body))
+		if tc.key != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s %s: %d, want %d: %s", method, tc.path, resp.StatusCode, tc.want, b)
+		}
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	var lines int
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		var e struct {
+			Path   string
+			Status int
+		}
+		if json.Unmarshal([]byte(line), &e) == nil && e.Path != "" {
+			lines++
+		}
+	}
+	if lines != 6 || !strings.Contains(stderr.String(), "API key required") {
+		t.Errorf("%d access-log lines:\n%s", lines, stderr.String())
 	}
 }
 
