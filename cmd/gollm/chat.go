@@ -56,20 +56,21 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	if err := ef.check(); err != nil {
 		return err
 	}
-	m, s, err := ef.load(stderr)
+	m, s, err := ef.loadWith(stderr, gollm.Options{ChatTemplate: *tmplName})
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	defer s.Close()
-	tmpl, err := chatTemplate(m, *ef.model, *tmplName)
-	if err != nil {
+	// The same errors as serve's: the flag or the model named.
+	if _, err := chatTemplate(m, *ef.model, *tmplName); err != nil {
 		return err
 	}
 	if *ef.verbose {
-		fmt.Fprintf(stderr, "chat template: %s\n", tmpl.Name())
+		name, _ := m.ChatTemplate()
+		fmt.Fprintf(stderr, "chat template: %s\n", name)
 	}
-	c := newChatter(m, s, tmpl, opts, stdout, stderr)
+	c := newChatter(m, s, opts, stdout, stderr)
 	c.system, c.fallback = *system, fb
 	return c.loop(stdin)
 }
@@ -92,15 +93,13 @@ func chatTemplate(m *gollm.Model, path, name string) (chat.Template, error) {
 	return t, nil
 }
 
-// chatter holds a conversation and the KV cache that mirrors it.
+// chatter holds a conversation; its session's KV cache mirrors it.
 type chatter struct {
 	m        *gollm.Model
 	s        *gollm.Session
-	tmpl     chat.Template
 	system   string
 	fallback *fallback.Config
 	opts     gollm.GenerateOptions
-	stopIDs  map[int32]bool // single-token stop texts of the template
 	reserve  int            // context kept free for an answer
 	history  []chat.Message // user and assistant turns, oldest first
 	last     turnStats
@@ -115,15 +114,8 @@ type turnStats struct {
 	source   string
 }
 
-func newChatter(m *gollm.Model, s *gollm.Session, tmpl chat.Template, opts gollm.GenerateOptions, stdout, stderr io.Writer) *chatter {
-	c := &chatter{m: m, s: s, tmpl: tmpl, opts: opts, stopIDs: map[int32]bool{}, stdout: stdout, stderr: stderr}
-	for _, stop := range tmpl.Stop() {
-		if ids := m.Tokenize(stop, false); len(ids) == 1 && m.Engine().Tokenizer.IsControl(ids[0]) {
-			c.stopIDs[ids[0]] = true // rendered as nothing, so no stop string would see it
-		} else {
-			c.opts.Stop = append(c.opts.Stop, stop)
-		}
-	}
+func newChatter(m *gollm.Model, s *gollm.Session, opts gollm.GenerateOptions, stdout, stderr io.Writer) *chatter {
+	c := &chatter{m: m, s: s, opts: opts, stdout: stdout, stderr: stderr}
 	c.reserve = opts.MaxTokens
 	if c.reserve == 0 {
 		c.reserve = min(s.ContextSize()/4, 512)
@@ -232,11 +224,7 @@ func (c *chatter) messages(extra ...chat.Message) []chat.Message {
 // encode formats and tokenizes the conversation followed by user, with the
 // assistant's header.
 func (c *chatter) encode(user chat.Message) ([]int32, error) {
-	text, err := c.tmpl.Apply(c.messages(user), true)
-	if err != nil {
-		return nil, err
-	}
-	return chat.Encode(c.m.Engine().Tokenizer, text), nil
+	return c.m.ChatPrompt(c.messages(user))
 }
 
 // turn answers one user message.
@@ -279,7 +267,7 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 		fmt.Fprintf(c.stderr, "(message not answered: the conversation needs %d tokens, the context holds %d)\n", len(ids), nCtx)
 		return nil
 	}
-	answer, err := c.generate(ctx, ids)
+	answer, err := c.generate(ctx, c.messages(user))
 	if err != nil {
 		return err
 	}
@@ -295,18 +283,15 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 	return nil
 }
 
-// generate runs the model on the formatted conversation ids (the session
-// reuses the prefix its KV cache holds) and returns the answer. The
-// answer is streamed to stdout unless a fallback may replace it.
-func (c *chatter) generate(ctx context.Context, ids []int32) (string, error) {
+// generate answers the conversation msgs (the session reuses the prefix
+// its KV cache holds) and returns the answer. The answer is streamed to
+// stdout unless a fallback may replace it.
+func (c *chatter) generate(ctx context.Context, msgs []chat.Message) (string, error) {
 	stream := !c.fallback.Enabled()
 	var answer strings.Builder
-	for tok, err := range c.s.GenerateTokens(ctx, ids, c.opts) {
+	for tok, err := range c.s.Chat(ctx, msgs, c.opts) {
 		if err != nil {
 			return "", err
-		}
-		if c.stopIDs[tok.ID] {
-			break
 		}
 		answer.WriteString(tok.Text)
 		if stream {

@@ -55,11 +55,16 @@ func (e *engineFlags) check() error {
 
 // load opens the model and a session as the flags say.
 func (e *engineFlags) load(stderr io.Writer) (*gollm.Model, *gollm.Session, error) {
+	return e.loadWith(stderr, gollm.Options{})
+}
+
+// loadWith is load with model options (such as a chat template).
+func (e *engineFlags) loadWith(stderr io.Writer, opts gollm.Options) (*gollm.Model, *gollm.Session, error) {
 	if err := e.check(); err != nil {
 		return nil, nil, err
 	}
 	start := time.Now()
-	m, err := gollm.Load(*e.model, gollm.Options{})
+	m, err := gollm.Load(*e.model, opts)
 	if err != nil {
 		return nil, nil, err
 	}
