@@ -68,3 +68,19 @@ func TestPromptCacheAcrossRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestCachePromptFalse repeats a request with llama-server's
+// cache_prompt: false: nothing is reused.
+func TestCachePromptFalse(t *testing.T) {
+	_, hs := start(t, Config{})
+	body := `{"messages":[{"role":"user","content":"The same question twice"}],"max_tokens":3,"temperature":0`
+	post(t, hs.URL+"/v1/chat/completions", body+`}`)
+	_, v := post(t, hs.URL+"/v1/chat/completions", body+`,"cache_prompt":false}`)
+	if c := get(v, "usage", "prompt_tokens_details", "cached_tokens"); c != 0.0 {
+		t.Errorf("cache_prompt false: %v tokens cached", c)
+	}
+	_, v = post(t, hs.URL+"/v1/chat/completions", body+`,"cache_prompt":true}`)
+	if c := get(v, "usage", "prompt_tokens_details", "cached_tokens").(float64); c == 0 {
+		t.Error("cache_prompt true: nothing cached")
+	}
+}

@@ -169,6 +169,9 @@ func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n
 // the whole text and, when the request asks for log-probabilities, the
 // generated tokens with theirs.
 func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, req *request, stop []string, sw *streamWriter) (string, []gollm.Token, gollm.Stats, error) {
+	if req.noCache {
+		ss.Reset()
+	}
 	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: stop,
 		LogProbs: req.logprobs, TopLogProbs: req.topLogprobs}
 	var b strings.Builder

@@ -47,6 +47,9 @@ type wireRequest struct {
 	// Logprobs is a boolean on chat and a count (0-20) on completions.
 	Logprobs    json.RawMessage `json:"logprobs"`
 	TopLogprobs *int            `json:"top_logprobs"`
+	// CachePrompt is llama-server's switch for the prompt cache (default
+	// true); false empties the slot's cache before the prompt.
+	CachePrompt *bool `json:"cache_prompt"`
 	// User identifies the end user to the API provider; it changes
 	// nothing in the answer (as at OpenAI), so it is accepted.
 	User *string `json:"user"`
@@ -153,6 +156,7 @@ type request struct {
 	stop         []string
 	stream       bool
 	includeUsage bool
+	noCache      bool // cache_prompt: false
 	// logprobs asks for each token's log-probability and topLogprobs
 	// alternatives.
 	logprobs    bool

@@ -52,6 +52,7 @@ func (w *wireRequest) validate(chat bool, ctxSize int) (*request, *apiError) {
 	if w.Stream != nil {
 		req.stream = *w.Stream
 	}
+	req.noCache = w.CachePrompt != nil && !*w.CachePrompt
 	if w.StreamOptions != nil && w.StreamOptions.IncludeUsage != nil {
 		req.includeUsage = *w.StreamOptions.IncludeUsage
 	}
