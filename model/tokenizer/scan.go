@@ -146,7 +146,19 @@ func (s *segScanner) spaces(pos int, newlines bool) int {
 // (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 // as llama.cpp's unicode_regex_split_custom_llama3 scans it; digits sets
 // the longest number piece (3 for Llama 3, 1 for Qwen2's \p{N}).
-func llama3Split(digits int) splitter {
+func llama3Split(digits int) splitter { return wordSplit(digits, clsLetter) }
+
+// qwen35Split is Qwen3.5's pattern, Qwen2's with combining marks inside
+// words: [^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+ and ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*,
+// so an accent stays with the letters it follows.
+func qwen35Split() splitter { return wordSplit(1, clsLetter|clsMark) }
+
+// wordSplit scans the Llama 3 family of patterns: word runs of the classes
+// in word (after an optional leading rune that is not a newline, a letter
+// or a number), numbers of at most digits runes, punctuation runs of
+// anything else with trailing newlines, then white space.
+func wordSplit(digits int, word uint8) splitter {
+	notPunct := clsSpace | clsNumber | word
 	return func(r []rune, c []uint8, segs []int) []int {
 		return scanSegments(r, c, segs, func(s *segScanner) {
 			for pos := s.ini; pos < s.end; {
@@ -157,9 +169,9 @@ func llama3Split(digits int) splitter {
 					continue
 				}
 				if !(cpt == '\r' || cpt == '\n' || f&clsNumber != 0) {
-					if f&clsLetter != 0 || s.cls(pos+1)&clsLetter != 0 {
+					if f&word != 0 || s.cls(pos+1)&word != 0 {
 						pos++
-						for s.cls(pos)&clsLetter != 0 {
+						for s.cls(pos)&word != 0 {
 							pos++
 						}
 						s.add(pos)
@@ -182,11 +194,11 @@ func llama3Split(digits int) splitter {
 				if cpt == ' ' {
 					f2 = s.cls(pos + 1)
 				}
-				if f2&wordish == 0 {
+				if f2&notPunct == 0 {
 					if cpt == ' ' {
 						pos++
 					}
-					for g := s.cls(pos); g != 0 && g&wordish == 0; g = s.cls(pos) {
+					for g := s.cls(pos); g != 0 && g&notPunct == 0; g = s.cls(pos) {
 						pos++
 					}
 					for r := s.at(pos); r == '\r' || r == '\n'; r = s.at(pos) {
