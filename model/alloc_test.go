@@ -9,7 +9,7 @@ import (
 // TestDecodeAllocatesNothing proves the decode path allocates nothing per
 // token, for each architecture, at one and two threads.
 func TestDecodeAllocatesNothing(t *testing.T) {
-	for _, arch := range []string{"llama", "qwen2", "qwen3", "phi3"} {
+	for _, arch := range testmodel.Architectures {
 		m, err := Load(testmodel.Tiny(t, arch, "Q4_K_M"))
 		if err != nil {
 			t.Fatal(err)

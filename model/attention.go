@@ -73,6 +73,7 @@ type attentionJob struct {
 	pos, n int // the batch's first position and its size
 	scale  float32
 	group  int // query heads per KV head
+	window int // positions a query sees, its own included (0: all)
 	bq, bk int // query tokens and keys per tile (0: the row path only)
 }
 
@@ -80,11 +81,24 @@ type attentionJob struct {
 // whose keys and values are already in the cache.
 func (s *Session) attention(l, pos, n int) {
 	c := &s.m.Config
+	window := 0
+	if c.Layers[l].Kind == SlidingAttention {
+		window = c.SlidingWindow
+	}
 	s.attn = attentionJob{s: s, layer: l, pos: pos, n: n,
-		scale: float32(1 / math.Sqrt(float64(c.HeadDim))),
-		group: c.NHead / c.NHeadKV,
-		bq:    s.attnBQ, bk: s.attnBK}
+		scale:  c.AttnScale,
+		group:  c.NHead / c.NHeadKV,
+		window: window,
+		bq:     s.attnBQ, bk: s.attnBK}
 	s.pool.run(&s.attn)
+}
+
+// firstKey returns the first position the query at position p sees.
+func (j *attentionJob) firstKey(p int) int {
+	if j.window > 0 {
+		return max(0, p-j.window+1)
+	}
+	return 0
 }
 
 // do runs the tiled path for batches and for a decoded token whose KV head
@@ -116,14 +130,25 @@ func (j *attentionJob) doRows(w, nw int) {
 	lo, hi := split(j.n*c.NHeadKV, w, nw)
 	for item := lo; item < hi; item++ {
 		i, kvh := item/c.NHeadKV, item%c.NHeadKV
-		keys := j.pos + i + 1 // causal: positions 0..pos+i
+		p := j.pos + i
+		first := j.firstKey(p)
+		keys := p + 1 - first // causal: positions first..p
+		spans := kv.spans(j.layer, first, p+1)
 		firstHead := kvh * g
 		q := s.q[(i*c.NHead+firstHead)*hd : (i*c.NHead+firstHead+g)*hd]
 		scores := s.scores[w][:g*keys] // [g][keys]
-		if g == 1 {
-			kernels.MatVec(kv.typ, kv.keys(j.layer, kvh, keys), hd, q, nil, scores)
-		} else {
-			kernels.MatMul(kv.typ, kv.keys(j.layer, kvh, keys), hd, keys, q, nil, g, scores, keys)
+		off := 0
+		for _, sp := range spans {
+			if sp.n == 0 {
+				continue
+			}
+			k := kv.keys(j.layer, kvh, sp.slot, sp.n)
+			if g == 1 {
+				kernels.MatVec(kv.typ, k, hd, q, nil, scores[off:off+sp.n])
+			} else {
+				kernels.MatMul(kv.typ, k, hd, sp.n, q, nil, g, scores[off:], keys)
+			}
+			off += sp.n
 		}
 		for h := 0; h < g; h++ {
 			row := scores[h*keys : (h+1)*keys]
@@ -131,7 +156,10 @@ func (j *attentionJob) doRows(w, nw int) {
 			kernels.SoftmaxInPlace(row)
 			out := s.attnOut[(i*c.NHead+firstHead+h)*hdv : (i*c.NHead+firstHead+h+1)*hdv]
 			for d := range out {
-				out[d] = kv.valueDot(j.layer, kvh, d, row)
+				out[d] = kv.valueDot(j.layer, kvh, d, spans[0].slot, row[:spans[0].n])
+				if sp := spans[1]; sp.n > 0 {
+					out[d] += kv.valueDot(j.layer, kvh, d, sp.slot, row[spans[0].n:])
+				}
 			}
 		}
 	}
@@ -149,7 +177,8 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 	cols := bq * g
 	firstHead := kvh * g
 
-	// The queries, scaled by 1/sqrt(hd) here rather than every score.
+	// The queries, scaled by the attention scale here rather than every
+	// score.
 	for t := 0; t < bq; t++ {
 		at := ((i0+t)*c.NHead + firstHead) * hd
 		for e, x := range s.q[at : at+g*hd] {
@@ -165,29 +194,34 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		sum[i] = 0
 	}
 
-	nKeys := j.pos + i0 + bq // keys of the block's last token: 0..pos+i0+bq-1
-	keys := kv.keys(j.layer, kvh, nKeys)
-	rowBytes := hd * kv.elemBytes
-	for k0 := 0; k0 < nKeys; k0 += j.bk {
-		kb := min(j.bk, nKeys-k0)
+	// The block's first token sees the earliest keys, its last token the
+	// latest: positions first..end-1, taken in blocks of at most bk keys
+	// that do not cross the end of the layer's ring.
+	first, end := j.firstKey(j.pos+i0), j.pos+i0+bq
+	for k0 := first; k0 < end; {
+		slot := kv.slot(j.layer, k0)
+		kb := min(j.bk, end-k0, kv.layers[j.layer].slots-slot)
 		kp := attnPad(kb)
 		st := sc.s[:cols*kp] // [cols][kp]
-		kernels.FloatTileMatMul(kv.typ, keys[k0*rowBytes:(k0+kb)*rowBytes], hd, kb, q, cols, st, kp)
+		kernels.FloatTileMatMul(kv.typ, kv.keys(j.layer, kvh, slot, kb), hd, kb, q, cols, st, kp)
 
 		// Mask and exponentiate each column; rescale its running
 		// output and sum when its maximum grows.
 		for t := 0; t < bq; t++ {
-			// Token t is at position pos+i0+t: keys k0+k with k < valid.
-			valid := min(kb, j.pos+i0+t+1-k0)
+			// Token t is at position p: it sees keys k0+k with
+			// from <= k < to.
+			p := j.pos + i0 + t
+			from, to := max(0, j.firstKey(p)-k0), min(kb, p+1-k0)
 			for h := 0; h < g; h++ {
 				col := t*g + h
 				row := st[col*kp : (col+1)*kp]
-				if valid <= 0 {
+				if to <= from {
 					clear(row)
 					continue
 				}
-				clear(row[valid:])
-				row = row[:valid]
+				clear(row[:from])
+				clear(row[to:])
+				row = row[from:to]
 				mb := kernels.MaxF32(row)
 				if mb > m[col] {
 					if sum[col] != 0 {
@@ -208,11 +242,12 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		vt := sc.v[:hdv*kp*eb]
 		for d := 0; d < hdv; d++ {
 			row := vt[d*kp*eb : (d+1)*kp*eb]
-			clear(row[copy(row, kv.values(j.layer, kvh, d, k0, kb)):])
+			clear(row[copy(row, kv.values(j.layer, kvh, d, slot, kb)):])
 		}
 		pv := sc.pv[:cols*hdv]
 		kernels.FloatTileMatMul(kv.typ, vt, kp, hdv, st, cols, pv, hdv)
 		kernels.Axpy(1, pv, o)
+		k0 += kb
 	}
 
 	for t := 0; t < bq; t++ {

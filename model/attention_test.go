@@ -12,13 +12,20 @@ import (
 // attentionSession builds a bare session for one layer of attention with
 // nkv KV heads of g query heads each, random queries and a cache holding
 // random keys and values for positions 0..pos+n-1. bq 0 selects the
-// one-row-per-token path for every batch.
-func attentionSession(t testing.TB, rng *rand.Rand, kvt KVType, threads, nkv, g, hd, hdv, nCtx, pos, n, bq, bk int) *Session {
+// one-row-per-token path for every batch. A positive window makes it a
+// sliding-window layer whose cache is a ring of window-1+n slots.
+func attentionSession(t testing.TB, rng *rand.Rand, kvt KVType, threads, nkv, g, hd, hdv, nCtx, window, pos, n, bq, bk int) *Session {
 	t.Helper()
-	c := Config{NHead: nkv * g, NHeadKV: nkv, HeadDim: hd, HeadDimV: hdv}
+	c := Config{NHead: nkv * g, NHeadKV: nkv, HeadDim: hd, HeadDimV: hdv,
+		AttnScale: float32(1 / math.Sqrt(float64(hd))), Layers: []LayerSpec{{Kind: FullAttention}}}
+	slots := nCtx
+	if window > 0 {
+		c.Layers[0].Kind, c.SlidingWindow = SlidingAttention, window
+		slots = min(nCtx, window-1+n)
+	}
 	s := &Session{m: &Model{Config: c}, nCtx: nCtx, nBatch: n, pool: newPool(threads)}
 	t.Cleanup(s.pool.close)
-	s.kv = newKVCache(kvt, 1, nCtx, nkv, hd, hdv)
+	s.kv = newKVCache(kvt, []int{slots}, nkv, hd, hdv)
 	fill := func(n int, scale float64) []float32 {
 		x := make([]float32, n)
 		for i := range x {
@@ -41,8 +48,9 @@ func attentionSession(t testing.TB, rng *rand.Rand, kvt KVType, threads, nkv, g,
 	return s
 }
 
-// attentionReference is causal attention in float64 over the cache's
-// stored (rounded) keys and values.
+// attentionReference is causal attention (over the window, for a
+// sliding-window layer) in float64 over the cache's stored (rounded) keys
+// and values.
 func attentionReference(s *Session, pos, n int) []float64 {
 	c, kv := &s.m.Config, &s.kv
 	hd, hdv, g := c.HeadDim, c.HeadDimV, c.NHead/c.NHeadKV
@@ -56,7 +64,11 @@ func attentionReference(s *Session, pos, n int) []float64 {
 	out := make([]float64, n*c.NHead*hdv)
 	scale := 1 / math.Sqrt(float64(hd))
 	for i := 0; i < n; i++ {
-		keys := pos + i + 1
+		first := 0
+		if c.SlidingWindow > 0 {
+			first = max(0, pos+i-c.SlidingWindow+1)
+		}
+		keys := pos + i + 1 - first
 		for h := 0; h < c.NHead; h++ {
 			kvh := h / g
 			q := s.q[(i*c.NHead+h)*hd : (i*c.NHead+h+1)*hd]
@@ -65,7 +77,7 @@ func attentionReference(s *Session, pos, n int) []float64 {
 			for k := range p {
 				var d float64
 				for e := 0; e < hd; e++ {
-					d += float64(q[e]) * at(f16, kv.keyIndex(0, kvh, k)+e, kv.k16, kv.k32)
+					d += float64(q[e]) * at(f16, kv.keyIndex(0, kvh, kv.slot(0, first+k))+e, kv.k16, kv.k32)
 				}
 				p[k] = d * scale
 				m = math.Max(m, p[k])
@@ -78,7 +90,7 @@ func attentionReference(s *Session, pos, n int) []float64 {
 			for d := 0; d < hdv; d++ {
 				var acc float64
 				for k := range p {
-					acc += p[k] * at(f16, kv.valueIndex(0, kvh, d, k), kv.v16, kv.v32)
+					acc += p[k] * at(f16, kv.valueIndex(0, kvh, d, kv.slot(0, first+k)), kv.v16, kv.v32)
 				}
 				out[(i*c.NHead+h)*hdv+d] = acc / sum
 			}
@@ -104,12 +116,16 @@ func maxRelErr(got []float32, want []float64) float64 {
 func TestTiledAttention(t *testing.T) {
 	type shape struct{ nkv, g, hd, hdv int }
 	shapes := []shape{{2, 7, 64, 64}, {1, 1, 32, 32}, {2, 4, 128, 128}, {1, 3, 48, 40}, {3, 2, 20, 12}}
-	type run struct{ pos, n, bq, bk int }
+	type run struct{ window, pos, n, bq, bk int }
 	runs := []run{
-		{0, 2, 4, 8}, {0, 37, 4, 8}, {0, 64, 16, 64}, {5, 19, 9, 64},
-		{70, 13, 4, 32}, {100, 1, 4, 64}, {3, 50, 6, 5}, {0, 130, 9, 64},
-		{129, 40, 16, 64}, {0, 17, 17, 16}, {31, 33, 8, 1},
-		{0, 300, attnQueryBlock(7), attnKeyBlock}, {200, 100, attnQueryBlock(7), attnKeyBlock},
+		{0, 0, 2, 4, 8}, {0, 0, 37, 4, 8}, {0, 0, 64, 16, 64}, {0, 5, 19, 9, 64},
+		{0, 70, 13, 4, 32}, {0, 100, 1, 4, 64}, {0, 3, 50, 6, 5}, {0, 0, 130, 9, 64},
+		{0, 129, 40, 16, 64}, {0, 0, 17, 17, 16}, {0, 31, 33, 8, 1},
+		{0, 0, 300, attnQueryBlock(7), attnKeyBlock}, {0, 200, 100, attnQueryBlock(7), attnKeyBlock},
+		// Sliding windows: within the first window, across it, a ring
+		// that wraps inside a key block, one decoded token.
+		{16, 0, 10, 4, 8}, {16, 0, 40, 4, 8}, {8, 37, 21, 5, 6}, {5, 100, 1, 4, 64},
+		{100, 250, 64, attnQueryBlock(7), attnKeyBlock}, {3, 7, 9, 16, 2},
 	}
 	rng := rand.New(rand.NewSource(1))
 	var worstRows, worstTiled float64
@@ -117,11 +133,11 @@ func TestTiledAttention(t *testing.T) {
 	for _, kvt := range []KVType{KVF16, KVF32} {
 		for _, sh := range shapes {
 			for _, r := range runs {
-				name := fmt.Sprintf("kv%d/%dx%d/hd%d-%d/pos%d-n%d/bq%d-bk%d", kvt, sh.nkv, sh.g, sh.hd, sh.hdv, r.pos, r.n, r.bq, r.bk)
+				name := fmt.Sprintf("kv%d/%dx%d/hd%d-%d/w%d/pos%d-n%d/bq%d-bk%d", kvt, sh.nkv, sh.g, sh.hd, sh.hdv, r.window, r.pos, r.n, r.bq, r.bk)
 				nCtx := r.pos + r.n + 3
 				seed := rng.Int63()
 				mk := func(threads, bq int) *Session {
-					return attentionSession(t, rand.New(rand.NewSource(seed)), kvt, threads, sh.nkv, sh.g, sh.hd, sh.hdv, nCtx, r.pos, r.n, bq, r.bk)
+					return attentionSession(t, rand.New(rand.NewSource(seed)), kvt, threads, sh.nkv, sh.g, sh.hd, sh.hdv, nCtx, r.window, r.pos, r.n, bq, r.bk)
 				}
 				rows := mk(1, 0) // the one-row-per-token path
 				rows.attention(0, r.pos, r.n)
@@ -161,7 +177,7 @@ func BenchmarkAttention(b *testing.B) {
 			if path == "rows" {
 				bq = 0
 			}
-			s := attentionSession(b, rand.New(rand.NewSource(1)), KVF16, testingThreads(), 2, 7, 64, 64, 1024, 0, 512, bq, attnKeyBlock)
+			s := attentionSession(b, rand.New(rand.NewSource(1)), KVF16, testingThreads(), 2, 7, 64, 64, 1024, 0, 0, 512, bq, attnKeyBlock)
 			for b.Loop() {
 				s.attention(0, 0, 512)
 			}
@@ -179,7 +195,7 @@ func BenchmarkAttentionDecode(b *testing.B) {
 			if path == "rows" {
 				bq = 0
 			}
-			s := attentionSession(b, rand.New(rand.NewSource(1)), KVF16, testingThreads(), 2, 7, 64, 64, 2048, 2047, 1, bq, attnKeyBlock)
+			s := attentionSession(b, rand.New(rand.NewSource(1)), KVF16, testingThreads(), 2, 7, 64, 64, 2048, 0, 2047, 1, bq, attnKeyBlock)
 			for b.Loop() {
 				s.attention(0, 2047, 1)
 			}

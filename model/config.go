@@ -7,6 +7,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"math"
+	"sort"
 
 	"github.com/gollm/gollm/gguf"
 )
@@ -29,17 +31,74 @@ func (m RopeMode) String() string {
 	return "norm"
 }
 
-// archRope is the RoPE mode of each supported architecture; an architecture
-// absent from it is not supported.
-var archRope = map[string]RopeMode{
-	"llama": RopeNorm,
-	"qwen2": RopeNeox,
-	"qwen3": RopeNeox,
-	"phi3":  RopeNeox,
+// LayerKind says how a layer mixes information across positions.
+type LayerKind int
+
+const (
+	// FullAttention attends over every earlier position.
+	FullAttention LayerKind = iota
+	// SlidingAttention attends over the last SlidingWindow positions only
+	// (gemma3), so its cache holds only those.
+	SlidingAttention
+	// Recurrent is a gated DeltaNet layer (qwen35): a short causal
+	// convolution and a fixed-size recurrent state instead of a cache that
+	// grows with the context.
+	Recurrent
+)
+
+// String names the kind.
+func (k LayerKind) String() string {
+	switch k {
+	case SlidingAttention:
+		return "sliding-window attention"
+	case Recurrent:
+		return "recurrent (gated DeltaNet)"
+	}
+	return "full attention"
+}
+
+// LayerSpec describes one layer's token mixing.
+type LayerSpec struct {
+	Kind LayerKind
+	// Rope says whether the layer's attention rotates queries and keys
+	// (smollm3 leaves every fourth layer unrotated; recurrent layers have
+	// no attention).
+	Rope bool
+	// RopeBase and RopeScale are the frequency base and scale of the
+	// layer's RoPE (gemma3's sliding layers have their own).
+	RopeBase, RopeScale float32
+}
+
+// DeltaNetConfig holds the sizes of gated DeltaNet layers (qwen35's
+// ssm.* keys).
+type DeltaNetConfig struct {
+	ConvKernel int // taps of the causal convolution (ssm.conv_kernel)
+	HeadDim    int // size of a key, query and value head (ssm.state_size)
+	KHeads     int // key/query heads (ssm.group_count)
+	VHeads     int // value heads (ssm.time_step_rank); each reads key head h mod KHeads
+	InnerSize  int // VHeads*HeadDim (ssm.inner_size)
+}
+
+// ConvChannels is the width of the convolved projection: queries, keys
+// and values.
+func (d DeltaNetConfig) ConvChannels() int { return 2*d.KHeads*d.HeadDim + d.InnerSize }
+
+// StateFloats is the number of float32 values of one layer's recurrent
+// state: the convolution's last ConvKernel-1 inputs and a HeadDim x
+// HeadDim matrix per value head.
+func (d DeltaNetConfig) StateFloats() int {
+	return (d.ConvKernel-1)*d.ConvChannels() + d.VHeads*d.HeadDim*d.HeadDim
 }
 
 // SupportedArchitectures lists the architectures gollm runs.
-func SupportedArchitectures() []string { return []string{"llama", "phi3", "qwen2", "qwen3"} }
+func SupportedArchitectures() []string {
+	names := make([]string, 0, len(architectures))
+	for n := range architectures {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
 
 // Config holds the hyperparameters of a model, read from GGUF metadata.
 type Config struct {
@@ -63,12 +122,38 @@ type Config struct {
 	// RopeOrigCtx is rope.scaling.original_context_length: LongRoPE picks
 	// its long factors when the session context exceeds it.
 	RopeOrigCtx int
+	// AttnScale multiplies the query-key products before the softmax:
+	// 1/sqrt(HeadDim) unless the architecture says otherwise.
+	AttnScale float32
+	// EmbedScale multiplies the token embeddings (gemma3: sqrt(NEmbd)).
+	EmbedScale float32
+	// Layers describes each layer's token mixing and RoPE.
+	Layers []LayerSpec
+	// SlidingWindow is how many positions a sliding-window layer sees:
+	// its own and the SlidingWindow-1 before it (0 when none slides).
+	SlidingWindow int
+	// DeltaNet holds the sizes of the recurrent layers (zero when none).
+	DeltaNet DeltaNetConfig
+	// RopeSections is rope.dimension_sections: how multi-section RoPE
+	// (qwen35) splits the rotated pairs between positions; nil when absent.
+	RopeSections []int
 	// ChatTemplate is tokenizer.chat_template ("" when absent).
 	ChatTemplate string
 	// PoolingType is ARCH.pooling_type, how the model's embeddings pool
 	// the token states (llama.cpp's numbering: 0 none, 1 mean, 2 cls,
 	// 3 last, 4 rank), or -1 when absent (a decoder model).
 	PoolingType int
+}
+
+// LayersOf returns the number of layers of kind k.
+func (c *Config) LayersOf(k LayerKind) int {
+	n := 0
+	for _, l := range c.Layers {
+		if l.Kind == k {
+			n++
+		}
+	}
+	return n
 }
 
 // ConfigFromGGUF reads the configuration of f's architecture.
@@ -79,11 +164,11 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 		return c, err
 	}
 	c.Arch = arch
-	mode, ok := archRope[arch]
+	a, ok := architectures[arch]
 	if !ok {
 		return c, fmt.Errorf("unsupported architecture %q (gollm runs %v)", arch, SupportedArchitectures())
 	}
-	c.RopeMode = mode
+	c.RopeMode = a.rope
 	c.Name, _ = f.String("general.name")
 	c.ChatTemplate, _ = f.String("tokenizer.chat_template")
 	r := metaReader{f: f, prefix: arch + "."}
@@ -108,6 +193,19 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	c.RopeOrigCtx = r.int("rope.scaling.original_context_length", c.CtxTrain)
 	c.NormEps = r.float("attention.layer_norm_rms_epsilon", 1e-5)
 	c.PoolingType = r.int("pooling_type", -1)
+	if c.HeadDim > 0 {
+		c.AttnScale = float32(1 / math.Sqrt(float64(c.HeadDim)))
+	}
+	c.EmbedScale = 1
+	if c.NLayer > 0 && c.NLayer <= maxLayers {
+		c.Layers = make([]LayerSpec, c.NLayer)
+		for i := range c.Layers {
+			c.Layers[i] = LayerSpec{Kind: FullAttention, Rope: true, RopeBase: c.RopeBase, RopeScale: c.RopeScale}
+		}
+		if a.configure != nil {
+			a.configure(&c, &r)
+		}
+	}
 	if r.err != nil {
 		return c, r.err
 	}
@@ -116,6 +214,9 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	}
 	return c, c.validate()
 }
+
+// maxLayers bounds block_count.
+const maxLayers = 4096
 
 func (c *Config) validate() error {
 	var errs []error
@@ -144,7 +245,18 @@ func (c *Config) validate() error {
 	if !(c.RopeBase > 0) {
 		errs = append(errs, fmt.Errorf("rope.freq_base %g must be positive", c.RopeBase))
 	}
-	if c.NLayer > 4096 || c.NHead > 4096 || c.NEmbd > 1<<20 || c.NFF > 1<<22 {
+	for i, l := range c.Layers {
+		if l.Rope && !(l.RopeBase > 0) {
+			errs = append(errs, fmt.Errorf("layer %d: RoPE base %g must be positive", i, l.RopeBase))
+		}
+	}
+	if c.LayersOf(SlidingAttention) > 0 && c.SlidingWindow <= 0 {
+		errs = append(errs, fmt.Errorf("sliding-window layers need a positive attention.sliding_window, got %d", c.SlidingWindow))
+	}
+	if c.LayersOf(Recurrent) > 0 {
+		errs = append(errs, c.DeltaNet.validate())
+	}
+	if c.NLayer > maxLayers || c.NHead > 4096 || c.NEmbd > 1<<20 || c.NFF > 1<<22 {
 		errs = append(errs, errors.New("hyperparameters are implausibly large"))
 	}
 	return errors.Join(errs...)
@@ -184,6 +296,54 @@ func (r *metaReader) float(key string, def float32) float32 {
 		return def
 	}
 	return float32(v)
+}
+
+// pattern reads a per-layer flag key that is either one period p (the flag
+// is set on layers i with i % p < p-1, on every layer when p is 0, as
+// llama.cpp's set_swa_pattern) or an array of one bool per layer; def is
+// the period when the key is absent.
+func (r *metaReader) pattern(key string, n, def int) []bool {
+	flags := make([]bool, n)
+	period := def
+	if v, ok := r.f.Get(r.prefix + key); ok {
+		if a := v.Array(); a != nil {
+			bs, isBool := a.Data.([]bool)
+			if !isBool || len(bs) != n {
+				r.err = cmpErr(r.err, fmt.Errorf("%s%s must be a period or %d bools, got %s", r.prefix, key, n, v))
+				return flags
+			}
+			copy(flags, bs)
+			return flags
+		}
+		period = r.int(key, def)
+	}
+	for i := range flags {
+		flags[i] = period == 0 || i%period < period-1
+	}
+	return flags
+}
+
+// ints reads an optional array of integers (nil when absent).
+func (r *metaReader) ints(key string) []int {
+	v, ok := r.f.Get(r.prefix + key)
+	if !ok {
+		return nil
+	}
+	a := v.Array()
+	if a == nil {
+		r.err = cmpErr(r.err, fmt.Errorf("%s%s must be an array of integers, got %s", r.prefix, key, v))
+		return nil
+	}
+	out := make([]int, a.Len())
+	for i := range out {
+		x, ok := gguf.MustValue(a.At(i)).Int()
+		if !ok || x < 0 || x > 1<<20 {
+			r.err = cmpErr(r.err, fmt.Errorf("%s%s[%d] = %v is not a small non-negative integer", r.prefix, key, i, a.At(i)))
+			return nil
+		}
+		out[i] = int(x)
+	}
+	return out
 }
 
 func cmpErr(old, new error) error {

@@ -12,13 +12,16 @@ import (
 // compute the same logits, that batch splitting does not change them, and
 // that the thread count changes nothing at all.
 func TestPrefillMatchesDecode(t *testing.T) {
-	// 40 tokens: prefill batches of 32 columns and more take the kernels'
-	// tiled matrix-matrix path, batches of 5 and decode the narrow ones.
-	tokens := make([]int32, 40)
+	// 100 tokens: prefill batches of 32 columns and more take the kernels'
+	// tiled matrix-matrix path, batches of 5 and decode the narrow ones;
+	// qwen35's DeltaNet takes chunks of 64 and a partial one; gemma3's
+	// window of 8 wraps its cache's ring (which holds the window and one
+	// batch: 8 slots when decoding with batches of 1).
+	tokens := make([]int32, 100)
 	for i := range tokens {
 		tokens[i] = int32((i*37 + 11) % 500)
 	}
-	for _, arch := range []string{"llama", "qwen2", "qwen3", "phi3"} {
+	for _, arch := range testmodel.Architectures {
 		for _, ft := range []string{"F32", "Q8_0", "Q4_K_M"} {
 			t.Run(fmt.Sprintf("%s/%s", arch, ft), func(t *testing.T) {
 				m, err := Load(testmodel.Tiny(t, arch, ft))
@@ -28,7 +31,7 @@ func TestPrefillMatchesDecode(t *testing.T) {
 				defer m.Close()
 				nv := m.Config.NVocab
 				run := func(threads, batch int, decode bool) []float32 {
-					s, err := m.NewSession(SessionOptions{ContextSize: 64, Threads: threads, BatchSize: batch, KVType: KVF32})
+					s, err := m.NewSession(SessionOptions{ContextSize: 128, Threads: threads, BatchSize: batch, KVType: KVF32})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -56,7 +59,13 @@ func TestPrefillMatchesDecode(t *testing.T) {
 				// reference README's for quantized models, which llama.cpp
 				// itself needs across batch splits.
 				bound := 5e-2
-				if ft == "F32" {
+				switch {
+				case ft == "F32" && arch == "gemma3":
+					// GELU through llama.cpp's table of half floats
+					// (geluMul): a rounding difference can move a gate
+					// across a half-float step, about 5e-4 relative.
+					bound = 2e-4
+				case ft == "F32":
 					bound = 1e-5
 				}
 				prefill := run(1, 0, false)
@@ -66,7 +75,7 @@ func TestPrefillMatchesDecode(t *testing.T) {
 				if got := run(1, 5, false); relRMS(got, prefill) > bound {
 					t.Errorf("batches of 5 differ: relative RMS %.3g", relRMS(got, prefill))
 				}
-				if got := run(2, 0, true); relRMS(got, prefill) > bound {
+				if got := run(2, 1, true); relRMS(got, prefill) > bound {
 					t.Errorf("decode differs from prefill: relative RMS %.3g", relRMS(got, prefill))
 				}
 			})

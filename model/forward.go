@@ -18,8 +18,23 @@ func (s *Session) Prefill(tokens []int32) ([]float32, error) {
 	if err := s.check(tokens); err != nil {
 		return nil, err
 	}
-	for start := 0; start < len(tokens); start += s.nBatch {
-		s.step(tokens[start:min(start+s.nBatch, len(tokens))], lastLogits, nil)
+	// With layers that cannot rewind, the prompt's last token runs on its
+	// own after a checkpoint of the state before it (checkpoint.go).
+	body := tokens
+	if s.maxCheckpoints > 0 && len(tokens) > 1 {
+		body = tokens[:len(tokens)-1]
+	}
+	for start := 0; start < len(body); start += s.nBatch {
+		end := min(start+s.nBatch, len(body))
+		mode := noOutput
+		if end == len(tokens) {
+			mode = lastLogits
+		}
+		s.step(body[start:end], mode, nil)
+	}
+	if len(body) < len(tokens) {
+		s.takeCheckpoint()
+		s.step(tokens[len(body):], lastLogits, nil)
 	}
 	return s.logits, nil
 }
@@ -93,8 +108,10 @@ func (s *Session) check(tokens []int32) error {
 type outputMode int
 
 const (
+	// noOutput: nothing (a prefill batch before the last).
+	noOutput outputMode = iota
 	// lastLogits: the last token's logits, into s.logits (generation).
-	lastLogits outputMode = iota
+	lastLogits
 	// allLogits: every token's logits, into the step's out (perplexity).
 	allLogits
 	// allHidden: every token's hidden state after output_norm, into out,
@@ -102,55 +119,48 @@ const (
 	allHidden
 )
 
-// step runs one batch of at most nBatch tokens and produces what mode
-// says, into out for the modes that cover every token.
+// step runs one batch of at most nBatch tokens at positions s.pos.. through
+// the model's layers and produces what mode says, into out for the modes
+// that cover every token.
 func (s *Session) step(tokens []int32, mode outputMode, out []float32) {
-	c := &s.m.Config
-	n, d := len(tokens), c.NEmbd
-	pos := s.pos
-	x, xn := s.x[:n*d], s.xn[:n*d]
-
-	emb := s.m.tokenEmbd
-	for i, t := range tokens {
-		quant.Dequantize(emb.Type, emb.Row(int(t)), x[i*d:(i+1)*d])
-	}
-	s.ropeTables(pos, n)
-
-	qDim, kDim, vDim := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim, c.NHeadKV*c.HeadDimV
-	q, k, v := s.q[:n*qDim], s.k[:n*kDim], s.v[:n*vDim]
-	attnOut, proj := s.attnOut[:n*c.NHead*c.HeadDimV], s.ffnOut[:n*d]
-	gate, up := s.gate[:n*c.NFF], s.up[:n*c.NFF]
-
+	n := len(tokens)
+	s.embed(tokens)
+	s.ropeTables(s.pos, n)
 	for l := range s.m.layers {
-		ly := &s.m.layers[l]
-
-		// Attention block.
-		rmsNormRows(xn, x, ly.attnNorm, d, c.NormEps)
-		s.project(xn, d, n, target{ly.wq, q, ly.bq}, target{ly.wk, k, ly.bk}, target{ly.wv, v, ly.bv})
-		if ly.qNorm != nil {
-			rmsNormRows(q, q, ly.qNorm, c.HeadDim, c.NormEps)
-			rmsNormRows(k, k, ly.kNorm, c.HeadDim, c.NormEps)
-		}
-		s.applyRope(q, n, c.NHead)
-		s.applyRope(k, n, c.NHeadKV)
-		s.kv.store(l, pos, n, k, v)
-		s.attention(l, pos, n)
-		s.project(attnOut, c.NHead*c.HeadDimV, n, target{m: ly.wo, out: proj, bias: ly.bo})
-		kernels.Axpy(1, proj, x)
-
-		// Feed-forward block (SwiGLU).
-		rmsNormRows(xn, x, ly.ffnNorm, d, c.NormEps)
-		s.project(xn, d, n, target{m: ly.wGate, out: gate}, target{m: ly.wUp, out: up})
-		kernels.SiLUMul(gate, up)
-		s.project(gate, c.NFF, n, target{m: ly.wDown, out: proj})
-		kernels.Axpy(1, proj, x)
+		s.m.arch.block(s, l, n)
 	}
 	s.pos += n
 	s.tokens = append(s.tokens, tokens...)
+	if s.ringSlots > 0 {
+		s.ringStart = max(s.ringStart, s.pos-s.ringSlots)
+	}
+	s.outputHead(n, mode, out)
+}
 
-	// Output head: every token's logits or hidden states, or only the
-	// last token's logits.
+// embed writes the embeddings of tokens into the residual stream s.x,
+// scaled by the architecture's embedding scale.
+func (s *Session) embed(tokens []int32) {
+	c, emb := &s.m.Config, s.m.tokenEmbd
+	d := c.NEmbd
+	x := s.x[:len(tokens)*d]
+	for i, t := range tokens {
+		quant.Dequantize(emb.Type, emb.Row(int(t)), x[i*d:(i+1)*d])
+	}
+	if c.EmbedScale != 1 {
+		kernels.Scale(x, c.EmbedScale)
+	}
+}
+
+// outputHead normalizes the residual stream of the batch's n tokens and
+// produces what mode says: every token's logits or hidden states into out,
+// or only the last token's logits into s.logits.
+func (s *Session) outputHead(n int, mode outputMode, out []float32) {
+	c := &s.m.Config
+	d := c.NEmbd
+	x, xn := s.x[:n*d], s.xn[:n*d]
 	switch mode {
+	case noOutput:
+		return
 	case allLogits:
 		rmsNormRows(xn, x, s.m.outputNorm, d, c.NormEps)
 		s.project(xn, d, n, target{m: s.m.output, out: out})
@@ -164,6 +174,48 @@ func (s *Session) step(tokens []int32, mode outputMode, out []float32) {
 	s.project(last, d, 1, target{m: s.m.output, out: s.logits})
 }
 
+// selfAttention is the attention sublayer of layer l for the batch's n
+// tokens: the Q, K and V projections of the normalized input xn, attend,
+// and the output projection into out.
+func (s *Session) selfAttention(l, n int, xn, out []float32) {
+	c, ly := &s.m.Config, &s.m.layers[l]
+	qDim, kDim, vDim := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim, c.NHeadKV*c.HeadDimV
+	s.project(xn, c.NEmbd, n,
+		target{ly.wq, s.q[:n*qDim], ly.bq}, target{ly.wk, s.k[:n*kDim], ly.bk}, target{ly.wv, s.v[:n*vDim], ly.bv})
+	s.attend(l, n)
+	oDim := c.NHead * c.HeadDimV
+	s.project(s.attnOut[:n*oDim], oDim, n, target{m: ly.wo, out: out, bias: ly.bo})
+}
+
+// attend applies layer l's per-head Q/K norms and RoPE to the batch's
+// queries and keys in s.q and s.k, appends the keys and values to the
+// layer's cache and computes the attention output into s.attnOut.
+func (s *Session) attend(l, n int) {
+	c, ly := &s.m.Config, &s.m.layers[l]
+	q, k := s.q[:n*c.NHead*c.HeadDim], s.k[:n*c.NHeadKV*c.HeadDim]
+	if ly.qNorm != nil {
+		rmsNormRows(q, q, ly.qNorm, c.HeadDim, c.NormEps)
+		rmsNormRows(k, k, ly.kNorm, c.HeadDim, c.NormEps)
+	}
+	if ly.rope >= 0 {
+		s.applyRope(q, n, c.NHead, ly.rope)
+		s.applyRope(k, n, c.NHeadKV, ly.rope)
+	}
+	s.kv.store(l, s.pos, n, k, s.v[:n*c.NHeadKV*c.HeadDimV])
+	s.attention(l, s.pos, n)
+}
+
+// feedForward is a gated feed-forward of the normalized input xn into out:
+// down(act(gate(xn)) * up(xn)), where actMul(gate, up) computes
+// act(gate)*up into gate (SwiGLU: kernels.SiLUMul; GeGLU: geluMul).
+func (s *Session) feedForward(ly *layer, n int, xn, out []float32, actMul func(gate, up []float32)) {
+	c := &s.m.Config
+	gate, up := s.gate[:n*c.NFF], s.up[:n*c.NFF]
+	s.project(xn, c.NEmbd, n, target{m: ly.wGate, out: gate}, target{m: ly.wUp, out: up})
+	actMul(gate, up)
+	s.project(gate, c.NFF, n, target{m: ly.wDown, out: out})
+}
+
 // rmsNormRows normalizes each row of width w of src into dst.
 func rmsNormRows(dst, src, weight []float32, w int, eps float32) {
 	for r := 0; r < len(src)/w; r++ {
@@ -171,38 +223,50 @@ func rmsNormRows(dst, src, weight []float32, w int, eps float32) {
 	}
 }
 
-// ropeTables computes cos and sin of every rotated pair for n tokens at
-// positions pos.., as ggml does: theta starts at the position and is
-// multiplied by base^(-2/ropeDim) per pair, divided by the pair's frequency
-// factor, scaled by the frequency scale; cos and sin are scaled by the
-// attention factor.
+// ropeSpec is one RoPE of a model, shared by the layers that use it:
+// gemma3's sliding layers rotate with another base than its full ones.
+type ropeSpec struct {
+	base, scale float32
+}
+
+// ropeTables computes cos and sin of every rotated pair of every RoPE of
+// the model for n tokens at positions pos.., as ggml does: theta starts at
+// the position and is multiplied by base^(-2/ropeDim) per pair, divided by
+// the pair's frequency factor, scaled by the frequency scale; cos and sin
+// are scaled by the attention factor. A pair that multi-section RoPE gives
+// to a position that text tokens leave at 0 (qwen35) keeps theta 0.
 func (s *Session) ropeTables(pos, n int) {
 	c := &s.m.Config
 	half := c.RopeDim / 2
-	thetaScale := float32(math.Pow(float64(c.RopeBase), -2/float64(c.RopeDim)))
-	for i := 0; i < n; i++ {
-		theta := float32(pos + i)
-		cs, sn := s.ropeCos[i*half:(i+1)*half], s.ropeSin[i*half:(i+1)*half]
-		for j := 0; j < half; j++ {
-			t := theta
-			if s.factors != nil {
-				t /= s.factors[j]
+	for r, spec := range s.m.ropes {
+		thetaScale := float32(math.Pow(float64(spec.base), -2/float64(c.RopeDim)))
+		for i := 0; i < n; i++ {
+			theta := float32(pos + i)
+			cs, sn := s.ropeCos[r][i*half:(i+1)*half], s.ropeSin[r][i*half:(i+1)*half]
+			for j := 0; j < half; j++ {
+				t := theta
+				if s.m.ropeStill != nil && s.m.ropeStill[j] {
+					t = 0
+				}
+				if s.factors != nil {
+					t /= s.factors[j]
+				}
+				t *= spec.scale
+				cs[j] = float32(math.Cos(float64(t))) * c.AttnFactor
+				sn[j] = float32(math.Sin(float64(t))) * c.AttnFactor
+				theta *= thetaScale
 			}
-			t *= c.RopeScale
-			cs[j] = float32(math.Cos(float64(t))) * c.AttnFactor
-			sn[j] = float32(math.Sin(float64(t))) * c.AttnFactor
-			theta *= thetaScale
 		}
 	}
 }
 
-// applyRope rotates the first RopeDim elements of each of the heads of n
-// tokens in x (laid out [n][heads][HeadDim]).
-func (s *Session) applyRope(x []float32, n, heads int) {
+// applyRope rotates, with the model's RoPE r, the first RopeDim elements of
+// each of the heads of n tokens in x (laid out [n][heads][HeadDim]).
+func (s *Session) applyRope(x []float32, n, heads, r int) {
 	c := &s.m.Config
 	hd, half := c.HeadDim, c.RopeDim/2
 	for i := 0; i < n; i++ {
-		cs, sn := s.ropeCos[i*half:(i+1)*half], s.ropeSin[i*half:(i+1)*half]
+		cs, sn := s.ropeCos[r][i*half:(i+1)*half], s.ropeSin[r][i*half:(i+1)*half]
 		for h := 0; h < heads; h++ {
 			v := x[(i*heads+h)*hd : (i*heads+h+1)*hd]
 			if c.RopeMode == RopeNeox {

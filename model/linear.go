@@ -16,8 +16,9 @@ type target struct {
 	bias []float32
 }
 
-// maxTargets is the most matrices that share one input (Q, K and V).
-const maxTargets = 3
+// maxTargets is the most matrices that share one input (a gated DeltaNet's
+// QKV, gate, beta and alpha).
+const maxTargets = 4
 
 // projectJob multiplies one input batch by up to three matrices in a single
 // parallel region. The rows of all of them form one range that workers
@@ -48,6 +49,9 @@ func chunkRows(rows, nw int) int {
 // matrix. The input is quantized once per activation format and shared by
 // every target that consumes that format.
 func (s *Session) project(x []float32, cols, n int, ts ...target) {
+	if len(ts) > maxTargets {
+		panic("model: project: more targets than maxTargets")
+	}
 	j := &s.proj
 	j.nTargets = copy(j.targets[:], ts)
 	j.x, j.cols, j.n, j.act, j.rows = x, cols, n, s.actQ, 0

@@ -17,10 +17,16 @@ type Model struct {
 	Tokenizer *tokenizer.Tokenizer
 
 	file       *gguf.File
+	arch       *architecture
 	tokenEmbd  *tensor.Matrix
 	outputNorm []float32
 	output     *tensor.Matrix // token_embd when the embeddings are tied
 	layers     []layer
+	// ropes are the distinct RoPEs of the layers (layer.rope indexes
+	// them); ropeStill marks the rotated pairs that multi-section RoPE
+	// leaves unrotated for text, nil when every pair rotates.
+	ropes     []ropeSpec
+	ropeStill []bool
 	// RoPE frequency divisors per rotated pair (LongRoPE, Llama 3), nil
 	// when absent. LongRoPE has two sets; see ropeFactors.
 	ropeFactorsLong, ropeFactorsShort []float32
@@ -49,7 +55,7 @@ func FromFile(f *gguf.File) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Config: cfg, file: f}
+	m := &Model{Config: cfg, file: f, arch: architectures[cfg.Arch]}
 	if m.Tokenizer, err = tokenizer.FromGGUF(f); err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
@@ -83,13 +89,32 @@ func FromFile(f *gguf.File) (*Model, error) {
 		}
 		m.ropeFactorsShort = m.ropeFactorsLong
 	}
+	m.ropeStill = cfg.ropeStill()
 	m.layers = make([]layer, cfg.NLayer)
 	for i := range m.layers {
-		if m.layers[i], err = m.loadLayer(l, i); err != nil {
+		b := &blockLoader{l: l, prefix: fmt.Sprintf("blk.%d.", i)}
+		if m.layers[i], err = m.arch.loadLayer(&m.Config, b, i); err != nil {
 			return nil, err
 		}
+		m.layers[i].rope = m.ropeIndex(cfg.Layers[i])
 	}
 	return m, nil
+}
+
+// ropeIndex returns the index in m.ropes of the RoPE of a layer with spec
+// ls, adding it when new, or -1 when the layer does not rotate.
+func (m *Model) ropeIndex(ls LayerSpec) int {
+	if !ls.Rope {
+		return -1
+	}
+	spec := ropeSpec{base: ls.RopeBase, scale: ls.RopeScale}
+	for i, r := range m.ropes {
+		if r == spec {
+			return i
+		}
+	}
+	m.ropes = append(m.ropes, spec)
+	return len(m.ropes) - 1
 }
 
 // ropeFactors returns the RoPE frequency divisors for a session whose

@@ -34,6 +34,11 @@ type SessionOptions struct {
 	Threads int
 	// KVType is the KV cache element type (KVF16 by default).
 	KVType KVType
+	// Checkpoints is how many prefill checkpoints a session of a model
+	// with recurrent or sliding-window layers keeps, so that Truncate can
+	// rewind those layers (see checkpoint.go); 0 means 3, a negative
+	// number none.
+	Checkpoints int
 }
 
 // ErrContextFull is returned when tokens do not fit in the session's
@@ -54,18 +59,29 @@ type Session struct {
 	kv      kvCache
 	factors []float32 // RoPE frequency divisors, nil for none
 
+	// Rewinding layers that do not keep every position (checkpoint.go):
+	// ringStart is the first position whose keys and values every
+	// sliding-window ring still holds; checkpoints are the last
+	// maxCheckpoints prefill checkpoints, oldest first.
+	ringStart      int
+	ringSlots      int // slots of the sliding-window rings, 0 without
+	maxCheckpoints int
+	checkpoints    []*checkpoint
+
 	// Scratch, sized for nBatch tokens.
-	x, xn      []float32 // residual stream and its normalized copy [B][d]
-	q, k, v    []float32 // projections [B][heads*headDim]
-	attnOut    []float32 // [B][nHead*headDimV]
-	gate, up   []float32 // [B][nFF]
-	ffnOut     []float32 // [B][d] (also attention output projection)
-	ropeCos    []float32 // [B][ropeDim/2]
-	ropeSin    []float32
-	scores     [][]float32   // per worker [query heads per KV head][nCtx]
-	attnTile   []attnScratch // per worker, tiled attention
-	attnBQ     int           // query tokens per attention tile (0: row path only, tests)
-	attnBK     int           // keys per attention tile
+	x, xn      []float32   // residual stream and its normalized copy [B][d]
+	q, k, v    []float32   // projections [B][heads*headDim]
+	attnOut    []float32   // [B][nHead*headDimV]
+	gate, up   []float32   // [B][nFF]
+	ffnOut     []float32   // [B][d] (also attention output projection)
+	qGate      []float32   // gated attention's queries and gates [B][nHead][2][headDim] (qwen35)
+	ropeCos    [][]float32 // per RoPE of the model [B][ropeDim/2]
+	ropeSin    [][]float32
+	delta      *deltaNetState // recurrent layers' state (qwen35), nil without
+	scores     [][]float32    // per worker [query heads per KV head][nCtx]
+	attnTile   []attnScratch  // per worker, tiled attention
+	attnBQ     int            // query tokens per attention tile (0: row path only, tests)
+	attnBK     int            // keys per attention tile
 	actQ       map[quant.Type][]byte
 	logits     []float32 // [nVocab]
 	proj       projectJob
@@ -99,8 +115,21 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	}
 	s := &Session{m: m, opts: opts, nCtx: opts.ContextSize, nBatch: min(opts.BatchSize, opts.ContextSize)}
 	s.factors = m.ropeFactors(s.nCtx)
+	switch {
+	case !s.needsCheckpoints() || opts.Checkpoints < 0:
+	case opts.Checkpoints == 0:
+		s.maxCheckpoints = defaultCheckpoints
+	default:
+		s.maxCheckpoints = opts.Checkpoints
+	}
 	s.tokens = make([]int32, 0, s.nCtx)
-	s.kv = newKVCache(opts.KVType, c.NLayer, s.nCtx, c.NHeadKV, c.HeadDim, c.HeadDimV)
+	slots := s.cacheSlots()
+	s.kv = newKVCache(opts.KVType, slots, c.NHeadKV, c.HeadDim, c.HeadDimV)
+	for l, ls := range c.Layers {
+		if ls.Kind == SlidingAttention {
+			s.ringSlots = slots[l]
+		}
+	}
 	b := s.nBatch
 	s.x = make([]float32, b*c.NEmbd)
 	s.xn = make([]float32, b*c.NEmbd)
@@ -111,11 +140,21 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	s.gate = make([]float32, b*c.NFF)
 	s.up = make([]float32, b*c.NFF)
 	s.ffnOut = make([]float32, b*c.NEmbd)
-	s.ropeCos = make([]float32, b*c.RopeDim/2)
-	s.ropeSin = make([]float32, b*c.RopeDim/2)
+	for range m.ropes {
+		s.ropeCos = append(s.ropeCos, make([]float32, b*c.RopeDim/2))
+		s.ropeSin = append(s.ropeSin, make([]float32, b*c.RopeDim/2))
+	}
+	for _, ly := range m.layers {
+		if ly.gatedQ && s.qGate == nil {
+			s.qGate = make([]float32, b*2*c.NHead*c.HeadDim)
+		}
+	}
 	s.logits = make([]float32, c.NVocab)
 	s.actQ = s.activationBuffers()
 	s.pool = newPool(opts.Threads)
+	if c.LayersOf(Recurrent) > 0 {
+		s.delta = newDeltaNetState(c, s.nBatch, s.pool.n)
+	}
 	s.scores = make([][]float32, s.pool.n)
 	for w := range s.scores {
 		s.scores[w] = make([]float32, c.NHead/c.NHeadKV*s.nCtx)
@@ -148,12 +187,80 @@ func (s *Session) activationBuffers() map[quant.Type][]byte {
 		for _, m := range []*tensor.Matrix{ly.wq, ly.wk, ly.wv, ly.wo, ly.wGate, ly.wUp, ly.wDown} {
 			add(m)
 		}
+		if dn := ly.delta; dn != nil {
+			for _, m := range []*tensor.Matrix{dn.wqkv, dn.wz, dn.wBeta, dn.wAlpha, dn.wOut} {
+				add(m)
+			}
+		}
 	}
 	bufs := make(map[quant.Type][]byte, len(need))
 	for t, n := range need {
 		bufs[t] = make([]byte, n)
 	}
 	return bufs
+}
+
+// cacheSlots returns how many positions each layer's KV cache holds: every
+// position of the context for full attention; the window and one batch
+// for a sliding-window layer (a batch's first token still sees the
+// window-1 positions before the batch), as a ring; none for a recurrent
+// layer.
+func (s *Session) cacheSlots() []int {
+	c := &s.m.Config
+	slots := make([]int, c.NLayer)
+	for l, ls := range c.Layers {
+		switch ls.Kind {
+		case FullAttention:
+			slots[l] = s.nCtx
+		case SlidingAttention:
+			slots[l] = min(s.nCtx, c.SlidingWindow-1+s.nBatch)
+		}
+	}
+	return slots
+}
+
+// Memory is what a session holds besides the model's weights.
+type Memory struct {
+	// KV is the attention layers' key/value cache: every position of the
+	// context for full attention, the window and a batch for sliding
+	// windows.
+	KV int64
+	// Recurrent is the recurrent layers' state, of a fixed size.
+	Recurrent int64
+	// Checkpoints is what the prefill checkpoints taken so far hold (at
+	// most SessionOptions.Checkpoints of them).
+	Checkpoints int64
+	// Scratch is the forward pass's buffers for one batch.
+	Scratch int64
+}
+
+// Memory returns the sizes of the session's caches, states and buffers.
+func (s *Session) Memory() Memory {
+	mem := Memory{KV: s.kv.bytes(), Checkpoints: s.checkpointBytes()}
+	f := func(xs ...[]float32) (n int64) {
+		for _, x := range xs {
+			n += int64(4 * len(x))
+		}
+		return n
+	}
+	if d := s.delta; d != nil {
+		for l := range d.conv {
+			mem.Recurrent += f(d.conv[l], d.state[l])
+		}
+		mem.Scratch += f(d.convIn, d.qkv, d.z, d.beta, d.g, d.o)
+		for _, c := range d.chunks {
+			mem.Scratch += f(c.q, c.k, c.v, c.u, c.w, c.qs, c.kk, c.t, c.d, c.bt, c.ct, c.upd, c.g, c.negG, c.beta)
+		}
+	}
+	mem.Scratch += f(s.x, s.xn, s.q, s.k, s.v, s.attnOut, s.gate, s.up, s.ffnOut, s.qGate, s.logits)
+	for w := range s.scores {
+		a := &s.attnTile[w]
+		mem.Scratch += f(s.scores[w], a.q, a.s, a.pv, a.o, a.m) + int64(len(a.v)+8*len(a.sum))
+	}
+	for _, b := range s.actQ {
+		mem.Scratch += int64(len(b))
+	}
+	return mem
 }
 
 // Pos returns the number of tokens in the KV cache.
@@ -173,20 +280,44 @@ func (s *Session) Model() *Model { return s.m }
 // cache.
 func (s *Session) Tokens() []int32 { return s.tokens[:s.pos:s.pos] }
 
-// Reset empties the KV cache.
-func (s *Session) Reset() { s.Truncate(0) }
+// Reset empties the KV cache and the recurrent state.
+func (s *Session) Reset() {
+	s.Truncate(0)
+	s.clearState()
+	s.checkpoints = s.checkpoints[:0]
+}
 
 // Truncate drops every cached token from position n on, so that generation
 // continues after the first n tokens, and returns how many tokens the cache
-// keeps: n, or the number cached when that is fewer. (An architecture that
-// cannot rewind exactly keeps the largest position at most n it can
-// restore.) Callers that reuse a prefix prefill from the returned position.
+// keeps: n, or the number cached when that is fewer. A model with
+// recurrent or sliding-window layers keeps the largest position at most n
+// it can restore (from a prefill checkpoint or, for sliding windows, from
+// the ring; see checkpoint.go), 0 when none. Callers that reuse a prefix
+// prefill from the returned position.
 func (s *Session) Truncate(n int) int {
-	if n >= 0 && n < s.pos {
-		s.pos = n
-		s.tokens = s.tokens[:n]
+	if n < 0 || n >= s.pos {
+		return s.pos
 	}
-	return s.pos
+	keep, cp := s.restorable(n)
+	switch {
+	case cp != nil:
+		s.restoreCheckpoint(cp)
+	case keep == 0:
+		s.clearState()
+	}
+	s.dropCheckpointsAfter(keep)
+	s.pos = keep
+	s.tokens = s.tokens[:keep]
+	return keep
+}
+
+// clearState empties what position 0 must not inherit: the recurrent
+// state and the sliding-window rings' history.
+func (s *Session) clearState() {
+	if s.delta != nil {
+		s.delta.reset()
+	}
+	s.ringStart = 0
 }
 
 // Close stops the session's worker threads. A closed session cannot be used.

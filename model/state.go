@@ -23,14 +23,16 @@ import (
 //	         and sizes, the KV type, the number of tokens
 //	tokens   n_tokens int32 ids
 //	sections each: a 4-byte tag, a uint64 payload length, the payload;
-//	         "ATTN" holds one attention layer's keys and values, the last
+//	         one per layer: "ATTN" holds a full-attention layer's keys and
+//	         values, "SWA " a sliding-window layer's (of the positions its
+//	         ring holds), "RECR" a recurrent layer's state; the last
 //	         section is "END " with no payload
 //	crc      uint32 CRC-32C of everything after the magic
 //
-// An architecture whose cache holds more than keys and values (recurrent
-// state, a sliding window) adds its own section tags; Load refuses a tag it
-// does not know, and a file whose version, model or sizes differ from the
-// session's.
+// Load refuses a tag it does not know, and a file whose version, model or
+// sizes differ from the session's. Prefill checkpoints are not saved: a
+// loaded session rewinds its sliding windows within what the file held,
+// and its recurrent state not at all.
 const (
 	stateMagic   = "GOLLMSES"
 	stateVersion = 1
@@ -41,6 +43,8 @@ const (
 // Section tags of a state file.
 var (
 	tagAttention = [4]byte{'A', 'T', 'T', 'N'}
+	tagSliding   = [4]byte{'S', 'W', 'A', ' '}
+	tagRecurrent = [4]byte{'R', 'E', 'C', 'R'}
 	tagEnd       = [4]byte{'E', 'N', 'D', ' '}
 )
 
@@ -114,8 +118,15 @@ func (s *Session) Save(w io.Writer) error {
 	for _, t := range s.tokens[:s.pos] {
 		sw.u32(uint32(t))
 	}
-	for l := range s.m.Config.NLayer {
-		s.saveAttention(sw, l)
+	for l, ls := range s.m.Config.Layers {
+		switch ls.Kind {
+		case FullAttention:
+			s.saveAttention(sw, l)
+		case SlidingAttention:
+			s.saveSliding(sw, l)
+		case Recurrent:
+			s.saveRecurrent(sw, l)
+		}
 	}
 	sw.section(tagEnd, 0)
 	sw.raw(binary.LittleEndian.AppendUint32(nil, sw.crc.Sum32()))
@@ -137,11 +148,34 @@ func (s *Session) saveAttention(sw *stateWriter, l int) {
 	sw.section(tagAttention, uint64(size))
 	sw.u32(uint32(l))
 	for h := range kv.nHeadKV {
-		sw.bytes(kv.keys(l, h, n))
+		sw.bytes(kv.keys(l, h, 0, n))
 		for d := range kv.hdv {
 			sw.bytes(kv.values(l, h, d, 0, n))
 		}
 	}
+}
+
+// saveSliding writes a sliding-window layer's ring: the first position it
+// holds, then per KV head the key rows and the value rows of the positions
+// from there on, in order.
+func (s *Session) saveSliding(sw *stateWriter, l int) {
+	kv := &s.kv
+	from := max(s.ringStart, s.pos-kv.layers[l].slots)
+	n := s.pos - from
+	sw.section(tagSliding, uint64(8+kv.nHeadKV*(n*kv.hd+kv.hdv*n)*kv.elemBytes))
+	sw.u32(uint32(l))
+	sw.u32(uint32(from))
+	kv.visit(l, from, n, sw.bytes)
+}
+
+// saveRecurrent writes a recurrent layer's convolution inputs and state as
+// float32.
+func (s *Session) saveRecurrent(sw *stateWriter, l int) {
+	conv, state := s.delta.conv[l], s.delta.state[l]
+	sw.section(tagRecurrent, uint64(4+4*(len(conv)+len(state))))
+	sw.u32(uint32(l))
+	sw.bytes(bytesOf(conv))
+	sw.bytes(bytesOf(state))
 }
 
 // Load replaces the session's state with the one r holds, written by Save
@@ -153,6 +187,7 @@ func (s *Session) Load(r io.Reader) (err error) {
 	defer func() {
 		if err != nil {
 			s.pos, s.tokens = 0, s.tokens[:0]
+			s.clearState()
 			err = fmt.Errorf("loading session state: %w", err)
 		}
 	}()
@@ -180,6 +215,8 @@ func (s *Session) Load(r io.Reader) (err error) {
 		return err
 	}
 	s.pos, s.tokens = 0, s.tokens[:0]
+	s.clearState()
+	s.checkpoints = s.checkpoints[:0]
 	for range got.NTokens {
 		t := int32(sr.u32())
 		if sr.err == nil && (t < 0 || int(t) >= s.m.Config.NVocab) {
@@ -199,10 +236,18 @@ func (s *Session) Load(r io.Reader) (err error) {
 			}
 			break
 		}
-		if tag != tagAttention {
+		var err error
+		switch tag {
+		case tagAttention:
+			err = s.loadAttention(sr, size, got.NTokens, seen)
+		case tagSliding:
+			err = s.loadSliding(sr, size, got.NTokens, seen)
+		case tagRecurrent:
+			err = s.loadRecurrent(sr, size, seen)
+		default:
 			return fmt.Errorf("unknown section %q (written by a newer gollm?)", tag[:])
 		}
-		if err := s.loadAttention(sr, size, got.NTokens, seen); err != nil {
+		if err != nil {
 			return err
 		}
 	}
@@ -219,7 +264,7 @@ func (s *Session) Load(r io.Reader) (err error) {
 	}
 	for l, ok := range seen {
 		if !ok {
-			return fmt.Errorf("no keys and values for layer %d", l)
+			return fmt.Errorf("no state for layer %d", l)
 		}
 	}
 	s.pos = got.NTokens
@@ -246,26 +291,101 @@ func (s *Session) checkHeader(got stateHeader) error {
 	return nil
 }
 
+// sectionLayer reads a section's layer index and checks that it is a layer
+// of kind k not seen before.
+func (s *Session) sectionLayer(sr *stateReader, k LayerKind, seen []bool) (int, error) {
+	l := int(sr.u32())
+	if sr.err != nil {
+		return 0, sr.fail()
+	}
+	if l < 0 || l >= len(seen) || seen[l] || s.m.Config.Layers[l].Kind != k {
+		return 0, fmt.Errorf("%s section for layer %d: out of range, repeated or not that kind of layer", k, l)
+	}
+	seen[l] = true
+	return l, nil
+}
+
 // loadAttention reads one "ATTN" section of n positions into the cache.
 func (s *Session) loadAttention(sr *stateReader, size uint64, n int, seen []bool) error {
 	kv := &s.kv
 	if want := 4 + kv.nHeadKV*(n*kv.hd+kv.hdv*n)*kv.elemBytes; size != uint64(want) {
 		return fmt.Errorf("attention section of %d bytes, want %d", size, want)
 	}
-	l := int(sr.u32())
-	if sr.err != nil {
-		return sr.fail()
+	l, err := s.sectionLayer(sr, FullAttention, seen)
+	if err != nil {
+		return err
 	}
-	if l < 0 || l >= len(seen) || seen[l] {
-		return fmt.Errorf("attention section for layer %d: out of range or repeated", l)
-	}
-	seen[l] = true
 	for h := range kv.nHeadKV {
-		sr.into(kv.keys(l, h, n))
+		sr.into(kv.keys(l, h, 0, n))
 		for d := range kv.hdv {
 			sr.into(kv.values(l, h, d, 0, n))
 		}
 	}
+	return nil
+}
+
+// loadSliding reads one "SWA " section: the positions from its first one
+// to n, at least the window before n, are written into the ring in order
+// (so that it keeps the last ones it has slots for).
+func (s *Session) loadSliding(sr *stateReader, size uint64, n int, seen []bool) error {
+	kv, w := &s.kv, s.m.Config.SlidingWindow
+	if size < 8 {
+		return fmt.Errorf("sliding-window section of %d bytes", size)
+	}
+	l, err := s.sectionLayer(sr, SlidingAttention, seen)
+	if err != nil {
+		return err
+	}
+	from := int(sr.u32())
+	if sr.err != nil {
+		return sr.fail()
+	}
+	if from > n || from > max(0, n-(w-1)) {
+		return fmt.Errorf("sliding-window section starts at position %d: the window before %d is missing", from, n)
+	}
+	if want := 8 + kv.nHeadKV*((n-from)*kv.hd+kv.hdv*(n-from))*kv.elemBytes; size != uint64(want) {
+		return fmt.Errorf("sliding-window section of %d bytes, want %d", size, want)
+	}
+	// The file lists per head all key rows, then all value rows; the ring
+	// may hold fewer positions, so read in runs of at most one ring.
+	slots := kv.layers[l].slots
+	for h := range kv.nHeadKV {
+		for p := from; p < n; p += slots {
+			for _, sp := range kv.spans(l, p, min(p+slots, n)) {
+				if sp.n > 0 {
+					sr.into(kv.keys(l, h, sp.slot, sp.n))
+				}
+			}
+		}
+		for d := range kv.hdv {
+			for p := from; p < n; p += slots {
+				for _, sp := range kv.spans(l, p, min(p+slots, n)) {
+					if sp.n > 0 {
+						sr.into(kv.values(l, h, d, sp.slot, sp.n))
+					}
+				}
+			}
+		}
+	}
+	s.ringStart = max(s.ringStart, from, n-slots)
+	return nil
+}
+
+// loadRecurrent reads one "RECR" section into a recurrent layer's state.
+func (s *Session) loadRecurrent(sr *stateReader, size uint64, seen []bool) error {
+	if s.delta == nil {
+		return errors.New("recurrent section for a model without recurrent layers")
+	}
+	l, err := s.sectionLayer(sr, Recurrent, seen)
+	if err != nil {
+		return err
+	}
+	conv, state := s.delta.conv[l], s.delta.state[l]
+	if want := 4 + 4*(len(conv)+len(state)); size != uint64(want) {
+		return fmt.Errorf("recurrent section of %d bytes, want %d", size, want)
+	}
+	sr.into(bytesOf(conv))
+	sr.into(bytesOf(state))
 	return nil
 }
 

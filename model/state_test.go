@@ -32,42 +32,143 @@ func newSession(t *testing.T, m *Model, opts SessionOptions) *Session {
 
 // TestStateRoundTrip saves a session after a prompt and loads it into a
 // fresh one: the tokens are the same and decoding goes on bit-identically,
-// for both KV types.
+// for both KV types, for full attention (qwen2), sliding windows whose
+// ring has wrapped (gemma3, window 8) and recurrent layers (qwen35). A
+// session with a smaller ring loads the file too and decodes the same to
+// float rounding.
 func TestStateRoundTrip(t *testing.T) {
-	m := loadTiny(t, "qwen2", "Q8_0")
-	prompt := []int32{1, 5, 9, 200, 17, 33, 4, 250, 8, 61, 3}
-	for _, kv := range []KVType{KVF16, KVF32} {
-		opts := SessionOptions{ContextSize: 64, Threads: 1, KVType: kv}
-		a := newSession(t, m, opts)
-		if _, err := a.Prefill(prompt); err != nil {
+	prompt := []int32{1, 5, 9, 200, 17, 33, 4, 250, 8, 61, 3, 77, 12, 90, 140, 6, 18, 2, 44, 310, 23, 9, 100}
+	for _, arch := range []string{"qwen2", "gemma3", "qwen35"} {
+		m := loadTiny(t, arch, "Q8_0")
+		for _, kv := range []KVType{KVF16, KVF32} {
+			opts := SessionOptions{ContextSize: 64, Threads: 1, BatchSize: 6, KVType: kv}
+			a := newSession(t, m, opts)
+			if _, err := a.Prefill(prompt); err != nil {
+				t.Fatal(err)
+			}
+			var file bytes.Buffer
+			if err := a.Save(&file); err != nil {
+				t.Fatal(err)
+			}
+			bOpts := opts
+			bOpts.Threads = 2
+			b := newSession(t, m, bOpts)
+			if _, err := b.Prefill([]int32{7, 7, 7}); err != nil { // overwritten by Load
+				t.Fatal(err)
+			}
+			small := newSession(t, m, SessionOptions{ContextSize: 40, Threads: 1, BatchSize: 2, KVType: kv})
+			for _, s := range []*Session{b, small} {
+				if err := s.Load(bytes.NewReader(file.Bytes())); err != nil {
+					t.Fatalf("%s: %v", arch, err)
+				}
+				if !slices.Equal(s.Tokens(), prompt) || s.Pos() != len(prompt) {
+					t.Fatalf("%s: loaded tokens %v", arch, s.Tokens())
+				}
+			}
+			for _, tok := range []int32{42, 7, 99, 5, 300, 11, 8, 2, 19, 4} {
+				la, err := a.Decode(tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := slices.Clone(la)
+				lb, err := b.Decode(tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(lb, want) {
+					t.Fatalf("%s KV %d: logits after loading differ", arch, kv)
+				}
+				ls, err := small.Decode(tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e := relRMS(ls, want); e > 1e-5 {
+					t.Fatalf("%s KV %d: a smaller ring decodes differently after loading: %.3g", arch, kv, e)
+				}
+			}
+		}
+	}
+}
+
+// TestTruncateRewinds checks what Truncate keeps for layers that cannot
+// rewind on their own: the prefill checkpoint (the prompt minus its last
+// token), a sliding-window ring within one batch, nothing otherwise; and
+// that generation goes on from what it keeps as from a fresh prefill of the
+// same tokens.
+func TestTruncateRewinds(t *testing.T) {
+	tokens := make([]int32, 60)
+	for i := range tokens {
+		tokens[i] = int32((i*53 + 7) % 590)
+	}
+	for _, arch := range []string{"gemma3", "qwen35", "qwen2"} {
+		m := loadTiny(t, arch, "F32")
+		opts := SessionOptions{ContextSize: 96, Threads: 1, BatchSize: 4, KVType: KVF32}
+		s := newSession(t, m, opts)
+		// Turn one: a prompt of 20 tokens, 10 decoded; turn two: 15 more
+		// prompt tokens, 5 decoded.
+		if _, err := s.Prefill(tokens[:20]); err != nil {
 			t.Fatal(err)
 		}
-		var file bytes.Buffer
-		if err := a.Save(&file); err != nil {
+		for _, tok := range tokens[20:30] {
+			if _, err := s.Decode(tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.Prefill(tokens[30:45]); err != nil {
 			t.Fatal(err)
 		}
-		b := newSession(t, m, SessionOptions{ContextSize: 32, Threads: 2, KVType: kv})
-		if _, err := b.Prefill([]int32{7, 7, 7}); err != nil { // overwritten by Load
-			t.Fatal(err)
+		for _, tok := range tokens[45:50] {
+			if _, err := s.Decode(tok); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := b.Load(bytes.NewReader(file.Bytes())); err != nil {
-			t.Fatal(err)
-		}
-		if !slices.Equal(b.Tokens(), prompt) || b.Pos() != len(prompt) {
-			t.Fatalf("loaded tokens %v", b.Tokens())
-		}
-		for _, tok := range []int32{42, 7, 99} {
-			la, err := a.Decode(tok)
+		// Rewinds asked for, and what each architecture keeps: gemma3's
+		// ring holds the window (8) and a batch (4): 11 positions.
+		for _, c := range []struct {
+			n                    int
+			gemma3, qwen35, full int
+		}{
+			{50, 50, 50, 50}, // nothing to drop
+			{47, 47, 44, 47}, // within gemma3's ring; qwen35's second checkpoint
+			{44, 44, 44, 44}, // the second prompt's checkpoint
+			{40, 19, 19, 40}, // before it: the first prompt's
+			{10, 0, 0, 10},
+		} {
+			want := map[string]int{"gemma3": c.gemma3, "qwen35": c.qwen35}[arch]
+			if arch == "qwen2" {
+				want = c.full
+			}
+			// Rebuild the history each time, as rewinding forgets it.
+			s.Reset()
+			if _, err := s.Prefill(tokens[:20]); err != nil {
+				t.Fatal(err)
+			}
+			for _, tok := range tokens[20:30] {
+				s.Decode(tok)
+			}
+			s.Prefill(tokens[30:45])
+			for _, tok := range tokens[45:50] {
+				s.Decode(tok)
+			}
+			got := s.Truncate(c.n)
+			if got != want {
+				t.Errorf("%s: Truncate(%d) kept %d, want %d", arch, c.n, got, want)
+			}
+			if !slices.Equal(s.Tokens(), tokens[:got]) {
+				t.Fatalf("%s: Truncate(%d) left tokens %v", arch, c.n, s.Tokens())
+			}
+			// Going on from there matches a fresh prefill.
+			next, err := s.Prefill(tokens[got:55])
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := slices.Clone(la)
-			lb, err := b.Decode(tok)
+			fresh := newSession(t, m, opts)
+			ref, err := fresh.Prefill(tokens[:55])
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(lb, want) {
-				t.Fatalf("KV %d: logits after loading differ", kv)
+			if e := relRMS(next, ref); e > 1e-4 {
+				t.Errorf("%s: after Truncate(%d) to %d, logits differ from a fresh prefill by %.3g", arch, c.n, got, e)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package testmodel
 import (
 	"hash/fnv"
 	"io"
+	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -130,6 +131,21 @@ const irwinHallScale = 1.7320508075688772 / 65536 // sqrt(3) / 2^16
 func (t tensorDesc) genRow(seed uint64, row int, dst []float32) {
 	var p rand.PCG
 	p.Seed(seed, splitmix(uint64(row)))
+	switch t.kind {
+	case kindDecayA, kindDtBias:
+		// Uniform draws u in [0, 1): A in [1, 16] and dt log-uniform in
+		// [0.001, 0.1], as Mamba-style layers are initialized.
+		for i := range dst {
+			u := float64(p.Uint64()>>11) / (1 << 53)
+			if t.kind == kindDecayA {
+				dst[i] = float32(-(1 + 15*u))
+			} else {
+				dt := math.Exp(math.Log(0.001) + u*math.Log(100))
+				dst[i] = float32(math.Log(math.Expm1(dt)))
+			}
+		}
+		return
+	}
 	sc := t.scale() * irwinHallScale
 	var base float32
 	if t.kind == kindNorm {

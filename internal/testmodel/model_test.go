@@ -8,7 +8,7 @@ import (
 )
 
 // testArchs are the architectures of the tiny presets.
-var testArchs = []string{"llama", "qwen2", "qwen3", "phi3"}
+var testArchs = Architectures
 
 // generate greedily decodes n tokens after prompt and returns them with the
 // prompt's last logits.

@@ -1,5 +1,6 @@
 // Package testmodel writes random-weight GGUF models of the architectures
-// gollm runs (llama, qwen2, qwen3, phi3), in any shape and any tensor type
+// gollm runs (llama, qwen2, qwen3, phi3, smollm3, gemma3, qwen35), in any
+// shape and any tensor type
 // gollm can quantize to, deterministically from a seed. The files carry a
 // real, loadable tokenizer (byte-level BPE or SentencePiece) and the
 // metadata llama.cpp writes, so tests run without reference files and
@@ -13,6 +14,7 @@ package testmodel
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -34,7 +36,7 @@ const (
 // NCtx, RopeBase and NormEps mean 4096, 10000 and 1e-5.
 type Spec struct {
 	Name     string // general.name
-	Arch     string // "llama", "qwen2", "qwen3" or "phi3"
+	Arch     string // one of Architectures
 	NEmbd    int    // model width
 	NLayer   int    // transformer blocks
 	NHead    int    // query heads
@@ -53,6 +55,18 @@ type Spec struct {
 	QKNorm bool
 	// Fused stores attn_qkv and a gate+up ffn_up of 2*NFF rows (phi3).
 	Fused bool
+	// RopeDim is rope.dimension_count, the rotated elements of a head; 0
+	// means all of them.
+	RopeDim int
+	// SlidingWindow is gemma3's attention.sliding_window: five layers in
+	// six (llama.cpp's default pattern) attend over that many positions.
+	SlidingWindow int
+	// qwen35: every FullAttentionInterval-th layer (0 means 4) is gated
+	// attention, the others gated DeltaNet layers with SSMVHeads value
+	// heads and SSMGroups key heads of SSMState elements, and a causal
+	// convolution of SSMConv taps (0 means 4).
+	FullAttentionInterval                   int
+	SSMConv, SSMState, SSMGroups, SSMVHeads int
 	// Tokenizer is BPE or SPM; Pre is the BPE pre-tokenizer name
 	// (tokenizer.ggml.pre: "qwen2", "smollm", ...).
 	Tokenizer TokenizerKind
@@ -81,17 +95,55 @@ func (s Spec) withDefaults() Spec {
 	if s.Tokenizer == BPE && s.Pre == "" {
 		s.Pre = "default"
 	}
+	if s.RopeDim == 0 {
+		s.RopeDim = s.HeadDim
+	}
+	if s.Arch == "qwen35" {
+		if s.FullAttentionInterval == 0 {
+			s.FullAttentionInterval = 4
+		}
+		if s.SSMConv == 0 {
+			s.SSMConv = 4
+		}
+	}
 	return s
+}
+
+// Architectures lists the architectures testmodel writes.
+var Architectures = []string{"gemma3", "llama", "phi3", "qwen2", "qwen3", "qwen35", "smollm3"}
+
+// recurrent reports whether layer i of a qwen35 spec is a gated DeltaNet
+// layer.
+func (s Spec) recurrent(i int) bool {
+	return s.Arch == "qwen35" && (i+1)%s.FullAttentionInterval != 0
 }
 
 // Validate reports what is wrong with s (after defaults), or nil.
 func (s Spec) Validate() error {
 	s = s.withDefaults()
 	var errs []error
-	switch s.Arch {
-	case "llama", "qwen2", "qwen3", "phi3":
-	default:
-		errs = append(errs, fmt.Errorf("unknown architecture %q (want llama, qwen2, qwen3 or phi3)", s.Arch))
+	if !slices.Contains(Architectures, s.Arch) {
+		errs = append(errs, fmt.Errorf("unknown architecture %q (want one of %v)", s.Arch, Architectures))
+	}
+	if s.Arch == "qwen35" {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"FullAttentionInterval", s.FullAttentionInterval}, {"SSMConv", s.SSMConv}, {"SSMState", s.SSMState},
+			{"SSMGroups", s.SSMGroups}, {"SSMVHeads", s.SSMVHeads}} {
+			if f.v <= 0 {
+				errs = append(errs, fmt.Errorf("%s must be positive for qwen35, got %d", f.name, f.v))
+			}
+		}
+		if s.SSMGroups > 0 && s.SSMVHeads%s.SSMGroups != 0 {
+			errs = append(errs, fmt.Errorf("SSMVHeads %d is not a multiple of SSMGroups %d", s.SSMVHeads, s.SSMGroups))
+		}
+		if s.SSMVHeads*s.SSMState%32 != 0 {
+			errs = append(errs, fmt.Errorf("SSM inner size %d is not a multiple of 32", s.SSMVHeads*s.SSMState))
+		}
+	}
+	if s.RopeDim <= 0 || s.RopeDim > s.HeadDim || s.RopeDim%2 != 0 {
+		errs = append(errs, fmt.Errorf("RopeDim %d must be even and at most HeadDim %d", s.RopeDim, s.HeadDim))
 	}
 	for _, f := range []struct {
 		name string
@@ -149,6 +201,22 @@ var Presets = map[string]Spec{
 		NFF: 1536, NVocab: 49152, NCtx: 8192, RopeBase: 100000, NormEps: 1e-5, Tied: true,
 		Tokenizer: BPE, Pre: "smollm"},
 
+	"qwen2.5-3b": {Name: "Qwen2.5-3B (synthetic)", Arch: "qwen2", NEmbd: 2048, NLayer: 36, NHead: 16, NHeadKV: 2,
+		NFF: 11008, NVocab: 151936, NCtx: 32768, RopeBase: 1e6, NormEps: 1e-6, Tied: true, QKVBias: true,
+		Tokenizer: BPE, Pre: "qwen2"},
+	"smollm3-3b": {Name: "SmolLM3-3B (synthetic)", Arch: "smollm3", NEmbd: 2048, NLayer: 36, NHead: 16, NHeadKV: 4,
+		NFF: 11008, NVocab: 128256, NCtx: 65536, RopeBase: 5e6, NormEps: 1e-6, Tied: true,
+		Tokenizer: BPE, Pre: "llama-bpe"},
+	"gemma3-270m": {Name: "Gemma-3-270M (synthetic)", Arch: "gemma3", NEmbd: 640, NLayer: 18, NHead: 4, NHeadKV: 1,
+		HeadDim: 256, NFF: 2048, NVocab: 262144, NCtx: 32768, RopeBase: 1e6, NormEps: 1e-6, Tied: true, QKNorm: true,
+		SlidingWindow: 512, Tokenizer: SPM},
+	"gemma3-1b": {Name: "Gemma-3-1B (synthetic)", Arch: "gemma3", NEmbd: 1152, NLayer: 26, NHead: 4, NHeadKV: 1,
+		HeadDim: 256, NFF: 6912, NVocab: 262144, NCtx: 32768, RopeBase: 1e6, NormEps: 1e-6, Tied: true, QKNorm: true,
+		SlidingWindow: 512, Tokenizer: SPM},
+	"qwen3.5-0.8b": {Name: "Qwen3.5-0.8B (synthetic)", Arch: "qwen35", NEmbd: 1024, NLayer: 24, NHead: 8, NHeadKV: 2,
+		HeadDim: 256, RopeDim: 64, NFF: 3584, NVocab: 248320, NCtx: 262144, RopeBase: 1e7, NormEps: 1e-6, Tied: true,
+		QKNorm: true, SSMState: 128, SSMGroups: 16, SSMVHeads: 16, Tokenizer: BPE, Pre: "qwen35"},
+
 	"tiny-llama": {Name: "tiny llama (synthetic)", Arch: "llama", NEmbd: 96, NLayer: 2, NHead: 3, NHeadKV: 1,
 		NFF: 256, NVocab: 600, NCtx: 512, RopeBase: 100000, NormEps: 1e-5, Tied: true, Tokenizer: BPE, Pre: "smollm"},
 	"tiny-qwen2": {Name: "tiny qwen2 (synthetic)", Arch: "qwen2", NEmbd: 128, NLayer: 2, NHead: 4, NHeadKV: 2,
@@ -159,6 +227,17 @@ var Presets = map[string]Spec{
 		Tokenizer: BPE, Pre: "qwen2"},
 	"tiny-phi3": {Name: "tiny phi3 (synthetic)", Arch: "phi3", NEmbd: 128, NLayer: 2, NHead: 4, NHeadKV: 4,
 		NFF: 256, NVocab: 600, NCtx: 512, RopeBase: 10000, NormEps: 1e-5, Fused: true, Tokenizer: SPM},
+	"tiny-smollm3": {Name: "tiny smollm3 (synthetic)", Arch: "smollm3", NEmbd: 64, NLayer: 4, NHead: 4, NHeadKV: 1,
+		NFF: 128, NVocab: 600, NCtx: 512, RopeBase: 5e6, NormEps: 1e-6, Tied: true, Tokenizer: BPE, Pre: "llama-bpe"},
+	// Six layers (five sliding, one full) with a window of 8, so that
+	// tests cross the window and wrap its cache.
+	"tiny-gemma3": {Name: "tiny gemma3 (synthetic)", Arch: "gemma3", NEmbd: 64, NLayer: 6, NHead: 4, NHeadKV: 1,
+		HeadDim: 32, NFF: 128, NVocab: 600, NCtx: 512, RopeBase: 1e6, NormEps: 1e-6, Tied: true, QKNorm: true,
+		SlidingWindow: 8, Tokenizer: SPM},
+	// Three gated DeltaNet layers, then gated attention with partial RoPE.
+	"tiny-qwen35": {Name: "tiny qwen35 (synthetic)", Arch: "qwen35", NEmbd: 64, NLayer: 4, NHead: 2, NHeadKV: 1,
+		HeadDim: 32, RopeDim: 8, NFF: 128, NVocab: 600, NCtx: 512, RopeBase: 1e7, NormEps: 1e-6, Tied: true, QKNorm: true,
+		SSMState: 16, SSMGroups: 2, SSMVHeads: 4, Tokenizer: BPE, Pre: "qwen35"},
 }
 
 // Preset returns the preset called name (case-insensitive).

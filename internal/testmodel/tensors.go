@@ -13,6 +13,8 @@ const (
 	kindMatrix tensorKind = iota // weight matrix: small zero-mean noise
 	kindNorm                     // norm weight: values near 1
 	kindBias                     // bias: small noise
+	kindDecayA                   // DeltaNet ssm_a = -exp(A_log): in [-16, -1]
+	kindDtBias                   // DeltaNet ssm_dt.bias: softplus of it in [0.001, 0.1]
 )
 
 // tensorDesc is one tensor of a model: its name, GGML shape (dims[0] is the
@@ -80,25 +82,48 @@ func (s Spec) tensors() []tensorDesc {
 	out := global
 	for i := range s.NLayer {
 		p := fmt.Sprintf("blk.%d.", i)
-		ts := []tensorDesc{
-			vec(p+"attn_norm.weight", i, d, kindNorm),
-			mat(p+"attn_output.weight", i, q, d),
-			vec(p+"ffn_norm.weight", i, d, kindNorm),
-			mat(p+"ffn_down.weight", i, ff, d),
-		}
-		if s.Fused {
-			ts = append(ts, mat(p+"attn_qkv.weight", i, d, q+2*kv), mat(p+"ffn_up.weight", i, d, 2*ff))
-		} else {
-			ts = append(ts, mat(p+"attn_q.weight", i, d, q), mat(p+"attn_k.weight", i, d, kv),
-				mat(p+"attn_v.weight", i, d, kv), mat(p+"ffn_gate.weight", i, d, ff), mat(p+"ffn_up.weight", i, d, ff))
+		ts := []tensorDesc{vec(p+"attn_norm.weight", i, d, kindNorm), mat(p+"ffn_down.weight", i, ff, d)}
+		switch {
+		case s.recurrent(i):
+			kd, inner := uint64(s.SSMGroups*s.SSMState), uint64(s.SSMVHeads*s.SSMState)
+			vh := uint64(s.SSMVHeads)
+			ts = append(ts,
+				mat(p+"attn_qkv.weight", i, d, 2*kd+inner), mat(p+"attn_gate.weight", i, d, inner),
+				mat(p+"ssm_conv1d.weight", i, uint64(s.SSMConv), 2*kd+inner),
+				vec(p+"ssm_dt.bias", i, vh, kindDtBias), vec(p+"ssm_a", i, vh, kindDecayA),
+				mat(p+"ssm_beta.weight", i, d, vh), mat(p+"ssm_alpha.weight", i, d, vh),
+				vec(p+"ssm_norm.weight", i, uint64(s.SSMState), kindNorm), mat(p+"ssm_out.weight", i, inner, d))
+		case s.Fused:
+			ts = append(ts, mat(p+"attn_qkv.weight", i, d, q+2*kv), mat(p+"attn_output.weight", i, q, d))
+		default:
+			qRows := q
+			if s.Arch == "qwen35" { // a query and an output gate per head
+				qRows = 2 * q
+			}
+			ts = append(ts, mat(p+"attn_q.weight", i, d, qRows), mat(p+"attn_k.weight", i, d, kv),
+				mat(p+"attn_v.weight", i, d, kv), mat(p+"attn_output.weight", i, q, d))
 			if s.QKVBias {
 				ts = append(ts, vec(p+"attn_q.bias", i, q, kindBias), vec(p+"attn_k.bias", i, kv, kindBias),
 					vec(p+"attn_v.bias", i, kv, kindBias))
 			}
+			if s.QKNorm {
+				ts = append(ts, vec(p+"attn_q_norm.weight", i, uint64(s.HeadDim), kindNorm),
+					vec(p+"attn_k_norm.weight", i, uint64(s.HeadDim), kindNorm))
+			}
 		}
-		if s.QKNorm {
-			ts = append(ts, vec(p+"attn_q_norm.weight", i, uint64(s.HeadDim), kindNorm),
-				vec(p+"attn_k_norm.weight", i, uint64(s.HeadDim), kindNorm))
+		if s.Fused {
+			ts = append(ts, mat(p+"ffn_up.weight", i, d, 2*ff))
+		} else {
+			ts = append(ts, mat(p+"ffn_gate.weight", i, d, ff), mat(p+"ffn_up.weight", i, d, ff))
+		}
+		switch s.Arch {
+		case "gemma3":
+			ts = append(ts, vec(p+"ffn_norm.weight", i, d, kindNorm),
+				vec(p+"post_attention_norm.weight", i, d, kindNorm), vec(p+"post_ffw_norm.weight", i, d, kindNorm))
+		case "qwen35": // the norm before the feed-forward
+			ts = append(ts, vec(p+"post_attention_norm.weight", i, d, kindNorm))
+		default:
+			ts = append(ts, vec(p+"ffn_norm.weight", i, d, kindNorm))
 		}
 		sortByName(ts)
 		out = append(out, ts...)

@@ -173,11 +173,29 @@ func metadata(s Spec, ft FileType, v *vocab) []gguf.KeyValue {
 		add(a+"attention.key_length", uint32(s.HeadDim))
 		add(a+"attention.value_length", uint32(s.HeadDim))
 	}
-	if s.Arch == "phi3" || s.Arch == "llama" {
-		add(a+"rope.dimension_count", uint32(s.HeadDim))
+	switch s.Arch {
+	case "phi3", "llama", "smollm3", "qwen35":
+		add(a+"rope.dimension_count", uint32(s.RopeDim))
 	}
-	if s.Arch == "llama" {
+	if s.Arch == "llama" || s.Arch == "smollm3" {
 		add(a+"vocab_size", uint32(s.NVocab))
+	}
+	if s.Arch == "gemma3" {
+		add(a+"attention.sliding_window", uint32(s.SlidingWindow))
+		add(a+"rope.freq_base_swa", float32(10000))
+	}
+	if s.Arch == "qwen35" {
+		add(a+"ssm.conv_kernel", uint32(s.SSMConv))
+		add(a+"ssm.state_size", uint32(s.SSMState))
+		add(a+"ssm.group_count", uint32(s.SSMGroups))
+		add(a+"ssm.time_step_rank", uint32(s.SSMVHeads))
+		add(a+"ssm.inner_size", uint32(s.SSMVHeads*s.SSMState))
+		add(a+"full_attention_interval", uint32(s.FullAttentionInterval))
+		// Interleaved multi-section RoPE giving section k the pairs i
+		// with i % 3 == k, as Qwen3.5's [11, 11, 10, 0] covers its 32:
+		// every pair rotates with the text position.
+		half := int32(s.RopeDim / 2)
+		add(a+"rope.dimension_sections", []int32{(half + 2) / 3, (half + 1) / 3, half / 3, 0})
 	}
 	if s.Tokenizer == SPM {
 		add("tokenizer.ggml.model", "llama")
@@ -203,6 +221,9 @@ func metadata(s Spec, ft FileType, v *vocab) []gguf.KeyValue {
 	add("tokenizer.ggml.add_bos_token", s.Tokenizer == SPM)
 	if s.Tokenizer == SPM {
 		add("tokenizer.ggml.add_eos_token", false)
+	}
+	if s.Arch == "gemma3" {
+		add("tokenizer.ggml.add_space_prefix", false)
 	}
 	add("tokenizer.chat_template", chatTemplate(s))
 	add("general.quantization_version", uint32(2))
