@@ -24,7 +24,8 @@ type Sampler struct {
 	count []int32     // occurrences of each token in hist
 	mark  []uint32    // per token: generation it was last penalized in
 	gen   uint32
-	bins  bins // top-p histogram scratch
+	bins  bins      // top-p histogram scratch
+	mask  []float32 // masked copy of the logits (SampleConstrained only)
 }
 
 // New returns a Sampler for a vocabulary of vocabSize tokens, or an error if
@@ -104,7 +105,11 @@ func (s *Sampler) Sample(logits []float32) int32 {
 	if len(logits) != s.n {
 		panic(fmt.Sprintf("sampler: Sample got %d logits, want %d", len(logits), s.n))
 	}
-	src := s.penalized(logits)
+	return s.sample(s.penalized(logits))
+}
+
+// sample draws from the penalized logits src through the chain.
+func (s *Sampler) sample(src []float32) int32 {
 	o := &s.opts
 	if o.Temperature <= 0 {
 		return Greedy(src)
@@ -112,13 +117,7 @@ func (s *Sampler) Sample(logits []float32) int32 {
 	var c []candidate
 	switch {
 	case o.TopK > 0 && o.TopK < s.n:
-		c = selectTop(src, o.TopK, s.cand)
-		if o.TopP < 1 {
-			c = topPSorted(c, o.TopP, o.MinKeep)
-		}
-		if o.MinP > 0 {
-			c = minPSorted(c, o.MinP, o.MinKeep)
-		}
+		return s.drawTop(selectTop(src, o.TopK, s.cand))
 	case o.TopP < 1:
 		c = topPFull(src, o.TopP, o.MinKeep, s.cand, &s.bins)
 		if o.MinP > 0 {
@@ -131,6 +130,19 @@ func (s *Sampler) Sample(logits []float32) int32 {
 		for i, v := range src {
 			c[i] = candidate{int32(i), v}
 		}
+	}
+	return draw(c, o.Temperature, s.rng.Float64(), s.w)
+}
+
+// drawTop applies top-p and min-p to the top-k candidates c (best first)
+// and draws one.
+func (s *Sampler) drawTop(c []candidate) int32 {
+	o := &s.opts
+	if o.TopP < 1 {
+		c = topPSorted(c, o.TopP, o.MinKeep)
+	}
+	if o.MinP > 0 {
+		c = minPSorted(c, o.MinP, o.MinKeep)
 	}
 	return draw(c, o.Temperature, s.rng.Float64(), s.w)
 }
