@@ -47,9 +47,10 @@ type SessionOptions struct {
 
 // Model is a loaded model. It is safe for concurrent use by many sessions.
 type Model struct {
-	m    *model.Model
-	opts Options
-	chat chatState
+	m       *model.Model
+	opts    Options
+	chat    chatState
+	grammar grammarVocab
 }
 
 // Info describes a loaded model.

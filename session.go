@@ -51,6 +51,17 @@ type GenerateOptions struct {
 	// penalties, truncation and temperature, as OpenAI reports them.
 	LogProbs    bool
 	TopLogProbs int
+	// Grammar constrains the output to a GBNF grammar (llama.cpp's
+	// format, see package grammar), and JSONSchema to JSON text valid
+	// against a JSON Schema (the subset grammar.SchemaToGBNF lists); at
+	// most one of them. Each token is drawn from those that can continue
+	// the grammar, end-of-generation tokens only once it is complete, and
+	// generation stops (StopEOG) when nothing but the end is left. An
+	// invalid grammar or an unsupported schema keyword is an error before
+	// any work (a *grammar.SyntaxError or *grammar.SchemaError in its
+	// chain).
+	Grammar    string
+	JSONSchema string
 
 	// stopTokens end generation like an end-of-generation token (Chat
 	// sets the control tokens that end its format's turns).
@@ -190,6 +201,10 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 	if len(prompt) > s.s.ContextSize() {
 		return fmt.Errorf("gollm: prompt of %d tokens does not fit: %w of %d tokens", len(prompt), ErrContextFull, s.s.ContextSize())
 	}
+	gm, err := s.constraint(opts)
+	if err != nil {
+		return err
+	}
 	tk := s.m.m.Tokenizer
 	so := opts.Sampling
 	if so.TopP == 0 {
@@ -229,7 +244,15 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			finish(StopCancelled)
 			return nil
 		}
-		id := smp.Sample(logits)
+		if gm != nil && gm.Done() {
+			finish(StopEOG)
+			s.flush(dec, stop, yield)
+			return nil
+		}
+		id, err := nextToken(smp, logits, gm)
+		if err != nil {
+			return err
+		}
 		tok := Token{ID: id}
 		conf.AddLogProb(logProbs(logits, &tok, opts))
 		if firstAt.IsZero() {
@@ -242,6 +265,11 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 			return nil
 		}
 		smp.Accept(id)
+		if gm != nil {
+			if err := gm.Accept(id); err != nil {
+				return fmt.Errorf("gollm: %w", err)
+			}
+		}
 		s.stats.GeneratedTokens++
 		text, stopped := stop.Push(dec.Write(id))
 		tok.Text = text

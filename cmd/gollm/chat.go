@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,6 +53,9 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	fb, err := ff.Config()
 	if err != nil {
 		return err
+	}
+	if fb.Enabled() && sf.constrained() {
+		return errors.New("--grammar-file and --json-schema constrain the local answer: not with --fallback-url")
 	}
 	if err := ef.check(); err != nil {
 		return err

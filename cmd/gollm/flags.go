@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/grammar"
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/sampler"
 )
@@ -141,6 +142,7 @@ type samplingFlags struct {
 	topK, repeatN            *int
 	seed                     *uint64
 	stops                    multiFlag
+	grammarFile, jsonSchema  *string
 }
 
 // addSamplingFlags defines the sampling flags and --stop on fs, with
@@ -157,6 +159,8 @@ func addSamplingFlags(fs *flag.FlagSet) *samplingFlags {
 		seed:    fs.Uint64("seed", 0, "random seed (0: a different one each run)"),
 	}
 	fs.Var(&f.stops, "stop", "stop when the text contains this `string` (repeatable)")
+	f.grammarFile = fs.String("grammar-file", "", "constrain the output to the GBNF grammar in this `file` (llama.cpp's format)")
+	f.jsonSchema = fs.String("json-schema", "", "constrain the output to JSON valid against the JSON Schema in this `file`")
 	return f
 }
 
@@ -171,8 +175,42 @@ func (f *samplingFlags) generateOptions(n int) (gollm.GenerateOptions, error) {
 	if n > 0 {
 		o.MaxTokens = n
 	}
-	return o, o.Sampling.Validate()
+	if err := o.Sampling.Validate(); err != nil {
+		return o, err
+	}
+	return o, f.constrain(&o)
 }
+
+// constrain reads --grammar-file or --json-schema into o and checks the
+// grammar or schema, so that a bad one fails before the model loads.
+func (f *samplingFlags) constrain(o *gollm.GenerateOptions) error {
+	switch {
+	case *f.grammarFile != "" && *f.jsonSchema != "":
+		return errors.New("give --grammar-file or --json-schema, not both")
+	case *f.grammarFile != "":
+		b, err := os.ReadFile(*f.grammarFile)
+		if err != nil {
+			return err
+		}
+		if _, err := grammar.Parse(string(b)); err != nil {
+			return fmt.Errorf("--grammar-file %s: %w", *f.grammarFile, err)
+		}
+		o.Grammar = string(b)
+	case *f.jsonSchema != "":
+		b, err := os.ReadFile(*f.jsonSchema)
+		if err != nil {
+			return err
+		}
+		if _, err := grammar.FromJSONSchema(b); err != nil {
+			return fmt.Errorf("--json-schema %s: %w", *f.jsonSchema, err)
+		}
+		o.JSONSchema = string(b)
+	}
+	return nil
+}
+
+// constrained reports whether the flags constrain the output.
+func (f *samplingFlags) constrained() bool { return *f.grammarFile != "" || *f.jsonSchema != "" }
 
 // multiFlag collects a repeatable string flag.
 type multiFlag []string

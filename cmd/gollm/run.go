@@ -55,6 +55,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if fb.Enabled() && sf.constrained() {
+		return errors.New("--grammar-file and --json-schema constrain the local answer: not with --fallback-url")
+	}
 	if fb.Enabled() && (*printIDs || *tokensFile != "") {
 		return errors.New("--fallback-url needs a text prompt and prints text: not with --ids or --tokens-file")
 	}
