@@ -121,6 +121,6 @@ func mustFit(t Type, src []float32, dst []byte) {
 // in the low mantissa bits. Like ggml it is meant for |f| <= 4194303 (larger
 // input gives ggml's own garbage, not a panic).
 func nearestInt(f float32) int {
-	v := f + 12582912
+	v := float32(f) + 12582912 // float32(f): f may be an inlined product; do not fuse
 	return int(int32(math.Float32bits(v)&0x007fffff) - 0x00400000)
 }

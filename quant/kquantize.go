@@ -65,7 +65,7 @@ func quantQ2K(src []float32, dst []byte) {
 			if dl == 0 {
 				continue
 			}
-			dm := dmin * float32(sc[j]>>4)
+			dm := float32(dmin * float32(sc[j]>>4))
 			for ii := 0; ii < 16; ii++ {
 				l := nearestInt((x[16*j+ii] + dm) / dl)
 				L[16*j+ii] = uint8(max(0, min(3, l)))
@@ -196,7 +196,7 @@ func quantQxK(x []float32, b []byte, nmax int, rmin, rdelta float32, nstep int, 
 		if dl == 0 {
 			continue
 		}
-		dm := dmin * float32(lm)
+		dm := float32(dmin * float32(lm))
 		for ii := 0; ii < 32; ii++ {
 			l := nearestInt((x[32*j+ii] + dm) / dl)
 			L[32*j+ii] = uint8(max(0, min(nmax, l)))

@@ -56,8 +56,8 @@ func dequantQ2K(src []byte, dst []float32) {
 				for h := 0; h < 2; h++ { // two sub-blocks of 16 per shift
 					sc := scales[is]
 					is++
-					dl := d * float32(sc&0xF)
-					ml := dmin * float32(sc>>4)
+					dl := float32(d * float32(sc&0xF))
+					ml := float32(dmin * float32(sc>>4))
 					for l := 0; l < 16; l++ {
 						v := float32(q[16*h+l] >> shift & 3)
 						y[l] = float32(dl*v) - ml
@@ -112,8 +112,8 @@ func dequantQ4K(src []byte, dst []float32) {
 		for c := 0; c < 4; c++ {
 			sc1, m1 := ScaleMinK4(2*c, scales)
 			sc2, m2 := ScaleMinK4(2*c+1, scales)
-			d1, dm1 := d*float32(sc1), dmin*float32(m1)
-			d2, dm2 := d*float32(sc2), dmin*float32(m2)
+			d1, dm1 := float32(d*float32(sc1)), float32(dmin*float32(m1))
+			d2, dm2 := float32(d*float32(sc2)), float32(dmin*float32(m2))
 			q := qs[32*c : 32*c+32]
 			for l, v := range q {
 				y[64*c+l] = float32(d1*float32(v&0xF)) - dm1
@@ -135,8 +135,8 @@ func dequantQ5K(src []byte, dst []float32) {
 		for c := 0; c < 4; c++ {
 			sc1, m1 := ScaleMinK4(2*c, scales)
 			sc2, m2 := ScaleMinK4(2*c+1, scales)
-			d1, dm1 := d*float32(sc1), dmin*float32(m1)
-			d2, dm2 := d*float32(sc2), dmin*float32(m2)
+			d1, dm1 := float32(d*float32(sc1)), float32(dmin*float32(m1))
+			d2, dm2 := float32(d*float32(sc2)), float32(dmin*float32(m2))
 			shift := uint(2 * c)
 			q := qs[32*c : 32*c+32]
 			for l, v := range q {

@@ -209,7 +209,7 @@ func makeQ3Quants(nmax int, x []float32, L []int8) float32 {
 // a NaN picks entry 0 as in the current one. len(val) must be a power of
 // two.
 func bestIndexInt8(val []int8, x float32) int {
-	x2 := x + x
+	x2 := float32(x) + float32(x) // x may be an inlined product: do not fuse
 	idx := 0
 	for step := len(val) >> 1; step > 0; step >>= 1 {
 		j := idx + step

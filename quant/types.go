@@ -2,6 +2,15 @@
 // them and float32: dequantization for every format found in real GGUF files,
 // reference quantization for the formats gollm writes, and the activation
 // formats (Q8_0, Q8_K) that the integer dot-product kernels consume.
+//
+// Results are ggml's bit for bit, on every architecture. Go may fuse a
+// multiplication and an addition into one instruction with a single rounding
+// (it does on arm64, ppc64 and s390x, also across statements and inlined
+// calls), which changes the last bit, and the sign of a NaN, against ggml's
+// separately rounded arithmetic. An explicit float32(...) conversion rounds
+// and so prevents that fusion (the Go specification's rule): every product
+// that is later added to or subtracted from is wrapped in one, and
+// TestNoFusedMultiplyAdd checks the arm64 build holds no fused instruction.
 package quant
 
 import (
