@@ -98,6 +98,12 @@ func (m *Model) Info() Info {
 	}
 }
 
+// Warnings returns what loading ignored in the file's metadata, one
+// sentence each (a special token id outside the vocabulary, which
+// llama.cpp also ignores), nil when nothing. Tools print them; the model
+// runs as llama.cpp runs it.
+func (m *Model) Warnings() []string { return m.m.Tokenizer.Warnings() }
+
 // Engine returns the underlying engine model, for tools that need the
 // forward pass directly (logits, perplexity, benchmarks).
 func (m *Model) Engine() *model.Model { return m.m }

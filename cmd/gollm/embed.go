@@ -62,6 +62,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	printWarnings(stderr, m)
 	inputs := make([][]int32, len(texts))
 	total := 0
 	for i, t := range texts {

@@ -69,6 +69,7 @@ func (e *engineFlags) loadWith(stderr io.Writer, opts gollm.Options) (*gollm.Mod
 	if err != nil {
 		return nil, nil, err
 	}
+	printWarnings(stderr, m)
 	s, err := m.NewSession(gollm.SessionOptions{ContextSize: *e.ctx, Threads: *e.threads,
 		BatchSize: *e.batch, KVCacheF32: *e.kvType == "f32"})
 	if err != nil {
@@ -83,6 +84,13 @@ func (e *engineFlags) loadWith(stderr io.Writer, opts gollm.Options) (*gollm.Mod
 			time.Since(start).Round(time.Millisecond))
 	}
 	return m, s, nil
+}
+
+// printWarnings writes what loading m ignored in its file to stderr.
+func printWarnings(stderr io.Writer, m *gollm.Model) {
+	for _, w := range m.Warnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
 }
 
 // parseInterspersed parses flags that may come before, between or after

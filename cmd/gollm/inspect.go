@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/model/tokenizer"
 )
 
 func init() {
@@ -79,6 +80,9 @@ type inspectReport struct {
 	Tensors       []inspectTensor    `json:"tensors"`
 	TypeTotals    []inspectTypeTotal `json:"type_totals"`
 	TensorBytes   int64              `json:"tensor_bytes"`
+	// Warnings are what loading the file ignores (as llama.cpp does), such
+	// as a special token id outside the vocabulary.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 type inspectMeta struct {
@@ -140,6 +144,9 @@ func newInspectReport(path string, f *gguf.File) *inspectReport {
 		}
 	}
 	r.ChatTemplate = f.Has("tokenizer.chat_template")
+	if tok, err := tokenizer.FromGGUF(f); err == nil {
+		r.Warnings = tok.Warnings()
+	}
 	for _, kv := range f.Metadata {
 		r.Metadata = append(r.Metadata, inspectMeta{kv.Key, metaTypeName(kv.Value), inspectJSONValue(kv.Value.Any()), kv.Value})
 	}
@@ -263,6 +270,9 @@ func (r *inspectReport) print(w io.Writer) error {
 	opt("vocab size", r.VocabSize)
 	row("tokenizer", "%s", noneIfEmpty(printable(r.Tokenizer)))
 	row("chat template", "%s", map[bool]string{true: "yes", false: "no"}[r.ChatTemplate])
+	for _, w := range r.Warnings {
+		row("warning", "%s", printable(w))
+	}
 
 	fmt.Fprintf(tw, "\nmetadata (%d keys)\n", len(r.Metadata))
 	for _, m := range r.Metadata {

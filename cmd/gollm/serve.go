@@ -88,6 +88,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 		return err
 	}
 	defer m.Close()
+	printWarnings(stderr, m)
 	stem := strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
 	cfg := server.Config{Name: *alias, Aliases: []string{stem}, Parallel: *parallel, Queue: *queue, Fallback: fb,
 		APIKey: *apiKey, AccessLog: stderr, LogFormat: *logFormat, SlotSavePath: *slotSavePath,

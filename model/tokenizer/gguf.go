@@ -18,7 +18,10 @@ var llama3Pre = map[string]bool{
 // (tokenizer.ggml.*). It applies llama.cpp's defaults: for "llama" models
 // BOS 1, EOS 2, UNK 0, add_bos and add_space_prefix on; for "gpt2" models
 // BOS and EOS 11 when in range, add_bos on only for the Llama 3 family.
-// Metadata values override the defaults.
+// Metadata values override the defaults, except a special token id outside
+// the vocabulary (converters write 4294967295, -1, for "none"): as
+// llama.cpp, FromGGUF ignores it, keeps the default, and says so in
+// Warnings.
 func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 	var cfg Config
 	var err error
@@ -88,6 +91,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 			*p = NoToken
 		}
 	}
+	var warnings []string
 	for _, s := range []struct {
 		key string
 		p   *int32
@@ -107,7 +111,9 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 			return nil, fmt.Errorf("tokenizer: %w", err)
 		}
 		if v < 0 || v >= int64(n) {
-			return nil, fmt.Errorf("tokenizer: %s = %d is out of range (vocabulary of %d)", s.key, v, n)
+			warnings = append(warnings, fmt.Sprintf("%s = %d is outside the vocabulary of %d; ignored (%s)",
+				s.key, v, n, describeID(*s.p)))
+			continue
 		}
 		*s.p = int32(v)
 	}
@@ -131,7 +137,21 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 	if cfg.Model == "gpt2" {
 		cfg.AddSpacePrefix = false
 	}
-	return New(cfg)
+	t, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.warnings = warnings
+	return t, nil
+}
+
+// describeID says which id a special token keeps when the file's is
+// ignored.
+func describeID(id int32) string {
+	if id == NoToken {
+		return "no such token"
+	}
+	return fmt.Sprintf("the default id %d stays", id)
 }
 
 // optional turns a missing key into the zero value.

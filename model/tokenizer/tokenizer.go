@@ -112,6 +112,8 @@ type Tokenizer struct {
 	addBOS, addEOS, addSpace     bool
 	ignoreMerges                 bool
 
+	warnings []string // what FromGGUF ignored in the file's metadata
+
 	eog     map[int32]bool
 	special []int32  // control, user-defined and unknown ids, longest text first
 	pieces  []string // decoded bytes of every token (special tokens as text)
@@ -233,6 +235,11 @@ func (t *Tokenizer) loadMerges(merges []string) {
 // Kind reports the tokenizer family: "spm" (SentencePiece, GGUF model
 // "llama") or "bpe" (byte-level BPE, GGUF model "gpt2").
 func (t *Tokenizer) Kind() string { return t.kind }
+
+// Warnings returns what the tokenizer ignored in the file's metadata
+// (FromGGUF: special token ids outside the vocabulary), one sentence each,
+// nil when nothing.
+func (t *Tokenizer) Warnings() []string { return t.warnings }
 
 // Pre returns the pre-tokenizer name of a BPE tokenizer ("" for SPM).
 func (t *Tokenizer) Pre() string { return t.pre }

@@ -306,6 +306,29 @@ func TestFromGGUF(t *testing.T) {
 		t.Errorf("no space prefix: %q", got)
 	}
 
+	// Special token ids outside the vocabulary are ignored with a warning,
+	// as llama.cpp does: the default stays (BOS 1), an id without a
+	// default is none. Converters write 4294967295 (-1) for "none".
+	if len(tok.Warnings()) != 0 {
+		t.Errorf("warnings for a clean file: %q", tok.Warnings())
+	}
+	tok, err = FromGGUF(writeGGUF(t, with([2]any{"tokenizer.ggml.bos_token_id", uint32(99999)},
+		[2]any{"tokenizer.ggml.padding_token_id", uint32(4294967295)}, [2]any{"tokenizer.ggml.eot_token_id", int32(-1)})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok.BOS() != 1 || tok.EOT() != NoToken || !tok.AddBOS() {
+		t.Errorf("out-of-vocabulary ids: bos %d eot %d", tok.BOS(), tok.EOT())
+	}
+	want := []string{
+		"tokenizer.ggml.bos_token_id = 99999 is outside the vocabulary of 270; ignored (the default id 1 stays)",
+		"tokenizer.ggml.eot_token_id = -1 is outside the vocabulary of 270; ignored (no such token)",
+		"tokenizer.ggml.padding_token_id = 4294967295 is outside the vocabulary of 270; ignored (no such token)",
+	}
+	if got := tok.Warnings(); !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings:\n%q\nwant\n%q", got, want)
+	}
+
 	for _, tc := range []struct {
 		name string
 		kv   [][2]any
@@ -318,7 +341,6 @@ func TestFromGGUF(t *testing.T) {
 		{"no merges", [][2]any{{"tokenizer.ggml.model", "gpt2"}, {"tokenizer.ggml.tokens", []string{"a"}}}, "merges"},
 		{"short scores", [][2]any{{"tokenizer.ggml.model", "llama"}, {"tokenizer.ggml.tokens", spm.Tokens},
 			{"tokenizer.ggml.scores", []float32{1}}}, "scores"},
-		{"bad bos", with([2]any{"tokenizer.ggml.bos_token_id", uint32(99999)}), "bos_token_id"},
 		{"wrong type", with([2]any{"tokenizer.ggml.add_bos_token", "yes"}), "add_bos_token"},
 	} {
 		_, err := FromGGUF(writeGGUF(t, tc.kv))
