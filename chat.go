@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/gollm/gollm/model/chat"
 )
 
-// Message is one turn of a conversation: Role "system", "user" or
-// "assistant", and its Content.
+// Message is one turn of a conversation in OpenAI's shape: Role
+// "system", "user", "assistant" or "tool", its Content, and for tool use
+// the assistant's ToolCalls or the ToolCallID a tool's result answers.
 type Message = chat.Message
 
 // maxIdleSessions bounds the sessions Model.Chat keeps for reuse.
@@ -36,18 +39,13 @@ type chatFormat struct {
 	stopIDs []int32  // control tokens that end a turn
 }
 
-// chatTemplate returns the model's chat format: Options.ChatTemplate by
-// name, else the one its tokenizer.chat_template is recognized as.
+// chatTemplate returns the model's chat format (see ChatFormat), with
+// the stop conditions of its turns.
 func (m *Model) chatTemplate() (chatFormat, error) {
 	c := &m.chat
 	c.once.Do(func() {
 		var t chat.Template
-		if name := m.opts.ChatTemplate; name != "" {
-			t, c.err = chat.ByName(name)
-		} else {
-			t, c.err = chat.Detect(m.m.Config.ChatTemplate)
-		}
-		if c.err != nil {
+		if t, c.err = m.loadChatTemplate(); c.err != nil {
 			c.err = fmt.Errorf("gollm: %w", c.err)
 			return
 		}
@@ -65,12 +63,45 @@ func (m *Model) chatTemplate() (chatFormat, error) {
 	return c.format, c.err
 }
 
-// ChatTemplate returns the name of the chat format Chat uses, or the error
-// that keeps Chat from working (the model's template is not recognized;
-// set Options.ChatTemplate).
+// loadChatTemplate finds the chat template: Options.ChatTemplateFile,
+// else Options.ChatTemplate (a named template of the model, else a
+// built-in format), else the model's tokenizer.chat_template.
+func (m *Model) loadChatTemplate() (chat.Template, error) {
+	cfg := m.m.Config
+	tokens := chat.TokensOf(m.m.Tokenizer)
+	switch {
+	case m.opts.ChatTemplateFile != "":
+		src, err := os.ReadFile(m.opts.ChatTemplateFile)
+		if err != nil {
+			return chat.Template{}, err
+		}
+		return chat.Parse(m.opts.ChatTemplateFile, string(src), tokens)
+	case m.opts.ChatTemplate != "":
+		if src, ok := cfg.ChatTemplates[m.opts.ChatTemplate]; ok {
+			return chat.Parse("tokenizer.chat_template."+m.opts.ChatTemplate, src, tokens)
+		}
+		return chat.ByName(m.opts.ChatTemplate)
+	case strings.TrimSpace(cfg.ChatTemplate) == "":
+		return chat.Template{}, fmt.Errorf("the model has no chat template; choose a format with --chat-template NAME (one of %s) or --chat-template-file FILE",
+			strings.Join(chat.Names(), ", "))
+	}
+	return chat.New(cfg.ChatTemplate, cfg.ChatTemplates, tokens)
+}
+
+// ChatTemplate returns the name of the chat template Chat uses, or the
+// error that keeps Chat from working (the model has no template, or its
+// template does not parse; set Options.ChatTemplate).
 func (m *Model) ChatTemplate() (string, error) {
 	f, err := m.chatTemplate()
 	return f.tmpl.Name(), err
+}
+
+// ChatFormat returns the chat template Chat uses: the model's
+// tokenizer.chat_template rendered as transformers renders it, or what
+// Options.ChatTemplateFile and Options.ChatTemplate choose.
+func (m *Model) ChatFormat() (chat.Template, error) {
+	f, err := m.chatTemplate()
+	return f.tmpl, err
 }
 
 // ChatPrompt renders msgs in the model's chat format, followed by the

@@ -27,10 +27,15 @@ import (
 type Options struct {
 	// Defaults for sessions of this model; see SessionOptions.
 	Session SessionOptions
-	// ChatTemplate names the chat format Chat uses (as gollm chat's
-	// --chat-template: "chatml", "llama3", ...); "" recognizes it from the
-	// model's tokenizer.chat_template.
+	// ChatTemplate names the chat template Chat uses instead of the
+	// model's tokenizer.chat_template: one of the model's named templates
+	// (tokenizer.chat_template.NAME, such as "tool_use"), else a built-in
+	// format ("chatml", "llama3", ...; the choice for a file without a
+	// template).
 	ChatTemplate string
+	// ChatTemplateFile is the path of a Jinja chat template that Chat
+	// uses instead of the model's (it wins over ChatTemplate).
+	ChatTemplateFile string
 }
 
 // SessionOptions configures a session. Zero fields take the model's

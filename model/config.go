@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/gollm/gollm/gguf"
 )
@@ -139,6 +140,9 @@ type Config struct {
 	RopeSections []int
 	// ChatTemplate is tokenizer.chat_template ("" when absent).
 	ChatTemplate string
+	// ChatTemplates holds the named variants tokenizer.chat_template.NAME
+	// (such as "tool_use"), by NAME.
+	ChatTemplates map[string]string
 	// PoolingType is ARCH.pooling_type, how the model's embeddings pool
 	// the token states (llama.cpp's numbering: 0 none, 1 mean, 2 cls,
 	// 3 last, 4 rank), or -1 when absent (a decoder model).
@@ -171,6 +175,16 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	c.RopeMode = a.rope
 	c.Name, _ = f.String("general.name")
 	c.ChatTemplate, _ = f.String("tokenizer.chat_template")
+	for _, kv := range f.Metadata {
+		if name, ok := strings.CutPrefix(kv.Key, "tokenizer.chat_template."); ok && name != "" {
+			if text, err := f.String(kv.Key); err == nil {
+				if c.ChatTemplates == nil {
+					c.ChatTemplates = map[string]string{}
+				}
+				c.ChatTemplates[name] = text
+			}
+		}
+	}
 	r := metaReader{f: f, prefix: arch + "."}
 	c.NEmbd = r.int("embedding_length", 0)
 	c.NLayer = r.int("block_count", 0)

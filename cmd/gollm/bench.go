@@ -48,7 +48,7 @@ type benchResult struct {
 // -r times after one warm-up, and prints mean ± standard deviation in
 // tokens per second, as llama-bench does.
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("bench", "-m MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]", stderr)
+	fs := newFlags("bench", "-m MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]", stdout)
 	ef := addEngineFlags(fs)
 	nPrompt := fs.Int("p", 512, "prompt `tokens` of the pp test (0: skip it)")
 	nGen := fs.Int("n", 128, "generated `tokens` of the tg test (0: skip it)")
@@ -58,7 +58,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageError(fs, fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *nPrompt < 0 || *nGen < 0 || (*nPrompt == 0 && *nGen == 0) {
 		return errors.New("-p and -n must not be negative, and one must be positive")

@@ -39,10 +39,12 @@ func TestBenchErrors(t *testing.T) {
 		{"bench", "-m", path, "-p", "0", "-n", "0"},
 		{"bench", "-m", path, "-p", "-3"},
 		{"bench", "-m", path, "-p", "64", "-c", "16"},
-		{"bench"},
 	} {
 		if code, _, errOut := runCmd(args...); code != 1 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
+	}
+	if code, _, errOut := runCmd("bench"); code != 2 || errOut != "gollm bench: missing -m MODEL (see gollm bench -h)\n" {
+		t.Errorf("bench: exit %d, stderr %q", code, errOut)
 	}
 }

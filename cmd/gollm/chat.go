@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,18 +31,19 @@ var stdin io.Reader = os.Stdin
 const chatHelp = "commands: /reset (new conversation), /stats (last answer), /exit (or end of input); end a line with \\ to continue the message on the next"
 
 func runChat(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("chat", "-m MODEL [--system TEXT] [--chat-template NAME] [flags]", stderr)
+	fs := newFlags("chat", "-m MODEL [--system TEXT] [--chat-template NAME | --chat-template-file FILE] [flags]", stdout)
 	ef := addEngineFlags(fs)
 	system := fs.String("system", "", "system prompt `text`, kept when old turns are dropped")
-	tmplName := fs.String("chat-template", "", "chat format `name` instead of the one the model's template is recognized as: "+strings.Join(chat.Names(), ", "))
+	tf := addTemplateFlags(fs)
 	nPredict := fs.Int("n", -1, "most `tokens` per answer (-1: until the end of the turn or a full context)")
+	alias(fs, "n-predict", "n")
 	sf := addSamplingFlags(fs)
 	ff := fallback.AddFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (messages are read from stdin)", fs.Arg(0))
+		return usageError(fs, fmt.Sprintf("unexpected argument %q (messages are read from stdin)", fs.Arg(0)))
 	}
 	if *nPredict < -1 || *nPredict == 0 {
 		return fmt.Errorf("-n %d: want a positive count or -1", *nPredict)
@@ -60,41 +62,62 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	if err := ef.check(); err != nil {
 		return err
 	}
-	m, s, err := ef.loadWith(stderr, gollm.Options{ChatTemplate: *tmplName})
+	m, s, err := ef.loadWith(stderr, tf.options())
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	defer s.Close()
-	// The same errors as serve's: the flag or the model named.
-	if _, err := chatTemplate(m, *ef.model, *tmplName); err != nil {
+	tmpl, err := chatTemplate(m, *ef.model)
+	if err != nil {
 		return err
 	}
 	if *ef.verbose {
-		name, _ := m.ChatTemplate()
-		fmt.Fprintf(stderr, "chat template: %s\n", name)
+		fmt.Fprintf(stderr, "chat template: %s\n", templateLabel(tmpl))
 	}
 	c := newChatter(m, s, opts, stdout, stderr)
 	c.system, c.fallback = *system, fb
 	return c.loop(stdin)
 }
 
-// chatTemplate returns the format named by --chat-template, else the one
-// the model's tokenizer.chat_template is recognized as (path names the
-// model in errors).
-func chatTemplate(m *gollm.Model, path, name string) (chat.Template, error) {
-	if name != "" {
-		t, err := chat.ByName(name)
-		if err != nil {
-			return t, fmt.Errorf("--chat-template: %w", err)
-		}
-		return t, nil
+// templateFlags choose the chat template: --chat-template NAME (a named
+// template of the model, else a built-in format) or --chat-template-file.
+type templateFlags struct {
+	name, file *string
+}
+
+func addTemplateFlags(fs *flag.FlagSet) templateFlags {
+	return templateFlags{
+		name: fs.String("chat-template", "", "chat template `name` instead of the model's: one of its named templates (such as tool_use), or a built-in format for a model without one: "+strings.Join(chat.Names(), ", ")),
+		file: fs.String("chat-template-file", "", "Jinja chat template `file` instead of the model's"),
 	}
-	t, err := chat.Detect(m.Info().ChatTemplate)
+}
+
+func (t templateFlags) options() gollm.Options {
+	return gollm.Options{ChatTemplate: *t.name, ChatTemplateFile: *t.file}
+}
+
+// chatTemplate returns the model's chat template as the flags chose it
+// (path names the model in errors).
+func chatTemplate(m *gollm.Model, path string) (chat.Template, error) {
+	t, err := m.ChatFormat()
 	if err != nil {
 		return t, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
+}
+
+// templateLabel describes a chat template for people: its format as
+// llama.cpp names it, and where it comes from.
+func templateLabel(t chat.Template) string {
+	if !t.IsJinja() {
+		return t.Name() + " (built-in)"
+	}
+	family := t.Family()
+	if family == "" {
+		family = "custom"
+	}
+	return fmt.Sprintf("%s (Jinja, %s)", family, t.Name())
 }
 
 // chatter holds a conversation; its session's KV cache mirrors it.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,17 +24,19 @@ func init() {
 // runEmbed prints the embedding of each -p TEXT (or of the text of each -f
 // FILE) as JSON in the shape of OpenAI's /v1/embeddings response.
 func runEmbed(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("embed", "-m MODEL -p TEXT [-p TEXT ...] [--pooling mean|cls|last]", stderr)
+	fs := newFlags("embed", "-m MODEL -p TEXT [-p TEXT ...] [--pooling mean|cls|last]", stdout)
 	ef := addEngineFlags(fs)
 	var prompts, files multiFlag
 	fs.Var(&prompts, "p", "`text` to embed (repeat for several)")
 	fs.Var(&files, "f", "embed the text of this `file` (repeat for several)")
+	alias(fs, "prompt", "p")
+	alias(fs, "file", "f")
 	pooling := fs.String("pooling", "", "`pooling` of the token states: mean, cls or last (default: the model's, else mean)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (give texts with -p)", fs.Arg(0))
+		return usageError(fs, fmt.Sprintf("unexpected argument %q (give texts with -p)", fs.Arg(0)))
 	}
 	texts := []string(prompts)
 	for _, f := range files {
@@ -46,7 +47,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 		texts = append(texts, string(b))
 	}
 	if len(texts) == 0 {
-		return errors.New("missing -p TEXT (or -f FILE)")
+		return usageError(fs, "missing -p TEXT (or -f FILE)")
 	}
 	switch p := gollm.Pooling(*pooling); p {
 	case gollm.PoolingModel, gollm.PoolingMean, gollm.PoolingCLS, gollm.PoolingLast:

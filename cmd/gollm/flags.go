@@ -20,6 +20,7 @@ import (
 
 // engineFlags are the flags every command that runs the model shares.
 type engineFlags struct {
+	fs      *flag.FlagSet
 	model   *string
 	threads *int
 	ctx     *int
@@ -28,9 +29,11 @@ type engineFlags struct {
 	verbose *bool
 }
 
-// addEngineFlags defines -m, -t, -c, -b, --kv-type and -v on fs.
+// addEngineFlags defines -m, -t, -c, -b, --kv-type and -v on fs, and
+// llama.cpp's long names --model, --threads and --ctx-size.
 func addEngineFlags(fs *flag.FlagSet) *engineFlags {
-	return &engineFlags{
+	e := &engineFlags{
+		fs:      fs,
 		model:   fs.String("m", "", "GGUF model `file`"),
 		threads: fs.Int("t", 0, "worker `threads` (0: one per CPU)"),
 		ctx:     fs.Int("c", 0, "context size in `tokens` (0: the model's, at most 4096)"),
@@ -38,12 +41,22 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 		kvType:  fs.String("kv-type", "f16", "KV cache `type`: f16 or f32"),
 		verbose: fs.Bool("v", false, "print the CPU, kernel level and model details to stderr"),
 	}
+	alias(fs, "model", "m")
+	alias(fs, "threads", "t")
+	alias(fs, "ctx-size", "c")
+	return e
+}
+
+// alias defines name as another name of the flag of, as llama.cpp spells
+// it (--model for -m).
+func alias(fs *flag.FlagSet, name, of string) {
+	fs.Var(fs.Lookup(of).Value, name, "same as -"+of)
 }
 
 // check validates the shared flags.
 func (e *engineFlags) check() error {
 	if *e.model == "" {
-		return errors.New("missing -m MODEL")
+		return usageError(e.fs, "missing -m MODEL")
 	}
 	if *e.threads < 0 || *e.ctx < 0 || *e.batch < 0 {
 		return errors.New("-t, -c and -b must not be negative")

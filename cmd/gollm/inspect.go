@@ -24,7 +24,7 @@ func init() {
 }
 
 func runInspect(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("inspect", "MODEL.gguf [--json]", stderr)
+	fs := newFlags("inspect", "MODEL.gguf [--json]", stdout)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	// Flags may come before or after the file name.
 	if err := parseFlags(fs, args); err != nil {
@@ -32,16 +32,14 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		fs.Usage()
-		return errUsage
+		return usageError(fs, "missing MODEL.gguf")
 	}
 	path := rest[0]
 	if err := parseFlags(fs, rest[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "gollm inspect: one file at a time (extra arguments %q)\n", fs.Args())
-		return errUsage
+		return usageError(fs, fmt.Sprintf("one file at a time (extra arguments %q)", fs.Args()))
 	}
 	f, err := gguf.Open(path)
 	if err != nil {

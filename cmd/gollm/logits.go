@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -23,7 +22,7 @@ func init() {
 // prefill batch and writes them as little-endian float32
 // [n_tokens][n_vocab].
 func runLogits(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("logits", "-m MODEL --tokens-file FILE -o OUT [flags]", stderr)
+	fs := newFlags("logits", "-m MODEL --tokens-file FILE -o OUT [flags]", stdout)
 	ef := addEngineFlags(fs)
 	tokensFile := fs.String("tokens-file", "", "the prompt as token ids, one per line, used exactly as given")
 	out := fs.String("o", "", "output `file` (float32 little-endian, one row of n_vocab per token)")
@@ -31,10 +30,10 @@ func runLogits(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageError(fs, fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *tokensFile == "" || *out == "" {
-		return errors.New("missing --tokens-file FILE or -o OUT")
+		return usageError(fs, "missing --tokens-file FILE or -o OUT")
 	}
 	ids, err := readTokenFile(*tokensFile)
 	if err != nil {

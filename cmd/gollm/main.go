@@ -32,9 +32,15 @@ var commands = map[string]command{}
 
 func register(c command) { commands[c.name] = c }
 
-// errUsage marks a bad command line; the flag package has already printed
-// the usage text, so main only sets the exit status.
+// errUsage marks a bad command line (wrapped by usageError): main prints
+// the one-line message and exits with status 2.
 var errUsage = errors.New("usage")
+
+// usageError reports a bad command line in one line that names the
+// problem and points at the command's -h.
+func usageError(fs *flag.FlagSet, msg string) error {
+	return fmt.Errorf("%w: %s (see %s -h)", errUsage, msg, fs.Name())
+}
 
 func main() {
 	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
@@ -58,10 +64,11 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err := c.run(args[1:], stdout, stderr); err != nil {
-		if errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp) {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "gollm %s: %s\n", c.name, oneLine(strings.TrimPrefix(err.Error(), errUsage.Error()+": ")))
 			return 2
 		}
 		fmt.Fprintf(stderr, "gollm %s: %s\n", c.name, oneLine(strings.TrimPrefix(err.Error(), "gollm: ")))
@@ -87,26 +94,34 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun \"gollm <command> -h\" for the flags of a command.")
 }
 
-// newFlags returns a flag set for a subcommand that reports errors instead
-// of exiting and prints its usage to stderr.
-func newFlags(name, argsUsage string, stderr io.Writer) *flag.FlagSet {
+// newFlags returns a flag set for a subcommand. -h prints its usage to
+// stdout (parseFlags); a bad flag is reported in one line, without it.
+func newFlags(name, argsUsage string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("gollm "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: gollm %s %s\n\nFlags:\n", name, argsUsage)
+		fmt.Fprintf(stdout, "Usage: gollm %s %s\n\nFlags:\n", name, argsUsage)
+		fs.SetOutput(stdout)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
 
-// parseFlags parses args and maps a parse failure to errUsage (the flag
-// package has printed the problem already).
+// parseFlags parses args: -h prints the usage and returns flag.ErrHelp,
+// a bad flag is a usage error naming it (the flag package calls Usage on
+// errors too, so it is silenced during Parse).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return errUsage
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		usage()
+		return err
+	case err != nil:
+		return usageError(fs, err.Error())
 	}
 	return nil
 }

@@ -23,18 +23,19 @@ func init() {
 }
 
 func runPerplexity(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("perplexity", "-m MODEL -f TEXT [-c 512] [-b N] [-t T] [flags]", stderr)
+	fs := newFlags("perplexity", "-m MODEL -f TEXT [-c 512] [-b N] [-t T] [flags]", stdout)
 	ef := addEngineFlags(fs)
 	textFile := fs.String("f", "", "the text `file` to score")
+	alias(fs, "file", "f")
 	maxWindows := fs.Int("chunks", -1, "score at most this many windows (-1: all)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageError(fs, fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *textFile == "" {
-		return errors.New("missing -f TEXT")
+		return usageError(fs, "missing -f TEXT")
 	}
 	if *ef.ctx == 0 {
 		*ef.ctx = 512 // llama-perplexity's default

@@ -32,7 +32,7 @@ func init() {
 const ggmlQuantVersion = 2
 
 func runQuantize(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("quantize", "[--pure] [-t N] IN.gguf OUT.gguf TYPE", stderr)
+	fs := newFlags("quantize", "[--pure] [-t N] IN.gguf OUT.gguf TYPE", stdout)
 	pure := fs.Bool("pure", false, "give every quantized matrix TYPE's base type (no per-tensor mix)")
 	threads := fs.Int("t", 0, "worker `threads` (0: one per CPU)")
 	pos, err := parseInterspersed(fs, args)
@@ -40,7 +40,7 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 3 {
-		return fmt.Errorf("want IN.gguf OUT.gguf TYPE, got %d arguments", len(pos))
+		return usageError(fs, fmt.Sprintf("want IN.gguf OUT.gguf TYPE, got %d arguments", len(pos)))
 	}
 	ft, err := quant.ParseFileType(pos[2])
 	if err != nil {

@@ -24,12 +24,15 @@ func init() {
 }
 
 func runRun(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", "-m MODEL -p PROMPT [flags]   or   gollm run MODEL.gguf PROMPT [flags]", stderr)
+	fs := newFlags("run", "-m MODEL -p PROMPT [flags]   or   gollm run MODEL.gguf PROMPT [flags]", stdout)
 	ef := addEngineFlags(fs)
 	prompt := fs.String("p", "", "the prompt `text` (control tokens written in it are recognized)")
 	promptFile := fs.String("f", "", "read the prompt from this `file`")
 	tokensFile := fs.String("tokens-file", "", "the prompt as token ids, one per line, used exactly as given (no BOS added)")
 	nPredict := fs.Int("n", 256, "tokens to generate (-1: until end of generation or a full context)")
+	alias(fs, "prompt", "p")
+	alias(fs, "file", "f")
+	alias(fs, "n-predict", "n")
 	printIDs := fs.Bool("ids", false, "print the generated token ids, one per line, instead of text")
 	logprobs := fs.Int("logprobs", -1, "after the answer, print each token's log-probability and its `N` likeliest alternatives (0-20) to stderr (-1: off)")
 	sf := addSamplingFlags(fs)
@@ -42,11 +45,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	case 0:
 	case 2:
 		if *ef.model != "" || *prompt != "" {
-			return errors.New("give the model and prompt either as flags or as arguments, not both")
+			return usageError(fs, "give the model and prompt either as flags or as arguments, not both")
 		}
 		*ef.model, *prompt = pos[0], pos[1]
 	default:
-		return fmt.Errorf("want MODEL.gguf PROMPT as arguments, got %d arguments", len(pos))
+		return usageError(fs, fmt.Sprintf("want MODEL.gguf PROMPT as arguments, got %d arguments", len(pos)))
 	}
 	if *nPredict < -1 || *nPredict == 0 {
 		return fmt.Errorf("-n %d: want a positive count or -1", *nPredict)
@@ -68,7 +71,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if sources != 1 {
-		return errors.New("give exactly one prompt: -p TEXT, -f FILE or --tokens-file FILE")
+		return usageError(fs, "give exactly one prompt: -p TEXT, -f FILE or --tokens-file FILE")
 	}
 	opts, err := sf.generateOptions(*nPredict)
 	if err != nil {

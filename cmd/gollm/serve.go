@@ -32,7 +32,7 @@ func init() {
 func runServe(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return serve(ctx, args, stderr, nil)
+	return serve(ctx, args, stdout, stderr, nil)
 }
 
 // apiKeyEnv is the environment variable that gives serve its API key.
@@ -44,13 +44,13 @@ const shutdownGrace = 10 * time.Second
 
 // serve runs the server until ctx is done, then shuts it down gracefully.
 // ready, when not nil, receives the listening address.
-func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr string)) error {
-	fs := newFlags("serve", "-m MODEL [flags]", stderr)
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(addr string)) error {
+	fs := newFlags("serve", "-m MODEL [flags]", stdout)
 	ef := addEngineFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `address` host:port (loopback unless you say otherwise)")
 	parallel := fs.Int("parallel", 1, "`sessions` generating at once, each with its own KV cache")
 	queue := fs.Int("queue", 8, "`requests` that may wait for a session; more get 429")
-	tmplName := fs.String("chat-template", "", "chat format `name` (default: recognized from the model)")
+	tf := addTemplateFlags(fs)
 	alias := fs.String("alias", "", "model `id` the API reports (default: the file name without .gguf)")
 	apiKey := fs.String("api-key", "", "require `KEY` as \"Authorization: Bearer KEY\" on every endpoint but /health (default: $"+apiKeyEnv+")")
 	slotSavePath := fs.String("slot-save-path", "", "`directory` where POST /slots/{id}?action=save|restore keeps slot states (default: off)")
@@ -60,7 +60,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (give the model with -m)", fs.Args())
+		return usageError(fs, fmt.Sprintf("unexpected arguments %q (give the model with -m)", fs.Args()))
 	}
 	if *parallel < 1 || *queue < 0 {
 		return errors.New("--parallel must be at least 1 and --queue at least 0")
@@ -83,7 +83,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	if err := ef.check(); err != nil {
 		return err
 	}
-	m, err := gollm.Load(*ef.model, gollm.Options{})
+	m, err := gollm.Load(*ef.model, tf.options())
 	if err != nil {
 		return err
 	}
@@ -98,12 +98,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, ready func(addr
 	if cfg.Name == "" {
 		cfg.Name = stem
 	}
-	tmpl, err := chatTemplate(m, *ef.model, *tmplName)
+	tmpl, err := chatTemplate(m, *ef.model)
 	switch {
-	case err != nil && *tmplName != "":
+	case err != nil && (*tf.name != "" || *tf.file != ""):
 		return err
 	case err != nil:
-		fmt.Fprintf(stderr, "warning: %s\nwarning: /v1/chat/completions answers 400 until a --chat-template is given\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "warning: %s\nwarning: /v1/chat/completions answers 400 until a --chat-template or --chat-template-file is given\n", oneLine(err.Error()))
 	default:
 		cfg.Chat = chatFormat(tmpl)
 	}
@@ -164,9 +164,9 @@ func chatFormat(t chat.Template) server.ChatFormat {
 func describeServer(w io.Writer, addr net.Addr, cfg server.Config, t chat.Template, nCtx int) {
 	tmpl := "no"
 	if cfg.Chat != nil {
-		tmpl = t.Name()
+		tmpl = templateLabel(t)
 	}
-	fmt.Fprintf(w, "serving %s (%s chat template): %d session(s) of %d tokens, queue %d\n",
+	fmt.Fprintf(w, "serving %s (chat template: %s): %d session(s) of %d tokens, queue %d\n",
 		cfg.Name, tmpl, cfg.Parallel, nCtx, cfg.Queue)
 	if cfg.Fallback.Enabled() {
 		fmt.Fprintf(w, "fallback: %s when the local confidence is below %.2f or the prompt does not fit\n",

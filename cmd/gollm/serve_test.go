@@ -44,7 +44,7 @@ func TestServeAnswersAndShutsDown(t *testing.T) {
 	addrc, errc := make(chan string, 1), make(chan error, 1)
 	go func() {
 		errc <- serve(ctx, []string{"-m", path, "--addr", "127.0.0.1:0", "-c", "128", "-t", "1", "--parallel", "2", "--alias", "tiny", "-v"},
-			&stderr, func(a string) { addrc <- a })
+			io.Discard, &stderr, func(a string) { addrc <- a })
 	}()
 	var url string
 	select {
@@ -81,7 +81,7 @@ func TestServeAnswersAndShutsDown(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not shut down")
 	}
-	for _, want := range []string{"kernels: ", "chatml chat template", "2 session(s) of 128 tokens", "nothing leaves this machine", "listening on http://127.0.0.1:", "shutting down"} {
+	for _, want := range []string{"kernels: ", "chat template: chatml (Jinja", "2 session(s) of 128 tokens", "nothing leaves this machine", "listening on http://127.0.0.1:", "shutting down"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
 		}
@@ -100,7 +100,7 @@ func TestServeBadFlags(t *testing.T) {
 		{"serve", "-m", "x.gguf", "--log-format", "xml"},
 		{"serve", "-m", "x.gguf", "--slot-save-path", "/nonexistent/dir"},
 	} {
-		if code, _, errOut := runCmd(args...); code != 1 || !strings.HasPrefix(errOut, "gollm serve: ") {
+		if code, _, errOut := runCmd(args...); (code != 1 && code != 2) || !strings.HasPrefix(errOut, "gollm serve: ") || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 		}
 	}
@@ -119,7 +119,7 @@ func TestServeAPIKeyLogAndAliases(t *testing.T) {
 	addrc, errc := make(chan string, 1), make(chan error, 1)
 	go func() {
 		errc <- serve(ctx, []string{"-m", path, "--addr", "127.0.0.1:0", "-c", "128", "-t", "1", "--alias", "tiny",
-			"--log-format", "json", "--slot-save-path", t.TempDir()}, &stderr, func(a string) { addrc <- a })
+			"--log-format", "json", "--slot-save-path", t.TempDir()}, io.Discard, &stderr, func(a string) { addrc <- a })
 	}()
 	var url string
 	select {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,27 +23,30 @@ func init() {
 // line, separated by spaces. Control tokens written in the text are
 // recognised; BOS/EOS are added as the model asks unless --no-bos.
 func runTokenize(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tokenize", "-m MODEL (-p TEXT | -f FILE) [--no-bos]", stderr)
+	fs := newFlags("tokenize", "-m MODEL (-p TEXT | -f FILE) [--no-bos]", stdout)
 	model := fs.String("m", "", "GGUF `file` holding the tokenizer (a vocab-only file works)")
 	prompt := fs.String("p", "", "`text` to tokenize")
 	file := fs.String("f", "", "tokenize the bytes of this `file` exactly")
+	alias(fs, "model", "m")
+	alias(fs, "prompt", "p")
+	alias(fs, "file", "f")
 	noBOS := fs.Bool("no-bos", false, "do not add the BOS/EOS tokens the model asks for")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageError(fs, fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
 	}
 	if *model == "" {
-		return errors.New("missing -m MODEL")
+		return usageError(fs, "missing -m MODEL")
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["p"] == set["f"] {
-		return errors.New("give exactly one of -p TEXT and -f FILE")
+	if (set["p"] || set["prompt"]) == (set["f"] || set["file"]) {
+		return usageError(fs, "give exactly one of -p TEXT and -f FILE")
 	}
 	text := *prompt
-	if set["f"] {
+	if set["f"] || set["file"] {
 		b, err := os.ReadFile(*file)
 		if err != nil {
 			return err

@@ -7,12 +7,12 @@ import (
 
 // conversation is the one of llama.cpp's tests/test-chat-template.cpp.
 var conversation = []Message{
-	{"system", "You are a helpful assistant"},
-	{"user", "Hello"},
-	{"assistant", "Hi there"},
-	{"user", "Who are you"},
-	{"assistant", "   I am an assistant   "},
-	{"user", "Another question"},
+	{Role: "system", Content: "You are a helpful assistant"},
+	{Role: "user", Content: "Hello"},
+	{Role: "assistant", Content: "Hi there"},
+	{Role: "user", Content: "Who are you"},
+	{Role: "assistant", Content: "   I am an assistant   "},
+	{Role: "user", Content: "Another question"},
 }
 
 // applyCases hold llama.cpp's expected_output for the conversation above
@@ -82,7 +82,7 @@ func TestApplyIsPrefixStable(t *testing.T) {
 		tmpl, _ := ByName(n)
 		msgs := conversation[:4]
 		prompt, _ := tmpl.Apply(msgs, true)
-		next, _ := tmpl.Apply(append(msgs[:4:4], Message{"assistant", "Fine."}), false)
+		next, _ := tmpl.Apply(append(msgs[:4:4], Message{Role: "assistant", Content: "Fine."}), false)
 		if !strings.HasPrefix(next, prompt) {
 			t.Errorf("%s: %q is not a prefix of %q", n, prompt, next)
 		}
@@ -91,7 +91,7 @@ func TestApplyIsPrefixStable(t *testing.T) {
 
 func TestApplyWithoutGenerationPrompt(t *testing.T) {
 	tmpl, _ := ByName("chatml")
-	got, _ := tmpl.Apply([]Message{{"user", "Hi"}}, false)
+	got, _ := tmpl.Apply([]Message{{Role: "user", Content: "Hi"}}, false)
 	if want := "<|im_start|>user\nHi<|im_end|>\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

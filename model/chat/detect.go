@@ -26,7 +26,7 @@ func Detect(template string) (Template, error) {
 	case formats[name] == nil:
 		why = fmt.Sprintf("the model's chat template is llama.cpp's %q, which gollm does not implement", name)
 	default:
-		return Template{formats[name]}, nil
+		return Template{f: formats[name]}, nil
 	}
 	return Template{}, fmt.Errorf("chat: %w: %s; choose a format with --chat-template NAME (one of %s)",
 		ErrUnknownTemplate, why, strings.Join(Names(), ", "))

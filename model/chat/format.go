@@ -2,6 +2,14 @@ package chat
 
 import "strings"
 
+// format is one built-in format: how it writes a conversation and the
+// texts that end an assistant turn.
+type format struct {
+	name  string
+	apply func(b *strings.Builder, msgs []Message, addAssistant bool)
+	stop  []string
+}
+
 // The built-in formats, each written after its branch of llama.cpp's
 // llm_chat_apply_template.
 var formats = map[string]*format{}

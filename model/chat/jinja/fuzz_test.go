@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/model/chat/jinja"
 )
 
@@ -20,10 +21,12 @@ func FuzzTemplate(f *testing.F) {
 	for _, s := range strings.Split(string(raw), "\n----\n") {
 		f.Add(s)
 	}
-	refs, _ := filepath.Glob(filepath.Join(refDir, "*.jinja"))
-	for _, p := range refs {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(string(b))
+	if dir, ok := testref.Find(); ok {
+		refs, _ := filepath.Glob(filepath.Join(dir, "templates", "*.jinja"))
+		for _, p := range refs {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(string(b))
+			}
 		}
 	}
 	v, err := jinja.FromJSON([]byte(snippetVars))

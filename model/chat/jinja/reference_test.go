@@ -9,12 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/model/chat/jinja"
 )
-
-// refDir holds real chat templates, conversations and what transformers
-// renders for each pair (see its README).
-const refDir = "../../../../shared/reference/templates"
 
 // refNow is the clock the reference renderings were made at.
 var refNow = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
@@ -22,10 +19,8 @@ var refNow = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 // TestReferenceTemplates renders every template with every case as
 // transformers' apply_chat_template does, and compares bytes.
 func TestReferenceTemplates(t *testing.T) {
+	refDir := testref.Dir(t, "templates")
 	raw, err := os.ReadFile(filepath.Join(refDir, "index.json"))
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("no reference templates in ../shared")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
