@@ -38,4 +38,4 @@ run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMa
 	-skip 'TestParity/(tiny-phi3-s2-f16|tiny-qwen2-s1-f32)' ./model
 run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing' ./model
 unset GOARCH
-(cd kernels/_asm_arm64 && run go test -count=1 .)
+(cd kernels/_asm_arm64 && run go test -count=1 ./...)

@@ -4,87 +4,9 @@
 
 #include "textflag.h"
 
-// sdot vd.4s, vn.16b, vm.16b
-#define SDOT(d, n, m) WORD $(0x4e809400 | ((m)<<16) | ((n)<<5) | (d))
-// smmla vd.4s, vn.16b, vm.16b
-#define SMMLA(d, n, m) WORD $(0x4e80a400 | ((m)<<16) | ((n)<<5) | (d))
-// smull vd.8h, vn.8b, vm.8b
-#define SMULL8H(d, n, m) WORD $(0x0e20c000 | ((m)<<16) | ((n)<<5) | (d))
-// smull2 vd.8h, vn.16b, vm.16b
-#define SMULL28H(d, n, m) WORD $(0x4e20c000 | ((m)<<16) | ((n)<<5) | (d))
-// smlal vd.8h, vn.8b, vm.8b
-#define SMLAL8H(d, n, m) WORD $(0x0e208000 | ((m)<<16) | ((n)<<5) | (d))
-// smlal2 vd.8h, vn.16b, vm.16b
-#define SMLAL28H(d, n, m) WORD $(0x4e208000 | ((m)<<16) | ((n)<<5) | (d))
-// sadalp vd.4s, vn.8h
-#define SADALP(d, n) WORD $(0x4e606800 | ((n)<<5) | (d))
-// smull vd.4s, vn.4h, vm.4h
-#define SMULL4S(d, n, m) WORD $(0x0e60c000 | ((m)<<16) | ((n)<<5) | (d))
-// mla vd.4s, vn.4s, vm.s[i]
-#define MLAE(d, n, m, i) WORD $(0x6f800000 | (((i)&1)<<21) | (((i)>>1)<<11) | ((m)<<16) | ((n)<<5) | (d))
-// smlal vd.4s, vn.4h, vm.4h
-#define SMLAL4S(d, n, m) WORD $(0x0e608000 | ((m)<<16) | ((n)<<5) | (d))
-// smlal2 vd.4s, vn.8h, vm.8h
-#define SMLAL24S(d, n, m) WORD $(0x4e608000 | ((m)<<16) | ((n)<<5) | (d))
-// mul vd.4s, vn.4s, vm.4s
-#define MUL4S(d, n, m) WORD $(0x4ea09c00 | ((m)<<16) | ((n)<<5) | (d))
-// mla vd.4s, vn.4s, vm.4s
-#define MLA4S(d, n, m) WORD $(0x4ea09400 | ((m)<<16) | ((n)<<5) | (d))
-// sshll vd.8h, vn.8b, #0 (sxtl)
-#define SXTL8H(d, n) WORD $(0x0f08a400 | ((n)<<5) | (d))
-// sshll2 vd.8h, vn.16b, #0 (sxtl2)
-#define SXTL28H(d, n) WORD $(0x4f08a400 | ((n)<<5) | (d))
-// sshll vd.4s, vn.4h, #0 (sxtl)
-#define SXTL4S(d, n) WORD $(0x0f10a400 | ((n)<<5) | (d))
-// sshll2 vd.4s, vn.8h, #0 (sxtl2)
-#define SXTL24S(d, n) WORD $(0x4f10a400 | ((n)<<5) | (d))
-// scvtf vd.4s, vn.4s
-#define SCVTF4S(d, n) WORD $(0x4e21d800 | ((n)<<5) | (d))
-// fmul vd.4s, vn.4s, vm.4s
-#define FMUL4S(d, n, m) WORD $(0x6e20dc00 | ((m)<<16) | ((n)<<5) | (d))
-// fmla vd.4s, vn.4s, vm.4s
-#define FMLA4S(d, n, m) WORD $(0x4e20cc00 | ((m)<<16) | ((n)<<5) | (d))
-// fadd vd.4s, vn.4s, vm.4s
-#define FADD4S(d, n, m) WORD $(0x4e20d400 | ((m)<<16) | ((n)<<5) | (d))
-// fsub vd.4s, vn.4s, vm.4s
-#define FSUB4S(d, n, m) WORD $(0x4ea0d400 | ((m)<<16) | ((n)<<5) | (d))
-// sshr vd.4s, vn.4s, #24
-#define SSHR24(d, n) WORD $(0x4f280400 | ((n)<<5) | (d))
-// fcvtl vd.4s, vn.4h
-#define FCVTL4S(d, n) WORD $(0x0e217800 | ((n)<<5) | (d))
-
-// DOTN is the neon level's DOT: acc.4S += pairwise sums of the exact int16
-// products of a and b (V30, V31 scratch).
-#define DOTN(acc, a, b) SMULL8H(30, a, b); SMULL28H(31, a, b); SADALP(acc, 30); SADALP(acc, 31)
-
-// fmla vd.4s, vn.4s, vm.s[0]
-#define FMLAE(d, n, m) WORD $(0x4f801000 | ((m)<<16) | ((n)<<5) | (d))
-// faddp vd.4s, vn.4s, vm.4s
-#define FADDP4S(d, n, m) WORD $(0x6e20d400 | ((m)<<16) | ((n)<<5) | (d))
-
-// DOTSN and DOTS2N are the neon level's DOTS and DOTS2, for weights of at
-// most 32 in magnitude: up to four products (each at most 32*128) add up
-// exactly in an int16 lane before one SADALP (V30 scratch).
-#define DOTSN(acc, a, b) SMULL8H(30, a, b); SMLAL28H(30, a, b); SADALP(acc, 30)
-#define DOTS2N(acc, a0, b0, a1, b1) SMULL8H(30, a0, b0); SMLAL28H(30, a0, b0); SMLAL8H(30, a1, b1); SMLAL28H(30, a1, b1); SADALP(acc, 30)
-// DOTS2DP is the dotprod level's DOTS2.
-#define DOTS2DP(acc, a0, b0, a1, b1) SDOT(acc, a0, b0); SDOT(acc, a1, b1)
-
-// SCALE32 adds float32(sum of V4.S4) * f16(R4) * f16(R5) to F16, in the
-// generic twin's order. Every kernel of the 32-element types scales a
-// block's integer sum this way, so that a row and column gives the same
-// bits whichever kernel (row, four-row, four-column, 2x2) computes it.
-#define SCALE32 \
-	VADDV V4.S4, V4; \
-	VMOV V4.S[0], R6; \
-	SCVTFWS R6, F4; \
-	FMOVS R4, F5; \
-	FCVTHS F5, F5; \
-	FMOVS R5, F6; \
-	FCVTHS F6, F6; \
-	FMULS F5, F4, F4; \
-	FMULS F6, F4, F4; \
-	FADDS F4, F16, F16
+// Row dot products: x points at nb weight blocks, y at nb activation
+// blocks (Q8_0 for the 32-element types, Q8_K for the K-quants and IQ4_XS).
+// Each kernel is emitted per level: NEON (SMULL/SMULL2/SADALP) and DP (SDOT).
 
 // iq4nl<>: the IQ4_NL codebook.
 DATA iq4nl<>+0(SB)/8, $0xf6eaddcfbfad9881
@@ -101,24 +23,6 @@ DATA q5tbl<>+32(SB)/8, $0x8040201008040201
 DATA q5tbl<>+40(SB)/8, $0x8040201008040201
 GLOBL q5tbl<>(SB), RODATA|NOPTR, $48
 
-// k4idx<>: VTBL indices that spread byte k of row 0's and row 1's scales
-// (bytes 0-7, 8-15 of a vector) to the int32 lanes [r0 r0 r1 r1] (0x80:
-// zero), then the per-sub-block increment.
-DATA k4idx<>+0(SB)/8, $0x8080800080808000
-DATA k4idx<>+8(SB)/8, $0x8080800880808008
-DATA k4idx<>+16(SB)/8, $0x0000000100000001
-DATA k4idx<>+24(SB)/8, $0x0000000100000001
-GLOBL k4idx<>(SB), RODATA|NOPTR, $32
-
-// k6idx<>: VTBL indices that put scale byte g of row 0 (table bytes 0-15)
-// and row 1 (16-31) in the top byte of the int32 lanes [r0 r0 r1 r1], then
-// the per-sub-block increment.
-DATA k6idx<>+0(SB)/8, $0x0080808000808080
-DATA k6idx<>+8(SB)/8, $0x1080808010808080
-DATA k6idx<>+16(SB)/8, $0x0100000001000000
-DATA k6idx<>+24(SB)/8, $0x0100000001000000
-GLOBL k6idx<>(SB), RODATA|NOPTR, $32
-
 // func dotQ8_0NEON(x, y *byte, nb int) float32
 TEXT ·dotQ8_0NEON(SB), NOSPLIT, $0-28
 	MOVD x+0(FP), R0
@@ -132,9 +36,24 @@ loop:
 	VLD1.P 32(R0), [V0.B16, V1.B16]
 	VLD1.P 32(R1), [V2.B16, V3.B16]
 	VEOR V4.B16, V4.B16, V4.B16
-	DOTN(4, 0, 2)
-	DOTN(4, 1, 3)
-	SCALE32
+	WORD $0x0e22c01e // smull v30.8h, v0.8b, v2.8b
+	WORD $0x4e22c01f // smull2 v31.8h, v0.16b, v2.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	WORD $0x4e606be4 // sadalp v4.4s, v31.8h
+	WORD $0x0e23c03e // smull v30.8h, v1.8b, v3.8b
+	WORD $0x4e23c03f // smull2 v31.8h, v1.16b, v3.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	WORD $0x4e606be4 // sadalp v4.4s, v31.8h
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
@@ -160,8 +79,21 @@ loop:
 	VSUB V9.B16, V1.B16, V1.B16
 	VSUB V9.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	DOTS2N(4, 1, 2, 0, 3)
-	SCALE32
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22803e // smlal2 v30.8h, v1.16b, v2.16b
+	WORD $0x0e23801e // smlal v30.8h, v0.8b, v3.8b
+	WORD $0x4e23801e // smlal2 v30.8h, v0.16b, v3.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
@@ -188,9 +120,24 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	DOTN(4, 1, 2)
-	DOTN(4, 0, 3)
-	SCALE32
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	WORD $0x4e606be4 // sadalp v4.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	WORD $0x4e606be4 // sadalp v4.4s, v31.8h
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
@@ -228,299 +175,25 @@ loop:
 	VSUB V12.B16, V1.B16, V1.B16
 	VSUB V12.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	DOTS2N(4, 1, 2, 0, 3)
-	SCALE32
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F16, ret+24(FP)
-	RET
-
-// func dotQ4_KNEON(x, y *byte, nb int) float32
-TEXT ·dotQ4_KNEON(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $15, V8.B16
-loop:
-	MOVHU 0(R0), R4
-	MOVHU 2(R0), R5
-	MOVWU 4(R0), R6
-	MOVWU 8(R0), R7
-	MOVWU 12(R0), R8
-	LSRW $4, R8, R9
-	ANDW $0x0f0f0f0f, R9, R9
-	LSRW $6, R7, R10
-	ANDW $0x03030303, R10, R10
-	ORRW R10<<4, R9, R9
-	ANDW $0x3f3f3f3f, R7, R10
-	ANDW $0x0f0f0f0f, R8, R11
-	LSRW $6, R6, R12
-	ANDW $0x03030303, R12, R12
-	ORRW R12<<4, R11, R11
-	ANDW $0x3f3f3f3f, R6, R6
-	ADD $16, R0, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTS2N(16, 6, 2, 7, 3)
-	DOTS2N(17, 0, 4, 1, 5)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTS2N(18, 6, 2, 7, 3)
-	DOTS2N(19, 0, 4, 1, 5)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTS2N(20, 6, 2, 7, 3)
-	DOTS2N(21, 0, 4, 1, 5)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTS2N(22, 6, 2, 7, 3)
-	DOTS2N(23, 0, 4, 1, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	VMOV R6, V26.S[0]
-	VUXTL V26.B8, V26.H8
-	VUXTL V26.H4, V26.S4
-	VMOV R11, V27.S[0]
-	VUXTL V27.B8, V27.H8
-	VUXTL V27.H4, V27.S4
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
-	VADDV V24.S4, V24
-	VLD1 (R13), [V0.H8, V1.H8]
-	VADDP V1.H8, V0.H8, V0.H8
-	VMOV R10, V28.S[0]
-	VMOV R9, V28.S[1]
-	VUXTL V28.B8, V28.H8
-	SMULL4S(2, 0, 28)
-	SMLAL24S(2, 0, 28)
-	VADDV V2.S4, V2
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	VMOV V2.S[0], R15
-	SCVTFWS R15, F2
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22803e // smlal2 v30.8h, v1.16b, v2.16b
+	WORD $0x0e23801e // smlal v30.8h, v0.8b, v3.8b
+	WORD $0x4e23801e // smlal2 v30.8h, v0.16b, v3.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
 	FMOVS R4, F5
 	FCVTHS F5, F5
 	FMOVS R5, F6
 	FCVTHS F6, F6
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FMULS F25, F6, F6
-	FMULS F2, F6, F6
-	FSUBS F6, F5, F5
-	FADDS F5, F29, F29
-	ADD $144, R0
-	ADD $292, R1
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
-	FMOVS F29, ret+24(FP)
-	RET
-
-// func dotQ6_KNEON(x, y *byte, nb int) float32
-TEXT ·dotQ6_KNEON(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $15, V8.B16
-	VMOVI $48, V9.B16
-	VMOVI $32, V10.B16
-loop:
-	MOVD R0, R7
-	ADD $128, R7, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
-	VLD1.P 32(R3), [V4.B16, V5.B16]
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VSHL $4, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	DOTSN(16, 6, 12)
-	VAND V8.B16, V1.B16, V6.B16
-	VSHL $4, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTSN(17, 6, 13)
-	VAND V8.B16, V2.B16, V6.B16
-	VSHL $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	DOTSN(18, 6, 14)
-	VAND V8.B16, V3.B16, V6.B16
-	VSHL $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTSN(19, 6, 15)
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V4.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 12)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V5.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTSN(21, 6, 13)
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	DOTSN(22, 6, 14)
-	VUSHR $4, V3.B16, V6.B16
-	VUSHR $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTSN(23, 6, 15)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MOVD 192(R7), R6
-	VMOV R6, V26.D[0]
-	SXTL8H(26, 26)
-	SXTL24S(27, 26)
-	SXTL4S(26, 26)
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
-	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
-	VLD1.P 32(R3), [V4.B16, V5.B16]
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VSHL $4, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	DOTSN(16, 6, 12)
-	VAND V8.B16, V1.B16, V6.B16
-	VSHL $4, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTSN(17, 6, 13)
-	VAND V8.B16, V2.B16, V6.B16
-	VSHL $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	DOTSN(18, 6, 14)
-	VAND V8.B16, V3.B16, V6.B16
-	VSHL $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTSN(19, 6, 15)
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V4.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 12)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V5.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTSN(21, 6, 13)
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	DOTSN(22, 6, 14)
-	VUSHR $4, V3.B16, V6.B16
-	VUSHR $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTSN(23, 6, 15)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MOVD 200(R7), R6
-	VMOV R6, V26.D[0]
-	SXTL8H(26, 26)
-	SXTL24S(27, 26)
-	SXTL4S(26, 26)
-	MLA4S(24, 16, 26)
-	MLA4S(24, 20, 27)
-	VADDV V24.S4, V24
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	MOVHU 208(R7), R4
-	FMOVS R4, F5
-	FCVTHS F5, F5
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FADDS F5, F29, F29
-	ADD $210, R7, R0
-	ADD $292, R1
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F29, ret+24(FP)
+	FMOVS F16, ret+24(FP)
 	RET
 
 // func dotQ4_1NEON(x, y *byte, nb int) float32
@@ -542,8 +215,16 @@ loop:
 	VUSHR $4, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	VEOR V5.B16, V5.B16, V5.B16
-	DOTS2N(4, 1, 2, 0, 3)
-	DOTS2N(5, 11, 2, 11, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22803e // smlal2 v30.8h, v1.16b, v2.16b
+	WORD $0x0e23801e // smlal v30.8h, v0.8b, v3.8b
+	WORD $0x4e23801e // smlal2 v30.8h, v0.16b, v3.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	WORD $0x0e22c17e // smull v30.8h, v11.8b, v2.8b
+	WORD $0x4e22817e // smlal2 v30.8h, v11.16b, v2.16b
+	WORD $0x0e23817e // smlal v30.8h, v11.8b, v3.8b
+	WORD $0x4e23817e // smlal2 v30.8h, v11.16b, v3.16b
+	WORD $0x4e606bc5 // sadalp v5.4s, v30.8h
 	VADDV V4.S4, V4
 	VMOV V4.S[0], R6
 	SCVTFWS R6, F4
@@ -600,8 +281,16 @@ loop:
 	VORR V7.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	VEOR V5.B16, V5.B16, V5.B16
-	DOTS2N(4, 1, 2, 0, 3)
-	DOTS2N(5, 11, 2, 11, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22803e // smlal2 v30.8h, v1.16b, v2.16b
+	WORD $0x0e23801e // smlal v30.8h, v0.8b, v3.8b
+	WORD $0x4e23801e // smlal2 v30.8h, v0.16b, v3.16b
+	WORD $0x4e606bc4 // sadalp v4.4s, v30.8h
+	WORD $0x0e22c17e // smull v30.8h, v11.8b, v2.8b
+	WORD $0x4e22817e // smlal2 v30.8h, v11.16b, v2.16b
+	WORD $0x0e23817e // smlal v30.8h, v11.8b, v3.8b
+	WORD $0x4e23817e // smlal2 v30.8h, v11.16b, v3.16b
+	WORD $0x4e606bc5 // sadalp v5.4s, v30.8h
 	VADDV V4.S4, V4
 	VMOV V4.S[0], R6
 	SCVTFWS R6, F4
@@ -626,6 +315,572 @@ done:
 	FMOVS F16, ret+24(FP)
 	RET
 
+// func dotQ2_KNEON(x, y *byte, nb int) float32
+TEXT ·dotQ2_KNEON(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $15, V8.B16
+	VMOVI $3, V9.B16
+loop:
+	MOVD R0, R7
+	VLD1 (R7), [V26.B16]
+	VAND V8.B16, V26.B16, V27.B16
+	VUSHR $4, V26.B16, V26.B16
+	VUXTL V27.B8, V28.H8
+	VUXTL2 V27.B16, V27.H8
+	VUXTL V28.H4, V10.S4
+	VUXTL2 V28.H8, V11.S4
+	VUXTL V27.H4, V12.S4
+	VUXTL2 V27.H8, V13.S4
+	ADD $16, R7, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	VAND V9.B16, V1.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eaa9e18 // mul v24.4s, v16.4s, v10.4s
+	WORD $0x4eab9698 // mla v24.4s, v20.4s, v11.4s
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	VAND V9.B16, V1.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eac9618 // mla v24.4s, v16.4s, v12.4s
+	WORD $0x4ead9698 // mla v24.4s, v20.4s, v13.4s
+	VLD1 (R13), [V0.H8, V1.H8]
+	VUXTL V26.B8, V2.H8
+	VUXTL2 V26.B16, V3.H8
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e628004 // smlal2 v4.4s, v0.8h, v2.8h
+	WORD $0x0e638024 // smlal v4.4s, v1.4h, v3.4h
+	WORD $0x4e638024 // smlal2 v4.4s, v1.8h, v3.8h
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R15
+	SCVTFWS R15, F2
+	VADDV V24.S4, V24
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	MOVHU 80(R7), R4
+	MOVHU 82(R7), R5
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FMULS F25, F6, F6
+	FMULS F2, F6, F6
+	FSUBS F6, F5, F5
+	FADDS F5, F29, F29
+	ADD $84, R7, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
+// func dotQ3_KNEON(x, y *byte, nb int) float32
+TEXT ·dotQ3_KNEON(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $4, V8.B16
+	VMOVI $3, V9.B16
+loop:
+	MOVD R0, R7
+	VLD1 (R7), [V10.B16, V11.B16]
+	MOVWU 96(R7), R4
+	MOVWU 100(R7), R5
+	MOVWU 104(R7), R6
+	ANDW $0xf0f0f0f, R4, R8
+	ANDW $0x3030303, R6, R9
+	ORRW R9<<4, R8, R8
+	ANDW $0xf0f0f0f, R5, R9
+	LSRW $2, R6, R10
+	ANDW $0x3030303, R10, R10
+	ORRW R10<<4, R9, R9
+	LSRW $4, R4, R10
+	ANDW $0xf0f0f0f, R10, R10
+	LSRW $4, R6, R11
+	ANDW $0x3030303, R11, R11
+	ORRW R11<<4, R10, R10
+	LSRW $4, R5, R11
+	ANDW $0xf0f0f0f, R11, R11
+	LSRW $6, R6, R12
+	ANDW $0x3030303, R12, R12
+	ORRW R12<<4, R11, R11
+	VMOV R8, V26.S[0]
+	VMOV R9, V26.S[1]
+	VMOV R10, V26.S[2]
+	VMOV R11, V26.S[3]
+	VMOVI $32, V27.B16
+	VSUB V27.B16, V26.B16, V26.B16
+	WORD $0x0f08a75b // sxtl v27.8h, v26.8b
+	WORD $0x4f08a75c // sxtl2 v28.8h, v26.16b
+	WORD $0x0f10a76c // sxtl v12.4s, v27.4h
+	WORD $0x4f10a76d // sxtl2 v13.4s, v27.8h
+	WORD $0x0f10a78e // sxtl v14.4s, v28.4h
+	WORD $0x4f10a78f // sxtl2 v15.4s, v28.8h
+	ADD $32, R7, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VMOVI $1, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	VAND V9.B16, V1.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $2, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $4, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $8, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eac9e18 // mul v24.4s, v16.4s, v12.4s
+	WORD $0x4ead9698 // mla v24.4s, v20.4s, v13.4s
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VMOVI $16, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	VAND V9.B16, V1.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $32, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $64, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $128, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x0e24c0de // smull v30.8h, v6.8b, v4.8b
+	WORD $0x4e2480de // smlal2 v30.8h, v6.16b, v4.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x0e25c0de // smull v30.8h, v6.8b, v5.8b
+	WORD $0x4e2580de // smlal2 v30.8h, v6.16b, v5.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eae9618 // mla v24.4s, v16.4s, v14.4s
+	WORD $0x4eaf9698 // mla v24.4s, v20.4s, v15.4s
+	MOVHU 108(R7), R4
+	MOVD R7, R0
+	VADDV V24.S4, V24
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FADDS F5, F29, F29
+	ADD $110, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
+// func dotQ4_KNEON(x, y *byte, nb int) float32
+TEXT ·dotQ4_KNEON(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $15, V8.B16
+loop:
+	MOVHU (R0), R4
+	MOVHU 2(R0), R5
+	MOVWU 4(R0), R6
+	MOVWU 8(R0), R7
+	MOVWU 12(R0), R8
+	LSRW $4, R8, R9
+	ANDW $0xf0f0f0f, R9, R9
+	LSRW $6, R7, R10
+	ANDW $0x3030303, R10, R10
+	ORRW R10<<4, R9, R9
+	ANDW $0x3f3f3f3f, R7, R10
+	ANDW $0xf0f0f0f, R8, R11
+	LSRW $6, R6, R12
+	ANDW $0x3030303, R12, R12
+	ORRW R12<<4, R11, R11
+	ANDW $0x3f3f3f3f, R6, R6
+	ADD $16, R0, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	VMOV R6, V26.S[0]
+	VUXTL V26.B8, V26.H8
+	VUXTL V26.H4, V26.S4
+	VMOV R11, V27.S[0]
+	VUXTL V27.B8, V27.H8
+	VUXTL V27.H4, V27.S4
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
+	VADDV V24.S4, V24
+	VLD1 (R13), [V0.H8, V1.H8]
+	VADDP V1.H8, V0.H8, V0.H8
+	VMOV R10, V28.S[0]
+	VMOV R9, V28.S[1]
+	VUXTL V28.B8, V28.H8
+	WORD $0x0e7cc002 // smull v2.4s, v0.4h, v28.4h
+	WORD $0x4e7c8002 // smlal2 v2.4s, v0.8h, v28.8h
+	VADDV V2.S4, V2
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	VMOV V2.S[0], R15
+	SCVTFWS R15, F2
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FMULS F25, F6, F6
+	FMULS F2, F6, F6
+	FSUBS F6, F5, F5
+	FADDS F5, F29, F29
+	ADD $144, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
 // func dotQ5_KNEON(x, y *byte, nb int) float32
 TEXT ·dotQ5_KNEON(SB), NOSPLIT, $0-28
 	MOVD x+0(FP), R0
@@ -636,20 +891,20 @@ TEXT ·dotQ5_KNEON(SB), NOSPLIT, $0-28
 	VMOVI $15, V8.B16
 	VMOVI $16, V9.B16
 loop:
-	MOVHU 0(R0), R4
+	MOVHU (R0), R4
 	MOVHU 2(R0), R5
 	MOVWU 4(R0), R6
 	MOVWU 8(R0), R7
 	MOVWU 12(R0), R8
 	LSRW $4, R8, R9
-	ANDW $0x0f0f0f0f, R9, R9
+	ANDW $0xf0f0f0f, R9, R9
 	LSRW $6, R7, R10
-	ANDW $0x03030303, R10, R10
+	ANDW $0x3030303, R10, R10
 	ORRW R10<<4, R9, R9
 	ANDW $0x3f3f3f3f, R7, R10
-	ANDW $0x0f0f0f0f, R8, R11
+	ANDW $0xf0f0f0f, R8, R11
 	LSRW $6, R6, R12
-	ANDW $0x03030303, R12, R12
+	ANDW $0x3030303, R12, R12
 	ORRW R12<<4, R11, R11
 	ANDW $0x3f3f3f3f, R6, R6
 	ADD $16, R0, R3
@@ -676,8 +931,16 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V16.B16, V16.B16, V16.B16
 	VEOR V17.B16, V17.B16, V17.B16
-	DOTS2N(16, 6, 2, 7, 3)
-	DOTS2N(17, 0, 4, 1, 5)
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
 	VLD1.P 32(R3), [V0.B16, V1.B16]
 	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
 	VAND V8.B16, V0.B16, V6.B16
@@ -698,8 +961,16 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V18.B16, V18.B16, V18.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	DOTS2N(18, 6, 2, 7, 3)
-	DOTS2N(19, 0, 4, 1, 5)
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
 	VLD1.P 32(R3), [V0.B16, V1.B16]
 	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
 	VAND V8.B16, V0.B16, V6.B16
@@ -720,8 +991,16 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V20.B16, V20.B16, V20.B16
 	VEOR V21.B16, V21.B16, V21.B16
-	DOTS2N(20, 6, 2, 7, 3)
-	DOTS2N(21, 0, 4, 1, 5)
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
 	VLD1.P 32(R3), [V0.B16, V1.B16]
 	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
 	VAND V8.B16, V0.B16, V6.B16
@@ -742,8 +1021,16 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V22.B16, V22.B16, V22.B16
 	VEOR V23.B16, V23.B16, V23.B16
-	DOTS2N(22, 6, 2, 7, 3)
-	DOTS2N(23, 0, 4, 1, 5)
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x0e2380fe // smlal v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c01e // smull v30.8h, v0.8b, v4.8b
+	WORD $0x4e24801e // smlal2 v30.8h, v0.16b, v4.16b
+	WORD $0x0e25803e // smlal v30.8h, v1.8b, v5.8b
+	WORD $0x4e25803e // smlal2 v30.8h, v1.16b, v5.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
 	VADDP V17.S4, V16.S4, V16.S4
 	VADDP V19.S4, V18.S4, V18.S4
 	VADDP V18.S4, V16.S4, V16.S4
@@ -756,16 +1043,16 @@ loop:
 	VMOV R11, V27.S[0]
 	VUXTL V27.B8, V27.H8
 	VUXTL V27.H4, V27.S4
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
 	VADDV V24.S4, V24
 	VLD1 (R13), [V0.H8, V1.H8]
 	VADDP V1.H8, V0.H8, V0.H8
 	VMOV R10, V28.S[0]
 	VMOV R9, V28.S[1]
 	VUXTL V28.B8, V28.H8
-	SMULL4S(2, 0, 28)
-	SMLAL24S(2, 0, 28)
+	WORD $0x0e7cc002 // smull v2.4s, v0.4h, v28.4h
+	WORD $0x4e7c8002 // smlal2 v2.4s, v0.8h, v28.8h
 	VADDV V2.S4, V2
 	VMOV V24.S[0], R14
 	SCVTFWS R14, F24
@@ -789,6 +1076,212 @@ done:
 	FMOVS F29, ret+24(FP)
 	RET
 
+// func dotQ6_KNEON(x, y *byte, nb int) float32
+TEXT ·dotQ6_KNEON(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $15, V8.B16
+	VMOVI $48, V9.B16
+	VMOVI $32, V10.B16
+loop:
+	MOVD R0, R7
+	ADD $128, R7, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 32(R3), [V4.B16, V5.B16]
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VSHL $4, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x0e2cc0de // smull v30.8h, v6.8b, v12.8b
+	WORD $0x4e2c80de // smlal2 v30.8h, v6.16b, v12.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	VAND V8.B16, V1.B16, V6.B16
+	VSHL $4, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x0e2dc0de // smull v30.8h, v6.8b, v13.8b
+	WORD $0x4e2d80de // smlal2 v30.8h, v6.16b, v13.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	VAND V8.B16, V2.B16, V6.B16
+	VSHL $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x0e2ec0de // smull v30.8h, v6.8b, v14.8b
+	WORD $0x4e2e80de // smlal2 v30.8h, v6.16b, v14.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	VAND V8.B16, V3.B16, V6.B16
+	VSHL $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x0e2fc0de // smull v30.8h, v6.8b, v15.8b
+	WORD $0x4e2f80de // smlal2 v30.8h, v6.16b, v15.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V4.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2cc0de // smull v30.8h, v6.8b, v12.8b
+	WORD $0x4e2c80de // smlal2 v30.8h, v6.16b, v12.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V5.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x0e2dc0de // smull v30.8h, v6.8b, v13.8b
+	WORD $0x4e2d80de // smlal2 v30.8h, v6.16b, v13.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	VUSHR $4, V2.B16, V6.B16
+	VUSHR $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x0e2ec0de // smull v30.8h, v6.8b, v14.8b
+	WORD $0x4e2e80de // smlal2 v30.8h, v6.16b, v14.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	VUSHR $4, V3.B16, V6.B16
+	VUSHR $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x0e2fc0de // smull v30.8h, v6.8b, v15.8b
+	WORD $0x4e2f80de // smlal2 v30.8h, v6.16b, v15.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	MOVD 192(R7), R6
+	VMOV R6, V26.D[0]
+	WORD $0x0f08a75a // sxtl v26.8h, v26.8b
+	WORD $0x4f10a75b // sxtl2 v27.4s, v26.8h
+	WORD $0x0f10a75a // sxtl v26.4s, v26.4h
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 32(R3), [V4.B16, V5.B16]
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VSHL $4, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x0e2cc0de // smull v30.8h, v6.8b, v12.8b
+	WORD $0x4e2c80de // smlal2 v30.8h, v6.16b, v12.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	VAND V8.B16, V1.B16, V6.B16
+	VSHL $4, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x0e2dc0de // smull v30.8h, v6.8b, v13.8b
+	WORD $0x4e2d80de // smlal2 v30.8h, v6.16b, v13.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	VAND V8.B16, V2.B16, V6.B16
+	VSHL $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x0e2ec0de // smull v30.8h, v6.8b, v14.8b
+	WORD $0x4e2e80de // smlal2 v30.8h, v6.16b, v14.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	VAND V8.B16, V3.B16, V6.B16
+	VSHL $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x0e2fc0de // smull v30.8h, v6.8b, v15.8b
+	WORD $0x4e2f80de // smlal2 v30.8h, v6.16b, v15.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V4.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2cc0de // smull v30.8h, v6.8b, v12.8b
+	WORD $0x4e2c80de // smlal2 v30.8h, v6.16b, v12.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V5.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x0e2dc0de // smull v30.8h, v6.8b, v13.8b
+	WORD $0x4e2d80de // smlal2 v30.8h, v6.16b, v13.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	VUSHR $4, V2.B16, V6.B16
+	VUSHR $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x0e2ec0de // smull v30.8h, v6.8b, v14.8b
+	WORD $0x4e2e80de // smlal2 v30.8h, v6.16b, v14.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	VUSHR $4, V3.B16, V6.B16
+	VUSHR $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x0e2fc0de // smull v30.8h, v6.8b, v15.8b
+	WORD $0x4e2f80de // smlal2 v30.8h, v6.16b, v15.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	MOVD 200(R7), R6
+	VMOV R6, V26.D[0]
+	WORD $0x0f08a75a // sxtl v26.8h, v26.8b
+	WORD $0x4f10a75b // sxtl2 v27.4s, v26.8h
+	WORD $0x0f10a75a // sxtl v26.4s, v26.4h
+	WORD $0x4eba9618 // mla v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
+	VADDV V24.S4, V24
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	MOVHU 208(R7), R4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FADDS F5, F29, F29
+	ADD $210, R7, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
 // func dotIQ4_XSNEON(x, y *byte, nb int) float32
 TEXT ·dotIQ4_XSNEON(SB), NOSPLIT, $0-28
 	MOVD x+0(FP), R0
@@ -800,7 +1293,7 @@ TEXT ·dotIQ4_XSNEON(SB), NOSPLIT, $0-28
 	MOVD $iq4nl<>(SB), R7
 	VLD1 (R7), [V10.B16]
 loop:
-	MOVHU 0(R0), R4
+	MOVHU (R0), R4
 	MOVHU 2(R0), R5
 	MOVWU 4(R0), R6
 	UBFXW $0, R6, $4, R7
@@ -853,8 +1346,14 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V16.B16, V16.B16, V16.B16
-	DOTN(16, 1, 2)
-	DOTN(16, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x4e606bf0 // sadalp v16.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x4e606bf0 // sadalp v16.4s, v31.8h
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -862,8 +1361,14 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V17.B16, V17.B16, V17.B16
-	DOTN(17, 1, 2)
-	DOTN(17, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd1 // sadalp v17.4s, v30.8h
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -871,8 +1376,14 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V18.B16, V18.B16, V18.B16
-	DOTN(18, 1, 2)
-	DOTN(18, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	WORD $0x4e606bf2 // sadalp v18.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd2 // sadalp v18.4s, v30.8h
+	WORD $0x4e606bf2 // sadalp v18.4s, v31.8h
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -880,8 +1391,14 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	DOTN(19, 1, 2)
-	DOTN(19, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x4e606bf3 // sadalp v19.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x4e606bf3 // sadalp v19.4s, v31.8h
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -889,8 +1406,14 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V20.B16, V20.B16, V20.B16
-	DOTN(20, 1, 2)
-	DOTN(20, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -898,8 +1421,14 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V21.B16, V21.B16, V21.B16
-	DOTN(21, 1, 2)
-	DOTN(21, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	WORD $0x4e606bf5 // sadalp v21.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd5 // sadalp v21.4s, v30.8h
+	WORD $0x4e606bf5 // sadalp v21.4s, v31.8h
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -907,8 +1436,14 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V22.B16, V22.B16, V22.B16
-	DOTN(22, 1, 2)
-	DOTN(22, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x4e606bf6 // sadalp v22.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x4e606bf6 // sadalp v22.4s, v31.8h
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -916,16 +1451,22 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V23.B16, V23.B16, V23.B16
-	DOTN(23, 1, 2)
-	DOTN(23, 0, 3)
+	WORD $0x0e22c03e // smull v30.8h, v1.8b, v2.8b
+	WORD $0x4e22c03f // smull2 v31.8h, v1.16b, v2.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	WORD $0x0e23c01e // smull v30.8h, v0.8b, v3.8b
+	WORD $0x4e23c01f // smull2 v31.8h, v0.16b, v3.16b
+	WORD $0x4e606bd7 // sadalp v23.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
 	VADDP V17.S4, V16.S4, V16.S4
 	VADDP V19.S4, V18.S4, V18.S4
 	VADDP V18.S4, V16.S4, V16.S4
 	VADDP V21.S4, V20.S4, V20.S4
 	VADDP V23.S4, V22.S4, V22.S4
 	VADDP V22.S4, V20.S4, V20.S4
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
 	VADDV V24.S4, V24
 	VMOV V24.S[0], R14
 	SCVTFWS R14, F24
@@ -942,1882 +1483,6 @@ done:
 	FMOVS F29, ret+24(FP)
 	RET
 
-// func dotQ2_KNEON(x, y *byte, nb int) float32
-TEXT ·dotQ2_KNEON(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $15, V8.B16
-	VMOVI $3, V9.B16
-loop:
-	MOVD R0, R7
-	VLD1 (R7), [V26.B16]
-	VAND V8.B16, V26.B16, V27.B16
-	VUSHR $4, V26.B16, V26.B16
-	VUXTL V27.B8, V28.H8
-	VUXTL2 V27.B16, V27.H8
-	VUXTL V28.H4, V10.S4
-	VUXTL2 V28.H8, V11.S4
-	VUXTL V27.H4, V12.S4
-	VUXTL2 V27.H8, V13.S4
-	ADD $16, R7, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	DOTSN(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTSN(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	DOTSN(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTSN(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTSN(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	DOTSN(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTSN(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MUL4S(24, 16, 10)
-	MLA4S(24, 20, 11)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	DOTSN(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTSN(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	DOTSN(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTSN(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTSN(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	DOTSN(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTSN(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MLA4S(24, 16, 12)
-	MLA4S(24, 20, 13)
-	VLD1 (R13), [V0.H8, V1.H8]
-	VUXTL V26.B8, V2.H8
-	VUXTL2 V26.B16, V3.H8
-	SMULL4S(4, 0, 2)
-	SMLAL24S(4, 0, 2)
-	SMLAL4S(4, 1, 3)
-	SMLAL24S(4, 1, 3)
-	VADDV V4.S4, V4
-	VMOV V4.S[0], R15
-	SCVTFWS R15, F2
-	VADDV V24.S4, V24
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	MOVHU 80(R7), R4
-	MOVHU 82(R7), R5
-	FMOVS R4, F5
-	FCVTHS F5, F5
-	FMOVS R5, F6
-	FCVTHS F6, F6
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FMULS F25, F6, F6
-	FMULS F2, F6, F6
-	FSUBS F6, F5, F5
-	FADDS F5, F29, F29
-	ADD $84, R7, R0
-	ADD $292, R1
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F29, ret+24(FP)
-	RET
-
-// func dotQ3_KNEON(x, y *byte, nb int) float32
-TEXT ·dotQ3_KNEON(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $4, V8.B16
-	VMOVI $3, V9.B16
-loop:
-	MOVD R0, R7
-	VLD1 (R7), [V10.B16, V11.B16]
-	MOVWU 96(R7), R4
-	MOVWU 100(R7), R5
-	MOVWU 104(R7), R6
-	ANDW $0x0f0f0f0f, R4, R8
-	ANDW $0x03030303, R6, R9
-	ORRW R9<<4, R8, R8
-	ANDW $0x0f0f0f0f, R5, R9
-	LSRW $2, R6, R10
-	ANDW $0x03030303, R10, R10
-	ORRW R10<<4, R9, R9
-	LSRW $4, R4, R10
-	ANDW $0x0f0f0f0f, R10, R10
-	LSRW $4, R6, R11
-	ANDW $0x03030303, R11, R11
-	ORRW R11<<4, R10, R10
-	LSRW $4, R5, R11
-	ANDW $0x0f0f0f0f, R11, R11
-	LSRW $6, R6, R12
-	ANDW $0x03030303, R12, R12
-	ORRW R12<<4, R11, R11
-	VMOV R8, V26.S[0]
-	VMOV R9, V26.S[1]
-	VMOV R10, V26.S[2]
-	VMOV R11, V26.S[3]
-	VMOVI $32, V27.B16
-	VSUB V27.B16, V26.B16, V26.B16
-	SXTL8H(27, 26)
-	SXTL28H(28, 26)
-	SXTL4S(12, 27)
-	SXTL24S(13, 27)
-	SXTL4S(14, 28)
-	SXTL24S(15, 28)
-	ADD $32, R7, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VMOVI $1, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	DOTSN(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTSN(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $2, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	DOTSN(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTSN(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $4, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTSN(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $8, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	DOTSN(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTSN(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MUL4S(24, 16, 12)
-	MLA4S(24, 20, 13)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VMOVI $16, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	DOTSN(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTSN(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $32, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	DOTSN(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTSN(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $64, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTSN(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $128, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	DOTSN(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTSN(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MLA4S(24, 16, 14)
-	MLA4S(24, 20, 15)
-	MOVHU 108(R7), R4
-	MOVD R7, R0
-	VADDV V24.S4, V24
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	FMOVS R4, F5
-	FCVTHS F5, F5
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FADDS F5, F29, F29
-	ADD $110, R0
-	ADD $292, R1
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F29, ret+24(FP)
-	RET
-
-// func dotQ8_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ8_0x4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	VLD1.P 32(R0), [V0.B16, V1.B16]
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTN(26, 0, 20)
-	DOTN(26, 1, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTN(27, 0, 20)
-	DOTN(27, 1, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTN(28, 0, 20)
-	DOTN(28, 1, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTN(29, 0, 20)
-	DOTN(29, 1, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ4_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ4_0x4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $8, V9.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2N(26, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2N(27, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2N(28, 1, 20, 0, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2N(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotIQ4_NLx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotIQ4_NLx4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	MOVD $iq4nl<>(SB), R9
-	VLD1 (R9), [V10.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTN(26, 1, 20)
-	DOTN(26, 0, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTN(27, 1, 20)
-	DOTN(27, 0, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTN(28, 1, 20)
-	DOTN(28, 0, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTN(29, 1, 20)
-	DOTN(29, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ5_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ5_0x4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $16, V12.B16
-	MOVD $q5tbl<>(SB), R9
-	VLD1 (R9), [V13.B16, V14.B16, V15.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R9
-	VLD1.P 16(R0), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2N(26, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2N(27, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2N(28, 1, 20, 0, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2N(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ4_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ4_Kx4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VMOVI $15, V23.B16
-	CBZ R2, done
-loop:
-	MOVHU 0(R0), R14
-	MOVHU 2(R0), R15
-	MOVWU 4(R0), R16
-	MOVWU 8(R0), R11
-	MOVWU 12(R0), R12
-	LSRW $4, R12, R20
-	ANDW $0x0f0f0f0f, R20, R20
-	LSRW $6, R11, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R20, R20
-	ANDW $0x3f3f3f3f, R11, R19
-	ANDW $0x0f0f0f0f, R12, R17
-	LSRW $6, R16, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R17, R17
-	ANDW $0x3f3f3f3f, R16, R16
-	VMOV R16, V26.S[0]
-	VUXTL V26.B8, V26.H8
-	VUXTL V26.H4, V26.S4
-	VMOV R17, V27.S[0]
-	VUXTL V27.B8, V27.H8
-	VUXTL V27.H4, V27.S4
-	VMOV R19, V28.S[0]
-	VMOV R20, V28.S[1]
-	VUXTL V28.B8, V28.H8
-	ADD $16, R0, R8
-	MOVWU.P 4(R1), R21
-	VEOR V12.B16, V12.B16, V12.B16
-	MOVWU.P 4(R5), R22
-	VEOR V13.B16, V13.B16, V13.B16
-	MOVWU.P 4(R6), R23
-	VEOR V14.B16, V14.B16, V14.B16
-	MOVWU.P 4(R7), R24
-	VEOR V15.B16, V15.B16, V15.B16
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 0)
-	MLAE(12, 11, 26, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 0)
-	MLAE(13, 11, 26, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 0)
-	MLAE(14, 11, 26, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 0)
-	MLAE(15, 11, 26, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 2)
-	MLAE(12, 11, 26, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 2)
-	MLAE(13, 11, 26, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 2)
-	MLAE(14, 11, 26, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 2)
-	MLAE(15, 11, 26, 3)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 0)
-	MLAE(12, 11, 27, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 0)
-	MLAE(13, 11, 27, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 0)
-	MLAE(14, 11, 27, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 0)
-	MLAE(15, 11, 27, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 2)
-	MLAE(12, 11, 27, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 2)
-	MLAE(13, 11, 27, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 2)
-	MLAE(14, 11, 27, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 2)
-	MLAE(15, 11, 27, 3)
-	FMOVS R14, F24
-	FCVTHS F24, F24
-	FMOVS R15, F25
-	FCVTHS F25, F25
-	VLD1.P 32(R1), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V12.S4, V12
-	VMOV V12.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R21, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F16, F16
-	VLD1.P 32(R5), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V13.S4, V13
-	VMOV V13.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R22, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F17, F17
-	VLD1.P 32(R6), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V14.S4, V14
-	VMOV V14.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R23, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F18, F18
-	VLD1.P 32(R7), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V15.S4, V15
-	VMOV V15.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R24, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F19, F19
-	MOVD R8, R0
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	FMOVS F16, 0(R9)
-	FMOVS F17, 4(R9)
-	FMOVS F18, 8(R9)
-	FMOVS F19, 12(R9)
-	RET
-
-// func dotQ5_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ5_Kx4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VMOVI $15, V23.B16
-	CBZ R2, done
-loop:
-	MOVHU 0(R0), R14
-	MOVHU 2(R0), R15
-	MOVWU 4(R0), R16
-	MOVWU 8(R0), R11
-	MOVWU 12(R0), R12
-	LSRW $4, R12, R20
-	ANDW $0x0f0f0f0f, R20, R20
-	LSRW $6, R11, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R20, R20
-	ANDW $0x3f3f3f3f, R11, R19
-	ANDW $0x0f0f0f0f, R12, R17
-	LSRW $6, R16, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R17, R17
-	ANDW $0x3f3f3f3f, R16, R16
-	VMOV R16, V26.S[0]
-	VUXTL V26.B8, V26.H8
-	VUXTL V26.H4, V26.S4
-	VMOV R17, V27.S[0]
-	VUXTL V27.B8, V27.H8
-	VUXTL V27.H4, V27.S4
-	VMOV R19, V28.S[0]
-	VMOV R20, V28.S[1]
-	VUXTL V28.B8, V28.H8
-	ADD $16, R0, R8
-	MOVWU.P 4(R1), R21
-	VEOR V12.B16, V12.B16, V12.B16
-	MOVWU.P 4(R5), R22
-	VEOR V13.B16, V13.B16, V13.B16
-	MOVWU.P 4(R6), R23
-	VEOR V14.B16, V14.B16, V14.B16
-	MOVWU.P 4(R7), R24
-	VEOR V15.B16, V15.B16, V15.B16
-	VLD1.P 32(R8), [V24.B16, V25.B16]
-	VMOVI $16, V21.B16
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VSHL $4, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSHL $4, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSHL $3, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSHL $3, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 0)
-	MLAE(12, 11, 26, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 0)
-	MLAE(13, 11, 26, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 0)
-	MLAE(14, 11, 26, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 0)
-	MLAE(15, 11, 26, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VSHL $2, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSHL $2, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSHL $1, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSHL $1, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 2)
-	MLAE(12, 11, 26, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 2)
-	MLAE(13, 11, 26, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 2)
-	MLAE(14, 11, 26, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 2)
-	MLAE(15, 11, 26, 3)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VORR V24.B16, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VORR V25.B16, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VUSHR $1, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VUSHR $1, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 0)
-	MLAE(12, 11, 27, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 0)
-	MLAE(13, 11, 27, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 0)
-	MLAE(14, 11, 27, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 0)
-	MLAE(15, 11, 27, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VUSHR $2, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VUSHR $2, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VUSHR $3, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VUSHR $3, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 2)
-	MLAE(12, 11, 27, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 2)
-	MLAE(13, 11, 27, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 2)
-	MLAE(14, 11, 27, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2N(10, 0, 6, 1, 7)
-	DOTS2N(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 2)
-	MLAE(15, 11, 27, 3)
-	FMOVS R14, F24
-	FCVTHS F24, F24
-	FMOVS R15, F25
-	FCVTHS F25, F25
-	VLD1.P 32(R1), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V12.S4, V12
-	VMOV V12.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R21, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F16, F16
-	VLD1.P 32(R5), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V13.S4, V13
-	VMOV V13.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R22, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F17, F17
-	VLD1.P 32(R6), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V14.S4, V14
-	VMOV V14.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R23, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F18, F18
-	VLD1.P 32(R7), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V15.S4, V15
-	VMOV V15.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R24, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F19, F19
-	MOVD R8, R0
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	FMOVS F16, 0(R9)
-	FMOVS F17, 4(R9)
-	FMOVS F18, 8(R9)
-	FMOVS F19, 12(R9)
-	RET
-
-// func dotQ6_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ6_Kx4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VMOVI $15, V21.B16
-	VMOVI $48, V22.B16
-	VMOVI $32, V23.B16
-	CBZ R2, done
-loop:
-	MOVD R0, R3
-	ADD $192, R3, R9
-	VLD1 (R9), [V24.B16]
-	SXTL28H(26, 24)
-	SXTL8H(24, 24)
-	SXTL24S(25, 24)
-	SXTL4S(24, 24)
-	SXTL24S(27, 26)
-	SXTL4S(26, 26)
-	ADD $128, R3, R8
-	MOVWU.P 4(R1), R21
-	VEOR V12.B16, V12.B16, V12.B16
-	MOVWU.P 4(R5), R22
-	VEOR V13.B16, V13.B16, V13.B16
-	MOVWU.P 4(R6), R23
-	VEOR V14.B16, V14.B16, V14.B16
-	MOVWU.P 4(R7), R24
-	VEOR V15.B16, V15.B16, V15.B16
-	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VLD1.P 32(R8), [V28.B16, V29.B16]
-	VAND V21.B16, V8.B16, V0.B16
-	VSHL $4, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSUB V23.B16, V0.B16, V0.B16
-	VAND V21.B16, V9.B16, V1.B16
-	VSHL $4, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSUB V23.B16, V1.B16, V1.B16
-	VAND V21.B16, V10.B16, V2.B16
-	VSHL $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSUB V23.B16, V2.B16, V2.B16
-	VAND V21.B16, V11.B16, V3.B16
-	VSHL $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VSUB V23.B16, V3.B16, V3.B16
-	VUSHR $4, V8.B16, V4.B16
-	VAND V22.B16, V28.B16, V20.B16
-	VORR V20.B16, V4.B16, V4.B16
-	VSUB V23.B16, V4.B16, V4.B16
-	VUSHR $4, V9.B16, V5.B16
-	VAND V22.B16, V29.B16, V20.B16
-	VORR V20.B16, V5.B16, V5.B16
-	VSUB V23.B16, V5.B16, V5.B16
-	VUSHR $4, V10.B16, V6.B16
-	VUSHR $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V6.B16, V6.B16
-	VSUB V23.B16, V6.B16, V6.B16
-	VUSHR $4, V11.B16, V7.B16
-	VUSHR $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V7.B16, V7.B16
-	VSUB V23.B16, V7.B16, V7.B16
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(12, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(12, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(12, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(12, 20, 24, 3)
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(12, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(12, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(12, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(12, 20, 25, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(13, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(13, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(13, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(13, 20, 24, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(13, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(13, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(13, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(13, 20, 25, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(14, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(14, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(14, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(14, 20, 24, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(14, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(14, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(14, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(14, 20, 25, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(15, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(15, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(15, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(15, 20, 24, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(15, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(15, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(15, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(15, 20, 25, 3)
-	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VLD1.P 32(R8), [V28.B16, V29.B16]
-	VAND V21.B16, V8.B16, V0.B16
-	VSHL $4, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSUB V23.B16, V0.B16, V0.B16
-	VAND V21.B16, V9.B16, V1.B16
-	VSHL $4, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSUB V23.B16, V1.B16, V1.B16
-	VAND V21.B16, V10.B16, V2.B16
-	VSHL $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSUB V23.B16, V2.B16, V2.B16
-	VAND V21.B16, V11.B16, V3.B16
-	VSHL $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VSUB V23.B16, V3.B16, V3.B16
-	VUSHR $4, V8.B16, V4.B16
-	VAND V22.B16, V28.B16, V20.B16
-	VORR V20.B16, V4.B16, V4.B16
-	VSUB V23.B16, V4.B16, V4.B16
-	VUSHR $4, V9.B16, V5.B16
-	VAND V22.B16, V29.B16, V20.B16
-	VORR V20.B16, V5.B16, V5.B16
-	VSUB V23.B16, V5.B16, V5.B16
-	VUSHR $4, V10.B16, V6.B16
-	VUSHR $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V6.B16, V6.B16
-	VSUB V23.B16, V6.B16, V6.B16
-	VUSHR $4, V11.B16, V7.B16
-	VUSHR $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V7.B16, V7.B16
-	VSUB V23.B16, V7.B16, V7.B16
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(12, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(12, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(12, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(12, 20, 26, 3)
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(12, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(12, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(12, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(12, 20, 27, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(13, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(13, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(13, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(13, 20, 26, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(13, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(13, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(13, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(13, 20, 27, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(14, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(14, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(14, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(14, 20, 26, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(14, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(14, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(14, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(14, 20, 27, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 0, 8)
-	MLAE(15, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 1, 9)
-	MLAE(15, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 2, 10)
-	MLAE(15, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 3, 11)
-	MLAE(15, 20, 26, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 4, 8)
-	MLAE(15, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 5, 9)
-	MLAE(15, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 6, 10)
-	MLAE(15, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	DOTSN(20, 7, 11)
-	MLAE(15, 20, 27, 3)
-	ADD $32, R1
-	VADDV V12.S4, V12
-	VMOV V12.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R21, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F16, F16
-	ADD $32, R5
-	VADDV V13.S4, V13
-	VMOV V13.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R22, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F17, F17
-	ADD $32, R6
-	VADDV V14.S4, V14
-	VMOV V14.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R23, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F18, F18
-	ADD $32, R7
-	VADDV V15.S4, V15
-	VMOV V15.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R24, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F19, F19
-	ADD $210, R3, R0
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	FMOVS F16, 0(R9)
-	FMOVS F17, 4(R9)
-	FMOVS F18, 8(R9)
-	FMOVS F19, 12(R9)
-	RET
-
-// func dotQ8_0r4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ8_0r4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	VLD1.P 32(R0), [V0.B16, V1.B16]
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTN(26, 0, 20)
-	DOTN(26, 1, 21)
-	MOVHU.P 2(R3), R4
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTN(27, 0, 20)
-	DOTN(27, 1, 21)
-	MOVHU.P 2(R5), R4
-	VLD1.P 32(R5), [V0.B16, V1.B16]
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTN(28, 0, 20)
-	DOTN(28, 1, 21)
-	MOVHU.P 2(R6), R4
-	VLD1.P 32(R6), [V0.B16, V1.B16]
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTN(29, 0, 20)
-	DOTN(29, 1, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ4_0r4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ4_0r4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $8, V9.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2N(26, 1, 20, 0, 21)
-	MOVHU.P 2(R3), R4
-	VLD1.P 16(R3), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2N(27, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R4
-	VLD1.P 16(R5), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2N(28, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R4
-	VLD1.P 16(R6), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2N(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotIQ4_NLr4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotIQ4_NLr4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	MOVD $iq4nl<>(SB), R9
-	VLD1 (R9), [V10.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTN(26, 1, 20)
-	DOTN(26, 0, 21)
-	MOVHU.P 2(R3), R4
-	VLD1.P 16(R3), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTN(27, 1, 20)
-	DOTN(27, 0, 21)
-	MOVHU.P 2(R5), R4
-	VLD1.P 16(R5), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTN(28, 1, 20)
-	DOTN(28, 0, 21)
-	MOVHU.P 2(R6), R4
-	VLD1.P 16(R6), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTN(29, 1, 20)
-	DOTN(29, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ5_0r4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ5_0r4NEON(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $16, V12.B16
-	MOVD $q5tbl<>(SB), R9
-	VLD1 (R9), [V13.B16, V14.B16, V15.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R9
-	VLD1.P 16(R0), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2N(26, 1, 20, 0, 21)
-	MOVHU.P 2(R3), R4
-	MOVWU.P 4(R3), R9
-	VLD1.P 16(R3), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2N(27, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R4
-	MOVWU.P 4(R5), R9
-	VLD1.P 16(R5), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2N(28, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R4
-	MOVWU.P 4(R6), R9
-	VLD1.P 16(R6), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2N(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
 // func dotQ8_0DP(x, y *byte, nb int) float32
 TEXT ·dotQ8_0DP(SB), NOSPLIT, $0-28
 	MOVD x+0(FP), R0
@@ -2831,9 +1496,18 @@ loop:
 	VLD1.P 32(R0), [V0.B16, V1.B16]
 	VLD1.P 32(R1), [V2.B16, V3.B16]
 	VEOR V4.B16, V4.B16, V4.B16
-	SDOT(4, 0, 2)
-	SDOT(4, 1, 3)
-	SCALE32
+	WORD $0x4e829404 // sdot v4.4s, v0.16b, v2.16b
+	WORD $0x4e839424 // sdot v4.4s, v1.16b, v3.16b
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
@@ -2859,8 +1533,18 @@ loop:
 	VSUB V9.B16, V1.B16, V1.B16
 	VSUB V9.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	DOTS2DP(4, 1, 2, 0, 3)
-	SCALE32
+	WORD $0x4e829424 // sdot v4.4s, v1.16b, v2.16b
+	WORD $0x4e839404 // sdot v4.4s, v0.16b, v3.16b
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
@@ -2887,9 +1571,18 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	SDOT(4, 1, 2)
-	SDOT(4, 0, 3)
-	SCALE32
+	WORD $0x4e829424 // sdot v4.4s, v1.16b, v2.16b
+	WORD $0x4e839404 // sdot v4.4s, v0.16b, v3.16b
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
@@ -2927,299 +1620,22 @@ loop:
 	VSUB V12.B16, V1.B16, V1.B16
 	VSUB V12.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
-	DOTS2DP(4, 1, 2, 0, 3)
-	SCALE32
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F16, ret+24(FP)
-	RET
-
-// func dotQ4_KDP(x, y *byte, nb int) float32
-TEXT ·dotQ4_KDP(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $15, V8.B16
-loop:
-	MOVHU 0(R0), R4
-	MOVHU 2(R0), R5
-	MOVWU 4(R0), R6
-	MOVWU 8(R0), R7
-	MOVWU 12(R0), R8
-	LSRW $4, R8, R9
-	ANDW $0x0f0f0f0f, R9, R9
-	LSRW $6, R7, R10
-	ANDW $0x03030303, R10, R10
-	ORRW R10<<4, R9, R9
-	ANDW $0x3f3f3f3f, R7, R10
-	ANDW $0x0f0f0f0f, R8, R11
-	LSRW $6, R6, R12
-	ANDW $0x03030303, R12, R12
-	ORRW R12<<4, R11, R11
-	ANDW $0x3f3f3f3f, R6, R6
-	ADD $16, R0, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	DOTS2DP(16, 6, 2, 7, 3)
-	DOTS2DP(17, 0, 4, 1, 5)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	DOTS2DP(18, 6, 2, 7, 3)
-	DOTS2DP(19, 0, 4, 1, 5)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	DOTS2DP(20, 6, 2, 7, 3)
-	DOTS2DP(21, 0, 4, 1, 5)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VAND V8.B16, V1.B16, V7.B16
-	VUSHR $4, V0.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	DOTS2DP(22, 6, 2, 7, 3)
-	DOTS2DP(23, 0, 4, 1, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	VMOV R6, V26.S[0]
-	VUXTL V26.B8, V26.H8
-	VUXTL V26.H4, V26.S4
-	VMOV R11, V27.S[0]
-	VUXTL V27.B8, V27.H8
-	VUXTL V27.H4, V27.S4
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
-	VADDV V24.S4, V24
-	VLD1 (R13), [V0.H8, V1.H8]
-	VADDP V1.H8, V0.H8, V0.H8
-	VMOV R10, V28.S[0]
-	VMOV R9, V28.S[1]
-	VUXTL V28.B8, V28.H8
-	SMULL4S(2, 0, 28)
-	SMLAL24S(2, 0, 28)
-	VADDV V2.S4, V2
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	VMOV V2.S[0], R15
-	SCVTFWS R15, F2
+	WORD $0x4e829424 // sdot v4.4s, v1.16b, v2.16b
+	WORD $0x4e839404 // sdot v4.4s, v0.16b, v3.16b
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R6
+	SCVTFWS R6, F4
 	FMOVS R4, F5
 	FCVTHS F5, F5
 	FMOVS R5, F6
 	FCVTHS F6, F6
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FMULS F25, F6, F6
-	FMULS F2, F6, F6
-	FSUBS F6, F5, F5
-	FADDS F5, F29, F29
-	ADD $144, R0
-	ADD $292, R1
+	FMULS F5, F4, F4
+	FMULS F6, F4, F4
+	FADDS F4, F16, F16
 	SUBS $1, R2
 	BNE loop
 done:
-	FMOVS F29, ret+24(FP)
-	RET
-
-// func dotQ6_KDP(x, y *byte, nb int) float32
-TEXT ·dotQ6_KDP(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $15, V8.B16
-	VMOVI $48, V9.B16
-	VMOVI $32, V10.B16
-loop:
-	MOVD R0, R7
-	ADD $128, R7, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
-	VLD1.P 32(R3), [V4.B16, V5.B16]
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VSHL $4, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	SDOT(16, 6, 12)
-	VAND V8.B16, V1.B16, V6.B16
-	VSHL $4, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	SDOT(17, 6, 13)
-	VAND V8.B16, V2.B16, V6.B16
-	VSHL $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	SDOT(18, 6, 14)
-	VAND V8.B16, V3.B16, V6.B16
-	VSHL $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	SDOT(19, 6, 15)
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V4.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 12)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V5.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	SDOT(21, 6, 13)
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	SDOT(22, 6, 14)
-	VUSHR $4, V3.B16, V6.B16
-	VUSHR $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	SDOT(23, 6, 15)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MOVD 192(R7), R6
-	VMOV R6, V26.D[0]
-	SXTL8H(26, 26)
-	SXTL24S(27, 26)
-	SXTL4S(26, 26)
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
-	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
-	VLD1.P 32(R3), [V4.B16, V5.B16]
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VAND V8.B16, V0.B16, V6.B16
-	VSHL $4, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	SDOT(16, 6, 12)
-	VAND V8.B16, V1.B16, V6.B16
-	VSHL $4, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	SDOT(17, 6, 13)
-	VAND V8.B16, V2.B16, V6.B16
-	VSHL $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	SDOT(18, 6, 14)
-	VAND V8.B16, V3.B16, V6.B16
-	VSHL $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	SDOT(19, 6, 15)
-	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V4.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 12)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V5.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	SDOT(21, 6, 13)
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $2, V4.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	SDOT(22, 6, 14)
-	VUSHR $4, V3.B16, V6.B16
-	VUSHR $2, V5.B16, V7.B16
-	VAND V9.B16, V7.B16, V7.B16
-	VORR V7.B16, V6.B16, V6.B16
-	VSUB V10.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	SDOT(23, 6, 15)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MOVD 200(R7), R6
-	VMOV R6, V26.D[0]
-	SXTL8H(26, 26)
-	SXTL24S(27, 26)
-	SXTL4S(26, 26)
-	MLA4S(24, 16, 26)
-	MLA4S(24, 20, 27)
-	VADDV V24.S4, V24
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	MOVHU 208(R7), R4
-	FMOVS R4, F5
-	FCVTHS F5, F5
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FADDS F5, F29, F29
-	ADD $210, R7, R0
-	ADD $292, R1
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F29, ret+24(FP)
+	FMOVS F16, ret+24(FP)
 	RET
 
 // func dotQ4_1DP(x, y *byte, nb int) float32
@@ -3241,8 +1657,10 @@ loop:
 	VUSHR $4, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	VEOR V5.B16, V5.B16, V5.B16
-	DOTS2DP(4, 1, 2, 0, 3)
-	DOTS2DP(5, 11, 2, 11, 3)
+	WORD $0x4e829424 // sdot v4.4s, v1.16b, v2.16b
+	WORD $0x4e839404 // sdot v4.4s, v0.16b, v3.16b
+	WORD $0x4e829565 // sdot v5.4s, v11.16b, v2.16b
+	WORD $0x4e839565 // sdot v5.4s, v11.16b, v3.16b
 	VADDV V4.S4, V4
 	VMOV V4.S[0], R6
 	SCVTFWS R6, F4
@@ -3299,8 +1717,10 @@ loop:
 	VORR V7.B16, V0.B16, V0.B16
 	VEOR V4.B16, V4.B16, V4.B16
 	VEOR V5.B16, V5.B16, V5.B16
-	DOTS2DP(4, 1, 2, 0, 3)
-	DOTS2DP(5, 11, 2, 11, 3)
+	WORD $0x4e829424 // sdot v4.4s, v1.16b, v2.16b
+	WORD $0x4e839404 // sdot v4.4s, v0.16b, v3.16b
+	WORD $0x4e829565 // sdot v5.4s, v11.16b, v2.16b
+	WORD $0x4e839565 // sdot v5.4s, v11.16b, v3.16b
 	VADDV V4.S4, V4
 	VMOV V4.S[0], R6
 	SCVTFWS R6, F4
@@ -3325,6 +1745,484 @@ done:
 	FMOVS F16, ret+24(FP)
 	RET
 
+// func dotQ2_KDP(x, y *byte, nb int) float32
+TEXT ·dotQ2_KDP(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $15, V8.B16
+	VMOVI $3, V9.B16
+loop:
+	MOVD R0, R7
+	VLD1 (R7), [V26.B16]
+	VAND V8.B16, V26.B16, V27.B16
+	VUSHR $4, V26.B16, V26.B16
+	VUXTL V27.B8, V28.H8
+	VUXTL2 V27.B16, V27.H8
+	VUXTL V28.H4, V10.S4
+	VUXTL2 V28.H8, V11.S4
+	VUXTL V27.H4, V12.S4
+	VUXTL2 V27.H8, V13.S4
+	ADD $16, R7, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	VAND V9.B16, V1.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x4e8594d3 // sdot v19.4s, v6.16b, v5.16b
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8294d4 // sdot v20.4s, v6.16b, v2.16b
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x4e8394d5 // sdot v21.4s, v6.16b, v3.16b
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x4e8494d6 // sdot v22.4s, v6.16b, v4.16b
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e8594d7 // sdot v23.4s, v6.16b, v5.16b
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eaa9e18 // mul v24.4s, v16.4s, v10.4s
+	WORD $0x4eab9698 // mla v24.4s, v20.4s, v11.4s
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	VAND V9.B16, V1.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x4e8594d3 // sdot v19.4s, v6.16b, v5.16b
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8294d4 // sdot v20.4s, v6.16b, v2.16b
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x4e8394d5 // sdot v21.4s, v6.16b, v3.16b
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x4e8494d6 // sdot v22.4s, v6.16b, v4.16b
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e8594d7 // sdot v23.4s, v6.16b, v5.16b
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eac9618 // mla v24.4s, v16.4s, v12.4s
+	WORD $0x4ead9698 // mla v24.4s, v20.4s, v13.4s
+	VLD1 (R13), [V0.H8, V1.H8]
+	VUXTL V26.B8, V2.H8
+	VUXTL2 V26.B16, V3.H8
+	WORD $0x0e62c004 // smull v4.4s, v0.4h, v2.4h
+	WORD $0x4e628004 // smlal2 v4.4s, v0.8h, v2.8h
+	WORD $0x0e638024 // smlal v4.4s, v1.4h, v3.4h
+	WORD $0x4e638024 // smlal2 v4.4s, v1.8h, v3.8h
+	VADDV V4.S4, V4
+	VMOV V4.S[0], R15
+	SCVTFWS R15, F2
+	VADDV V24.S4, V24
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	MOVHU 80(R7), R4
+	MOVHU 82(R7), R5
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FMULS F25, F6, F6
+	FMULS F2, F6, F6
+	FSUBS F6, F5, F5
+	FADDS F5, F29, F29
+	ADD $84, R7, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
+// func dotQ3_KDP(x, y *byte, nb int) float32
+TEXT ·dotQ3_KDP(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $4, V8.B16
+	VMOVI $3, V9.B16
+loop:
+	MOVD R0, R7
+	VLD1 (R7), [V10.B16, V11.B16]
+	MOVWU 96(R7), R4
+	MOVWU 100(R7), R5
+	MOVWU 104(R7), R6
+	ANDW $0xf0f0f0f, R4, R8
+	ANDW $0x3030303, R6, R9
+	ORRW R9<<4, R8, R8
+	ANDW $0xf0f0f0f, R5, R9
+	LSRW $2, R6, R10
+	ANDW $0x3030303, R10, R10
+	ORRW R10<<4, R9, R9
+	LSRW $4, R4, R10
+	ANDW $0xf0f0f0f, R10, R10
+	LSRW $4, R6, R11
+	ANDW $0x3030303, R11, R11
+	ORRW R11<<4, R10, R10
+	LSRW $4, R5, R11
+	ANDW $0xf0f0f0f, R11, R11
+	LSRW $6, R6, R12
+	ANDW $0x3030303, R12, R12
+	ORRW R12<<4, R11, R11
+	VMOV R8, V26.S[0]
+	VMOV R9, V26.S[1]
+	VMOV R10, V26.S[2]
+	VMOV R11, V26.S[3]
+	VMOVI $32, V27.B16
+	VSUB V27.B16, V26.B16, V26.B16
+	WORD $0x0f08a75b // sxtl v27.8h, v26.8b
+	WORD $0x4f08a75c // sxtl2 v28.8h, v26.16b
+	WORD $0x0f10a76c // sxtl v12.4s, v27.4h
+	WORD $0x4f10a76d // sxtl2 v13.4s, v27.8h
+	WORD $0x0f10a78e // sxtl v14.4s, v28.4h
+	WORD $0x4f10a78f // sxtl2 v15.4s, v28.8h
+	ADD $32, R7, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VMOVI $1, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	VAND V9.B16, V1.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $2, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x4e8594d3 // sdot v19.4s, v6.16b, v5.16b
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $4, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8294d4 // sdot v20.4s, v6.16b, v2.16b
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x4e8394d5 // sdot v21.4s, v6.16b, v3.16b
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $8, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x4e8494d6 // sdot v22.4s, v6.16b, v4.16b
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e8594d7 // sdot v23.4s, v6.16b, v5.16b
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eac9e18 // mul v24.4s, v16.4s, v12.4s
+	WORD $0x4ead9698 // mla v24.4s, v20.4s, v13.4s
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V9.B16, V0.B16, V6.B16
+	VMOVI $16, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	VAND V9.B16, V1.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	VUSHR $2, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $32, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	VUSHR $2, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x4e8594d3 // sdot v19.4s, v6.16b, v5.16b
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $64, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8294d4 // sdot v20.4s, v6.16b, v2.16b
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x4e8394d5 // sdot v21.4s, v6.16b, v3.16b
+	VUSHR $6, V0.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VMOVI $128, V28.B16
+	VCMTST V28.B16, V10.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x4e8494d6 // sdot v22.4s, v6.16b, v4.16b
+	VUSHR $6, V1.B16, V6.B16
+	VAND V9.B16, V6.B16, V6.B16
+	VCMTST V28.B16, V11.B16, V27.B16
+	VAND V8.B16, V27.B16, V27.B16
+	VORR V27.B16, V6.B16, V6.B16
+	VSUB V8.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e8594d7 // sdot v23.4s, v6.16b, v5.16b
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	WORD $0x4eae9618 // mla v24.4s, v16.4s, v14.4s
+	WORD $0x4eaf9698 // mla v24.4s, v20.4s, v15.4s
+	MOVHU 108(R7), R4
+	MOVD R7, R0
+	VADDV V24.S4, V24
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FADDS F5, F29, F29
+	ADD $110, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
+// func dotQ4_KDP(x, y *byte, nb int) float32
+TEXT ·dotQ4_KDP(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $15, V8.B16
+loop:
+	MOVHU (R0), R4
+	MOVHU 2(R0), R5
+	MOVWU 4(R0), R6
+	MOVWU 8(R0), R7
+	MOVWU 12(R0), R8
+	LSRW $4, R8, R9
+	ANDW $0xf0f0f0f, R9, R9
+	LSRW $6, R7, R10
+	ANDW $0x3030303, R10, R10
+	ORRW R10<<4, R9, R9
+	ANDW $0x3f3f3f3f, R7, R10
+	ANDW $0xf0f0f0f, R8, R11
+	LSRW $6, R6, R12
+	ANDW $0x3030303, R12, R12
+	ORRW R12<<4, R11, R11
+	ANDW $0x3f3f3f3f, R6, R6
+	ADD $16, R0, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394f0 // sdot v16.4s, v7.16b, v3.16b
+	WORD $0x4e849411 // sdot v17.4s, v0.16b, v4.16b
+	WORD $0x4e859431 // sdot v17.4s, v1.16b, v5.16b
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e849413 // sdot v19.4s, v0.16b, v4.16b
+	WORD $0x4e859433 // sdot v19.4s, v1.16b, v5.16b
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x4e8294d4 // sdot v20.4s, v6.16b, v2.16b
+	WORD $0x4e8394f4 // sdot v20.4s, v7.16b, v3.16b
+	WORD $0x4e849415 // sdot v21.4s, v0.16b, v4.16b
+	WORD $0x4e859435 // sdot v21.4s, v1.16b, v5.16b
+	VLD1.P 32(R3), [V0.B16, V1.B16]
+	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VAND V8.B16, V1.B16, V7.B16
+	VUSHR $4, V0.B16, V0.B16
+	VUSHR $4, V1.B16, V1.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e8294d6 // sdot v22.4s, v6.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e849417 // sdot v23.4s, v0.16b, v4.16b
+	WORD $0x4e859437 // sdot v23.4s, v1.16b, v5.16b
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	VMOV R6, V26.S[0]
+	VUXTL V26.B8, V26.H8
+	VUXTL V26.H4, V26.S4
+	VMOV R11, V27.S[0]
+	VUXTL V27.B8, V27.H8
+	VUXTL V27.H4, V27.S4
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
+	VADDV V24.S4, V24
+	VLD1 (R13), [V0.H8, V1.H8]
+	VADDP V1.H8, V0.H8, V0.H8
+	VMOV R10, V28.S[0]
+	VMOV R9, V28.S[1]
+	VUXTL V28.B8, V28.H8
+	WORD $0x0e7cc002 // smull v2.4s, v0.4h, v28.4h
+	WORD $0x4e7c8002 // smlal2 v2.4s, v0.8h, v28.8h
+	VADDV V2.S4, V2
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	VMOV V2.S[0], R15
+	SCVTFWS R15, F2
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMOVS R5, F6
+	FCVTHS F6, F6
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FMULS F25, F6, F6
+	FMULS F2, F6, F6
+	FSUBS F6, F5, F5
+	FADDS F5, F29, F29
+	ADD $144, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
 // func dotQ5_KDP(x, y *byte, nb int) float32
 TEXT ·dotQ5_KDP(SB), NOSPLIT, $0-28
 	MOVD x+0(FP), R0
@@ -3335,20 +2233,20 @@ TEXT ·dotQ5_KDP(SB), NOSPLIT, $0-28
 	VMOVI $15, V8.B16
 	VMOVI $16, V9.B16
 loop:
-	MOVHU 0(R0), R4
+	MOVHU (R0), R4
 	MOVHU 2(R0), R5
 	MOVWU 4(R0), R6
 	MOVWU 8(R0), R7
 	MOVWU 12(R0), R8
 	LSRW $4, R8, R9
-	ANDW $0x0f0f0f0f, R9, R9
+	ANDW $0xf0f0f0f, R9, R9
 	LSRW $6, R7, R10
-	ANDW $0x03030303, R10, R10
+	ANDW $0x3030303, R10, R10
 	ORRW R10<<4, R9, R9
 	ANDW $0x3f3f3f3f, R7, R10
-	ANDW $0x0f0f0f0f, R8, R11
+	ANDW $0xf0f0f0f, R8, R11
 	LSRW $6, R6, R12
-	ANDW $0x03030303, R12, R12
+	ANDW $0x3030303, R12, R12
 	ORRW R12<<4, R11, R11
 	ANDW $0x3f3f3f3f, R6, R6
 	ADD $16, R0, R3
@@ -3375,8 +2273,10 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V16.B16, V16.B16, V16.B16
 	VEOR V17.B16, V17.B16, V17.B16
-	DOTS2DP(16, 6, 2, 7, 3)
-	DOTS2DP(17, 0, 4, 1, 5)
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394f0 // sdot v16.4s, v7.16b, v3.16b
+	WORD $0x4e849411 // sdot v17.4s, v0.16b, v4.16b
+	WORD $0x4e859431 // sdot v17.4s, v1.16b, v5.16b
 	VLD1.P 32(R3), [V0.B16, V1.B16]
 	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
 	VAND V8.B16, V0.B16, V6.B16
@@ -3397,8 +2297,10 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V18.B16, V18.B16, V18.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	DOTS2DP(18, 6, 2, 7, 3)
-	DOTS2DP(19, 0, 4, 1, 5)
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e849413 // sdot v19.4s, v0.16b, v4.16b
+	WORD $0x4e859433 // sdot v19.4s, v1.16b, v5.16b
 	VLD1.P 32(R3), [V0.B16, V1.B16]
 	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
 	VAND V8.B16, V0.B16, V6.B16
@@ -3419,8 +2321,10 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V20.B16, V20.B16, V20.B16
 	VEOR V21.B16, V21.B16, V21.B16
-	DOTS2DP(20, 6, 2, 7, 3)
-	DOTS2DP(21, 0, 4, 1, 5)
+	WORD $0x4e8294d4 // sdot v20.4s, v6.16b, v2.16b
+	WORD $0x4e8394f4 // sdot v20.4s, v7.16b, v3.16b
+	WORD $0x4e849415 // sdot v21.4s, v0.16b, v4.16b
+	WORD $0x4e859435 // sdot v21.4s, v1.16b, v5.16b
 	VLD1.P 32(R3), [V0.B16, V1.B16]
 	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
 	VAND V8.B16, V0.B16, V6.B16
@@ -3441,8 +2345,10 @@ loop:
 	VORR V12.B16, V1.B16, V1.B16
 	VEOR V22.B16, V22.B16, V22.B16
 	VEOR V23.B16, V23.B16, V23.B16
-	DOTS2DP(22, 6, 2, 7, 3)
-	DOTS2DP(23, 0, 4, 1, 5)
+	WORD $0x4e8294d6 // sdot v22.4s, v6.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e849417 // sdot v23.4s, v0.16b, v4.16b
+	WORD $0x4e859437 // sdot v23.4s, v1.16b, v5.16b
 	VADDP V17.S4, V16.S4, V16.S4
 	VADDP V19.S4, V18.S4, V18.S4
 	VADDP V18.S4, V16.S4, V16.S4
@@ -3455,16 +2361,16 @@ loop:
 	VMOV R11, V27.S[0]
 	VUXTL V27.B8, V27.H8
 	VUXTL V27.H4, V27.S4
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
 	VADDV V24.S4, V24
 	VLD1 (R13), [V0.H8, V1.H8]
 	VADDP V1.H8, V0.H8, V0.H8
 	VMOV R10, V28.S[0]
 	VMOV R9, V28.S[1]
 	VUXTL V28.B8, V28.H8
-	SMULL4S(2, 0, 28)
-	SMLAL24S(2, 0, 28)
+	WORD $0x0e7cc002 // smull v2.4s, v0.4h, v28.4h
+	WORD $0x4e7c8002 // smlal2 v2.4s, v0.8h, v28.8h
 	VADDV V2.S4, V2
 	VMOV V24.S[0], R14
 	SCVTFWS R14, F24
@@ -3488,6 +2394,180 @@ done:
 	FMOVS F29, ret+24(FP)
 	RET
 
+// func dotQ6_KDP(x, y *byte, nb int) float32
+TEXT ·dotQ6_KDP(SB), NOSPLIT, $0-28
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD nb+16(FP), R2
+	VEOR V29.B16, V29.B16, V29.B16
+	CBZ R2, done
+	VMOVI $15, V8.B16
+	VMOVI $48, V9.B16
+	VMOVI $32, V10.B16
+loop:
+	MOVD R0, R7
+	ADD $128, R7, R3
+	FMOVS (R1), F25
+	ADD $4, R1, R13
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 32(R3), [V4.B16, V5.B16]
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VSHL $4, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x4e8c94d0 // sdot v16.4s, v6.16b, v12.16b
+	VAND V8.B16, V1.B16, V6.B16
+	VSHL $4, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x4e8d94d1 // sdot v17.4s, v6.16b, v13.16b
+	VAND V8.B16, V2.B16, V6.B16
+	VSHL $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x4e8e94d2 // sdot v18.4s, v6.16b, v14.16b
+	VAND V8.B16, V3.B16, V6.B16
+	VSHL $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x4e8f94d3 // sdot v19.4s, v6.16b, v15.16b
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V4.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8c94d4 // sdot v20.4s, v6.16b, v12.16b
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V5.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x4e8d94d5 // sdot v21.4s, v6.16b, v13.16b
+	VUSHR $4, V2.B16, V6.B16
+	VUSHR $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x4e8e94d6 // sdot v22.4s, v6.16b, v14.16b
+	VUSHR $4, V3.B16, V6.B16
+	VUSHR $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e8f94d7 // sdot v23.4s, v6.16b, v15.16b
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	MOVD 192(R7), R6
+	VMOV R6, V26.D[0]
+	WORD $0x0f08a75a // sxtl v26.8h, v26.8b
+	WORD $0x4f10a75b // sxtl2 v27.4s, v26.8h
+	WORD $0x0f10a75a // sxtl v26.4s, v26.4h
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 32(R3), [V4.B16, V5.B16]
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VAND V8.B16, V0.B16, V6.B16
+	VSHL $4, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	WORD $0x4e8c94d0 // sdot v16.4s, v6.16b, v12.16b
+	VAND V8.B16, V1.B16, V6.B16
+	VSHL $4, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	WORD $0x4e8d94d1 // sdot v17.4s, v6.16b, v13.16b
+	VAND V8.B16, V2.B16, V6.B16
+	VSHL $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	WORD $0x4e8e94d2 // sdot v18.4s, v6.16b, v14.16b
+	VAND V8.B16, V3.B16, V6.B16
+	VSHL $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	WORD $0x4e8f94d3 // sdot v19.4s, v6.16b, v15.16b
+	VLD1.P 64(R13), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VUSHR $4, V0.B16, V6.B16
+	VAND V9.B16, V4.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8c94d4 // sdot v20.4s, v6.16b, v12.16b
+	VUSHR $4, V1.B16, V6.B16
+	VAND V9.B16, V5.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	WORD $0x4e8d94d5 // sdot v21.4s, v6.16b, v13.16b
+	VUSHR $4, V2.B16, V6.B16
+	VUSHR $2, V4.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	WORD $0x4e8e94d6 // sdot v22.4s, v6.16b, v14.16b
+	VUSHR $4, V3.B16, V6.B16
+	VUSHR $2, V5.B16, V7.B16
+	VAND V9.B16, V7.B16, V7.B16
+	VORR V7.B16, V6.B16, V6.B16
+	VSUB V10.B16, V6.B16, V6.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e8f94d7 // sdot v23.4s, v6.16b, v15.16b
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VADDP V21.S4, V20.S4, V20.S4
+	VADDP V23.S4, V22.S4, V22.S4
+	VADDP V22.S4, V20.S4, V20.S4
+	MOVD 200(R7), R6
+	VMOV R6, V26.D[0]
+	WORD $0x0f08a75a // sxtl v26.8h, v26.8b
+	WORD $0x4f10a75b // sxtl2 v27.4s, v26.8h
+	WORD $0x0f10a75a // sxtl v26.4s, v26.4h
+	WORD $0x4eba9618 // mla v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
+	VADDV V24.S4, V24
+	VMOV V24.S[0], R14
+	SCVTFWS R14, F24
+	MOVHU 208(R7), R4
+	FMOVS R4, F5
+	FCVTHS F5, F5
+	FMULS F25, F5, F5
+	FMULS F24, F5, F5
+	FADDS F5, F29, F29
+	ADD $210, R7, R0
+	ADD $292, R1
+	SUBS $1, R2
+	BNE loop
+done:
+	FMOVS F29, ret+24(FP)
+	RET
+
 // func dotIQ4_XSDP(x, y *byte, nb int) float32
 TEXT ·dotIQ4_XSDP(SB), NOSPLIT, $0-28
 	MOVD x+0(FP), R0
@@ -3499,7 +2579,7 @@ TEXT ·dotIQ4_XSDP(SB), NOSPLIT, $0-28
 	MOVD $iq4nl<>(SB), R7
 	VLD1 (R7), [V10.B16]
 loop:
-	MOVHU 0(R0), R4
+	MOVHU (R0), R4
 	MOVHU 2(R0), R5
 	MOVWU 4(R0), R6
 	UBFXW $0, R6, $4, R7
@@ -3552,8 +2632,8 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V16.B16, V16.B16, V16.B16
-	SDOT(16, 1, 2)
-	SDOT(16, 0, 3)
+	WORD $0x4e829430 // sdot v16.4s, v1.16b, v2.16b
+	WORD $0x4e839410 // sdot v16.4s, v0.16b, v3.16b
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -3561,8 +2641,8 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V17.B16, V17.B16, V17.B16
-	SDOT(17, 1, 2)
-	SDOT(17, 0, 3)
+	WORD $0x4e829431 // sdot v17.4s, v1.16b, v2.16b
+	WORD $0x4e839411 // sdot v17.4s, v0.16b, v3.16b
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -3570,8 +2650,8 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V18.B16, V18.B16, V18.B16
-	SDOT(18, 1, 2)
-	SDOT(18, 0, 3)
+	WORD $0x4e829432 // sdot v18.4s, v1.16b, v2.16b
+	WORD $0x4e839412 // sdot v18.4s, v0.16b, v3.16b
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -3579,8 +2659,8 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V19.B16, V19.B16, V19.B16
-	SDOT(19, 1, 2)
-	SDOT(19, 0, 3)
+	WORD $0x4e829433 // sdot v19.4s, v1.16b, v2.16b
+	WORD $0x4e839413 // sdot v19.4s, v0.16b, v3.16b
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -3588,8 +2668,8 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 2)
-	SDOT(20, 0, 3)
+	WORD $0x4e829434 // sdot v20.4s, v1.16b, v2.16b
+	WORD $0x4e839414 // sdot v20.4s, v0.16b, v3.16b
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -3597,8 +2677,8 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V21.B16, V21.B16, V21.B16
-	SDOT(21, 1, 2)
-	SDOT(21, 0, 3)
+	WORD $0x4e829435 // sdot v21.4s, v1.16b, v2.16b
+	WORD $0x4e839415 // sdot v21.4s, v0.16b, v3.16b
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -3606,8 +2686,8 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V22.B16, V22.B16, V22.B16
-	SDOT(22, 1, 2)
-	SDOT(22, 0, 3)
+	WORD $0x4e829436 // sdot v22.4s, v1.16b, v2.16b
+	WORD $0x4e839416 // sdot v22.4s, v0.16b, v3.16b
 	VLD1.P 16(R3), [V0.B16]
 	VLD1.P 32(R13), [V2.B16, V3.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -3615,16 +2695,16 @@ loop:
 	VTBL V1.B16, [V10.B16], V1.B16
 	VTBL V0.B16, [V10.B16], V0.B16
 	VEOR V23.B16, V23.B16, V23.B16
-	SDOT(23, 1, 2)
-	SDOT(23, 0, 3)
+	WORD $0x4e829437 // sdot v23.4s, v1.16b, v2.16b
+	WORD $0x4e839417 // sdot v23.4s, v0.16b, v3.16b
 	VADDP V17.S4, V16.S4, V16.S4
 	VADDP V19.S4, V18.S4, V18.S4
 	VADDP V18.S4, V16.S4, V16.S4
 	VADDP V21.S4, V20.S4, V20.S4
 	VADDP V23.S4, V22.S4, V22.S4
 	VADDP V22.S4, V20.S4, V20.S4
-	MUL4S(24, 16, 26)
-	MLA4S(24, 20, 27)
+	WORD $0x4eba9e18 // mul v24.4s, v16.4s, v26.4s
+	WORD $0x4ebb9698 // mla v24.4s, v20.4s, v27.4s
 	VADDV V24.S4, V24
 	VMOV V24.S[0], R14
 	SCVTFWS R14, F24
@@ -3639,2864 +2719,4 @@ loop:
 	BNE loop
 done:
 	FMOVS F29, ret+24(FP)
-	RET
-
-// func dotQ2_KDP(x, y *byte, nb int) float32
-TEXT ·dotQ2_KDP(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $15, V8.B16
-	VMOVI $3, V9.B16
-loop:
-	MOVD R0, R7
-	VLD1 (R7), [V26.B16]
-	VAND V8.B16, V26.B16, V27.B16
-	VUSHR $4, V26.B16, V26.B16
-	VUXTL V27.B8, V28.H8
-	VUXTL2 V27.B16, V27.H8
-	VUXTL V28.H4, V10.S4
-	VUXTL2 V28.H8, V11.S4
-	VUXTL V27.H4, V12.S4
-	VUXTL2 V27.H8, V13.S4
-	ADD $16, R7, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	SDOT(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	SDOT(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	SDOT(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	SDOT(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	SDOT(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	SDOT(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	SDOT(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MUL4S(24, 16, 10)
-	MLA4S(24, 20, 11)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	SDOT(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	SDOT(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	SDOT(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	SDOT(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	SDOT(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	SDOT(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	SDOT(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MLA4S(24, 16, 12)
-	MLA4S(24, 20, 13)
-	VLD1 (R13), [V0.H8, V1.H8]
-	VUXTL V26.B8, V2.H8
-	VUXTL2 V26.B16, V3.H8
-	SMULL4S(4, 0, 2)
-	SMLAL24S(4, 0, 2)
-	SMLAL4S(4, 1, 3)
-	SMLAL24S(4, 1, 3)
-	VADDV V4.S4, V4
-	VMOV V4.S[0], R15
-	SCVTFWS R15, F2
-	VADDV V24.S4, V24
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	MOVHU 80(R7), R4
-	MOVHU 82(R7), R5
-	FMOVS R4, F5
-	FCVTHS F5, F5
-	FMOVS R5, F6
-	FCVTHS F6, F6
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FMULS F25, F6, F6
-	FMULS F2, F6, F6
-	FSUBS F6, F5, F5
-	FADDS F5, F29, F29
-	ADD $84, R7, R0
-	ADD $292, R1
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F29, ret+24(FP)
-	RET
-
-// func dotQ3_KDP(x, y *byte, nb int) float32
-TEXT ·dotQ3_KDP(SB), NOSPLIT, $0-28
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD nb+16(FP), R2
-	VEOR V29.B16, V29.B16, V29.B16
-	CBZ R2, done
-	VMOVI $4, V8.B16
-	VMOVI $3, V9.B16
-loop:
-	MOVD R0, R7
-	VLD1 (R7), [V10.B16, V11.B16]
-	MOVWU 96(R7), R4
-	MOVWU 100(R7), R5
-	MOVWU 104(R7), R6
-	ANDW $0x0f0f0f0f, R4, R8
-	ANDW $0x03030303, R6, R9
-	ORRW R9<<4, R8, R8
-	ANDW $0x0f0f0f0f, R5, R9
-	LSRW $2, R6, R10
-	ANDW $0x03030303, R10, R10
-	ORRW R10<<4, R9, R9
-	LSRW $4, R4, R10
-	ANDW $0x0f0f0f0f, R10, R10
-	LSRW $4, R6, R11
-	ANDW $0x03030303, R11, R11
-	ORRW R11<<4, R10, R10
-	LSRW $4, R5, R11
-	ANDW $0x0f0f0f0f, R11, R11
-	LSRW $6, R6, R12
-	ANDW $0x03030303, R12, R12
-	ORRW R12<<4, R11, R11
-	VMOV R8, V26.S[0]
-	VMOV R9, V26.S[1]
-	VMOV R10, V26.S[2]
-	VMOV R11, V26.S[3]
-	VMOVI $32, V27.B16
-	VSUB V27.B16, V26.B16, V26.B16
-	SXTL8H(27, 26)
-	SXTL28H(28, 26)
-	SXTL4S(12, 27)
-	SXTL24S(13, 27)
-	SXTL4S(14, 28)
-	SXTL24S(15, 28)
-	ADD $32, R7, R3
-	FMOVS (R1), F25
-	ADD $4, R1, R13
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VMOVI $1, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	SDOT(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	SDOT(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $2, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	SDOT(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	SDOT(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $4, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	SDOT(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $8, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	SDOT(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	SDOT(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MUL4S(24, 16, 12)
-	MLA4S(24, 20, 13)
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VAND V9.B16, V0.B16, V6.B16
-	VMOVI $16, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V16.B16, V16.B16, V16.B16
-	SDOT(16, 6, 2)
-	VAND V9.B16, V1.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	SDOT(17, 6, 3)
-	VUSHR $2, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $32, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	SDOT(18, 6, 4)
-	VUSHR $2, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	SDOT(19, 6, 5)
-	VLD1.P 64(R13), [V2.B16, V3.B16, V4.B16, V5.B16]
-	VUSHR $4, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $64, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 2)
-	VUSHR $4, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	SDOT(21, 6, 3)
-	VUSHR $6, V0.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VMOVI $128, V28.B16
-	VCMTST V28.B16, V10.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V22.B16, V22.B16, V22.B16
-	SDOT(22, 6, 4)
-	VUSHR $6, V1.B16, V6.B16
-	VAND V9.B16, V6.B16, V6.B16
-	VCMTST V28.B16, V11.B16, V27.B16
-	VAND V8.B16, V27.B16, V27.B16
-	VORR V27.B16, V6.B16, V6.B16
-	VSUB V8.B16, V6.B16, V6.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	SDOT(23, 6, 5)
-	VADDP V17.S4, V16.S4, V16.S4
-	VADDP V19.S4, V18.S4, V18.S4
-	VADDP V18.S4, V16.S4, V16.S4
-	VADDP V21.S4, V20.S4, V20.S4
-	VADDP V23.S4, V22.S4, V22.S4
-	VADDP V22.S4, V20.S4, V20.S4
-	MLA4S(24, 16, 14)
-	MLA4S(24, 20, 15)
-	MOVHU 108(R7), R4
-	MOVD R7, R0
-	VADDV V24.S4, V24
-	VMOV V24.S[0], R14
-	SCVTFWS R14, F24
-	FMOVS R4, F5
-	FCVTHS F5, F5
-	FMULS F25, F5, F5
-	FMULS F24, F5, F5
-	FADDS F5, F29, F29
-	ADD $110, R0
-	ADD $292, R1
-	SUBS $1, R2
-	BNE loop
-done:
-	FMOVS F29, ret+24(FP)
-	RET
-
-// func dotQ8_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ8_0x4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	VLD1.P 32(R0), [V0.B16, V1.B16]
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	SDOT(26, 0, 20)
-	SDOT(26, 1, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	SDOT(27, 0, 20)
-	SDOT(27, 1, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	SDOT(28, 0, 20)
-	SDOT(28, 1, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	SDOT(29, 0, 20)
-	SDOT(29, 1, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ4_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ4_0x4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $8, V9.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2DP(26, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2DP(27, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2DP(28, 1, 20, 0, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2DP(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotIQ4_NLx4DP(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotIQ4_NLx4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	MOVD $iq4nl<>(SB), R9
-	VLD1 (R9), [V10.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	SDOT(26, 1, 20)
-	SDOT(26, 0, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	SDOT(27, 1, 20)
-	SDOT(27, 0, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	SDOT(28, 1, 20)
-	SDOT(28, 0, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	SDOT(29, 1, 20)
-	SDOT(29, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ5_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ5_0x4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $16, V12.B16
-	MOVD $q5tbl<>(SB), R9
-	VLD1 (R9), [V13.B16, V14.B16, V15.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R9
-	VLD1.P 16(R0), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	FMOVS R4, F23
-	FCVTHS F23, F23
-	VDUP V23.S[0], V23.S4
-	MOVHU.P 2(R1), R8
-	VMOV R8, V24.H[0]
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2DP(26, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R8
-	VMOV R8, V24.H[1]
-	VLD1.P 32(R5), [V20.B16, V21.B16]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2DP(27, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R8
-	VMOV R8, V24.H[2]
-	VLD1.P 32(R6), [V20.B16, V21.B16]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2DP(28, 1, 20, 0, 21)
-	MOVHU.P 2(R7), R8
-	VMOV R8, V24.H[3]
-	VLD1.P 32(R7), [V20.B16, V21.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2DP(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 24)
-	FMUL4S(26, 26, 23)
-	FMUL4S(26, 26, 25)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ4_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ4_Kx4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VMOVI $15, V23.B16
-	CBZ R2, done
-loop:
-	MOVHU 0(R0), R14
-	MOVHU 2(R0), R15
-	MOVWU 4(R0), R16
-	MOVWU 8(R0), R11
-	MOVWU 12(R0), R12
-	LSRW $4, R12, R20
-	ANDW $0x0f0f0f0f, R20, R20
-	LSRW $6, R11, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R20, R20
-	ANDW $0x3f3f3f3f, R11, R19
-	ANDW $0x0f0f0f0f, R12, R17
-	LSRW $6, R16, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R17, R17
-	ANDW $0x3f3f3f3f, R16, R16
-	VMOV R16, V26.S[0]
-	VUXTL V26.B8, V26.H8
-	VUXTL V26.H4, V26.S4
-	VMOV R17, V27.S[0]
-	VUXTL V27.B8, V27.H8
-	VUXTL V27.H4, V27.S4
-	VMOV R19, V28.S[0]
-	VMOV R20, V28.S[1]
-	VUXTL V28.B8, V28.H8
-	ADD $16, R0, R8
-	MOVWU.P 4(R1), R21
-	VEOR V12.B16, V12.B16, V12.B16
-	MOVWU.P 4(R5), R22
-	VEOR V13.B16, V13.B16, V13.B16
-	MOVWU.P 4(R6), R23
-	VEOR V14.B16, V14.B16, V14.B16
-	MOVWU.P 4(R7), R24
-	VEOR V15.B16, V15.B16, V15.B16
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 0)
-	MLAE(12, 11, 26, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 0)
-	MLAE(13, 11, 26, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 0)
-	MLAE(14, 11, 26, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 0)
-	MLAE(15, 11, 26, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 2)
-	MLAE(12, 11, 26, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 2)
-	MLAE(13, 11, 26, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 2)
-	MLAE(14, 11, 26, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 2)
-	MLAE(15, 11, 26, 3)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 0)
-	MLAE(12, 11, 27, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 0)
-	MLAE(13, 11, 27, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 0)
-	MLAE(14, 11, 27, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 0)
-	MLAE(15, 11, 27, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 2)
-	MLAE(12, 11, 27, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 2)
-	MLAE(13, 11, 27, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 2)
-	MLAE(14, 11, 27, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 2)
-	MLAE(15, 11, 27, 3)
-	FMOVS R14, F24
-	FCVTHS F24, F24
-	FMOVS R15, F25
-	FCVTHS F25, F25
-	VLD1.P 32(R1), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V12.S4, V12
-	VMOV V12.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R21, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F16, F16
-	VLD1.P 32(R5), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V13.S4, V13
-	VMOV V13.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R22, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F17, F17
-	VLD1.P 32(R6), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V14.S4, V14
-	VMOV V14.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R23, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F18, F18
-	VLD1.P 32(R7), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V15.S4, V15
-	VMOV V15.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R24, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F19, F19
-	MOVD R8, R0
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	FMOVS F16, 0(R9)
-	FMOVS F17, 4(R9)
-	FMOVS F18, 8(R9)
-	FMOVS F19, 12(R9)
-	RET
-
-// func dotQ5_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ5_Kx4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VMOVI $15, V23.B16
-	CBZ R2, done
-loop:
-	MOVHU 0(R0), R14
-	MOVHU 2(R0), R15
-	MOVWU 4(R0), R16
-	MOVWU 8(R0), R11
-	MOVWU 12(R0), R12
-	LSRW $4, R12, R20
-	ANDW $0x0f0f0f0f, R20, R20
-	LSRW $6, R11, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R20, R20
-	ANDW $0x3f3f3f3f, R11, R19
-	ANDW $0x0f0f0f0f, R12, R17
-	LSRW $6, R16, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R17, R17
-	ANDW $0x3f3f3f3f, R16, R16
-	VMOV R16, V26.S[0]
-	VUXTL V26.B8, V26.H8
-	VUXTL V26.H4, V26.S4
-	VMOV R17, V27.S[0]
-	VUXTL V27.B8, V27.H8
-	VUXTL V27.H4, V27.S4
-	VMOV R19, V28.S[0]
-	VMOV R20, V28.S[1]
-	VUXTL V28.B8, V28.H8
-	ADD $16, R0, R8
-	MOVWU.P 4(R1), R21
-	VEOR V12.B16, V12.B16, V12.B16
-	MOVWU.P 4(R5), R22
-	VEOR V13.B16, V13.B16, V13.B16
-	MOVWU.P 4(R6), R23
-	VEOR V14.B16, V14.B16, V14.B16
-	MOVWU.P 4(R7), R24
-	VEOR V15.B16, V15.B16, V15.B16
-	VLD1.P 32(R8), [V24.B16, V25.B16]
-	VMOVI $16, V21.B16
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VSHL $4, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSHL $4, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSHL $3, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSHL $3, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 0)
-	MLAE(12, 11, 26, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 0)
-	MLAE(13, 11, 26, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 0)
-	MLAE(14, 11, 26, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 0)
-	MLAE(15, 11, 26, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VSHL $2, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSHL $2, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSHL $1, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSHL $1, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 26, 2)
-	MLAE(12, 11, 26, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 26, 2)
-	MLAE(13, 11, 26, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 26, 2)
-	MLAE(14, 11, 26, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 26, 2)
-	MLAE(15, 11, 26, 3)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VORR V24.B16, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VORR V25.B16, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VUSHR $1, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VUSHR $1, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 0)
-	MLAE(12, 11, 27, 1)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 0)
-	MLAE(13, 11, 27, 1)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 0)
-	MLAE(14, 11, 27, 1)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 0)
-	MLAE(15, 11, 27, 1)
-	VLD1.P 32(R8), [V4.B16, V5.B16]
-	VAND V23.B16, V4.B16, V0.B16
-	VAND V23.B16, V5.B16, V1.B16
-	VUSHR $4, V4.B16, V2.B16
-	VUSHR $4, V5.B16, V3.B16
-	VUSHR $2, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VUSHR $2, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VUSHR $3, V24.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VUSHR $3, V25.B16, V20.B16
-	VAND V21.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(12, 10, 27, 2)
-	MLAE(12, 11, 27, 3)
-	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(13, 10, 27, 2)
-	MLAE(13, 11, 27, 3)
-	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(14, 10, 27, 2)
-	MLAE(14, 11, 27, 3)
-	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VEOR V10.B16, V10.B16, V10.B16
-	VEOR V11.B16, V11.B16, V11.B16
-	DOTS2DP(10, 0, 6, 1, 7)
-	DOTS2DP(11, 2, 8, 3, 9)
-	MLAE(15, 10, 27, 2)
-	MLAE(15, 11, 27, 3)
-	FMOVS R14, F24
-	FCVTHS F24, F24
-	FMOVS R15, F25
-	FCVTHS F25, F25
-	VLD1.P 32(R1), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V12.S4, V12
-	VMOV V12.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R21, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F16, F16
-	VLD1.P 32(R5), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V13.S4, V13
-	VMOV V13.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R22, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F17, F17
-	VLD1.P 32(R6), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V14.S4, V14
-	VMOV V14.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R23, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F18, F18
-	VLD1.P 32(R7), [V20.H8, V21.H8]
-	VADDP V21.H8, V20.H8, V20.H8
-	SMULL4S(22, 20, 28)
-	SMLAL24S(22, 20, 28)
-	VADDV V22.S4, V22
-	VMOV V22.S[0], R25
-	SCVTFWS R25, F22
-	VADDV V15.S4, V15
-	VMOV V15.S[0], R25
-	SCVTFWS R25, F21
-	FMOVS R24, F29
-	FMULS F29, F24, F20
-	FMULS F21, F20, F20
-	FMULS F29, F25, F21
-	FMULS F22, F21, F21
-	FSUBS F21, F20, F20
-	FADDS F20, F19, F19
-	MOVD R8, R0
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	FMOVS F16, 0(R9)
-	FMOVS F17, 4(R9)
-	FMOVS F18, 8(R9)
-	FMOVS F19, 12(R9)
-	RET
-
-// func dotQ6_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ6_Kx4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD y+8(FP), R1
-	MOVD ystride+16(FP), R10
-	ADD R1, R10, R5
-	ADD R5, R10, R6
-	ADD R6, R10, R7
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VEOR V17.B16, V17.B16, V17.B16
-	VEOR V18.B16, V18.B16, V18.B16
-	VEOR V19.B16, V19.B16, V19.B16
-	VMOVI $15, V21.B16
-	VMOVI $48, V22.B16
-	VMOVI $32, V23.B16
-	CBZ R2, done
-loop:
-	MOVD R0, R3
-	ADD $192, R3, R9
-	VLD1 (R9), [V24.B16]
-	SXTL28H(26, 24)
-	SXTL8H(24, 24)
-	SXTL24S(25, 24)
-	SXTL4S(24, 24)
-	SXTL24S(27, 26)
-	SXTL4S(26, 26)
-	ADD $128, R3, R8
-	MOVWU.P 4(R1), R21
-	VEOR V12.B16, V12.B16, V12.B16
-	MOVWU.P 4(R5), R22
-	VEOR V13.B16, V13.B16, V13.B16
-	MOVWU.P 4(R6), R23
-	VEOR V14.B16, V14.B16, V14.B16
-	MOVWU.P 4(R7), R24
-	VEOR V15.B16, V15.B16, V15.B16
-	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VLD1.P 32(R8), [V28.B16, V29.B16]
-	VAND V21.B16, V8.B16, V0.B16
-	VSHL $4, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSUB V23.B16, V0.B16, V0.B16
-	VAND V21.B16, V9.B16, V1.B16
-	VSHL $4, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSUB V23.B16, V1.B16, V1.B16
-	VAND V21.B16, V10.B16, V2.B16
-	VSHL $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSUB V23.B16, V2.B16, V2.B16
-	VAND V21.B16, V11.B16, V3.B16
-	VSHL $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VSUB V23.B16, V3.B16, V3.B16
-	VUSHR $4, V8.B16, V4.B16
-	VAND V22.B16, V28.B16, V20.B16
-	VORR V20.B16, V4.B16, V4.B16
-	VSUB V23.B16, V4.B16, V4.B16
-	VUSHR $4, V9.B16, V5.B16
-	VAND V22.B16, V29.B16, V20.B16
-	VORR V20.B16, V5.B16, V5.B16
-	VSUB V23.B16, V5.B16, V5.B16
-	VUSHR $4, V10.B16, V6.B16
-	VUSHR $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V6.B16, V6.B16
-	VSUB V23.B16, V6.B16, V6.B16
-	VUSHR $4, V11.B16, V7.B16
-	VUSHR $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V7.B16, V7.B16
-	VSUB V23.B16, V7.B16, V7.B16
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(12, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(12, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(12, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(12, 20, 24, 3)
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(12, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(12, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(12, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(12, 20, 25, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(13, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(13, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(13, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(13, 20, 24, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(13, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(13, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(13, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(13, 20, 25, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(14, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(14, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(14, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(14, 20, 24, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(14, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(14, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(14, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(14, 20, 25, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(15, 20, 24, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(15, 20, 24, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(15, 20, 24, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(15, 20, 24, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(15, 20, 25, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(15, 20, 25, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(15, 20, 25, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(15, 20, 25, 3)
-	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VLD1.P 32(R8), [V28.B16, V29.B16]
-	VAND V21.B16, V8.B16, V0.B16
-	VSHL $4, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V0.B16, V0.B16
-	VSUB V23.B16, V0.B16, V0.B16
-	VAND V21.B16, V9.B16, V1.B16
-	VSHL $4, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V1.B16, V1.B16
-	VSUB V23.B16, V1.B16, V1.B16
-	VAND V21.B16, V10.B16, V2.B16
-	VSHL $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V2.B16, V2.B16
-	VSUB V23.B16, V2.B16, V2.B16
-	VAND V21.B16, V11.B16, V3.B16
-	VSHL $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V3.B16, V3.B16
-	VSUB V23.B16, V3.B16, V3.B16
-	VUSHR $4, V8.B16, V4.B16
-	VAND V22.B16, V28.B16, V20.B16
-	VORR V20.B16, V4.B16, V4.B16
-	VSUB V23.B16, V4.B16, V4.B16
-	VUSHR $4, V9.B16, V5.B16
-	VAND V22.B16, V29.B16, V20.B16
-	VORR V20.B16, V5.B16, V5.B16
-	VSUB V23.B16, V5.B16, V5.B16
-	VUSHR $4, V10.B16, V6.B16
-	VUSHR $2, V28.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V6.B16, V6.B16
-	VSUB V23.B16, V6.B16, V6.B16
-	VUSHR $4, V11.B16, V7.B16
-	VUSHR $2, V29.B16, V20.B16
-	VAND V22.B16, V20.B16, V20.B16
-	VORR V20.B16, V7.B16, V7.B16
-	VSUB V23.B16, V7.B16, V7.B16
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(12, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(12, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(12, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(12, 20, 26, 3)
-	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(12, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(12, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(12, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(12, 20, 27, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(13, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(13, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(13, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(13, 20, 26, 3)
-	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(13, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(13, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(13, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(13, 20, 27, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(14, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(14, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(14, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(14, 20, 26, 3)
-	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(14, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(14, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(14, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(14, 20, 27, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 0, 8)
-	MLAE(15, 20, 26, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 1, 9)
-	MLAE(15, 20, 26, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 2, 10)
-	MLAE(15, 20, 26, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 3, 11)
-	MLAE(15, 20, 26, 3)
-	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 4, 8)
-	MLAE(15, 20, 27, 0)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 5, 9)
-	MLAE(15, 20, 27, 1)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 6, 10)
-	MLAE(15, 20, 27, 2)
-	VEOR V20.B16, V20.B16, V20.B16
-	SDOT(20, 7, 11)
-	MLAE(15, 20, 27, 3)
-	ADD $32, R1
-	VADDV V12.S4, V12
-	VMOV V12.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R21, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F16, F16
-	ADD $32, R5
-	VADDV V13.S4, V13
-	VMOV V13.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R22, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F17, F17
-	ADD $32, R6
-	VADDV V14.S4, V14
-	VMOV V14.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R23, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F18, F18
-	ADD $32, R7
-	VADDV V15.S4, V15
-	VMOV V15.S[0], R25
-	SCVTFWS R25, F24
-	MOVHU 208(R3), R25
-	FMOVS R25, F20
-	FCVTHS F20, F20
-	FMOVS R24, F29
-	FMULS F29, F20, F20
-	FMULS F24, F20, F20
-	FADDS F20, F19, F19
-	ADD $210, R3, R0
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	FMOVS F16, 0(R9)
-	FMOVS F17, 4(R9)
-	FMOVS F18, 8(R9)
-	FMOVS F19, 12(R9)
-	RET
-
-// func dotQ8_0r4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ8_0r4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	VLD1.P 32(R0), [V0.B16, V1.B16]
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	SDOT(26, 0, 20)
-	SDOT(26, 1, 21)
-	MOVHU.P 2(R3), R4
-	VLD1.P 32(R3), [V0.B16, V1.B16]
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	SDOT(27, 0, 20)
-	SDOT(27, 1, 21)
-	MOVHU.P 2(R5), R4
-	VLD1.P 32(R5), [V0.B16, V1.B16]
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	SDOT(28, 0, 20)
-	SDOT(28, 1, 21)
-	MOVHU.P 2(R6), R4
-	VLD1.P 32(R6), [V0.B16, V1.B16]
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	SDOT(29, 0, 20)
-	SDOT(29, 1, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ4_0r4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ4_0r4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $8, V9.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2DP(26, 1, 20, 0, 21)
-	MOVHU.P 2(R3), R4
-	VLD1.P 16(R3), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2DP(27, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R4
-	VLD1.P 16(R5), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2DP(28, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R4
-	VLD1.P 16(R6), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VSUB V9.B16, V1.B16, V1.B16
-	VSUB V9.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2DP(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotIQ4_NLr4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotIQ4_NLr4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	MOVD $iq4nl<>(SB), R9
-	VLD1 (R9), [V10.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	VLD1.P 16(R0), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	SDOT(26, 1, 20)
-	SDOT(26, 0, 21)
-	MOVHU.P 2(R3), R4
-	VLD1.P 16(R3), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	SDOT(27, 1, 20)
-	SDOT(27, 0, 21)
-	MOVHU.P 2(R5), R4
-	VLD1.P 16(R5), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	SDOT(28, 1, 20)
-	SDOT(28, 0, 21)
-	MOVHU.P 2(R6), R4
-	VLD1.P 16(R6), [V0.B16]
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VTBL V1.B16, [V10.B16], V1.B16
-	VTBL V0.B16, [V10.B16], V0.B16
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	SDOT(29, 1, 20)
-	SDOT(29, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ5_0r4DP(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ5_0r4DP(SB), NOSPLIT, $0-40
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R10
-	ADD R0, R10, R3
-	ADD R3, R10, R5
-	ADD R5, R10, R6
-	MOVD y+16(FP), R1
-	MOVD nb+24(FP), R2
-	VEOR V16.B16, V16.B16, V16.B16
-	VMOVI $15, V8.B16
-	VMOVI $16, V12.B16
-	MOVD $q5tbl<>(SB), R9
-	VLD1 (R9), [V13.B16, V14.B16, V15.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R1), R8
-	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
-	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R9
-	VLD1.P 16(R0), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[0]
-	VEOR V26.B16, V26.B16, V26.B16
-	DOTS2DP(26, 1, 20, 0, 21)
-	MOVHU.P 2(R3), R4
-	MOVWU.P 4(R3), R9
-	VLD1.P 16(R3), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[1]
-	VEOR V27.B16, V27.B16, V27.B16
-	DOTS2DP(27, 1, 20, 0, 21)
-	MOVHU.P 2(R5), R4
-	MOVWU.P 4(R5), R9
-	VLD1.P 16(R5), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[2]
-	VEOR V28.B16, V28.B16, V28.B16
-	DOTS2DP(28, 1, 20, 0, 21)
-	MOVHU.P 2(R6), R4
-	MOVWU.P 4(R6), R9
-	VLD1.P 16(R6), [V0.B16]
-	VDUP R9, V5.S4
-	VTBL V13.B16, [V5.B16], V6.B16
-	VTBL V14.B16, [V5.B16], V7.B16
-	VCMTST V15.B16, V6.B16, V6.B16
-	VCMTST V15.B16, V7.B16, V7.B16
-	VAND V12.B16, V6.B16, V6.B16
-	VAND V12.B16, V7.B16, V7.B16
-	VAND V8.B16, V0.B16, V1.B16
-	VUSHR $4, V0.B16, V0.B16
-	VORR V6.B16, V1.B16, V1.B16
-	VORR V7.B16, V0.B16, V0.B16
-	VSUB V12.B16, V1.B16, V1.B16
-	VSUB V12.B16, V0.B16, V0.B16
-	VMOV R4, V23.H[3]
-	VEOR V29.B16, V29.B16, V29.B16
-	DOTS2DP(29, 1, 20, 0, 21)
-	VADDP V27.S4, V26.S4, V26.S4
-	VADDP V29.S4, V28.S4, V28.S4
-	VADDP V28.S4, V26.S4, V26.S4
-	SCVTF4S(26, 26)
-	FCVTL4S(25, 23)
-	FMUL4S(26, 26, 25)
-	FMUL4S(26, 26, 24)
-	FADD4S(16, 16, 26)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+32(FP), R9
-	VST1 [V16.S4], (R9)
-	RET
-
-// func dotQ8_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ8_0x2I8MM(SB), NOSPLIT, $0-48
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R3
-	ADD R0, R3, R3
-	MOVD y+16(FP), R1
-	MOVD ystride+24(FP), R5
-	ADD R1, R5, R5
-	MOVD nb+32(FP), R2
-	VEOR V24.B16, V24.B16, V24.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R6
-	MOVHU.P 2(R3), R7
-	MOVHU.P 2(R1), R8
-	MOVHU.P 2(R5), R9
-	VLD1.P 32(R0), [V0.B16, V1.B16]
-	VLD1.P 32(R3), [V2.B16, V3.B16]
-	VLD1.P 32(R1), [V4.B16, V5.B16]
-	VLD1.P 32(R5), [V6.B16, V7.B16]
-	VZIP1 V2.D2, V0.D2, V8.D2
-	VZIP2 V2.D2, V0.D2, V9.D2
-	VZIP1 V3.D2, V1.D2, V10.D2
-	VZIP2 V3.D2, V1.D2, V11.D2
-	VZIP1 V6.D2, V4.D2, V12.D2
-	VZIP2 V6.D2, V4.D2, V13.D2
-	VZIP1 V7.D2, V5.D2, V14.D2
-	VZIP2 V7.D2, V5.D2, V15.D2
-	VEOR V16.B16, V16.B16, V16.B16
-	SMMLA(16, 8, 12)
-	SMMLA(16, 9, 13)
-	SMMLA(16, 10, 14)
-	SMMLA(16, 11, 15)
-	VMOV R6, V20.H[0]
-	VMOV R6, V20.H[1]
-	VMOV R7, V20.H[2]
-	VMOV R7, V20.H[3]
-	VMOV R8, V21.H[0]
-	VMOV R9, V21.H[1]
-	VMOV R8, V21.H[2]
-	VMOV R9, V21.H[3]
-	FCVTL4S(20, 20)
-	FCVTL4S(21, 21)
-	SCVTF4S(16, 16)
-	FMUL4S(16, 16, 20)
-	FMUL4S(16, 16, 21)
-	FADD4S(24, 24, 16)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+40(FP), R10
-	VST1 [V24.S4], (R10)
-	RET
-
-// func dotQ4_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ4_0x2I8MM(SB), NOSPLIT, $0-48
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R3
-	ADD R0, R3, R3
-	MOVD y+16(FP), R1
-	MOVD ystride+24(FP), R5
-	ADD R1, R5, R5
-	MOVD nb+32(FP), R2
-	VEOR V24.B16, V24.B16, V24.B16
-	VMOVI $15, V26.B16
-	VMOVI $8, V27.B16
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R6
-	MOVHU.P 2(R3), R7
-	MOVHU.P 2(R1), R8
-	MOVHU.P 2(R5), R9
-	VLD1.P 16(R0), [V1.B16]
-	VAND V26.B16, V1.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VSUB V27.B16, V0.B16, V0.B16
-	VSUB V27.B16, V1.B16, V1.B16
-	VLD1.P 16(R3), [V3.B16]
-	VAND V26.B16, V3.B16, V2.B16
-	VUSHR $4, V3.B16, V3.B16
-	VSUB V27.B16, V2.B16, V2.B16
-	VSUB V27.B16, V3.B16, V3.B16
-	VLD1.P 32(R1), [V4.B16, V5.B16]
-	VLD1.P 32(R5), [V6.B16, V7.B16]
-	VZIP1 V2.D2, V0.D2, V8.D2
-	VZIP2 V2.D2, V0.D2, V9.D2
-	VZIP1 V3.D2, V1.D2, V10.D2
-	VZIP2 V3.D2, V1.D2, V11.D2
-	VZIP1 V6.D2, V4.D2, V12.D2
-	VZIP2 V6.D2, V4.D2, V13.D2
-	VZIP1 V7.D2, V5.D2, V14.D2
-	VZIP2 V7.D2, V5.D2, V15.D2
-	VEOR V16.B16, V16.B16, V16.B16
-	SMMLA(16, 8, 12)
-	SMMLA(16, 9, 13)
-	SMMLA(16, 10, 14)
-	SMMLA(16, 11, 15)
-	VMOV R6, V20.H[0]
-	VMOV R6, V20.H[1]
-	VMOV R7, V20.H[2]
-	VMOV R7, V20.H[3]
-	VMOV R8, V21.H[0]
-	VMOV R9, V21.H[1]
-	VMOV R8, V21.H[2]
-	VMOV R9, V21.H[3]
-	FCVTL4S(20, 20)
-	FCVTL4S(21, 21)
-	SCVTF4S(16, 16)
-	FMUL4S(16, 16, 20)
-	FMUL4S(16, 16, 21)
-	FADD4S(24, 24, 16)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+40(FP), R10
-	VST1 [V24.S4], (R10)
-	RET
-
-// func dotIQ4_NLx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotIQ4_NLx2I8MM(SB), NOSPLIT, $0-48
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R3
-	ADD R0, R3, R3
-	MOVD y+16(FP), R1
-	MOVD ystride+24(FP), R5
-	ADD R1, R5, R5
-	MOVD nb+32(FP), R2
-	VEOR V24.B16, V24.B16, V24.B16
-	VMOVI $15, V26.B16
-	MOVD $iq4nl<>(SB), R10
-	VLD1 (R10), [V27.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R6
-	MOVHU.P 2(R3), R7
-	MOVHU.P 2(R1), R8
-	MOVHU.P 2(R5), R9
-	VLD1.P 16(R0), [V1.B16]
-	VAND V26.B16, V1.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VTBL V0.B16, [V27.B16], V0.B16
-	VTBL V1.B16, [V27.B16], V1.B16
-	VLD1.P 16(R3), [V3.B16]
-	VAND V26.B16, V3.B16, V2.B16
-	VUSHR $4, V3.B16, V3.B16
-	VTBL V2.B16, [V27.B16], V2.B16
-	VTBL V3.B16, [V27.B16], V3.B16
-	VLD1.P 32(R1), [V4.B16, V5.B16]
-	VLD1.P 32(R5), [V6.B16, V7.B16]
-	VZIP1 V2.D2, V0.D2, V8.D2
-	VZIP2 V2.D2, V0.D2, V9.D2
-	VZIP1 V3.D2, V1.D2, V10.D2
-	VZIP2 V3.D2, V1.D2, V11.D2
-	VZIP1 V6.D2, V4.D2, V12.D2
-	VZIP2 V6.D2, V4.D2, V13.D2
-	VZIP1 V7.D2, V5.D2, V14.D2
-	VZIP2 V7.D2, V5.D2, V15.D2
-	VEOR V16.B16, V16.B16, V16.B16
-	SMMLA(16, 8, 12)
-	SMMLA(16, 9, 13)
-	SMMLA(16, 10, 14)
-	SMMLA(16, 11, 15)
-	VMOV R6, V20.H[0]
-	VMOV R6, V20.H[1]
-	VMOV R7, V20.H[2]
-	VMOV R7, V20.H[3]
-	VMOV R8, V21.H[0]
-	VMOV R9, V21.H[1]
-	VMOV R8, V21.H[2]
-	VMOV R9, V21.H[3]
-	FCVTL4S(20, 20)
-	FCVTL4S(21, 21)
-	SCVTF4S(16, 16)
-	FMUL4S(16, 16, 20)
-	FMUL4S(16, 16, 21)
-	FADD4S(24, 24, 16)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+40(FP), R10
-	VST1 [V24.S4], (R10)
-	RET
-
-// func dotQ5_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ5_0x2I8MM(SB), NOSPLIT, $0-48
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R3
-	ADD R0, R3, R3
-	MOVD y+16(FP), R1
-	MOVD ystride+24(FP), R5
-	ADD R1, R5, R5
-	MOVD nb+32(FP), R2
-	VEOR V24.B16, V24.B16, V24.B16
-	VMOVI $15, V26.B16
-	VMOVI $16, V25.B16
-	MOVD $q5tbl<>(SB), R10
-	VLD1 (R10), [V27.B16, V28.B16, V29.B16]
-	CBZ R2, done
-loop:
-	MOVHU.P 2(R0), R6
-	MOVHU.P 2(R3), R7
-	MOVHU.P 2(R1), R8
-	MOVHU.P 2(R5), R9
-	MOVWU.P 4(R0), R10
-	VDUP R10, V17.S4
-	VTBL V27.B16, [V17.B16], V18.B16
-	VTBL V28.B16, [V17.B16], V19.B16
-	VCMTST V29.B16, V18.B16, V18.B16
-	VCMTST V29.B16, V19.B16, V19.B16
-	VAND V25.B16, V18.B16, V18.B16
-	VAND V25.B16, V19.B16, V19.B16
-	VLD1.P 16(R0), [V1.B16]
-	VAND V26.B16, V1.B16, V0.B16
-	VUSHR $4, V1.B16, V1.B16
-	VORR V18.B16, V0.B16, V0.B16
-	VORR V19.B16, V1.B16, V1.B16
-	VSUB V25.B16, V0.B16, V0.B16
-	VSUB V25.B16, V1.B16, V1.B16
-	MOVWU.P 4(R3), R10
-	VDUP R10, V17.S4
-	VTBL V27.B16, [V17.B16], V18.B16
-	VTBL V28.B16, [V17.B16], V19.B16
-	VCMTST V29.B16, V18.B16, V18.B16
-	VCMTST V29.B16, V19.B16, V19.B16
-	VAND V25.B16, V18.B16, V18.B16
-	VAND V25.B16, V19.B16, V19.B16
-	VLD1.P 16(R3), [V3.B16]
-	VAND V26.B16, V3.B16, V2.B16
-	VUSHR $4, V3.B16, V3.B16
-	VORR V18.B16, V2.B16, V2.B16
-	VORR V19.B16, V3.B16, V3.B16
-	VSUB V25.B16, V2.B16, V2.B16
-	VSUB V25.B16, V3.B16, V3.B16
-	VLD1.P 32(R1), [V4.B16, V5.B16]
-	VLD1.P 32(R5), [V6.B16, V7.B16]
-	VZIP1 V2.D2, V0.D2, V8.D2
-	VZIP2 V2.D2, V0.D2, V9.D2
-	VZIP1 V3.D2, V1.D2, V10.D2
-	VZIP2 V3.D2, V1.D2, V11.D2
-	VZIP1 V6.D2, V4.D2, V12.D2
-	VZIP2 V6.D2, V4.D2, V13.D2
-	VZIP1 V7.D2, V5.D2, V14.D2
-	VZIP2 V7.D2, V5.D2, V15.D2
-	VEOR V16.B16, V16.B16, V16.B16
-	SMMLA(16, 8, 12)
-	SMMLA(16, 9, 13)
-	SMMLA(16, 10, 14)
-	SMMLA(16, 11, 15)
-	VMOV R6, V20.H[0]
-	VMOV R6, V20.H[1]
-	VMOV R7, V20.H[2]
-	VMOV R7, V20.H[3]
-	VMOV R8, V21.H[0]
-	VMOV R9, V21.H[1]
-	VMOV R8, V21.H[2]
-	VMOV R9, V21.H[3]
-	FCVTL4S(20, 20)
-	FCVTL4S(21, 21)
-	SCVTF4S(16, 16)
-	FMUL4S(16, 16, 20)
-	FMUL4S(16, 16, 21)
-	FADD4S(24, 24, 16)
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+40(FP), R10
-	VST1 [V24.S4], (R10)
-	RET
-
-// func dotQ4_Kx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ4_Kx2I8MM(SB), NOSPLIT, $0-48
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R3
-	ADD R0, R3, R3
-	MOVD y+16(FP), R1
-	MOVD ystride+24(FP), R5
-	ADD R1, R5, R5
-	MOVD nb+32(FP), R2
-	VEOR V30.B16, V30.B16, V30.B16
-	VMOVI $15, V24.B16
-	MOVD $k4idx<>(SB), R21
-	VLD1 (R21), [V26.B16, V27.B16]
-	CBZ R2, done
-loop:
-	MOVHU 0(R0), R4
-	MOVHU 2(R0), R6
-	MOVWU 4(R0), R7
-	MOVWU 8(R0), R11
-	MOVWU 12(R0), R12
-	LSRW $4, R12, R10
-	ANDW $0x0f0f0f0f, R10, R10
-	LSRW $6, R11, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R10, R10
-	ANDW $0x3f3f3f3f, R11, R9
-	ANDW $0x0f0f0f0f, R12, R8
-	LSRW $6, R7, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R8, R8
-	ANDW $0x3f3f3f3f, R7, R7
-	MOVHU 0(R3), R14
-	MOVHU 2(R3), R15
-	MOVWU 4(R3), R16
-	MOVWU 8(R3), R11
-	MOVWU 12(R3), R12
-	LSRW $4, R12, R20
-	ANDW $0x0f0f0f0f, R20, R20
-	LSRW $6, R11, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R20, R20
-	ANDW $0x3f3f3f3f, R11, R19
-	ANDW $0x0f0f0f0f, R12, R17
-	LSRW $6, R16, R13
-	ANDW $0x03030303, R13, R13
-	ORRW R13<<4, R17, R17
-	ANDW $0x3f3f3f3f, R16, R16
-	VMOV R7, V28.S[0]
-	VMOV R8, V28.S[1]
-	VMOV R16, V28.S[2]
-	VMOV R17, V28.S[3]
-	VORR V26.B16, V26.B16, V22.B16
-	VEOR V21.B16, V21.B16, V21.B16
-	ADD $16, R0, R21
-	ADD $16, R3, R22
-	ADD $4, R1, R23
-	ADD $4, R5, R24
-	VLD1.P 32(R21), [V0.B16, V1.B16]
-	VLD1.P 32(R22), [V2.B16, V3.B16]
-	VAND V24.B16, V0.B16, V4.B16
-	VAND V24.B16, V1.B16, V5.B16
-	VAND V24.B16, V2.B16, V6.B16
-	VAND V24.B16, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VUSHR $4, V0.B16, V4.B16
-	VUSHR $4, V1.B16, V5.B16
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $4, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VLD1.P 32(R21), [V0.B16, V1.B16]
-	VLD1.P 32(R22), [V2.B16, V3.B16]
-	VAND V24.B16, V0.B16, V4.B16
-	VAND V24.B16, V1.B16, V5.B16
-	VAND V24.B16, V2.B16, V6.B16
-	VAND V24.B16, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VUSHR $4, V0.B16, V4.B16
-	VUSHR $4, V1.B16, V5.B16
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $4, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VLD1.P 32(R21), [V0.B16, V1.B16]
-	VLD1.P 32(R22), [V2.B16, V3.B16]
-	VAND V24.B16, V0.B16, V4.B16
-	VAND V24.B16, V1.B16, V5.B16
-	VAND V24.B16, V2.B16, V6.B16
-	VAND V24.B16, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VUSHR $4, V0.B16, V4.B16
-	VUSHR $4, V1.B16, V5.B16
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $4, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VLD1.P 32(R21), [V0.B16, V1.B16]
-	VLD1.P 32(R22), [V2.B16, V3.B16]
-	VAND V24.B16, V0.B16, V4.B16
-	VAND V24.B16, V1.B16, V5.B16
-	VAND V24.B16, V2.B16, V6.B16
-	VAND V24.B16, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VUSHR $4, V0.B16, V4.B16
-	VUSHR $4, V1.B16, V5.B16
-	VUSHR $4, V2.B16, V6.B16
-	VUSHR $4, V3.B16, V7.B16
-	VZIP1 V6.D2, V4.D2, V8.D2
-	VZIP2 V6.D2, V4.D2, V9.D2
-	VZIP1 V7.D2, V5.D2, V10.D2
-	VZIP2 V7.D2, V5.D2, V11.D2
-	VLD1.P 32(R23), [V16.B16, V17.B16]
-	VLD1.P 32(R24), [V18.B16, V19.B16]
-	VZIP1 V18.D2, V16.D2, V12.D2
-	VZIP2 V18.D2, V16.D2, V13.D2
-	VZIP1 V19.D2, V17.D2, V14.D2
-	VZIP2 V19.D2, V17.D2, V15.D2
-	VEOR V20.B16, V20.B16, V20.B16
-	SMMLA(20, 8, 12)
-	SMMLA(20, 9, 13)
-	SMMLA(20, 10, 14)
-	SMMLA(20, 11, 15)
-	VTBL V22.B16, [V28.B16], V25.B16
-	VADD V27.B16, V22.B16, V22.B16
-	MLA4S(21, 20, 25)
-	VLD1 (R23), [V0.H8, V1.H8]
-	VADDP V1.H8, V0.H8, V0.H8
-	VLD1 (R24), [V2.H8, V3.H8]
-	VADDP V3.H8, V2.H8, V2.H8
-	VMOV R9, V4.S[0]
-	VMOV R10, V4.S[1]
-	VUXTL V4.B8, V4.H8
-	VMOV R19, V5.S[0]
-	VMOV R20, V5.S[1]
-	VUXTL V5.B8, V5.H8
-	SMULL4S(6, 4, 0)
-	SMLAL24S(6, 4, 0)
-	SMULL4S(7, 4, 2)
-	SMLAL24S(7, 4, 2)
-	SMULL4S(8, 5, 0)
-	SMLAL24S(8, 5, 0)
-	SMULL4S(9, 5, 2)
-	SMLAL24S(9, 5, 2)
-	VADDP V7.S4, V6.S4, V6.S4
-	VADDP V9.S4, V8.S4, V8.S4
-	VADDP V8.S4, V6.S4, V6.S4
-	VMOV R4, V10.H[0]
-	VMOV R4, V10.H[1]
-	VMOV R14, V10.H[2]
-	VMOV R14, V10.H[3]
-	FCVTL4S(10, 10)
-	VMOV R6, V11.H[0]
-	VMOV R6, V11.H[1]
-	VMOV R15, V11.H[2]
-	VMOV R15, V11.H[3]
-	FCVTL4S(11, 11)
-	MOVWU (R1), R11
-	MOVWU (R5), R12
-	VMOV R11, V12.S[0]
-	VMOV R12, V12.S[1]
-	VMOV R11, V12.S[2]
-	VMOV R12, V12.S[3]
-	FMUL4S(10, 10, 12)
-	FMUL4S(11, 11, 12)
-	SCVTF4S(13, 21)
-	SCVTF4S(14, 6)
-	FMUL4S(10, 10, 13)
-	FMUL4S(11, 11, 14)
-	FSUB4S(10, 10, 11)
-	FADD4S(30, 30, 10)
-	ADD $144, R0
-	ADD $144, R3
-	ADD $292, R1
-	ADD $292, R5
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+40(FP), R21
-	VST1 [V30.S4], (R21)
-	RET
-
-// func dotQ6_Kx2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)
-TEXT ·dotQ6_Kx2I8MM(SB), NOSPLIT, $0-48
-	MOVD x+0(FP), R0
-	MOVD xstride+8(FP), R3
-	ADD R0, R3, R3
-	MOVD y+16(FP), R1
-	MOVD ystride+24(FP), R5
-	ADD R1, R5, R5
-	MOVD nb+32(FP), R2
-	VEOR V30.B16, V30.B16, V30.B16
-	VMOVI $15, V26.B16
-	VMOVI $48, V27.B16
-	MOVD $k6idx<>(SB), R16
-	CBZ R2, done
-loop:
-	VLD1 (R16), [V24.B16, V25.B16]
-	ADD $192, R0, R6
-	VLD1 (R6), [V28.B16]
-	ADD $192, R3, R7
-	VLD1 (R7), [V29.B16]
-	VEOR V31.B16, V31.B16, V31.B16
-	MOVD R0, R10
-	ADD $128, R0, R11
-	MOVD R3, R12
-	ADD $128, R3, R13
-	ADD $4, R1, R14
-	ADD $4, R5, R15
-	VLD1.P 64(R10), [V0.B16, V1.B16, V2.B16, V3.B16]
-	VLD1.P 32(R11), [V4.B16, V5.B16]
-	VLD1.P 64(R12), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VLD1.P 32(R13), [V10.B16, V11.B16]
-	VAND V26.B16, V0.B16, V12.B16
-	VSHL $4, V4.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V6.B16, V14.B16
-	VSHL $4, V10.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VAND V26.B16, V1.B16, V12.B16
-	VSHL $4, V5.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V7.B16, V14.B16
-	VSHL $4, V11.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VAND V26.B16, V2.B16, V12.B16
-	VSHL $2, V4.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V8.B16, V14.B16
-	VSHL $2, V10.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VAND V26.B16, V3.B16, V12.B16
-	VSHL $2, V5.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V9.B16, V14.B16
-	VSHL $2, V11.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V0.B16, V12.B16
-	VAND V27.B16, V4.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V6.B16, V14.B16
-	VAND V27.B16, V10.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V1.B16, V12.B16
-	VAND V27.B16, V5.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V7.B16, V14.B16
-	VAND V27.B16, V11.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V2.B16, V12.B16
-	VUSHR $2, V4.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V8.B16, V14.B16
-	VUSHR $2, V10.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V3.B16, V12.B16
-	VUSHR $2, V5.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V9.B16, V14.B16
-	VUSHR $2, V11.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VLD1.P 64(R10), [V0.B16, V1.B16, V2.B16, V3.B16]
-	VLD1.P 32(R11), [V4.B16, V5.B16]
-	VLD1.P 64(R12), [V6.B16, V7.B16, V8.B16, V9.B16]
-	VLD1.P 32(R13), [V10.B16, V11.B16]
-	VAND V26.B16, V0.B16, V12.B16
-	VSHL $4, V4.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V6.B16, V14.B16
-	VSHL $4, V10.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VAND V26.B16, V1.B16, V12.B16
-	VSHL $4, V5.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V7.B16, V14.B16
-	VSHL $4, V11.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VAND V26.B16, V2.B16, V12.B16
-	VSHL $2, V4.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V8.B16, V14.B16
-	VSHL $2, V10.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VAND V26.B16, V3.B16, V12.B16
-	VSHL $2, V5.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VAND V26.B16, V9.B16, V14.B16
-	VSHL $2, V11.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V0.B16, V12.B16
-	VAND V27.B16, V4.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V6.B16, V14.B16
-	VAND V27.B16, V10.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V1.B16, V12.B16
-	VAND V27.B16, V5.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V7.B16, V14.B16
-	VAND V27.B16, V11.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V2.B16, V12.B16
-	VUSHR $2, V4.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V8.B16, V14.B16
-	VUSHR $2, V10.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VUSHR $4, V3.B16, V12.B16
-	VUSHR $2, V5.B16, V13.B16
-	VAND V27.B16, V13.B16, V13.B16
-	VORR V13.B16, V12.B16, V12.B16
-	VUSHR $4, V9.B16, V14.B16
-	VUSHR $2, V11.B16, V15.B16
-	VAND V27.B16, V15.B16, V15.B16
-	VORR V15.B16, V14.B16, V14.B16
-	VZIP1 V14.D2, V12.D2, V16.D2
-	VZIP2 V14.D2, V12.D2, V17.D2
-	VLD1.P 16(R14), [V18.B16]
-	VLD1.P 16(R15), [V19.B16]
-	VZIP1 V19.D2, V18.D2, V20.D2
-	VZIP2 V19.D2, V18.D2, V21.D2
-	VEOR V22.B16, V22.B16, V22.B16
-	SMMLA(22, 16, 20)
-	SMMLA(22, 17, 21)
-	VTBL V24.B16, [V28.B16, V29.B16], V23.B16
-	VADD V25.B16, V24.B16, V24.B16
-	SSHR24(23, 23)
-	MLA4S(31, 22, 23)
-	VLD1 (R14), [V0.H8, V1.H8]
-	VLD1 (R15), [V2.H8, V3.H8]
-	SXTL8H(4, 28)
-	SXTL28H(5, 28)
-	SXTL8H(6, 29)
-	SXTL28H(7, 29)
-	SMULL4S(8, 4, 0)
-	SMLAL24S(8, 4, 0)
-	SMLAL4S(8, 5, 1)
-	SMLAL24S(8, 5, 1)
-	SMULL4S(9, 4, 2)
-	SMLAL24S(9, 4, 2)
-	SMLAL4S(9, 5, 3)
-	SMLAL24S(9, 5, 3)
-	SMULL4S(10, 6, 0)
-	SMLAL24S(10, 6, 0)
-	SMLAL4S(10, 7, 1)
-	SMLAL24S(10, 7, 1)
-	SMULL4S(11, 6, 2)
-	SMLAL24S(11, 6, 2)
-	SMLAL4S(11, 7, 3)
-	SMLAL24S(11, 7, 3)
-	VADDP V9.S4, V8.S4, V8.S4
-	VADDP V11.S4, V10.S4, V10.S4
-	VADDP V10.S4, V8.S4, V8.S4
-	VSHL $5, V8.S4, V8.S4
-	VSUB V8.S4, V31.S4, V31.S4
-	MOVHU 208(R0), R8
-	MOVHU 208(R3), R9
-	VMOV R8, V12.H[0]
-	VMOV R8, V12.H[1]
-	VMOV R9, V12.H[2]
-	VMOV R9, V12.H[3]
-	FCVTL4S(12, 12)
-	MOVWU (R1), R6
-	MOVWU (R5), R7
-	VMOV R6, V13.S[0]
-	VMOV R7, V13.S[1]
-	VMOV R6, V13.S[2]
-	VMOV R7, V13.S[3]
-	FMUL4S(12, 12, 13)
-	SCVTF4S(14, 31)
-	FMUL4S(12, 12, 14)
-	FADD4S(30, 30, 12)
-	ADD $210, R0
-	ADD $210, R3
-	ADD $292, R1
-	ADD $292, R5
-	SUBS $1, R2
-	BNE loop
-done:
-	MOVD out+40(FP), R16
-	VST1 [V30.S4], (R16)
 	RET

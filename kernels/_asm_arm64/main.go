@@ -1,48 +1,57 @@
-// Command _asm_arm64 writes ../dot_arm64.s: the arm64 quantized dot
-// products, each kernel body written once and emitted per level (neon:
-// SMULL/SMULL2/SADALP; dotprod: SDOT). Run `go run .` in this directory.
+// Command _asm_arm64 writes the arm64 assembly of package kernels and the
+// Go declarations of its functions: for each kernel family, the program
+// in <family>.go here builds ../<family>_arm64.s and ../<family>_arm64.go
+// with the instruction-emitting library in ./asm. Run `go generate
+// ./kernels` (or `go run .` in this directory); TestUpToDate fails when a
+// committed file differs from what this writes.
 package main
 
 import (
 	"fmt"
+	"go/format"
 	"os"
-	"strings"
+
+	"github.com/gollm/gollm/kernels/_asm_arm64/asm"
 )
 
-// level is one emission of the row kernels: its name suffix and the
-// expansions of DOT(acc, a, b) (acc.4S += the int8 dot products of a and
-// b, any lane layout: callers only use horizontal sums of 4 lanes), of
-// DOTS, the same for weights a of magnitude at most 32, and of
-// DOTS2(acc, a0, b0, a1, b1), two DOTS into one accumulator.
-type level struct{ suffix, dot, dots, dots2 string }
+// families lists the generated files and the programs that build them.
+var families = []struct {
+	name  string
+	build func() *asm.File
+}{
+	{"dot", dotFile},
+	{"matvec", matvecFile},
+	{"matmul", matmulFile},
+	{"f32", f32File},
+}
 
-var levels = []level{
-	{"NEON", "DOTN(", "DOTSN(", "DOTS2N("},
-	{"DP", "SDOT(", "SDOT(", "DOTS2DP("},
+// output returns the generated files, path relative to this directory to
+// contents.
+func output() (map[string]string, error) {
+	out := map[string]string{}
+	for _, fam := range families {
+		f := fam.build()
+		decl, err := format.Source([]byte(f.Go()))
+		if err != nil {
+			return nil, fmt.Errorf("%s_arm64.go: %v", fam.name, err)
+		}
+		out["../"+fam.name+"_arm64.s"] = f.Asm()
+		out["../"+fam.name+"_arm64.go"] = string(decl)
+	}
+	return out, nil
 }
 
 func main() {
-	if err := os.WriteFile("../dot_arm64.s", []byte(generate()), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, err)
+	out, err := output()
+	if err == nil {
+		for path, text := range out {
+			if err = os.WriteFile(path, []byte(text), 0o644); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "_asm_arm64:", err)
 		os.Exit(1)
 	}
 }
-
-// generate returns the text of dot_arm64.s.
-func generate() string {
-	var b strings.Builder
-	b.WriteString(header)
-	for _, lv := range levels {
-		r := strings.NewReplacer("{{L}}", lv.suffix, "DOT(", lv.dot, "DOTS(", lv.dots, "DOTS2(", lv.dots2)
-		for _, k := range append(append(append(rowKernels(), moreKernels()...), x4Kernels()...), r4Kernels()...) {
-			b.WriteString(r.Replace(k))
-		}
-	}
-	b.WriteString(i8mmKernels())
-	b.WriteString(q4Kx2())
-	b.WriteString(q6Kx2())
-	return b.String()
-}
-
-// p is fmt.Sprintf for the unrolled parts of the kernels.
-func p(format string, a ...any) string { return fmt.Sprintf(format, a...) }

@@ -1,0 +1,91 @@
+package asm
+
+import "fmt"
+
+// Instructions the Go assembler rejects, encoded here and emitted as WORD
+// directives with the GNU syntax in a comment. Operands are in Go order
+// like every other method: for a three-register form, (m, n, d) is the
+// instruction "op vd, vn, vm". The encodings were checked with
+// llvm-mc -triple=aarch64 -mattr=+dotprod,+i8mm -show-encoding (encode_test.go).
+
+// rrr emits base | m<<16 | n<<5 | d.
+func (a *Func) rrr(base uint32, gnu string, m, n, d VReg, dt, nt, mt string) {
+	a.word(base|uint32(m)<<16|uint32(n)<<5|uint32(d),
+		fmt.Sprintf("%s v%d.%s, v%d.%s, v%d.%s", gnu, d, dt, n, nt, m, mt))
+}
+
+// rr emits base | n<<5 | d.
+func (a *Func) rr(base uint32, gnu string, n, d VReg, dt, nt string) {
+	a.word(base|uint32(n)<<5|uint32(d), fmt.Sprintf("%s v%d.%s, v%d.%s", gnu, d, dt, n, nt))
+}
+
+func (a *Func) word(enc uint32, gnu string) {
+	a.body.WriteString(fmt.Sprintf("\tWORD $0x%08x // %s\n", enc, gnu))
+}
+
+// SDOT: d.4S += the four-byte dot products of n.16B and m.16B (dotprod).
+func (a *Func) SDOT(m, n, d VReg) { a.rrr(0x4e809400, "sdot", m, n, d, "4s", "16b", "16b") }
+
+// SMMLA: d.4S (2x2 int32) += n (2x8 int8) times m (2x8 int8) transposed
+// (i8mm).
+func (a *Func) SMMLA(m, n, d VReg) { a.rrr(0x4e80a400, "smmla", m, n, d, "4s", "16b", "16b") }
+
+// SMULL/SMULL2/SMLAL/SMLAL2 on bytes: d.8H = (+=) the products of the low
+// (2: high) eight bytes of n and m.
+func (a *Func) SMULL8H(m, n, d VReg)  { a.rrr(0x0e20c000, "smull", m, n, d, "8h", "8b", "8b") }
+func (a *Func) SMULL28H(m, n, d VReg) { a.rrr(0x4e20c000, "smull2", m, n, d, "8h", "16b", "16b") }
+func (a *Func) SMLAL8H(m, n, d VReg)  { a.rrr(0x0e208000, "smlal", m, n, d, "8h", "8b", "8b") }
+func (a *Func) SMLAL28H(m, n, d VReg) { a.rrr(0x4e208000, "smlal2", m, n, d, "8h", "16b", "16b") }
+
+// SMULL/SMLAL/SMLAL2 on halfwords: d.4S = (+=) products of four int16 lanes.
+func (a *Func) SMULL4S(m, n, d VReg)  { a.rrr(0x0e60c000, "smull", m, n, d, "4s", "4h", "4h") }
+func (a *Func) SMLAL4S(m, n, d VReg)  { a.rrr(0x0e608000, "smlal", m, n, d, "4s", "4h", "4h") }
+func (a *Func) SMLAL24S(m, n, d VReg) { a.rrr(0x4e608000, "smlal2", m, n, d, "4s", "8h", "8h") }
+
+// SADALP: d.4S += the pairwise sums of n.8H.
+func (a *Func) SADALP(n, d VReg) { a.rr(0x4e606800, "sadalp", n, d, "4s", "8h") }
+
+// MUL, MLA on int32 lanes; MLAE multiplies by lane i of m.
+func (a *Func) MUL4S(m, n, d VReg) { a.rrr(0x4ea09c00, "mul", m, n, d, "4s", "4s", "4s") }
+func (a *Func) MLA4S(m, n, d VReg) { a.rrr(0x4ea09400, "mla", m, n, d, "4s", "4s", "4s") }
+func (a *Func) MLAE(m VReg, i int, n, d VReg) {
+	a.word(0x6f800000|uint32(i&1)<<21|uint32(i>>1)<<11|uint32(m)<<16|uint32(n)<<5|uint32(d),
+		fmt.Sprintf("mla v%d.4s, v%d.4s, v%d.s[%d]", d, n, m, i))
+}
+
+// Sign extensions (sshll #0): byte to halfword, halfword to word; the 2
+// forms take the high half.
+func (a *Func) SXTL8H(n, d VReg)  { a.rr(0x0f08a400, "sxtl", n, d, "8h", "8b") }
+func (a *Func) SXTL28H(n, d VReg) { a.rr(0x4f08a400, "sxtl2", n, d, "8h", "16b") }
+func (a *Func) SXTL4S(n, d VReg)  { a.rr(0x0f10a400, "sxtl", n, d, "4s", "4h") }
+func (a *Func) SXTL24S(n, d VReg) { a.rr(0x4f10a400, "sxtl2", n, d, "4s", "8h") }
+
+// SSHR24: d.4S = n.4S >> 24 (arithmetic).
+func (a *Func) SSHR24(n, d VReg) {
+	a.word(0x4f280400|uint32(n)<<5|uint32(d), fmt.Sprintf("sshr v%d.4s, v%d.4s, #24", d, n))
+}
+
+// Float vectors of four float32 lanes.
+func (a *Func) SCVTF4S(n, d VReg)  { a.rr(0x4e21d800, "scvtf", n, d, "4s", "4s") }
+func (a *Func) FCVTL4S(n, d VReg)  { a.rr(0x0e217800, "fcvtl", n, d, "4s", "4h") }
+func (a *Func) FCVTL24S(n, d VReg) { a.rr(0x4e217800, "fcvtl2", n, d, "4s", "8h") }
+func (a *Func) FMUL4S(m, n, d VReg) {
+	a.rrr(0x6e20dc00, "fmul", m, n, d, "4s", "4s", "4s")
+}
+func (a *Func) FMLA4S(m, n, d VReg) {
+	a.rrr(0x4e20cc00, "fmla", m, n, d, "4s", "4s", "4s")
+}
+func (a *Func) FADD4S(m, n, d VReg) {
+	a.rrr(0x4e20d400, "fadd", m, n, d, "4s", "4s", "4s")
+}
+func (a *Func) FSUB4S(m, n, d VReg) {
+	a.rrr(0x4ea0d400, "fsub", m, n, d, "4s", "4s", "4s")
+}
+func (a *Func) FADDP4S(m, n, d VReg) {
+	a.rrr(0x6e20d400, "faddp", m, n, d, "4s", "4s", "4s")
+}
+
+// FMLAE: d.4S += n.4S * m.S[0].
+func (a *Func) FMLAE(m, n, d VReg) {
+	a.word(0x4f801000|uint32(m)<<16|uint32(n)<<5|uint32(d), fmt.Sprintf("fmla v%d.4s, v%d.4s, v%d.s[0]", d, n, m))
+}

@@ -1,0 +1,159 @@
+package main
+
+import . "github.com/gollm/gollm/kernels/_asm_arm64/asm"
+
+// The float kernels (f32_arm64.s), used at every arm64 level: dot
+// products of float32, F16 or BF16 rows with float32 vectors, and axpy.
+// Four FMLA accumulators over 16 elements per iteration, then 4 at a
+// time, then a scalar tail.
+func f32File() *File {
+	f := NewFile(`Float kernels for every arm64 level: four FMLA accumulators over 16
+elements per iteration, then 4 at a time, then a scalar tail.`)
+	for _, e := range floatLoads {
+		a := f.Func("dot"+e.name+"NEON", "func(a *"+e.goType+", b *float32, n int) float32",
+			"dot"+e.name+"NEON returns the dot product of the n "+e.name+" values at a with the float32 values at b.")
+		a.Load("a", R0)
+		a.Load("b", R1)
+		a.Load("n", R2)
+		e.consts(a)
+		dotBody(a, e)
+	}
+	for _, e := range floatLoads[:2] {
+		a := f.Func("axpy"+e.name+"NEON", "func(alpha float32, x *"+e.goType+", y *float32, n int)",
+			"axpy"+e.name+"NEON adds alpha times the n "+e.name+" values at x to the float32 values at y.")
+		a.Load("alpha", V31.F())
+		a.VDUP(V31.S(0), V31.S4())
+		a.Load("x", R0)
+		a.Load("y", R1)
+		a.Load("n", R2)
+		axpyBody(a, e)
+	}
+	return f
+}
+
+// floatLoad is how a float format at R0 becomes float32 lanes: 16 into
+// V2..V5, 4 into V2, one into F0.
+type floatLoad struct {
+	name, goType         string
+	consts               func(a *Func)
+	load16, load4, load1 func(a *Func)
+}
+
+var floatLoads = []floatLoad{
+	{"F32", "float32", func(*Func) {},
+		func(a *Func) { a.VLD1P(64, R0, V2.S4(), V3.S4(), V4.S4(), V5.S4()) },
+		func(a *Func) { a.VLD1P(16, R0, V2.S4()) },
+		func(a *Func) { a.FMOVSP(M(R0, 4), V0.F()) }},
+	{"F16", "uint16", func(*Func) {},
+		func(a *Func) {
+			a.VLD1P(32, R0, V0.H8(), V1.H8())
+			a.FCVTL4S(V0, V2)
+			a.FCVTL24S(V0, V3)
+			a.FCVTL4S(V1, V4)
+			a.FCVTL24S(V1, V5)
+		},
+		func(a *Func) {
+			a.VLD1P(8, R0, V0.H4())
+			a.FCVTL4S(V0, V2)
+		},
+		func(a *Func) {
+			a.MOVHUP(2, R0, R4)
+			a.FMOVS(R4, V0.F())
+			a.FCVTHS(V0.F(), V0.F())
+		}},
+	// BF16 to float32: interleave with zero halves (V29 = 0).
+	{"BF16", "uint16", func(a *Func) { a.Zero(V29) },
+		func(a *Func) {
+			a.VLD1P(32, R0, V0.H8(), V1.H8())
+			a.VZIP1(V0.H8(), V29.H8(), V2.H8())
+			a.VZIP2(V0.H8(), V29.H8(), V3.H8())
+			a.VZIP1(V1.H8(), V29.H8(), V4.H8())
+			a.VZIP2(V1.H8(), V29.H8(), V5.H8())
+		},
+		func(a *Func) {
+			a.VLD1P(8, R0, V0.H4())
+			a.VZIP1(V0.H8(), V29.H8(), V2.H8())
+		},
+		func(a *Func) {
+			a.MOVHUP(2, R0, R4)
+			a.LSLW(16, R4, R4)
+			a.FMOVS(R4, V0.F())
+		}},
+}
+
+// dotBody is the dot-product loop: a at R0 (loaded by e), b at R1, n in R2.
+func dotBody(a *Func, e floatLoad) {
+	for i := range 4 {
+		a.Zero(V(16 + i))
+	}
+	a.Label("loop16")
+	a.CMP(Imm(16), R2)
+	a.BLT("loop4")
+	e.load16(a)
+	a.VLD1P(64, R1, V6.S4(), V7.S4(), V8.S4(), V9.S4())
+	for i := range 4 {
+		a.FMLA4S(V(6+i), V(2+i), V(16+i))
+	}
+	a.SUB(Imm(16), R2)
+	a.B("loop16")
+	a.Label("loop4")
+	a.CMP(Imm(4), R2)
+	a.BLT("tail")
+	e.load4(a)
+	a.VLD1P(16, R1, V6.S4())
+	a.FMLA4S(V6, V2, V16)
+	a.SUB(Imm(4), R2)
+	a.B("loop4")
+	a.Label("tail")
+	a.FADD4S(V17, V16, V16)
+	a.FADD4S(V19, V18, V18)
+	a.FADD4S(V18, V16, V16)
+	a.FADDP4S(V16, V16, V16)
+	a.FADDP4S(V16, V16, V16)
+	a.CBZ(R2, "done")
+	a.Label("loop1")
+	e.load1(a)
+	a.FMOVSP(M(R1, 4), V1.F())
+	a.FMADDS(V1.F(), V16.F(), V0.F(), V16.F())
+	a.SUBS(Imm(1), R2)
+	a.BNE("loop1")
+	a.Label("done")
+	a.Store(V16.F(), "ret")
+	a.RET()
+}
+
+// axpyBody is the axpy loop: x at R0 (loaded by e), y at R1, n in R2,
+// alpha in F31 and every lane of V31.
+func axpyBody(a *Func, e floatLoad) {
+	a.Label("loop16")
+	a.CMP(Imm(16), R2)
+	a.BLT("loop4")
+	e.load16(a)
+	a.VLD1(R1, V6.S4(), V7.S4(), V8.S4(), V9.S4())
+	for i := range 4 {
+		a.FMLA4S(V31, V(2+i), V(6+i))
+	}
+	a.VST1P(64, R1, V6.S4(), V7.S4(), V8.S4(), V9.S4())
+	a.SUB(Imm(16), R2)
+	a.B("loop16")
+	a.Label("loop4")
+	a.CMP(Imm(4), R2)
+	a.BLT("tail")
+	e.load4(a)
+	a.VLD1(R1, V6.S4())
+	a.FMLA4S(V31, V2, V6)
+	a.VST1P(16, R1, V6.S4())
+	a.SUB(Imm(4), R2)
+	a.B("loop4")
+	a.Label("tail")
+	a.CBZ(R2, "done")
+	a.Label("loop1")
+	e.load1(a)
+	a.FMOVS(M(R1, 0), V1.F())
+	a.FMADDS(V31.F(), V1.F(), V0.F(), V1.F())
+	a.FMOVSP(V1.F(), M(R1, 4))
+	a.SUBS(Imm(1), R2)
+	a.BNE("loop1")
+	a.Label("done")
+	a.RET()
+}
