@@ -86,7 +86,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 		return
 	}
 	var sw *streamWriter
-	if req.stream && !s.cfg.Fallback.Enabled() {
+	if req.stream && !s.fallbackFor(req) {
 		sw = s.newStream(w, req)
 	}
 	text, toks, st, err := s.generate(r.Context(), sl.sess, ids, req, stop, sw)
@@ -108,7 +108,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 	out := s.localOutcome(text, st)
 	out.tokens, out.gollm.Slot = toks, &sl.id
-	if s.cfg.Fallback.Enabled() {
+	if s.fallbackFor(req) {
 		ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req),
 			fallback.Local{Text: text, Confidence: st.Confidence})
 		s.applyAnswer(&out, ans)
@@ -148,7 +148,7 @@ func (s *Server) prompt(req *request) ([]int32, []string, *apiError) {
 func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n int) {
 	param := map[bool]string{true: "messages", false: "prompt"}[req.chat]
 	msg := fmt.Sprintf("prompt of %d tokens does not fit the local context of %d", n, s.ctxSize)
-	if !s.cfg.Fallback.Enabled() {
+	if !s.fallbackFor(req) {
 		writeError(w, invalid(param, "context_length_exceeded", "this model's context is "+
 			fmt.Sprint(s.ctxSize)+" tokens, but the "+param+" take "+fmt.Sprint(n)))
 		return
@@ -173,7 +173,7 @@ func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, r
 		ss.Reset()
 	}
 	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: stop,
-		LogProbs: req.logprobs, TopLogProbs: req.topLogprobs}
+		LogProbs: req.logprobs, TopLogProbs: req.topLogprobs, Grammar: req.grammar, JSONSchema: req.jsonSchema}
 	var b strings.Builder
 	var toks []gollm.Token
 	for tok, err := range ss.GenerateTokens(ctx, ids, opts) {
@@ -236,6 +236,13 @@ func (s *Server) applyAnswer(out *outcome, ans fallback.Answer) {
 		out.promptTokens, out.completionTokens = rem.PromptTokens, rem.CompletionTokens
 	}
 	out.cachedTokens = 0 // the local timings stay in the gollm object
+}
+
+// fallbackFor reports whether the fallback may answer req: not when the
+// answer must follow a grammar or schema, which the remote would not
+// enforce.
+func (s *Server) fallbackFor(req *request) bool {
+	return s.cfg.Fallback.Enabled() && req.grammar == "" && req.jsonSchema == ""
 }
 
 // fallbackRequest builds the remote request from what the client sent.

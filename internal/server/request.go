@@ -53,6 +53,12 @@ type wireRequest struct {
 	// User identifies the end user to the API provider; it changes
 	// nothing in the answer (as at OpenAI), so it is accepted.
 	User *string `json:"user"`
+	// ResponseFormat is OpenAI's {"type": "text" | "json_object" |
+	// "json_schema", "json_schema": {...}}; Grammar (a GBNF grammar) and
+	// JSONSchema (a schema) are llama-server's fields for the same.
+	ResponseFormat json.RawMessage `json:"response_format"`
+	Grammar        *string         `json:"grammar"`
+	JSONSchema     json.RawMessage `json:"json_schema"`
 }
 
 // knownFields are the JSON names of wireRequest's fields.
@@ -161,6 +167,8 @@ type request struct {
 	// alternatives.
 	logprobs    bool
 	topLogprobs int
+	// grammar and jsonSchema constrain the answer (at most one is set).
+	grammar, jsonSchema string
 	// The sampling fields the client set, for the fallback.
 	temperature, topP, freqPen, presPen *float64
 	seed                                *int64

@@ -2,10 +2,14 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/grammar"
 	"github.com/gollm/gollm/sampler"
 )
 
@@ -47,6 +51,9 @@ func (w *wireRequest) validate(chat bool, ctxSize int) (*request, *apiError) {
 		return nil, e
 	}
 	if e := w.logprobs(req); e != nil {
+		return nil, e
+	}
+	if e := w.constraint(req); e != nil {
 		return nil, e
 	}
 	if w.Stream != nil {
@@ -248,4 +255,105 @@ func parseStop(raw json.RawMessage) ([]string, *apiError) {
 		}
 	}
 	return list, nil
+}
+
+// constraint reads the fields that constrain the answer: response_format,
+// grammar and json_schema, at most one of them, and checks the grammar or
+// schema, so that an unsupported one is a 400 naming it.
+func (w *wireRequest) constraint(req *request) *apiError {
+	var given []string // the fields that set a constraint
+	schemaParam := ""  // where the schema came from
+	if !isNull(w.ResponseFormat) {
+		var rf struct {
+			Type       *string         `json:"type"`
+			Schema     json.RawMessage `json:"schema"`
+			JSONSchema json.RawMessage `json:"json_schema"`
+		}
+		if json.Unmarshal(w.ResponseFormat, &rf) != nil || rf.Type == nil {
+			return invalid("response_format", "invalid_value", `response_format: expected an object with a "type"`)
+		}
+		switch *rf.Type {
+		case "text":
+			if e := onlyFields(w.ResponseFormat, "response_format", "type"); e != nil {
+				return e
+			}
+		case "json_object": // any object, or (as llama-server takes it) a schema
+			if e := onlyFields(w.ResponseFormat, "response_format", "type", "schema"); e != nil {
+				return e
+			}
+			req.jsonSchema, schemaParam = `{"type": "object"}`, "response_format"
+			if !isNull(rf.Schema) {
+				req.jsonSchema, schemaParam = string(rf.Schema), "response_format.schema"
+			}
+			given = append(given, "response_format")
+		case "json_schema":
+			const param = "response_format.json_schema"
+			if e := onlyFields(w.ResponseFormat, "response_format", "type", "json_schema"); e != nil {
+				return e
+			}
+			var spec struct {
+				Name   *string         `json:"name"`
+				Schema json.RawMessage `json:"schema"`
+				Strict *bool           `json:"strict"`
+			}
+			if isNull(rf.JSONSchema) || json.Unmarshal(rf.JSONSchema, &spec) != nil {
+				return invalid(param, "invalid_value", param+`: expected an object {"name", "schema", "strict"}`)
+			}
+			if e := onlyFields(rf.JSONSchema, param, "name", "description", "schema", "strict"); e != nil {
+				return e
+			}
+			// Strict or not, the answer follows the schema. Without one,
+			// any JSON value.
+			req.jsonSchema, schemaParam = "{}", param+".schema"
+			if !isNull(spec.Schema) {
+				req.jsonSchema = string(spec.Schema)
+			}
+			given = append(given, "response_format")
+		default:
+			return invalid("response_format.type", "invalid_value",
+				fmt.Sprintf(`response_format.type %q is not supported: use "text", "json_object" or "json_schema"`, *rf.Type))
+		}
+	}
+	if !isNull(w.JSONSchema) {
+		req.jsonSchema, schemaParam = string(w.JSONSchema), "json_schema"
+		given = append(given, "json_schema")
+	}
+	if w.Grammar != nil && *w.Grammar != "" {
+		req.grammar = *w.Grammar
+		given = append(given, "grammar")
+	}
+	if len(given) > 1 {
+		return invalid(given[1], "invalid_value", fmt.Sprintf("give one of %s, not both", strings.Join(given, " and ")))
+	}
+	if req.grammar != "" {
+		if _, err := grammar.Parse(req.grammar); err != nil {
+			return invalid("grammar", "invalid_value", err.Error())
+		}
+	}
+	if req.jsonSchema != "" {
+		if _, err := grammar.FromJSONSchema([]byte(req.jsonSchema)); err != nil {
+			code := "invalid_value"
+			var se *grammar.SchemaError
+			if errors.As(err, &se) && se.Keyword != "" {
+				code = "unsupported_schema_keyword"
+			}
+			return invalid(schemaParam, code, err.Error())
+		}
+	}
+	return nil
+}
+
+// onlyFields refuses a member of the JSON object raw (the request field
+// param) that is not in known, naming it.
+func onlyFields(raw json.RawMessage, param string, known ...string) *apiError {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return invalid(param, "invalid_value", param+": expected an object")
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if !slices.Contains(known, name) {
+			return invalid(param+"."+name, "unsupported_parameter", fmt.Sprintf("unsupported field %s.%s", param, name))
+		}
+	}
+	return nil
 }
