@@ -40,6 +40,10 @@ type stackSet struct {
 	// [bounds[i], bounds[i+1]) and next[i] is its result.
 	bounds []rune
 	next   []int32
+	// loops are the ASCII characters that lead back to this set, once
+	// computed (loopsKnown).
+	loops      [2]uint64
+	loopsKnown bool
 }
 
 // charState is where a Matcher is: a stack set, and the part of a UTF-8
@@ -192,6 +196,21 @@ func (m *Matcher) step(s charState, b byte) (charState, bool) {
 		m.sets[s.set].next[i] = nx
 	}
 	return charState{set: nx}, nx >= 0
+}
+
+// selfLoops returns the ASCII characters that lead from set back to it.
+func (m *Matcher) selfLoops(set int32) [2]uint64 {
+	if !m.sets[set].loopsKnown {
+		var loops [2]uint64
+		for c := range byte(0x80) {
+			s := charState{set: set}
+			if nx, ok := m.step(s, c); ok && nx.set == set {
+				loops[c>>6] |= 1 << (c & 63)
+			}
+		}
+		m.sets[set].loops, m.sets[set].loopsKnown = loops, true
+	}
+	return m.sets[set].loops
 }
 
 // viable reports whether the character begun in s can still complete into

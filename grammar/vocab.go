@@ -18,11 +18,15 @@ type Vocab struct {
 	nodes    []trieNode
 	toks     []int32
 	maxDepth int
+	// bytesets are the distinct sets of bytes that subtrees hold, for the
+	// subtrees made of ASCII only; bytesets[0] stands for the others.
+	bytesets [][2]uint64
 }
 
 type trieNode struct {
 	tok   int32  // first of this node's tokens in Vocab.toks
 	skip  int32  // the index after this node's subtree
+	bytes uint32 // the bytes in this node's subtree: an index in Vocab.bytesets
 	depth uint16 // length of the node's prefix (the root's children are 1)
 	b     byte   // the last byte of the prefix
 }
@@ -70,7 +74,42 @@ func NewVocab(pieces []string) (*Vocab, error) {
 		v.nodes[i].skip = int32(len(v.nodes))
 	}
 	v.nodes = append(v.nodes, trieNode{tok: int32(len(v.toks))})
+	v.indexBytes()
 	return v, nil
+}
+
+// indexBytes records, for every subtree of ASCII bytes only, the set of
+// bytes it holds: when a state takes each of them back to itself, every
+// token of the subtree is allowed without walking it.
+func (v *Vocab) indexBytes() {
+	v.bytesets = [][2]uint64{{}}
+	ids := map[[2]uint64]uint32{}
+	sets := make([][2]uint64, len(v.nodes)-1)
+	ascii := make([]bool, len(v.nodes)-1)
+	for i := len(v.nodes) - 2; i >= 0; i-- {
+		nd := &v.nodes[i]
+		ok := nd.b < 0x80
+		var set [2]uint64
+		if ok {
+			set[nd.b>>6] |= 1 << (nd.b & 63)
+		}
+		for j := i + 1; j < int(nd.skip); j = int(v.nodes[j].skip) {
+			ok = ok && ascii[j]
+			set[0] |= sets[j][0]
+			set[1] |= sets[j][1]
+		}
+		sets[i], ascii[i] = set, ok
+		if !ok {
+			continue
+		}
+		id, seen := ids[set]
+		if !seen {
+			id = uint32(len(v.bytesets))
+			v.bytesets = append(v.bytesets, set)
+			ids[set] = id
+		}
+		nd.bytes = id
+	}
 }
 
 // Size returns the number of tokens.
@@ -164,8 +203,24 @@ func (m *Matcher) allowed() {
 	}
 	nodes, toks, st, bits := m.v.nodes, m.v.toks, m.walk, m.bits
 	st[0] = m.cur
+	// Where the text is at the start state and a subtree holds only bytes
+	// that lead back to it (the characters of a JSON string, say), all
+	// its tokens are allowed.
+	var loops [2]uint64
+	if m.cur.rem == 0 {
+		loops = m.selfLoops(m.cur.set)
+	}
 	for i := 0; i < len(nodes)-1; {
 		nd := &nodes[i]
+		if nd.bytes != 0 && st[nd.depth-1] == m.cur {
+			if set := m.v.bytesets[nd.bytes]; set[0]&^loops[0] == 0 && set[1]&^loops[1] == 0 {
+				for _, t := range toks[nd.tok:nodes[nd.skip].tok] {
+					bits[t>>6] |= 1 << (t & 63)
+				}
+				i = int(nd.skip)
+				continue
+			}
+		}
 		s, ok := m.step(st[nd.depth-1], nd.b)
 		if !ok {
 			i = int(nd.skip)

@@ -2,6 +2,7 @@ package sampler
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 )
 
@@ -126,9 +127,17 @@ func (s *Sampler) sample(src []float32) int32 {
 	case o.MinP > 0:
 		c = minPFull(src, o.MinP, o.MinKeep, s.cand)
 	default:
-		c = s.cand
+		// Tokens at -Inf (masked by a constraint) cannot be drawn: leave
+		// them out, unless every token is.
+		c = s.cand[:0]
 		for i, v := range src {
-			c[i] = candidate{int32(i), v}
+			if v > negInf {
+				c = append(c, candidate{int32(i), v})
+			}
+		}
+		if len(c) == 0 {
+			c = s.cand[:1]
+			c[0] = candidate{0, src[0]}
 		}
 	}
 	return draw(c, o.Temperature, s.rng.Float64(), s.w)
@@ -146,6 +155,9 @@ func (s *Sampler) drawTop(c []candidate) int32 {
 	}
 	return draw(c, o.Temperature, s.rng.Float64(), s.w)
 }
+
+// negInf is the logit of a token that cannot be drawn.
+var negInf = float32(math.Inf(-1))
 
 // penalized returns logits, or a copy with the penalties applied to every
 // token in the window when penalties are active and history is non-empty.
