@@ -2,9 +2,11 @@
 # arm64 kernels under qemu user emulation (run by .ci/run; also standalone):
 # vet with GOARCH=arm64, the kernels tests with -cpu max (neon, dotprod and
 # i8mm levels) and -cpu cortex-a72 (Raspberry Pi 4: neon only), the stale
-# check of the generated assembly, and the model parity test at the best
-# level. TestEnvLevel is skipped under qemu: it re-executes the test binary,
-# which needs binfmt_misc. The cortex-a72 run is -short: its only level,
+# check of the generated assembly, and the model parity tests: TestParity
+# at the best level (1 and 2 threads, F16 and F32 KV), TestParityAtEveryLevel
+# at generic, neon and dotprod (1 thread, F32 KV; about 80 s of CPU).
+# TestEnvLevel is skipped under qemu: it re-executes the test binary, which
+# needs binfmt_misc. The cortex-a72 run is -short: its only level,
 # neon, already runs at full length under -cpu max; it checks that nothing
 # beyond ASIMD executes there. The model's thread/batch agreement and
 # allocation tests (generated models, seconds) run under both CPUs. Parity
