@@ -120,8 +120,13 @@ type Config struct {
 	RopeBase   float32 // frequency base
 	RopeScale  float32 // frequency scale (1 / rope.scaling.factor)
 	AttnFactor float32 // scale on RoPE's cos and sin (rope.scaling.attn_factor)
+	// RopeYaRN says rope.scaling.type is "yarn": each rotated pair blends
+	// its scaled and its unscaled angle, the fast-turning pairs keeping
+	// theirs, and cos and sin grow by 1 + 0.1 ln(1/RopeScale).
+	RopeYaRN bool
 	// RopeOrigCtx is rope.scaling.original_context_length: LongRoPE picks
-	// its long factors when the session context exceeds it.
+	// its long factors when the session context exceeds it, and YaRN's
+	// blend depends on it.
 	RopeOrigCtx int
 	// AttnScale multiplies the query-key products before the softmax:
 	// 1/sqrt(HeadDim) unless the architecture says otherwise.
@@ -199,9 +204,23 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	c.RopeDim = r.int("rope.dimension_count", c.HeadDim)
 	c.RopeBase = r.float("rope.freq_base", 10000)
 	scale := r.float("rope.scaling.factor", 0)
+	if scale == 0 {
+		scale = r.float("rope.scale_linear", 0) // llama.cpp's older name
+	}
 	c.RopeScale = 1
 	if scale != 0 {
 		c.RopeScale = 1 / scale
+	}
+	// As llama.cpp: "none" never scales, whatever the factor; LongRoPE's
+	// factors are tensors (rope_factors_long/short).
+	switch typ := r.string("rope.scaling.type", "linear"); typ {
+	case "linear", "longrope":
+	case "none":
+		c.RopeScale = 1
+	case "yarn":
+		c.RopeYaRN = true
+	default:
+		r.err = cmpErr(r.err, fmt.Errorf("%srope.scaling.type %q is not none, linear, yarn or longrope", r.prefix, typ))
 	}
 	c.AttnFactor = r.float("rope.scaling.attn_factor", 1)
 	c.RopeOrigCtx = r.int("rope.scaling.original_context_length", c.CtxTrain)
@@ -259,6 +278,12 @@ func (c *Config) validate() error {
 	if !(c.RopeBase > 0) {
 		errs = append(errs, fmt.Errorf("rope.freq_base %g must be positive", c.RopeBase))
 	}
+	if !(c.RopeScale > 0) || math.IsInf(float64(c.RopeScale), 0) {
+		errs = append(errs, fmt.Errorf("rope.scaling.factor %g must be positive", 1/c.RopeScale))
+	}
+	if c.RopeYaRN && c.RopeOrigCtx <= 0 {
+		errs = append(errs, errors.New("YaRN needs rope.scaling.original_context_length or context_length"))
+	}
 	for i, l := range c.Layers {
 		if l.Rope && !(l.RopeBase > 0) {
 			errs = append(errs, fmt.Errorf("layer %d: RoPE base %g must be positive", i, l.RopeBase))
@@ -298,6 +323,18 @@ func (r *metaReader) int(key string, def int) int {
 		return def
 	}
 	return int(v)
+}
+
+func (r *metaReader) string(key, def string) string {
+	v, err := r.f.String(r.prefix + key)
+	if errors.Is(err, gguf.ErrKeyNotFound) {
+		return def
+	}
+	if err != nil {
+		r.err = cmpErr(r.err, err)
+		return def
+	}
+	return v
 }
 
 func (r *metaReader) float(key string, def float32) float32 {

@@ -227,19 +227,62 @@ func rmsNormRows(dst, src, weight []float32, w int, eps float32) {
 // gemma3's sliding layers rotate with another base than its full ones.
 type ropeSpec struct {
 	base, scale float32
+	// With YaRN, pair j takes the angle scaled by scale times 1-ramp(j)
+	// plus the unscaled angle times ramp(j), where ramp falls from 1 to 0
+	// between pairs yarnLow and yarnHigh; cos and sin are multiplied by
+	// mscale (1 without YaRN).
+	yarn              bool
+	yarnLow, yarnHigh float32
+	mscale            float32
+}
+
+// YaRN's defaults in llama.cpp: pairs that turn more than yarnBetaFast
+// times over the original context keep their angle, pairs that turn less
+// than yarnBetaSlow times take the scaled one.
+const (
+	yarnBetaFast = 32
+	yarnBetaSlow = 1
+)
+
+// newRopeSpec returns the RoPE of a layer with spec ls, computing YaRN's
+// correction range as ggml does (ggml_rope_yarn_corr_dims), in float32.
+func (c *Config) newRopeSpec(ls LayerSpec) ropeSpec {
+	r := ropeSpec{base: ls.RopeBase, scale: ls.RopeScale, mscale: 1}
+	if !c.RopeYaRN {
+		return r
+	}
+	// The pair whose angle turns beta times over the original context.
+	corrDim := func(beta float32) float32 {
+		return float32(c.RopeDim) * float32(math.Log(float64(float32(c.RopeOrigCtx)/(beta*2*math.Pi)))) /
+			(2 * float32(math.Log(float64(r.base))))
+	}
+	r.yarn = true
+	r.yarnLow = max(0, float32(math.Floor(float64(corrDim(yarnBetaFast)))))
+	r.yarnHigh = min(float32(c.RopeDim-1), float32(math.Ceil(float64(corrDim(yarnBetaSlow)))))
+	r.mscale = 1 + 0.1*float32(math.Log(float64(1/r.scale)))
+	return r
+}
+
+// yarnRamp is how much of its unscaled angle pair j keeps: 1 below low,
+// 0 above high, linear between (ggml's rope_yarn_ramp).
+func yarnRamp(low, high float32, j int) float32 {
+	y := (float32(j) - low) / max(0.001, high-low)
+	return 1 - min(1, max(0, y))
 }
 
 // ropeTables computes cos and sin of every rotated pair of every RoPE of
 // the model for n tokens at positions pos.., as ggml does: theta starts at
 // the position and is multiplied by base^(-2/ropeDim) per pair, divided by
-// the pair's frequency factor, scaled by the frequency scale; cos and sin
-// are scaled by the attention factor. A pair that multi-section RoPE gives
-// to a position that text tokens leave at 0 (qwen35) keeps theta 0.
+// the pair's frequency factor, scaled by the frequency scale (with YaRN,
+// blended with the unscaled theta); cos and sin are scaled by the
+// attention factor (and YaRN's). A pair that multi-section RoPE gives to a
+// position that text tokens leave at 0 (qwen35) keeps theta 0.
 func (s *Session) ropeTables(pos, n int) {
 	c := &s.m.Config
 	half := c.RopeDim / 2
 	for r, spec := range s.m.ropes {
 		thetaScale := float32(math.Pow(float64(spec.base), -2/float64(c.RopeDim)))
+		mscale := c.AttnFactor * spec.mscale
 		for i := 0; i < n; i++ {
 			theta := float32(pos + i)
 			cs, sn := s.ropeCos[r][i*half:(i+1)*half], s.ropeSin[r][i*half:(i+1)*half]
@@ -251,9 +294,13 @@ func (s *Session) ropeTables(pos, n int) {
 				if s.factors != nil {
 					t /= s.factors[j]
 				}
-				t *= spec.scale
-				cs[j] = float32(math.Cos(float64(t))) * c.AttnFactor
-				sn[j] = float32(math.Sin(float64(t))) * c.AttnFactor
+				scaled := t * spec.scale
+				if spec.yarn {
+					keep := yarnRamp(spec.yarnLow, spec.yarnHigh, j)
+					scaled = scaled*(1-keep) + t*keep
+				}
+				cs[j] = float32(math.Cos(float64(scaled))) * mscale
+				sn[j] = float32(math.Sin(float64(scaled))) * mscale
 				theta *= thetaScale
 			}
 		}

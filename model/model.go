@@ -107,7 +107,7 @@ func (m *Model) ropeIndex(ls LayerSpec) int {
 	if !ls.Rope {
 		return -1
 	}
-	spec := ropeSpec{base: ls.RopeBase, scale: ls.RopeScale}
+	spec := m.Config.newRopeSpec(ls)
 	for i, r := range m.ropes {
 		if r == spec {
 			return i

@@ -1,0 +1,167 @@
+package model
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/internal/testmodel"
+)
+
+// withMetadata writes a copy of the GGUF file at src with the given keys
+// set (added, or replacing the file's), and returns its path.
+func withMetadata(t *testing.T, src string, kv map[string]any) string {
+	t.Helper()
+	f, err := gguf.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	path := filepath.Join(t.TempDir(), "model.gguf")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	w := gguf.NewWriter(out)
+	add := func(key string, v gguf.Value) {
+		if err := w.AddKV(key, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range f.Metadata {
+		if _, replaced := kv[m.Key]; !replaced {
+			add(m.Key, m.Value)
+		}
+	}
+	keys := make([]string, 0, len(kv))
+	for k := range kv {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		add(k, gguf.MustValue(kv[k]))
+	}
+	for _, ti := range f.Tensors {
+		if _, err := w.AddTensor(ti.Name, ti.Type, ti.Dims); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.WriteHeader(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range f.Tensors {
+		if err := w.WriteTensor(f.Tensors[i].Name, f.Data(&f.Tensors[i])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRopeScalingTypes reads rope.scaling.type as llama.cpp does: "none"
+// ignores the factor, "linear" (and the older rope.scale_linear key) divides
+// every angle by it, an unknown type is refused by name.
+func TestRopeScalingTypes(t *testing.T) {
+	base := testmodel.Tiny(t, "qwen2", "F32")
+	for _, tc := range []struct {
+		name  string
+		kv    map[string]any
+		scale float32
+		err   string
+	}{
+		{"absent", nil, 1, ""},
+		{"linear", map[string]any{"qwen2.rope.scaling.type": "linear", "qwen2.rope.scaling.factor": float32(4)}, 0.25, ""},
+		{"factor without type", map[string]any{"qwen2.rope.scaling.factor": float32(4)}, 0.25, ""},
+		{"older key", map[string]any{"qwen2.rope.scale_linear": float32(2)}, 0.5, ""},
+		{"none", map[string]any{"qwen2.rope.scaling.type": "none", "qwen2.rope.scaling.factor": float32(4)}, 1, ""},
+		{"unknown", map[string]any{"qwen2.rope.scaling.type": "dynamic"}, 0, `rope.scaling.type "dynamic"`},
+		{"zero factor", map[string]any{"qwen2.rope.scaling.factor": float32(-1)}, 0, "rope.scaling.factor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Load(withMetadata(t, base, tc.kv))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one mentioning %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if m.Config.RopeScale != tc.scale || m.Config.RopeYaRN || m.ropes[0].scale != tc.scale {
+				t.Errorf("RoPE scale %g (yarn %v), want %g", m.Config.RopeScale, m.Config.RopeYaRN, tc.scale)
+			}
+		})
+	}
+}
+
+// TestRopeYaRN checks the cos and sin tables of a YaRN model (factor 4
+// over an original context of 128) against Hugging Face transformers'
+// formulation, in float64: per-frequency blending of the interpolated and
+// extrapolated inverse frequencies between the correction dims of
+// beta_fast 32 and beta_slow 1, and cos and sin times 0.1 ln(factor) + 1.
+// ggml blends the angles instead, and in float32, hence the tolerance.
+func TestRopeYaRN(t *testing.T) {
+	path := withMetadata(t, testmodel.Tiny(t, "qwen2", "F32"), map[string]any{
+		"qwen2.rope.scaling.type": "yarn", "qwen2.rope.scaling.factor": float32(4),
+		"qwen2.rope.scaling.original_context_length": uint32(128),
+	})
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c := &m.Config
+	if !c.RopeYaRN || c.RopeScale != 0.25 || c.RopeOrigCtx != 128 {
+		t.Fatalf("yarn %v, scale %g, original context %d", c.RopeYaRN, c.RopeScale, c.RopeOrigCtx)
+	}
+	s, err := m.NewSession(SessionOptions{ContextSize: 256, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	dim, base, factor := float64(c.RopeDim), float64(c.RopeBase), 4.0
+	corrDim := func(beta float64) float64 { return dim * math.Log(128/(beta*2*math.Pi)) / (2 * math.Log(base)) }
+	low, high := math.Max(0, math.Floor(corrDim(32))), math.Min(dim-1, math.Ceil(corrDim(1)))
+	if high == low {
+		high += 0.001
+	}
+	half := c.RopeDim / 2
+	invFreq := make([]float64, half)
+	blended := 0
+	for j := range invFreq {
+		extra := 1 / math.Pow(base, float64(2*j)/dim)
+		extraFactor := 1 - math.Min(1, math.Max(0, (float64(j)-low)/(high-low)))
+		invFreq[j] = extra/factor*(1-extraFactor) + extra*extraFactor
+		if extraFactor > 0 && extraFactor < 1 {
+			blended++
+		}
+	}
+	if blended == 0 || high >= float64(half-1) {
+		t.Fatalf("correction range [%g, %g] of %d pairs: the test would not test YaRN", low, high, half)
+	}
+	mscale := 0.1*math.Log(factor) + 1
+	const first, n = 100, 40
+	s.ropeTables(first, n)
+	worst := 0.0
+	for i := range n {
+		for j := range half {
+			angle := float64(first+i) * invFreq[j]
+			worst = max(worst, math.Abs(float64(s.ropeCos[0][i*half+j])-math.Cos(angle)*mscale),
+				math.Abs(float64(s.ropeSin[0][i*half+j])-math.Sin(angle)*mscale))
+		}
+	}
+	if worst > 5e-5 {
+		t.Errorf("cos/sin differ from transformers' YaRN by up to %.3g", worst)
+	}
+	t.Logf("pairs %d..%g blended of %d; worst cos/sin difference %.3g", int(low), high, half, worst)
+}
