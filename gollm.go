@@ -48,6 +48,10 @@ type SessionOptions struct {
 	Threads     int
 	// KVCacheF32 stores the KV cache as float32 instead of float16.
 	KVCacheF32 bool
+	// SWAFull keeps every position in the caches of sliding-window layers
+	// (Gemma 3) instead of the window: more memory, but a prompt that
+	// shares a prefix with the cache always reuses all of it.
+	SWAFull bool
 }
 
 // Model is a loaded model. It is safe for concurrent use by many sessions.
@@ -145,6 +149,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	if opts.KVCacheF32 || d.KVCacheF32 {
 		mo.KVType = model.KVF32
 	}
+	mo.SWAFull = opts.SWAFull || d.SWAFull
 	s, err := m.m.NewSession(mo)
 	if err != nil {
 		return nil, fmt.Errorf("gollm: %w", err)

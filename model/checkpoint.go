@@ -38,7 +38,7 @@ type checkpoint struct {
 // rewind on their own.
 func (s *Session) needsCheckpoints() bool {
 	c := &s.m.Config
-	return c.LayersOf(Recurrent) > 0 || c.LayersOf(SlidingAttention) > 0
+	return c.LayersOf(Recurrent) > 0 || c.LayersOf(SlidingAttention) > 0 && !s.opts.SWAFull
 }
 
 // takeCheckpoint records the session's state at its current position,

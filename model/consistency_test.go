@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/internal/testmodel"
+	"github.com/gollm/gollm/quant"
 )
 
 // TestPrefillMatchesDecode checks, on generated models of every
@@ -80,5 +81,48 @@ func TestPrefillMatchesDecode(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestHiddenStatesGiveLogits checks the embeddings output mode of every
+// architecture's pass: the hidden states PrefillHidden writes, multiplied
+// by the output matrix, are the logits PrefillLogits computes (F32 models,
+// so the products agree to float rounding).
+func TestHiddenStatesGiveLogits(t *testing.T) {
+	tokens := []int32{3, 17, 250, 9, 80, 4, 33, 120, 7, 560, 11, 42}
+	for _, arch := range testmodel.Architectures {
+		m, err := Load(testmodel.Tiny(t, arch, "F32"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := m.Config
+		opts := SessionOptions{ContextSize: 64, Threads: 2, KVType: KVF32}
+		a, b := newSession(t, m, opts), newSession(t, m, opts)
+		hidden := make([]float32, len(tokens)*c.NEmbd)
+		logits := make([]float32, len(tokens)*c.NVocab)
+		if err := a.PrefillHidden(tokens, hidden); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.PrefillLogits(tokens, logits); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]float32, c.NEmbd)
+		want := make([]float32, len(logits))
+		for v := range c.NVocab {
+			if err := quant.Dequantize(m.output.Type, m.output.Row(v), row); err != nil {
+				t.Fatal(err)
+			}
+			for i := range tokens {
+				var dot float64
+				for e, x := range hidden[i*c.NEmbd : (i+1)*c.NEmbd] {
+					dot += float64(x) * float64(row[e])
+				}
+				want[i*c.NVocab+v] = float32(dot)
+			}
+		}
+		if e := relRMS(logits, want); e > 1e-5 {
+			t.Errorf("%s: logits differ from the output matrix times the hidden states by %.3g", arch, e)
+		}
+		m.Close()
 	}
 }

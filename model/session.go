@@ -34,6 +34,11 @@ type SessionOptions struct {
 	Threads int
 	// KVType is the KV cache element type (KVF16 by default).
 	KVType KVType
+	// SWAFull keeps every position in the caches of sliding-window layers
+	// too (llama.cpp's --swa-full): their memory grows with the context
+	// like a full-attention layer's, and they rewind anywhere without
+	// checkpoints.
+	SWAFull bool
 	// Checkpoints is how many prefill checkpoints a session of a model
 	// with recurrent or sliding-window layers keeps, so that Truncate can
 	// rewind those layers (see checkpoint.go); 0 means 3, a negative
@@ -123,10 +128,10 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 		s.maxCheckpoints = opts.Checkpoints
 	}
 	s.tokens = make([]int32, 0, s.nCtx)
-	slots := s.cacheSlots()
+	slots := c.cacheSlots(s.nCtx, s.nBatch, opts.SWAFull)
 	s.kv = newKVCache(opts.KVType, slots, c.NHeadKV, c.HeadDim, c.HeadDimV)
 	for l, ls := range c.Layers {
-		if ls.Kind == SlidingAttention {
+		if ls.Kind == SlidingAttention && slots[l] < s.nCtx {
 			s.ringSlots = slots[l]
 		}
 	}
@@ -200,23 +205,40 @@ func (s *Session) activationBuffers() map[quant.Type][]byte {
 	return bufs
 }
 
-// cacheSlots returns how many positions each layer's KV cache holds: every
-// position of the context for full attention; the window and one batch
-// for a sliding-window layer (a batch's first token still sees the
-// window-1 positions before the batch), as a ring; none for a recurrent
-// layer.
-func (s *Session) cacheSlots() []int {
-	c := &s.m.Config
+// cacheSlots returns how many positions each layer's KV cache holds for a
+// context of nCtx tokens and batches of nBatch: every position of the
+// context for full attention; the window and one batch for a
+// sliding-window layer (a batch's first token still sees the window-1
+// positions before the batch), as a ring; none for a recurrent layer.
+func (c *Config) cacheSlots(nCtx, nBatch int, swaFull bool) []int {
 	slots := make([]int, c.NLayer)
 	for l, ls := range c.Layers {
-		switch ls.Kind {
-		case FullAttention:
-			slots[l] = s.nCtx
-		case SlidingAttention:
-			slots[l] = min(s.nCtx, c.SlidingWindow-1+s.nBatch)
+		switch {
+		case ls.Kind == FullAttention, ls.Kind == SlidingAttention && swaFull:
+			slots[l] = nCtx
+		case ls.Kind == SlidingAttention:
+			slots[l] = min(nCtx, c.SlidingWindow-1+nBatch)
 		}
 	}
 	return slots
+}
+
+// CacheBytes returns what a session of nCtx tokens of context, batches of
+// nBatch tokens, KV cache type kv and SWAFull swaFull holds for its layers
+// (Session.Memory's KV and Recurrent): the keys and values of the attention
+// layers and the state of the recurrent ones.
+func (c *Config) CacheBytes(kv KVType, nCtx, nBatch int, swaFull bool) (kvBytes, recurrent int64) {
+	elem := int64(2)
+	if kv == KVF32 {
+		elem = 4
+	}
+	for l, n := range c.cacheSlots(nCtx, min(nBatch, nCtx), swaFull) {
+		kvBytes += int64(n) * int64(c.NHeadKV*(c.HeadDim+c.HeadDimV)) * elem
+		if c.Layers[l].Kind == Recurrent {
+			recurrent += 4 * int64(c.DeltaNet.StateFloats())
+		}
+	}
+	return kvBytes, recurrent
 }
 
 // Memory is what a session holds besides the model's weights.

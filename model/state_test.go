@@ -94,15 +94,20 @@ func TestStateRoundTrip(t *testing.T) {
 // rewind on their own: the prefill checkpoint (the prompt minus its last
 // token), a sliding-window ring within one batch, nothing otherwise; and
 // that generation goes on from what it keeps as from a fresh prefill of the
-// same tokens.
+// same tokens. With SWAFull, gemma3 rewinds anywhere as full attention
+// does.
 func TestTruncateRewinds(t *testing.T) {
 	tokens := make([]int32, 60)
 	for i := range tokens {
 		tokens[i] = int32((i*53 + 7) % 590)
 	}
-	for _, arch := range []string{"gemma3", "qwen35", "qwen2"} {
+	for _, run := range []struct {
+		arch    string
+		swaFull bool
+	}{{"gemma3", false}, {"qwen35", false}, {"qwen2", false}, {"gemma3", true}} {
+		arch := run.arch
 		m := loadTiny(t, arch, "F32")
-		opts := SessionOptions{ContextSize: 96, Threads: 1, BatchSize: 4, KVType: KVF32}
+		opts := SessionOptions{ContextSize: 96, Threads: 1, BatchSize: 4, KVType: KVF32, SWAFull: run.swaFull}
 		s := newSession(t, m, opts)
 		// Turn one: a prompt of 20 tokens, 10 decoded; turn two: 15 more
 		// prompt tokens, 5 decoded.
@@ -135,7 +140,7 @@ func TestTruncateRewinds(t *testing.T) {
 			{10, 0, 0, 10},
 		} {
 			want := map[string]int{"gemma3": c.gemma3, "qwen35": c.qwen35}[arch]
-			if arch == "qwen2" {
+			if arch == "qwen2" || run.swaFull {
 				want = c.full
 			}
 			// Rebuild the history each time, as rewinding forgets it.
@@ -263,4 +268,38 @@ func FuzzStateLoad(f *testing.F) {
 			t.Fatalf("loaded %d tokens at position %d", len(s.Tokens()), s.Pos())
 		}
 	})
+}
+
+// TestCacheMemory checks Config.CacheBytes against what sessions allocate,
+// and that a sliding-window layer's cache does not grow with the context.
+func TestCacheMemory(t *testing.T) {
+	for _, arch := range []string{"qwen2", "gemma3", "qwen35"} {
+		m := loadTiny(t, arch, "Q8_0")
+		for _, opts := range []SessionOptions{{ContextSize: 64}, {ContextSize: 512, BatchSize: 32, KVType: KVF32},
+			{ContextSize: 8192}, {ContextSize: 8192, SWAFull: true}} {
+			opts.Threads = 1
+			s := newSession(t, m, opts)
+			batch := opts.BatchSize
+			if batch == 0 {
+				batch = 512
+			}
+			kv, rec := m.Config.CacheBytes(opts.KVType, s.ContextSize(), batch, opts.SWAFull)
+			mem := s.Memory()
+			if mem.KV != kv || mem.Recurrent != rec {
+				t.Errorf("%s %+v: session holds KV %d and state %d bytes, CacheBytes says %d and %d", arch, opts, mem.KV, mem.Recurrent, kv, rec)
+			}
+		}
+	}
+	// gemma3's five sliding layers in six hold window-1+batch positions
+	// whatever the context.
+	c := loadTiny(t, "gemma3", "Q8_0").Config
+	small, _ := c.CacheBytes(KVF16, 1024, 16, false)
+	large, _ := c.CacheBytes(KVF16, 8192, 16, false)
+	perToken := int64(c.NHeadKV * (c.HeadDim + c.HeadDimV) * 2)
+	if large-small != 7168*perToken*int64(c.LayersOf(FullAttention)) {
+		t.Errorf("8192 tokens of context take %d bytes more than 1024; want only the full-attention layer's %d", large-small, 7168*perToken)
+	}
+	if full, _ := c.CacheBytes(KVF16, 8192, 16, true); full != 8192*perToken*int64(c.NLayer) {
+		t.Errorf("with SWAFull, 8192 tokens take %d bytes; want every layer's %d", full, 8192*perToken*int64(c.NLayer))
+	}
 }

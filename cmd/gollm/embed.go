@@ -58,7 +58,7 @@ func runEmbed(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	m, err := gollm.Load(*ef.model, gollm.Options{Session: gollm.SessionOptions{Threads: *ef.threads,
-		BatchSize: *ef.batch, KVCacheF32: *ef.kvType == "f32"}})
+		BatchSize: *ef.batch, KVCacheF32: *ef.kvType == "f32", SWAFull: *ef.swaFull}})
 	if err != nil {
 		return err
 	}

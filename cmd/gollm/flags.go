@@ -26,11 +26,12 @@ type engineFlags struct {
 	ctx     *int
 	batch   *int
 	kvType  *string
+	swaFull *bool
 	verbose *bool
 }
 
-// addEngineFlags defines -m, -t, -c, -b, --kv-type and -v on fs, and
-// llama.cpp's long names --model, --threads and --ctx-size.
+// addEngineFlags defines -m, -t, -c, -b, --kv-type, --swa-full and -v on
+// fs, and llama.cpp's long names --model, --threads and --ctx-size.
 func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 	e := &engineFlags{
 		fs:      fs,
@@ -39,6 +40,7 @@ func addEngineFlags(fs *flag.FlagSet) *engineFlags {
 		ctx:     fs.Int("c", 0, "context size in `tokens` (0: the model's, at most 4096)"),
 		batch:   fs.Int("b", 0, "prompt batch size in `tokens` (0: 512)"),
 		kvType:  fs.String("kv-type", "f16", "KV cache `type`: f16 or f32"),
+		swaFull: fs.Bool("swa-full", false, "keep every position in sliding-window layers' caches (more memory, any prefix reusable)"),
 		verbose: fs.Bool("v", false, "print the CPU, kernel level and model details to stderr"),
 	}
 	alias(fs, "model", "m")
@@ -84,7 +86,7 @@ func (e *engineFlags) loadWith(stderr io.Writer, opts gollm.Options) (*gollm.Mod
 	}
 	printWarnings(stderr, m)
 	s, err := m.NewSession(gollm.SessionOptions{ContextSize: *e.ctx, Threads: *e.threads,
-		BatchSize: *e.batch, KVCacheF32: *e.kvType == "f32"})
+		BatchSize: *e.batch, KVCacheF32: *e.kvType == "f32", SWAFull: *e.swaFull})
 	if err != nil {
 		m.Close()
 		return nil, nil, err

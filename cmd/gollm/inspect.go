@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/model"
 	"github.com/gollm/gollm/model/tokenizer"
 )
 
@@ -57,30 +59,120 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 
 // inspectReport is what inspect prints; its JSON form is the --json output.
 type inspectReport struct {
-	File          string             `json:"file"`
-	SizeBytes     int64              `json:"size_bytes"`
-	GGUFVersion   uint32             `json:"gguf_version"`
-	Alignment     uint64             `json:"alignment"`
-	Architecture  string             `json:"architecture,omitempty"`
-	Name          string             `json:"name,omitempty"`
-	Parameters    int64              `json:"parameters"`
-	FileType      string             `json:"file_type,omitempty"`
-	ContextLength *int64             `json:"context_length,omitempty"`
-	Embedding     *int64             `json:"embedding_length,omitempty"`
-	Layers        *int64             `json:"layers,omitempty"`
-	Heads         *int64             `json:"heads,omitempty"`
-	KVHeads       *int64             `json:"kv_heads,omitempty"`
-	HeadSize      *int64             `json:"head_size,omitempty"`
-	VocabSize     *int64             `json:"vocab_size,omitempty"`
-	Tokenizer     string             `json:"tokenizer,omitempty"`
-	ChatTemplate  bool               `json:"chat_template"`
-	Metadata      []inspectMeta      `json:"metadata"`
-	Tensors       []inspectTensor    `json:"tensors"`
-	TypeTotals    []inspectTypeTotal `json:"type_totals"`
-	TensorBytes   int64              `json:"tensor_bytes"`
+	File          string `json:"file"`
+	SizeBytes     int64  `json:"size_bytes"`
+	GGUFVersion   uint32 `json:"gguf_version"`
+	Alignment     uint64 `json:"alignment"`
+	Architecture  string `json:"architecture,omitempty"`
+	Name          string `json:"name,omitempty"`
+	Parameters    int64  `json:"parameters"`
+	FileType      string `json:"file_type,omitempty"`
+	ContextLength *int64 `json:"context_length,omitempty"`
+	Embedding     *int64 `json:"embedding_length,omitempty"`
+	Layers        *int64 `json:"layers,omitempty"`
+	Heads         *int64 `json:"heads,omitempty"`
+	KVHeads       *int64 `json:"kv_heads,omitempty"`
+	HeadSize      *int64 `json:"head_size,omitempty"`
+	VocabSize     *int64 `json:"vocab_size,omitempty"`
+	Tokenizer     string `json:"tokenizer,omitempty"`
+	ChatTemplate  bool   `json:"chat_template"`
+	// Supported says whether gollm runs the file; Unsupported says why not.
+	Supported   bool               `json:"supported"`
+	Unsupported string             `json:"unsupported,omitempty"`
+	Features    *inspectFeature    `json:"features,omitempty"`
+	Metadata    []inspectMeta      `json:"metadata"`
+	Tensors     []inspectTensor    `json:"tensors"`
+	TypeTotals  []inspectTypeTotal `json:"type_totals"`
+	TensorBytes int64              `json:"tensor_bytes"`
 	// Warnings are what loading the file ignores (as llama.cpp does), such
 	// as a special token id outside the vocabulary.
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings []string      `json:"warnings,omitempty"`
+	config   *model.Config // for the text form, nil when unsupported
+}
+
+// inspectFeature is how the architecture mixes positions, and the memory
+// that costs: what sets a model apart on a device.
+type inspectFeature struct {
+	Layers             []string  `json:"layer_kinds"` // one per layer: full, sliding or recurrent
+	SlidingWindow      int       `json:"sliding_window,omitempty"`
+	NoRopeLayers       []int     `json:"layers_without_rope,omitempty"`
+	RopeDims           int       `json:"rope_dims"`
+	RopeBases          []float32 `json:"rope_bases"`
+	RecurrentState     int64     `json:"recurrent_state_bytes,omitempty"`   // per session, F32
+	KVBytesPerToken    int64     `json:"kv_bytes_per_token"`                // F16 cache, full-attention layers
+	SlidingWindowBytes int64     `json:"sliding_window_kv_bytes,omitempty"` // F16, window and a 512-token batch
+}
+
+// layerKindNames are the short names of layer kinds in the report.
+var layerKindNames = map[model.LayerKind]string{
+	model.FullAttention:    "full",
+	model.SlidingAttention: "sliding",
+	model.Recurrent:        "recurrent",
+}
+
+func newInspectFeature(c *model.Config) *inspectFeature {
+	ft := &inspectFeature{SlidingWindow: c.SlidingWindow, RopeDims: c.RopeDim}
+	for i, l := range c.Layers {
+		ft.Layers = append(ft.Layers, layerKindNames[l.Kind])
+		if l.Kind != model.Recurrent && !l.Rope {
+			ft.NoRopeLayers = append(ft.NoRopeLayers, i)
+		}
+		if l.Rope && !slices.Contains(ft.RopeBases, l.RopeBase) {
+			ft.RopeBases = append(ft.RopeBases, l.RopeBase)
+		}
+	}
+	// The cache grows by one token's keys and values in each full layer;
+	// the sliding windows and the recurrent state are a fixed size.
+	// Two contexts longer than any window tell the two apart.
+	const n = 1 << 20
+	small, state := c.CacheBytes(model.KVF16, n, 512, false)
+	large, _ := c.CacheBytes(model.KVF16, 2*n, 512, false)
+	ft.KVBytesPerToken = (large - small) / n
+	ft.SlidingWindowBytes = small - n*ft.KVBytesPerToken
+	ft.RecurrentState = state
+	return ft
+}
+
+// lines returns the text form of the features.
+func (ft *inspectFeature) lines(c *model.Config) []string {
+	n := len(ft.Layers)
+	var out []string
+	if k := c.LayersOf(model.SlidingAttention); k > 0 {
+		out = append(out, fmt.Sprintf("sliding-window attention (window %d) on %d of %d layers, full attention on %d",
+			ft.SlidingWindow, k, n, c.LayersOf(model.FullAttention)))
+	}
+	if k := c.LayersOf(model.Recurrent); k > 0 {
+		d := c.DeltaNet
+		out = append(out, fmt.Sprintf("recurrent layers: gated DeltaNet on %d of %d layers (%d value heads, %d key heads of %d, convolution of %d), full attention on %d",
+			k, n, d.VHeads, d.KHeads, d.HeadDim, d.ConvKernel, c.LayersOf(model.FullAttention)))
+		out = append(out, fmt.Sprintf("recurrent state: %s per session, whatever the context", humanBytes(ft.RecurrentState)))
+	}
+	if len(ft.NoRopeLayers) > 0 {
+		out = append(out, fmt.Sprintf("no RoPE on layers %v", ft.NoRopeLayers))
+	}
+	rope := fmt.Sprintf("RoPE %s on %d of %d dimensions, base %v", c.RopeMode, c.RopeDim, c.HeadDim, ft.RopeBases)
+	if len(c.RopeSections) > 0 {
+		rope += fmt.Sprintf(", sections %v", c.RopeSections)
+	}
+	out = append(out, rope)
+	kv := fmt.Sprintf("KV cache: %s per token of context (F16)", humanBytes(ft.KVBytesPerToken))
+	if ft.SlidingWindowBytes > 0 {
+		kv += fmt.Sprintf(" + %s for the sliding windows", humanBytes(ft.SlidingWindowBytes))
+	}
+	return append(out, kv)
+}
+
+// humanBytes formats n bytes with a binary unit.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 type inspectMeta struct {
@@ -144,6 +236,13 @@ func newInspectReport(path string, f *gguf.File) *inspectReport {
 	r.ChatTemplate = f.Has("tokenizer.chat_template")
 	if tok, err := tokenizer.FromGGUF(f); err == nil {
 		r.Warnings = tok.Warnings()
+	}
+	if cfg, err := model.ConfigFromGGUF(f); err != nil {
+		r.Unsupported = err.Error()
+	} else {
+		r.Supported = true
+		r.Features = newInspectFeature(&cfg)
+		r.config = &cfg
 	}
 	for _, kv := range f.Metadata {
 		r.Metadata = append(r.Metadata, inspectMeta{kv.Key, metaTypeName(kv.Value), inspectJSONValue(kv.Value.Any()), kv.Value})
@@ -268,6 +367,13 @@ func (r *inspectReport) print(w io.Writer) error {
 	opt("vocab size", r.VocabSize)
 	row("tokenizer", "%s", noneIfEmpty(printable(r.Tokenizer)))
 	row("chat template", "%s", map[bool]string{true: "yes", false: "no"}[r.ChatTemplate])
+	if r.config == nil {
+		row("runs", "no: %s", r.Unsupported)
+	} else {
+		for i, l := range r.Features.lines(r.config) {
+			row(map[bool]string{true: "features", false: ""}[i == 0], "%s", l)
+		}
+	}
 	for _, w := range r.Warnings {
 		row("warning", "%s", printable(w))
 	}

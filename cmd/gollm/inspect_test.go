@@ -211,3 +211,43 @@ func TestInspectErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectFeatures checks that inspect names each architecture's
+// features: gemma3's sliding layers, qwen35's recurrent layers and state,
+// smollm3's layers without RoPE, and refuses an unsupported architecture by
+// name.
+func TestInspectFeatures(t *testing.T) {
+	dir := testref.Dir(t, "models")
+	for _, c := range []struct {
+		file   string
+		layers string
+		text   []string
+	}{
+		{"tiny-gemma3-s21-q8_0.gguf", "sliding sliding sliding sliding sliding full",
+			[]string{"sliding-window attention (window 16) on 5 of 6 layers", "base [10000 1e+06]"}},
+		{"tiny-qwen35-s23-f32.gguf", "recurrent recurrent recurrent full recurrent recurrent recurrent full",
+			[]string{"gated DeltaNet on 6 of 8 layers", "recurrent state: 114.0 KiB per session", "16 of 64 dimensions", "sections [3 3 2 0]"}},
+		{"tiny-smollm3-s22-q8_0.gguf", "full full full full full full full full", []string{"no RoPE on layers [3 7]"}},
+		{"tiny-qwen2-s1-q8_0.gguf", "full full full full", []string{"KV cache: 1.0 KiB per token"}},
+	} {
+		path := filepath.Join(dir, c.file)
+		if _, err := os.Stat(path); err != nil {
+			t.Skip(err)
+		}
+		r := inspectJSON(t, path, "--json")
+		if !r.Supported || r.Features == nil || strings.Join(r.Features.Layers, " ") != c.layers {
+			t.Errorf("%s: supported %v, features %+v", c.file, r.Supported, r.Features)
+		}
+		_, out, _ := runInspectCmd("inspect", path)
+		for _, want := range c.text {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: text output lacks %q", c.file, want)
+			}
+		}
+	}
+	gpt2 := filepath.Join(testref.Dir(t, "tokenizer"), "ggml-vocab-gpt-2.gguf")
+	r := inspectJSON(t, gpt2, "--json")
+	if r.Supported || !strings.Contains(r.Unsupported, `unsupported architecture "gpt2"`) {
+		t.Errorf("gpt2 vocab file: supported %v, %q", r.Supported, r.Unsupported)
+	}
+}

@@ -93,7 +93,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	cfg := server.Config{Name: *alias, Aliases: []string{stem}, Parallel: *parallel, Queue: *queue, Fallback: fb,
 		APIKey: *apiKey, AccessLog: stderr, LogFormat: *logFormat, SlotSavePath: *slotSavePath,
 		Session: gollm.SessionOptions{ContextSize: *ef.ctx, Threads: *ef.threads, BatchSize: *ef.batch,
-			KVCacheF32: *ef.kvType == "f32"},
+			KVCacheF32: *ef.kvType == "f32", SWAFull: *ef.swaFull},
 		Tokenize: func(text string) []int32 { return chat.Encode(m.Engine().Tokenizer, text) }}
 	if cfg.Name == "" {
 		cfg.Name = stem

@@ -70,7 +70,7 @@ func printList(w io.Writer) error {
 	fmt.Fprintln(w, "presets:")
 	for _, name := range testmodel.PresetNames() {
 		s := testmodel.Presets[name]
-		fmt.Fprintf(w, "  %-14s %-6s d=%-5d layers=%-3d heads=%d/%d ffn=%-5d vocab=%-6d %s params=%.1fM\n",
+		fmt.Fprintf(w, "  %-14s %-7s d=%-5d layers=%-3d heads=%d/%d ffn=%-5d vocab=%-6d %s params=%.1fM\n",
 			name, s.Arch, s.NEmbd, s.NLayer, s.NHead, s.NHeadKV, s.NFF, s.NVocab, s.Tokenizer, float64(s.ParamCount())/1e6)
 	}
 	fmt.Fprintln(w, "file types:")
