@@ -33,6 +33,7 @@ func init() {
 	llama3 := &preTokenizer{[]splitter{llama3Split(3)}}
 	qwen2 := &preTokenizer{[]splitter{llama3Split(1)}}
 	qwen35 := &preTokenizer{[]splitter{qwen35Split()}}
+	gpt4o := &preTokenizer{[]splitter{gpt4oSplit}}
 	cjk := func(r rune, c uint8) bool {
 		return (r >= 0x4E00 && r <= 0x9FA5 || r >= 0x0800 && r <= 0x4E00 || r >= 0xAC00 && r <= 0xD7FF) && c&clsSpace == 0
 	}
@@ -90,10 +91,11 @@ func init() {
 		"gpt-2 phi-2 jina-es jina-de gigachat jina-v2-es jina-v2-de a.x-4.0 mellum modern-bert mpt olmo jais trillion granite-docling exaone4 jina-v1-en jina-v2-code roberta-bpe": gpt2,
 		"llama3 llama-v3 llama-bpe falcon3 falcon-h1 pixtral midm-2.0 lfm2 jina-v5-nano dbrx smaug-bpe glm4 chatglm-bpe":                                                           llama3,
 		"qwen2 deepseek-r1-qwen kormo f2llmv2 megrez stablelm2 hunyuan solar-open grok-2":                                                                                          qwen2,
-		"qwen35":         qwen35,
-		"deepseek-coder": deepseekCoder,
-		"deepseek-llm":   deepseekLLM,
-		"falcon":         falcon,
+		"qwen35":                   qwen35,
+		"gpt-4o llama4 minimax-m2": gpt4o,
+		"deepseek-coder":           deepseekCoder,
+		"deepseek-llm":             deepseekLLM,
+		"falcon":                   falcon,
 		"starcoder refact command-r smollm codeshell exaone minerva-7b mellum2": starcoder,
 	} {
 		for _, n := range splitNames(names) {

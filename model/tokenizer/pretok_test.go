@@ -60,6 +60,8 @@ func TestPreTokenizerSplits(t *testing.T) {
 		{"falcon", "a+b=1234", []string{"a", "+", "b", "=", "123", "4"}},
 		{"default", "x=12345", []string{"x", "=", "123", "45"}},
 		{"deepseek-llm", "Hi, 你好  \n", []string{"Hi", ",", " ", "你好", "  ", "\n"}},
+		{"gpt-4o", "HTTPServer I'M ÉCOLE", []string{"HTTPServer", " I'M", " É", "COLE"}},
+		{"gpt-4o", "a/b!!\n\n/x 12345", []string{"a", "/b", "!!\n\n/", "x", " ", "123", "45"}},
 	} {
 		if got := pieces(t, tc.pre, tc.text); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s %q:\n got %q\nwant %q", tc.pre, tc.text, got, tc.want)
@@ -128,5 +130,35 @@ func TestPreTokenizerGolden(t *testing.T) {
 	}
 	if n < 1000 {
 		t.Errorf("only %d golden splits", n)
+	}
+}
+
+// TestGPT4oGolden compares the gpt-4o splits with testdata/presplit-gpt4o.json,
+// written by testdata/presplit_gpt4o.py: llama.cpp's own procedure for this
+// pattern (its regex over the collapsed text, see gpt4oSplit) run by Python's
+// backtracking re module, on hand-picked and 400 random strings.
+func TestGPT4oGolden(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "presplit-gpt4o.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Text   string
+		Pieces []string
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		want := c.Pieces
+		if len(want) == 0 {
+			want = nil
+		}
+		if got := pieces(t, "gpt-4o", c.Text); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\n got %q\nwant %q", c.Text, got, want)
+		}
+	}
+	if len(cases) < 400 {
+		t.Errorf("only %d golden splits", len(cases))
 	}
 }

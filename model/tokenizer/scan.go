@@ -38,16 +38,11 @@ func (s *segScanner) add(end int) int {
 }
 
 // contraction returns the length of 's 't 're 've 'm 'll 'd at pos (0 if
-// none); fold makes it case-insensitive.
-func (s *segScanner) contraction(pos int, fold bool) int {
-	if s.r[pos] != '\'' || pos+1 >= s.end {
+// none), comparing the letters after lower: asIs (GPT-2),
+// unicode.ToLower (Llama 3's (?i:...)) or asciiLower ('[sS]...).
+func (s *segScanner) contraction(pos int, lower func(rune) rune) int {
+	if s.at(pos) != '\'' || pos+1 >= s.end {
 		return 0
-	}
-	lower := func(r rune) rune {
-		if fold {
-			return unicode.ToLower(r)
-		}
-		return r
 	}
 	n := lower(s.at(pos + 1))
 	if n == 's' || n == 't' || n == 'm' || n == 'd' {
@@ -60,6 +55,15 @@ func (s *segScanner) contraction(pos int, fold bool) int {
 		}
 	}
 	return 0
+}
+
+func asIs(r rune) rune { return r }
+
+func asciiLower(r rune) rune {
+	if r >= 'A' && r <= 'Z' {
+		return r + 'a' - 'A'
+	}
+	return r
 }
 
 // scanSegments runs one scanner over every segment.
@@ -83,7 +87,7 @@ func gpt2Split(r []rune, c []uint8, segs []int) []int {
 	return scanSegments(r, c, segs, func(s *segScanner) {
 		for pos := s.ini; pos < s.end; {
 			cpt := s.r[pos]
-			if n := s.contraction(pos, false); n > 0 {
+			if n := s.contraction(pos, asIs); n > 0 {
 				pos += s.add(pos + n)
 				continue
 			}
@@ -164,7 +168,7 @@ func wordSplit(digits int, word uint8) splitter {
 			for pos := s.ini; pos < s.end; {
 				cpt := s.r[pos]
 				f := s.c[pos]
-				if n := s.contraction(pos, true); n > 0 {
+				if n := s.contraction(pos, unicode.ToLower); n > 0 {
 					pos += s.add(pos + n)
 					continue
 				}
@@ -211,4 +215,103 @@ func wordSplit(digits int, word uint8) splitter {
 			}
 		})
 	}
+}
+
+// gpt4oSplit is the gpt-4o pattern (Phi-4-mini, Llama 4) as llama.cpp runs
+// it: through std::regex over its collapsed text, where \p{L} is A-Za-z
+// plus one byte standing for every non-ASCII letter, and "upper" and
+// "lower" are (?=\p{L})[^a-z] and (?=\p{L})[^A-Z]. A non-ASCII letter is
+// therefore both. The pattern:
+//
+//	[^\r\n\p{L}\p{N}]?upper*lower+('s|'t|'re|'ve|'m|'ll|'d)?
+//	|[^\r\n\p{L}\p{N}]?upper+lower*('s|'t|'re|'ve|'m|'ll|'d)?
+//	|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//
+// with the contractions' letters in either ASCII case, first match wins
+// (so "ÉCOLE" is "É", "COLE": upper* backs off to a letter that is also
+// lower).
+func gpt4oSplit(r []rune, c []uint8, segs []int) []int {
+	return scanSegments(r, c, segs, func(s *segScanner) {
+		for pos := s.ini; pos < s.end; {
+			q := pos
+			if s.gpt4oLead(pos) {
+				q = pos + 1
+			}
+			if end := s.gpt4oLetters(q); end > q {
+				pos = end + s.contraction(end, asciiLower)
+				s.add(pos)
+				continue
+			}
+			if s.gpt4oNumber(pos) {
+				ini := pos
+				for pos < ini+3 && s.gpt4oNumber(pos) {
+					pos++
+				}
+				s.add(pos)
+				continue
+			}
+			q = pos
+			if s.at(pos) == ' ' {
+				q = pos + 1
+			}
+			if s.gpt4oOther(q) {
+				pos = q
+				for s.gpt4oOther(pos) {
+					pos++
+				}
+				for r := s.at(pos); r == '\r' || r == '\n' || r == '/'; r = s.at(pos) {
+					pos++
+				}
+				s.add(pos)
+				continue
+			}
+			pos = s.spaces(pos, true)
+		}
+	})
+}
+
+// gpt4oLetter, gpt4oNumber and gpt4oOther are the collapsed \p{L}, \p{N}
+// and [^\s\p{L}\p{N}] at pos (false outside the segment).
+func (s *segScanner) gpt4oLetter(pos int) bool {
+	c := s.cls(pos)
+	return c&clsLetter != 0 && c&clsSpace == 0
+}
+
+func (s *segScanner) gpt4oNumber(pos int) bool {
+	c := s.cls(pos)
+	return c&clsNumber != 0 && c&clsSpace == 0
+}
+
+func (s *segScanner) gpt4oOther(pos int) bool {
+	c := s.cls(pos)
+	return c != 0 && c&clsSpace == 0 && !s.gpt4oLetter(pos) && !s.gpt4oNumber(pos)
+}
+
+// gpt4oLead is [^\r\n\p{L}\p{N}] at pos.
+func (s *segScanner) gpt4oLead(pos int) bool {
+	r := s.at(pos)
+	return r >= 0 && r != '\r' && r != '\n' && !s.gpt4oLetter(pos) && !s.gpt4oNumber(pos)
+}
+
+// gpt4oLetters matches upper*lower+, else upper+lower*, at q and returns
+// where the letters end (q when neither matches).
+func (s *segScanner) gpt4oLetters(q int) int {
+	upper := func(p int) bool { r := s.at(p); return s.gpt4oLetter(p) && (r < 'a' || r > 'z') }
+	lower := func(p int) bool { r := s.at(p); return s.gpt4oLetter(p) && (r < 'A' || r > 'Z') }
+	u := q
+	for upper(u) {
+		u++
+	}
+	// upper* gives back letters until lower+ can start.
+	for k := u; k >= q; k-- {
+		if lower(k) {
+			for lower(k) {
+				k++
+			}
+			return k
+		}
+	}
+	// upper+ alone: lower* matches nothing, or upper* would have stopped
+	// at that lower letter.
+	return u
 }
