@@ -156,16 +156,6 @@ func (t Template) Family() string {
 // built-in format).
 func (t Template) IsJinja() bool { return t.j != nil }
 
-// Variant returns the model's named template (tokenizer.chat_template.NAME)
-// with the same tokens, and whether the model has it.
-func (t Template) Variant(name string) (Template, bool) {
-	j, ok := t.named[name]
-	if !ok {
-		return Template{}, false
-	}
-	return Template{j: j, named: t.named, tokens: t.tokens, family: t.family}, true
-}
-
 // Stop returns the texts that end an assistant turn in this format, such as
 // "<|im_end|>", for the formats llama.cpp knows. Most are control tokens
 // the tokenizer already treats as end of generation; the rest are worth
@@ -196,6 +186,12 @@ type Request struct {
 	Kwargs map[string]any
 	// Now is the time strftime_now formats (zero: the current time).
 	Now time.Time
+	// ToolChoice says whether the model may, must or must not call tools
+	// (Prepare).
+	ToolChoice ToolChoice
+	// KeepReasoning leaves the model's <think>...</think> in the content
+	// instead of splitting it into ReasoningContent (Prepare).
+	KeepReasoning bool
 }
 
 // Render renders a conversation. With tools, a model's tool_use variant is
@@ -212,10 +208,7 @@ func (t Template) Render(r Request) (string, error) {
 	if t.j == nil {
 		return "", errors.New("chat: no template")
 	}
-	j := t.j
-	if v, ok := t.named["tool_use"]; ok && len(r.Tools) > 0 {
-		j = v
-	}
+	j := t.pick(len(r.Tools) > 0)
 	vars, err := t.vars(r, requiresObjectArguments(j))
 	if err != nil {
 		return "", err
@@ -225,6 +218,15 @@ func (t Template) Render(r Request) (string, error) {
 		now = time.Now()
 	}
 	return j.Render(vars, now)
+}
+
+// pick returns the Jinja template to render with: the tool_use variant
+// when there are tools and the model has one.
+func (t Template) pick(tools bool) *jinja.Template {
+	if v, ok := t.named["tool_use"]; ok && tools {
+		return v
+	}
+	return t.j
 }
 
 // Apply renders msgs; with addAssistant it appends the header that opens
@@ -245,10 +247,7 @@ func (t Template) RenderVars(vars map[string]jinja.Value, now time.Time) (string
 	for k, v := range vars {
 		all[k] = v
 	}
-	j := t.j
-	if v, ok := t.named["tool_use"]; ok && all["tools"] != nil {
-		j = v
-	}
+	j := t.pick(all["tools"] != nil)
 	return j.Render(all, now)
 }
 

@@ -38,8 +38,8 @@ import (
 
 // Template is a parsed template, safe for concurrent use.
 type Template struct {
-	name string
-	body []node
+	name, src string
+	body      []node
 }
 
 // Error is an error in a template: a syntax error, or an error raised
@@ -76,7 +76,7 @@ func Parse(name, src string) (*Template, error) {
 		p := &parser{toks: toks}
 		var body []node
 		if body, err = p.parse(); err == nil {
-			return &Template{name: name, body: body}, nil
+			return &Template{name: name, src: src, body: body}, nil
 		}
 	}
 	var se *syntaxError
@@ -88,6 +88,9 @@ func Parse(name, src string) (*Template, error) {
 
 // Name returns the name the template was parsed with.
 func (t *Template) Name() string { return t.name }
+
+// Source returns the template's source text.
+func (t *Template) Source() string { return t.src }
 
 // Render renders the template with vars as its variables; now is the time
 // strftime_now formats.
