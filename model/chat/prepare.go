@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"strings"
@@ -10,11 +11,10 @@ import (
 )
 
 // Prompt is a chat request made ready to generate: the prompt text, the
-// stop strings of the format, the grammar that a required tool call puts
-// on the reply, and the parser that reads the reply.
+// grammar that a required tool call puts on the reply, and the parser
+// that reads the reply. (Template.Stop gives the format's stop strings.)
 type Prompt struct {
 	Text string
-	Stop []string
 	// Grammar is GBNF the reply must match ("" for none).
 	Grammar string
 	// Parser splits the generated text into content, reasoning and tool
@@ -71,7 +71,7 @@ func (t Template) Prepare(r Request, tok *tokenizer.Tokenizer) (Prompt, error) {
 	if err != nil {
 		return Prompt{}, err
 	}
-	p := Prompt{Text: text, Stop: t.Stop()}
+	p := Prompt{Text: text}
 	p.Parser = &Parser{split: !r.KeepReasoning, forced: forced}
 	if len(tools) > 0 {
 		p.Parser.syn = syn
@@ -116,23 +116,29 @@ func stringParams(tools []Tool) map[string]map[string]bool {
 
 // renderGeneric renders a request whose tools the template cannot show:
 // they are described in the system message, or at the start of the first
-// user message for templates that refuse a system role.
+// user message for templates that refuse a system role. Past calls and
+// tool results are written as the JSON the description asks for (see
+// genericHistory).
 func (t Template) renderGeneric(r Request) (string, error) {
 	desc, err := genericToolPrompt(r.Tools)
 	if err != nil {
 		return "", err
 	}
+	history, err := genericHistory(r.Messages)
+	if err != nil {
+		return "", err
+	}
 	withSystem := r
 	withSystem.Tools = nil
-	withSystem.Messages = withToolPrompt(r.Messages, desc)
+	withSystem.Messages = withToolPrompt(history, desc)
 	text, err := t.Render(withSystem)
-	if err == nil || len(r.Messages) == 0 {
+	if err == nil || len(history) == 0 {
 		return text, err
 	}
 	inUser := r
 	inUser.Tools = nil
-	inUser.Messages = append([]Message(nil), r.Messages...)
-	for i, m := range inUser.Messages {
+	inUser.Messages = history
+	for i, m := range history {
 		if m.Role == "user" {
 			inUser.Messages[i].Content = desc + "\n\n" + m.Content
 			break
@@ -142,6 +148,61 @@ func (t Template) renderGeneric(r Request) (string, error) {
 		return text, nil
 	}
 	return "", err
+}
+
+// genericHistory rewrites tool use for a template that knows nothing of
+// it, as llama.cpp's generic format does: an assistant's calls become its
+// JSON reply {"tool_calls": [...]}, a tool's result a user message
+// {"tool_response": {...}}, and consecutive user messages one message (for
+// templates that insist that roles alternate).
+func genericHistory(msgs []Message) ([]Message, error) {
+	out := make([]Message, 0, len(msgs))
+	for _, m := range msgs {
+		switch {
+		case m.Role == "assistant" && len(m.ToolCalls) > 0:
+			type call struct {
+				Name      string          `json:"name"`
+				Arguments json.RawMessage `json:"arguments"`
+				ID        string          `json:"id,omitempty"`
+			}
+			calls := make([]call, len(m.ToolCalls))
+			for i, c := range m.ToolCalls {
+				args := json.RawMessage(c.Function.Arguments)
+				if !json.Valid(args) {
+					return nil, fmt.Errorf("chat: the arguments of tool call %q are not JSON", c.Function.Name)
+				}
+				calls[i] = call{c.Function.Name, args, c.ID}
+			}
+			j, err := json.Marshal(map[string]any{"tool_calls": calls})
+			if err != nil {
+				return nil, err
+			}
+			content := string(j)
+			if m.Content != "" {
+				content = m.Content + "\n" + content
+			}
+			m = Message{Role: "assistant", Content: content}
+		case m.Role == "tool":
+			resp := map[string]string{"content": m.Content}
+			if m.Name != "" {
+				resp["tool"] = m.Name
+			}
+			if m.ToolCallID != "" {
+				resp["tool_call_id"] = m.ToolCallID
+			}
+			j, err := json.Marshal(map[string]any{"tool_response": resp})
+			if err != nil {
+				return nil, err
+			}
+			m = Message{Role: "user", Content: string(j)}
+		}
+		if n := len(out); n > 0 && m.Role == "user" && out[n-1].Role == "user" {
+			out[n-1].Content += "\n" + m.Content
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 func hasTool(tools []Tool, name string) bool {

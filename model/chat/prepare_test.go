@@ -146,3 +146,37 @@ func TestPrepareOpenThinking(t *testing.T) {
 		t.Fatalf("forced call after open thinking: grammar\n%s", p.Grammar)
 	}
 }
+
+// TestPrepareGenericHistory renders an agent loop through a template that
+// knows nothing of tools and insists that roles alternate (Gemma 2): the
+// call is the assistant's JSON reply, the results one user message.
+func TestPrepareGenericHistory(t *testing.T) {
+	tmpl, tok := referenceTemplate(t, "google-gemma-2-2b-it")
+	msgs := []Message{
+		{Role: "user", Content: "Weather and time in Paris?"},
+		{Role: "assistant", ToolCalls: []ToolCall{
+			{ID: "call_1", Type: "function", Function: FunctionCall{Name: "get_weather", Arguments: `{"city": "Paris"}`}},
+			{ID: "call_2", Type: "function", Function: FunctionCall{Name: "get_time", Arguments: `{"zone": "CET"}`}}}},
+		{Role: "tool", ToolCallID: "call_1", Content: "sunny"},
+		{Role: "tool", ToolCallID: "call_2", Name: "get_time", Content: "noon"},
+	}
+	p, err := tmpl.Prepare(Request{Messages: msgs, Tools: weatherTools, AddGenerationPrompt: true}, tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<start_of_turn>model
+{"tool_calls":[{"name":"get_weather","arguments":{"city":"Paris"},"id":"call_1"},{"name":"get_time","arguments":{"zone":"CET"},"id":"call_2"}]}<end_of_turn>`,
+		`<start_of_turn>user
+{"tool_response":{"content":"sunny","tool_call_id":"call_1"}}
+{"tool_response":{"content":"noon","tool":"get_time","tool_call_id":"call_2"}}<end_of_turn>`,
+	} {
+		if !strings.Contains(p.Text, want) {
+			t.Errorf("prompt lacks %q:\n%s", want, p.Text)
+		}
+	}
+	msgs[1].ToolCalls[0].Function.Arguments = "{nope"
+	if _, err := tmpl.Prepare(Request{Messages: msgs, Tools: weatherTools, AddGenerationPrompt: true}, tok); err == nil || !strings.Contains(err.Error(), "not JSON") {
+		t.Fatalf("arguments that are not JSON: error %v", err)
+	}
+}

@@ -124,14 +124,7 @@ func genericToolPrompt(tools []Tool) (string, error) {
 	var b strings.Builder
 	b.WriteString("You can call these tools:\n")
 	for _, t := range tools {
-		desc := map[string]any{"name": t.Function.Name}
-		if t.Function.Description != "" {
-			desc["description"] = t.Function.Description
-		}
-		if len(t.Function.Parameters) > 0 {
-			desc["parameters"] = t.Function.Parameters
-		}
-		j, err := json.Marshal(desc)
+		j, err := json.Marshal(t.Function)
 		if err != nil {
 			return "", err
 		}
