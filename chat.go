@@ -2,6 +2,7 @@ package gollm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -108,15 +109,74 @@ func (m *Model) ChatFormat() (chat.Template, error) {
 // header of the assistant's reply, and tokenizes it (BOS as the model asks,
 // control tokens recognized): the prompt Chat gives the model.
 func (m *Model) ChatPrompt(msgs []Message) ([]int32, error) {
+	p, err := m.PrepareChat(ChatRequest{Messages: msgs})
+	if err != nil {
+		return nil, err
+	}
+	return p.Tokens, nil
+}
+
+// ChatRequest is a conversation to answer, with the tools the model may
+// call (Tools, ToolChoice), extra template variables (Kwargs, such as
+// enable_thinking: false) and whether thinking stays in the content
+// (KeepReasoning). AddGenerationPrompt is always set by PrepareChat.
+type ChatRequest = chat.Request
+
+// ChatPrompt is a chat request ready to generate from (PrepareChat): the
+// rendered conversation, its tokens, and the parser that turns the reply
+// into content, reasoning and tool calls. Feed the parser the text of
+// the tokens GenerateChat yields.
+type ChatPrompt struct {
+	Text   string
+	Tokens []int32
+	// Parser reads the reply: Push each token's text, then Finish. It
+	// belongs to this prompt; prepare again for another reply.
+	Parser *chat.Parser
+	// grammar forces a tool call (tool_choice required or a named
+	// function); stops and stopIDs end the assistant's turn.
+	grammar string
+	stops   []string
+	stopIDs []int32
+}
+
+// PrepareChat renders r in the model's chat template with the header of
+// the assistant's reply and tokenizes it. Tools go through the template
+// when it can show them, else they are described in a system message; a
+// tool_choice of "required" or a named function makes GenerateChat force
+// one well-formed call whose arguments match the function's JSON Schema.
+// A template that raises (an unsupported role, for example) is an error
+// with the template's message.
+func (m *Model) PrepareChat(r ChatRequest) (*ChatPrompt, error) {
 	f, err := m.chatTemplate()
 	if err != nil {
 		return nil, err
 	}
-	text, err := f.tmpl.Apply(msgs, true)
+	r.AddGenerationPrompt = true
+	p, err := f.tmpl.Prepare(r, m.m.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("gollm: %w", err)
 	}
-	return chat.Encode(m.m.Tokenizer, text), nil
+	return &ChatPrompt{Text: p.Text, Tokens: chat.Encode(m.m.Tokenizer, p.Text), Parser: p.Parser,
+		grammar: p.Grammar, stops: f.stops, stopIDs: f.stopIDs}, nil
+}
+
+// GenerateChat streams the assistant's reply to a prepared chat prompt,
+// as GenerateTokens streams a continuation: it ends at the end of the
+// assistant's turn (or as opts say), and follows the grammar of a forced
+// tool call (which cannot be combined with opts.Grammar or
+// opts.JSONSchema). The session reuses the longest prefix of the prompt
+// its cache holds.
+func (s *Session) GenerateChat(ctx context.Context, p *ChatPrompt, opts GenerateOptions) iter.Seq2[Token, error] {
+	if p.grammar != "" {
+		if opts.Grammar != "" || opts.JSONSchema != "" {
+			err := errors.New("gollm: a forced tool call (tool_choice) cannot be combined with a grammar or JSON schema")
+			return func(yield func(Token, error) bool) { yield(Token{ID: -1}, err) }
+		}
+		opts.Grammar = p.grammar
+	}
+	opts.Stop = append(slices.Clip(opts.Stop), p.stops...)
+	opts.stopTokens = p.stopIDs
+	return s.GenerateTokens(ctx, p.Tokens, opts)
 }
 
 // Chat streams the assistant's answer to msgs, as Generate streams a
@@ -124,19 +184,15 @@ func (m *Model) ChatPrompt(msgs []Message) ([]int32, error) {
 // the answer ends at the end of the assistant's turn (or as opts say). The
 // session reuses the longest prefix of the rendered conversation its cache
 // holds, so a follow-up (the same messages, the answer and a new one)
-// prefills only what was added.
+// prefills only what was added. The tokens carry the reply as the model
+// writes it (thinking and tool calls included); PrepareChat and
+// GenerateChat give a parser that splits them.
 func (s *Session) Chat(ctx context.Context, msgs []Message, opts GenerateOptions) iter.Seq2[Token, error] {
-	f, err := s.m.chatTemplate()
-	var ids []int32
-	if err == nil {
-		ids, err = s.m.ChatPrompt(msgs)
-	}
+	p, err := s.m.PrepareChat(ChatRequest{Messages: msgs, KeepReasoning: true})
 	if err != nil {
 		return func(yield func(Token, error) bool) { yield(Token{ID: -1}, err) }
 	}
-	opts.Stop = append(slices.Clip(opts.Stop), f.stops...)
-	opts.stopTokens = f.stopIDs
-	return s.GenerateTokens(ctx, ids, opts)
+	return s.GenerateChat(ctx, p, opts)
 }
 
 // Chat is Session.Chat on a session the model keeps: the idle session whose
@@ -147,18 +203,18 @@ func (s *Session) Chat(ctx context.Context, msgs []Message, opts GenerateOptions
 // statistics or to control its memory.
 func (m *Model) Chat(ctx context.Context, msgs []Message, opts GenerateOptions) iter.Seq2[Token, error] {
 	return func(yield func(Token, error) bool) {
-		ids, err := m.ChatPrompt(msgs)
+		p, err := m.PrepareChat(ChatRequest{Messages: msgs, KeepReasoning: true})
 		if err != nil {
 			yield(Token{ID: -1}, err)
 			return
 		}
-		s, err := m.takeSession(ids)
+		s, err := m.takeSession(p.Tokens)
 		if err != nil {
 			yield(Token{ID: -1}, err)
 			return
 		}
 		defer m.putSession(s)
-		for tok, err := range s.Chat(ctx, msgs, opts) {
+		for tok, err := range s.GenerateChat(ctx, p, opts) {
 			if !yield(tok, err) {
 				return
 			}

@@ -98,6 +98,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	if cfg.Name == "" {
 		cfg.Name = stem
 	}
+	label := "none"
 	tmpl, err := chatTemplate(m, *ef.model)
 	switch {
 	case err != nil && (*tf.name != "" || *tf.file != ""):
@@ -105,7 +106,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	case err != nil:
 		fmt.Fprintf(stderr, "warning: %s\nwarning: /v1/chat/completions answers 400 until a --chat-template or --chat-template-file is given\n", oneLine(err.Error()))
 	default:
-		cfg.Chat = chatFormat(tmpl)
+		label = templateLabel(tmpl) + ", tool calls: " + tmpl.ToolSyntax()
 	}
 	srv, err := server.New(m, cfg)
 	if err != nil {
@@ -121,7 +122,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 		fmt.Fprintf(stderr, "cpu: %s, kernels: %s\nmodel: %s (%s), %d parameters, %d layers, context %d trained\n",
 			kernels.CPU(), kernels.Level(), info.Name, info.Architecture, info.Parameters, info.Layers, info.ContextLength)
 	}
-	describeServer(stderr, ln.Addr(), cfg, tmpl, srv.ContextSize())
+	describeServer(stderr, ln.Addr(), cfg, label, srv.ContextSize())
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
@@ -148,24 +149,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	return err
 }
 
-// chatFormat adapts a chat template to the server.
-func chatFormat(t chat.Template) server.ChatFormat {
-	return func(msgs []server.Message) (string, []string, error) {
-		cm := make([]chat.Message, len(msgs))
-		for i, m := range msgs {
-			cm[i] = chat.Message{Role: m.Role, Content: m.Content}
-		}
-		p, err := t.Apply(cm, true)
-		return p, t.Stop(), err
-	}
-}
-
 // describeServer prints what is served where, and where requests may go.
-func describeServer(w io.Writer, addr net.Addr, cfg server.Config, t chat.Template, nCtx int) {
-	tmpl := "no"
-	if cfg.Chat != nil {
-		tmpl = templateLabel(t)
-	}
+func describeServer(w io.Writer, addr net.Addr, cfg server.Config, tmpl string, nCtx int) {
 	fmt.Fprintf(w, "serving %s (chat template: %s): %d session(s) of %d tokens, queue %d\n",
 		cfg.Name, tmpl, cfg.Parallel, nCtx, cfg.Queue)
 	if cfg.Fallback.Enabled() {

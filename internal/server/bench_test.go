@@ -35,7 +35,7 @@ func BenchmarkPromptCacheTTFT(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer m.Close()
-	srv, err := New(m, Config{Name: "bench", Chat: chatML,
+	srv, err := New(m, Config{Name: "bench",
 		Session: gollm.SessionOptions{ContextSize: 2048, Threads: runtime.NumCPU()}})
 	if err != nil {
 		b.Fatal(err)
@@ -46,8 +46,11 @@ func BenchmarkPromptCacheTTFT(b *testing.B) {
 	// A history of at least 1,500 tokens: a system prompt and past turns.
 	history := []string{msg("system", "You are the assistant of a private notes app. Answer from the notes below.")}
 	for i := 0; ; i++ {
-		text, _, _ := chatML(messagesOf(history))
-		if len(m.Tokenize(text, true)) >= 1500 {
+		ids, err := m.ChatPrompt(messagesOf(history))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(ids) >= 1500 {
 			break
 		}
 		history = append(history,
@@ -81,14 +84,14 @@ func BenchmarkPromptCacheTTFT(b *testing.B) {
 }
 
 // messagesOf decodes the JSON messages msg builds.
-func messagesOf(msgs []string) []Message {
-	out := make([]Message, len(msgs))
+func messagesOf(msgs []string) []gollm.Message {
+	out := make([]gollm.Message, len(msgs))
 	for i, s := range msgs {
 		var m struct{ Role, Content string }
 		if err := json.Unmarshal([]byte(s), &m); err != nil {
 			panic(err)
 		}
-		out[i] = Message{Role: m.Role, Content: m.Content}
+		out[i] = gollm.Message{Role: m.Role, Content: m.Content}
 	}
 	return out
 }

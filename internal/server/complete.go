@@ -3,18 +3,22 @@ package server
 import (
 	"context"
 	"fmt"
+	"iter"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/fallback"
+	"github.com/gollm/gollm/model/chat"
 )
 
 // outcome is a finished answer, local or remote, ready to be sent.
 type outcome struct {
 	text             string
-	finish           string // "stop" or "length"
+	reasoning        string          // chat: the thinking split off the text
+	toolCalls        []chat.ToolCall // chat: the calls the reply made
+	finish           string          // "stop", "length" or "tool_calls"
 	model            string
 	promptTokens     int
 	cachedTokens     int
@@ -68,17 +72,17 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 		writeError(w, e)
 		return
 	}
-	ids, stop, e := s.prompt(req)
+	p, e := s.prompt(req)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
-	recordOf(r).tokensIn = len(ids)
-	if len(ids) > s.ctxSize {
-		s.tooLong(w, r, req, len(ids))
+	recordOf(r).tokensIn = len(p.ids)
+	if len(p.ids) > s.ctxSize {
+		s.tooLong(w, r, req, len(p.ids))
 		return
 	}
-	sl, e := s.slots.acquire(r.Context(), ids, anySlot)
+	sl, e := s.slots.acquire(r.Context(), p.ids, anySlot)
 	if e != nil {
 		if r.Context().Err() == nil {
 			writeError(w, e)
@@ -89,7 +93,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	if req.stream && !s.fallbackFor(req) {
 		sw = s.newStream(w, req)
 	}
-	text, toks, st, err := s.generate(r.Context(), sl.sess, ids, req, stop, sw)
+	reply, toks, st, err := s.generate(r.Context(), sl.sess, p, req, sw)
 	s.slots.release(sl)
 	s.metrics.generation(st)
 	recordOf(r).tokensOut = st.GeneratedTokens
@@ -106,41 +110,46 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	case st.StopReason == gollm.StopCancelled:
 		return // the client is gone
 	}
-	out := s.localOutcome(text, st)
+	out := s.localOutcome(reply, st)
 	out.tokens, out.gollm.Slot = toks, &sl.id
 	if s.fallbackFor(req) {
 		ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req),
-			fallback.Local{Text: text, Confidence: st.Confidence})
+			fallback.Local{Text: reply.Content, Confidence: st.Confidence})
 		s.applyAnswer(&out, ans)
 	}
 	s.send(w, req, sw, out)
 }
 
-// prompt formats and tokenizes the request's prompt and returns it with
-// the stop strings.
-func (s *Server) prompt(req *request) ([]int32, []string, *apiError) {
-	text, stop, param := req.prompt, req.stop, "prompt"
+// prompt is a request's prompt ready to generate from.
+type prompt struct {
+	ids  []int32
+	stop []string          // the client's stop strings
+	chat *gollm.ChatPrompt // chat: the rendered conversation and its parser
+}
+
+// prompt renders (for chat) and tokenizes the request's prompt. A chat
+// request renders in the model's chat template as the library renders it
+// (gollm.Model.PrepareChat): a template that cannot be used, or that
+// raises for this conversation, is a 400 with its message.
+func (s *Server) prompt(req *request) (prompt, *apiError) {
+	p := prompt{stop: req.stop}
 	if req.chat {
-		param = "messages"
-		if s.cfg.Chat == nil {
-			return nil, nil, invalid(param, "unsupported", errNoChat.Error())
-		}
-		p, extra, err := s.cfg.Chat(req.messages)
+		cp, err := s.m.PrepareChat(gollm.ChatRequest{Messages: req.messages, Tools: req.tools, ToolChoice: req.toolChoice,
+			Kwargs: req.kwargs, KeepReasoning: req.keepReasoning})
 		if err != nil {
-			return nil, nil, invalid(param, "invalid_value", err.Error())
+			return p, invalid("messages", "invalid_value", strings.TrimPrefix(err.Error(), "gollm: "))
 		}
-		text, stop = p, append(stop[:len(stop):len(stop)], extra...)
-	}
-	var ids []int32
-	if s.cfg.Tokenize != nil {
-		ids = s.cfg.Tokenize(text)
+		p.ids, p.chat = cp.Tokens, cp
+	} else if s.cfg.Tokenize != nil {
+		p.ids = s.cfg.Tokenize(req.prompt)
 	} else {
-		ids = s.m.Tokenize(text, true)
+		p.ids = s.m.Tokenize(req.prompt, true)
 	}
-	if len(ids) == 0 {
-		return nil, nil, invalid(param, "invalid_value", "the prompt encodes to no tokens")
+	if len(p.ids) == 0 {
+		param := map[bool]string{true: "messages", false: "prompt"}[req.chat]
+		return p, invalid(param, "invalid_value", "the prompt encodes to no tokens")
 	}
-	return ids, stop, nil
+	return p, nil
 }
 
 // tooLong answers a request whose prompt exceeds the context: from the
@@ -149,8 +158,8 @@ func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n
 	param := map[bool]string{true: "messages", false: "prompt"}[req.chat]
 	msg := fmt.Sprintf("prompt of %d tokens does not fit the local context of %d", n, s.ctxSize)
 	if !s.fallbackFor(req) {
-		writeError(w, invalid(param, "context_length_exceeded", "this model's context is "+
-			fmt.Sprint(s.ctxSize)+" tokens, but the "+param+" take "+fmt.Sprint(n)))
+		writeError(w, invalid(param, "context_length_exceeded",
+			fmt.Sprintf("this model's context is %d tokens, but the prompt is %d tokens", s.ctxSize, n)))
 		return
 	}
 	ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req), fallback.Local{NoFit: msg})
@@ -164,21 +173,28 @@ func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n
 	s.send(w, req, nil, out)
 }
 
-// generate runs the model on prompt ids (the session reuses the prefix
-// its cache holds), streaming text to sw when it is not nil, and returns
-// the whole text and, when the request asks for log-probabilities, the
-// generated tokens with theirs.
-func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, req *request, stop []string, sw *streamWriter) (string, []gollm.Token, gollm.Stats, error) {
+// generate runs the model on the prompt (the session reuses the prefix
+// its cache holds), streaming the reply to sw when it is not nil, and
+// returns the reply (for chat split into content, reasoning and tool
+// calls) and, when the request asks for log-probabilities, the generated
+// tokens with theirs.
+func (s *Server) generate(ctx context.Context, ss *gollm.Session, p prompt, req *request, sw *streamWriter) (chat.Reply, []gollm.Token, gollm.Stats, error) {
 	if req.noCache {
 		ss.Reset()
 	}
-	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: stop,
+	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: p.stop,
 		LogProbs: req.logprobs, TopLogProbs: req.topLogprobs, Grammar: req.grammar, JSONSchema: req.jsonSchema}
+	var tokens iter.Seq2[gollm.Token, error]
+	if p.chat != nil {
+		tokens = ss.GenerateChat(ctx, p.chat, opts)
+	} else {
+		tokens = ss.GenerateTokens(ctx, p.ids, opts)
+	}
 	var b strings.Builder
 	var toks []gollm.Token
-	for tok, err := range ss.GenerateTokens(ctx, ids, opts) {
+	for tok, err := range tokens {
 		if err != nil {
-			return "", nil, ss.Stats(), err
+			return chat.Reply{}, nil, ss.Stats(), err
 		}
 		if s.onToken != nil {
 			s.onToken()
@@ -187,28 +203,49 @@ func (s *Server) generate(ctx context.Context, ss *gollm.Session, ids []int32, r
 			toks = append(toks, tok)
 		}
 		b.WriteString(tok.Text)
-		if sw != nil && tok.Text != "" {
-			if !sw.content(tok.Text, toks) {
-				break
-			}
+		if sw == nil || tok.Text == "" {
+			continue
+		}
+		d := chat.Delta{Content: tok.Text}
+		if p.chat != nil {
+			d = p.chat.Parser.Push(tok.Text)
+		}
+		if !sw.delta(d, toks) {
+			break
 		}
 	}
 	st := ss.Stats()
 	if ctx.Err() != nil {
 		st.StopReason = gollm.StopCancelled
 	}
-	return b.String(), toks, st, nil
+	if p.chat == nil {
+		return chat.Reply{Content: b.String()}, toks, st, nil
+	}
+	if sw == nil {
+		p.chat.Parser.Push(b.String())
+	}
+	reply, rest := p.chat.Parser.Finish()
+	if req.oneCall && len(reply.ToolCalls) > 1 {
+		reply.ToolCalls = reply.ToolCalls[:1]
+	}
+	if sw != nil {
+		sw.delta(rest, toks)
+	}
+	return reply, toks, st, nil
 }
 
 // localOutcome describes a local answer.
-func (s *Server) localOutcome(text string, st gollm.Stats) outcome {
+func (s *Server) localOutcome(reply chat.Reply, st gollm.Stats) outcome {
 	finish := "stop"
-	if st.StopReason == gollm.StopMaxTokens || st.StopReason == gollm.StopContextFull {
+	switch {
+	case st.StopReason == gollm.StopMaxTokens || st.StopReason == gollm.StopContextFull:
 		finish = "length"
+	case len(reply.ToolCalls) > 0:
+		finish = "tool_calls"
 	}
 	conf := st.Confidence
-	return outcome{text: text, finish: finish, model: s.cfg.Name, promptTokens: st.PromptTokens,
-		cachedTokens: st.CachedTokens, completionTokens: st.GeneratedTokens,
+	return outcome{text: reply.Content, reasoning: reply.ReasoningContent, toolCalls: reply.ToolCalls, finish: finish,
+		model: s.cfg.Name, promptTokens: st.PromptTokens, cachedTokens: st.CachedTokens, completionTokens: st.GeneratedTokens,
 		gollm: gollmInfo{Confidence: &conf, Source: string(fallback.SourceLocal), StopReason: string(st.StopReason),
 			Timings: newTimings(st)}}
 }
@@ -224,6 +261,7 @@ func (s *Server) applyAnswer(out *outcome, ans fallback.Answer) {
 		return
 	}
 	rem := ans.Remote
+	out.reasoning, out.toolCalls = "", nil
 	out.text, out.finish, out.model, out.gollm.StopReason = rem.Text, rem.FinishReason, rem.Model, ""
 	out.tokens = nil // the local tokens' log-probabilities do not describe the remote answer
 	if out.finish == "" {
@@ -240,9 +278,11 @@ func (s *Server) applyAnswer(out *outcome, ans fallback.Answer) {
 
 // fallbackFor reports whether the fallback may answer req: not when the
 // answer must follow a grammar or schema, which the remote would not
-// enforce.
+// enforce, nor when the model may call tools, which the remote request
+// does not carry.
 func (s *Server) fallbackFor(req *request) bool {
-	return s.cfg.Fallback.Enabled() && req.grammar == "" && req.jsonSchema == ""
+	tools := len(req.tools) > 0 && req.toolChoice.Mode != "none"
+	return s.cfg.Fallback.Enabled() && req.grammar == "" && req.jsonSchema == "" && !tools
 }
 
 // fallbackRequest builds the remote request from what the client sent.

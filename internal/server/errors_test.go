@@ -1,10 +1,13 @@
 package server
 
 import (
-	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gollm/gollm"
 )
 
 // TestErrors sends every kind of bad request and checks the status and the
@@ -97,11 +100,13 @@ func TestErrors(t *testing.T) {
 }
 
 func TestChatWithoutTemplate(t *testing.T) {
-	s, hs := start(t, Config{})
-	s.cfg.Chat = nil
+	_, hs := startWith(t, gollm.Options{ChatTemplate: "no-such-format"}, Config{})
 	code, v := post(t, hs.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}]}`)
-	if code != 400 || get(v, "error", "param") != "messages" {
+	if code != 400 || get(v, "error", "param") != "messages" || !strings.Contains(get(v, "error", "message").(string), "no-such-format") {
 		t.Errorf("status %d: %v", code, v)
+	}
+	if code, v := post(t, hs.URL+"/v1/completions", `{"prompt":"a","max_tokens":1}`); code != 200 {
+		t.Errorf("completions without a chat template: %d %v", code, v)
 	}
 }
 
@@ -115,10 +120,15 @@ func TestOversizedBody(t *testing.T) {
 }
 
 func TestPromptFormattingErrors(t *testing.T) {
-	s, hs := start(t, Config{})
-	s.cfg.Chat = func([]Message) (string, []string, error) { return "", nil, errors.New("no tool role here") }
+	file := filepath.Join(t.TempDir(), "strict.jinja")
+	src := "{% for m in messages %}{% if m.role == 'tool' %}{{ raise_exception('no tool role here') }}{% endif %}" +
+		"{{ m.content }}{% endfor %}"
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, hs := startWith(t, gollm.Options{ChatTemplateFile: file}, Config{})
 	code, v := post(t, hs.URL+"/v1/chat/completions", `{"messages":[{"role":"tool","content":"x"}]}`)
-	if code != 400 || get(v, "error", "param") != "messages" || get(v, "error", "message") != "no tool role here" {
+	if msg, _ := get(v, "error", "message").(string); code != 400 || get(v, "error", "param") != "messages" || !strings.HasSuffix(msg, "no tool role here") {
 		t.Errorf("template error: %d %v", code, v)
 	}
 	s.cfg.Tokenize = func(string) []int32 { return nil }

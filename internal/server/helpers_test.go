@@ -33,29 +33,33 @@ func loadModel(t *testing.T) *gollm.Model {
 	return testModel
 }
 
-// chatML formats messages as ChatML, which the tiny model's template is.
-func chatML(msgs []Message) (string, []string, error) {
-	var b strings.Builder
-	for _, m := range msgs {
-		b.WriteString("<|im_start|>" + m.Role + "\n" + m.Content + "<|im_end|>\n")
-	}
-	b.WriteString("<|im_start|>assistant\n")
-	return b.String(), []string{"<|im_end|>"}, nil
-}
-
 // start serves the tiny model with cfg (context 256 and one thread unless
 // set) on a loopback httptest server.
 func start(t *testing.T, cfg Config) (*Server, *httptest.Server) {
 	t.Helper()
-	m := loadModel(t)
+	return startModel(t, loadModel(t), cfg)
+}
+
+// startWith serves the tiny model loaded with opts (its own copy, closed
+// with the test), as start does.
+func startWith(t *testing.T, opts gollm.Options, cfg Config) (*Server, *httptest.Server) {
+	t.Helper()
+	m, err := gollm.Load(testmodel.Tiny(t, "qwen2", "Q8_0"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return startModel(t, m, cfg)
+}
+
+// startModel serves m as start does.
+func startModel(t *testing.T, m *gollm.Model, cfg Config) (*Server, *httptest.Server) {
+	t.Helper()
 	if cfg.Session.ContextSize == 0 {
 		cfg.Session.ContextSize = 256
 	}
 	if cfg.Session.Threads == 0 {
 		cfg.Session.Threads = 1
-	}
-	if cfg.Chat == nil {
-		cfg.Chat = chatML
 	}
 	if cfg.Name == "" {
 		cfg.Name = "tiny"

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/gollm/gollm"
@@ -19,34 +20,25 @@ func TestReferenceModelChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	text, _ := m.Engine().File().String("tokenizer.chat_template")
-	tmpl, err := chat.Detect(text)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s, err := New(m, Config{Name: "ref", Session: gollm.SessionOptions{ContextSize: 256, Threads: 1},
-		Tokenize: func(text string) []int32 { return chat.Encode(m.Engine().Tokenizer, text) },
-		Chat: func(msgs []Message) (string, []string, error) {
-			cm := make([]chat.Message, len(msgs))
-			for i, msg := range msgs {
-				cm[i] = chat.Message{Role: msg.Role, Content: msg.Content}
-			}
-			p, err := tmpl.Apply(cm, true)
-			return p, tmpl.Stop(), err
-		}})
+		Tokenize: func(text string) []int32 { return chat.Encode(m.Engine().Tokenizer, text) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(s)
 	defer func() { hs.Close(); s.Close() }()
-	// "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n": 3 control
-	// tokens and a few text tokens each side.
+	// The model's own template: Qwen2's ChatML with its default system
+	// message, 5 control tokens and a few text tokens each side.
 	code, v := post(t, hs.URL+"/v1/chat/completions", `{"messages":[{"role":"user","content":"Hi"}],"max_tokens":5,"temperature":0}`)
 	if code != 200 || v["model"] != "ref" {
 		t.Fatalf("status %d: %v", code, v)
 	}
-	if p, _ := get(v, "usage", "prompt_tokens").(float64); p < 6 || p > 20 {
-		t.Errorf("prompt_tokens %v for a one-message ChatML prompt", p)
+	want, err := m.PrepareChat(gollm.ChatRequest{Messages: []gollm.Message{{Role: "user", Content: "Hi"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := get(v, "usage", "prompt_tokens").(float64); int(p) != len(want.Tokens) || !strings.HasPrefix(want.Text, "<|im_start|>system\nYou are a helpful assistant.<|im_end|>") {
+		t.Errorf("prompt_tokens %v, want %d (%q)", p, len(want.Tokens), want.Text)
 	}
 	checkUsage(t, v, 5)
 	checkLocal(t, v["gollm"])

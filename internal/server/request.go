@@ -11,14 +11,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/model/chat"
 	"github.com/gollm/gollm/sampler"
 )
-
-// Message is one chat message, with its content flattened to text.
-type Message struct {
-	Role    string
-	Content string
-}
 
 // wireRequest is the JSON body of both endpoints. Pointers and raw values
 // tell absent fields (and nulls) from zero values; a field of the wrong
@@ -59,6 +55,18 @@ type wireRequest struct {
 	ResponseFormat json.RawMessage `json:"response_format"`
 	Grammar        *string         `json:"grammar"`
 	JSONSchema     json.RawMessage `json:"json_schema"`
+	// Tools are the functions the model may call and ToolChoice whether
+	// it must ("auto", "none", "required" or {"type": "function",
+	// "function": {"name": ...}}); ParallelToolCalls false keeps one call.
+	Tools             json.RawMessage `json:"tools"`
+	ToolChoice        json.RawMessage `json:"tool_choice"`
+	ParallelToolCalls *bool           `json:"parallel_tool_calls"`
+	// ChatTemplateKwargs are extra variables for the chat template (such
+	// as enable_thinking), as llama-server takes them; ReasoningFormat
+	// "none" leaves thinking in the content ("auto" and "deepseek" split
+	// it into reasoning_content, the default).
+	ChatTemplateKwargs json.RawMessage `json:"chat_template_kwargs"`
+	ReasoningFormat    *string         `json:"reasoning_format"`
 }
 
 // knownFields are the JSON names of wireRequest's fields.
@@ -76,8 +84,9 @@ func jsonFields[T any]() map[string]bool {
 }
 
 // endpointOnly are the fields that belong to one endpoint only: messages
-// to chat, prompt to completions.
-var endpointOnly = map[string]bool{"messages": true, "prompt": false}
+// and the tool and template fields to chat, prompt to completions.
+var endpointOnly = map[string]bool{"messages": true, "prompt": false, "tools": true, "tool_choice": true,
+	"parallel_tool_calls": true, "chat_template_kwargs": true, "reasoning_format": true}
 
 // checkFields refuses a field of body that is not in known, naming it.
 // Fields are checked in sorted order so that the error is the same for the
@@ -142,8 +151,24 @@ type wireStreamOpts struct {
 }
 
 type wireMessage struct {
-	Role    *string         `json:"role"`
-	Content json.RawMessage `json:"content"`
+	Role             *string         `json:"role"`
+	Content          json.RawMessage `json:"content"`
+	ToolCalls        []wireToolCall  `json:"tool_calls"`
+	ToolCallID       *string         `json:"tool_call_id"`
+	Name             *string         `json:"name"`
+	ReasoningContent *string         `json:"reasoning_content"`
+}
+
+// wireToolCall is a call an assistant message made.
+type wireToolCall struct {
+	ID       *string `json:"id"`
+	Type     *string `json:"type"`
+	Function *struct {
+		Name *string `json:"name"`
+		// Arguments are JSON text, as OpenAI sends them (a JSON object is
+		// taken too).
+		Arguments json.RawMessage `json:"arguments"`
+	} `json:"function"`
 }
 
 type wirePart struct {
@@ -155,9 +180,9 @@ type wirePart struct {
 type request struct {
 	chat         bool
 	model        string
-	messages     []Message // chat
-	prompt       string    // completion
-	maxTokens    int       // 0: until the end of the context
+	messages     []gollm.Message // chat
+	prompt       string          // completion
+	maxTokens    int             // 0: until the end of the context
 	sampling     sampler.Options
 	stop         []string
 	stream       bool
@@ -169,6 +194,13 @@ type request struct {
 	topLogprobs int
 	// grammar and jsonSchema constrain the answer (at most one is set).
 	grammar, jsonSchema string
+	// tools, toolChoice, oneCall (parallel_tool_calls false), kwargs and
+	// keepReasoning go to the chat template and the reply's parser.
+	tools         []chat.Tool
+	toolChoice    chat.ToolChoice
+	oneCall       bool
+	kwargs        map[string]any
+	keepReasoning bool
 	// The sampling fields the client set, for the fallback.
 	temperature, topP, freqPen, presPen *float64
 	seed                                *int64

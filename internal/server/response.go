@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/model/chat"
 )
 
 type usage struct {
@@ -29,9 +30,53 @@ func usageOf(out outcome) *usage {
 		TotalTokens: out.promptTokens + out.completionTokens, PromptTokensDetails: promptTokensDetails{out.cachedTokens}}
 }
 
+// chatMessage is a chat response's message, or a chunk's delta. Content
+// is null in a message that only calls tools, and left out of a delta
+// that adds none.
 type chatMessage struct {
-	Role    string `json:"role,omitempty"`
-	Content string `json:"content"`
+	Role             string          `json:"role,omitempty"`
+	Content          *string         `json:"content"`
+	ReasoningContent string          `json:"reasoning_content,omitempty"`
+	ToolCalls        []chat.ToolCall `json:"tool_calls,omitempty"`
+}
+
+// chatDelta is a chunk's delta: what the reply added.
+type chatDelta struct {
+	Role             string          `json:"role,omitempty"`
+	Content          *string         `json:"content,omitempty"`
+	ReasoningContent string          `json:"reasoning_content,omitempty"`
+	ToolCalls        []toolCallDelta `json:"tool_calls,omitempty"`
+}
+
+// toolCallDelta is a piece of the Index-th tool call, as OpenAI streams
+// it: the id, type and name with the first piece, then fragments of the
+// arguments.
+type toolCallDelta struct {
+	Index    int               `json:"index"`
+	ID       string            `json:"id,omitempty"`
+	Type     string            `json:"type,omitempty"`
+	Function functionCallDelta `json:"function"`
+}
+
+type functionCallDelta struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+// newChatDelta converts a parser's delta to the wire.
+func newChatDelta(d chat.Delta) *chatDelta {
+	cd := &chatDelta{ReasoningContent: d.ReasoningContent}
+	if d.Content != "" {
+		cd.Content = &d.Content
+	}
+	for _, tc := range d.ToolCalls {
+		w := toolCallDelta{Index: tc.Index, ID: tc.ID, Function: functionCallDelta{Name: tc.Name, Arguments: tc.Arguments}}
+		if tc.ID != "" {
+			w.Type = "function"
+		}
+		cd.ToolCalls = append(cd.ToolCalls, w)
+	}
+	return cd
 }
 
 // choice is one choice of a response or chunk: Message for chat
@@ -39,7 +84,7 @@ type chatMessage struct {
 type choice struct {
 	Index        int          `json:"index"`
 	Message      *chatMessage `json:"message,omitempty"`
-	Delta        *chatMessage `json:"delta,omitempty"`
+	Delta        *chatDelta   `json:"delta,omitempty"`
 	Text         *string      `json:"text,omitempty"`
 	Logprobs     any          `json:"logprobs"` // *chatLogprobs, *completionLogprobs or nil
 	FinishReason *string      `json:"finish_reason"`
@@ -71,10 +116,14 @@ func newID(chat bool) string {
 
 // send writes a finished answer, as a stream when sw is not nil.
 func (s *Server) send(w http.ResponseWriter, req *request, sw *streamWriter, out outcome) {
-	if sw == nil && req.stream { // a buffered answer: one content chunk
+	if sw == nil && req.stream { // a buffered answer: one chunk with all of it
 		sw = s.newStream(w, req)
-		if out.text != "" {
-			sw.content(out.text, out.tokens)
+		d := chat.Delta{Content: out.text, ReasoningContent: out.reasoning}
+		for i, tc := range out.toolCalls {
+			d.ToolCalls = append(d.ToolCalls, chat.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		}
+		if !d.Empty() {
+			sw.delta(d, out.tokens)
 		}
 	}
 	if sw != nil {
@@ -84,7 +133,11 @@ func (s *Server) send(w http.ResponseWriter, req *request, sw *streamWriter, out
 	c := completion{ID: newID(req.chat), Created: time.Now().Unix(), Model: out.model, Usage: usageOf(out), Gollm: &out.gollm}
 	ch := choice{FinishReason: &out.finish, Logprobs: s.logprobs().format(req.chat, out.tokens)}
 	if req.chat {
-		c.Object, ch.Message = "chat.completion", &chatMessage{Role: "assistant", Content: out.text}
+		msg := &chatMessage{Role: "assistant", Content: &out.text, ReasoningContent: out.reasoning, ToolCalls: out.toolCalls}
+		if out.text == "" && len(out.toolCalls) > 0 {
+			msg.Content = nil
+		}
+		c.Object, ch.Message = "chat.completion", msg
 	} else {
 		c.Object, ch.Text = "text_completion", &out.text
 	}
@@ -115,7 +168,8 @@ func (s *Server) newStream(w http.ResponseWriter, req *request) *streamWriter {
 		ID: newID(req.chat), Created: time.Now().Unix(), Model: s.cfg.Name, Object: "text_completion"}}
 	if req.chat {
 		sw.base.Object = "chat.completion.chunk"
-		sw.chunk(choice{Delta: &chatMessage{Role: "assistant", Content: ""}}, nil, nil)
+		empty := ""
+		sw.chunk(choice{Delta: &chatDelta{Role: "assistant", Content: &empty}}, nil, nil)
 	}
 	return sw
 }
@@ -148,14 +202,18 @@ func (sw *streamWriter) event(b []byte) bool {
 	return !sw.broken
 }
 
-// content sends a piece of the answer's text, with the log-probabilities
-// of the tokens generated so far (toks) not sent yet.
-func (sw *streamWriter) content(text string, toks []gollm.Token) bool {
+// delta sends what the answer added (for text completions, its text),
+// with the log-probabilities of the tokens generated so far (toks) not
+// sent yet.
+func (sw *streamWriter) delta(d chat.Delta, toks []gollm.Token) bool {
+	if d.Empty() {
+		return !sw.broken
+	}
 	ch := choice{Logprobs: sw.logprobs(toks)}
 	if sw.req.chat {
-		ch.Delta = &chatMessage{Content: text}
+		ch.Delta = newChatDelta(d)
 	} else {
-		ch.Text = &text
+		ch.Text = &d.Content
 	}
 	return sw.chunk(ch, nil, nil)
 }
@@ -178,7 +236,7 @@ func (sw *streamWriter) finish(out outcome) {
 	}
 	ch := choice{FinishReason: &out.finish, Logprobs: sw.logprobs(out.tokens)}
 	if sw.req.chat {
-		ch.Delta = &chatMessage{}
+		ch.Delta = &chatDelta{}
 	} else {
 		empty := ""
 		ch.Text = &empty

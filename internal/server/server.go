@@ -52,7 +52,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,11 +66,6 @@ import (
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/fallback"
 )
-
-// ChatFormat turns a conversation into the prompt text that makes the model
-// write the assistant's reply, and returns the strings that end that reply
-// (such as "<|im_end|>").
-type ChatFormat func(msgs []Message) (prompt string, stop []string, err error)
 
 // Config configures a Server.
 type Config struct {
@@ -88,9 +82,6 @@ type Config struct {
 	// Session configures every session. Zero Threads gives each session
 	// an equal share of the CPUs.
 	Session gollm.SessionOptions
-	// Chat formats chat requests; nil makes /v1/chat/completions answer
-	// 400 (only /v1/completions works).
-	Chat ChatFormat
 	// Tokenize encodes a prompt; nil uses Model.Tokenize(text, true).
 	Tokenize func(text string) []int32
 	// Fallback, when non-nil, is asked when the local answer is not
@@ -341,6 +332,3 @@ func (s *Server) checkModel(name string) *apiError {
 	}
 	return invalid("model", "model_not_found", fmt.Sprintf("model %q is not served here; this server serves %q", name, s.cfg.Name))
 }
-
-// errNoChat is returned for chat requests without a chat format.
-var errNoChat = errors.New("this model has no usable chat template; start the server with --chat-template NAME, or use /v1/completions")

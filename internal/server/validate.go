@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/grammar"
+	"github.com/gollm/gollm/model/chat"
 	"github.com/gollm/gollm/sampler"
 )
 
@@ -54,6 +56,9 @@ func (w *wireRequest) validate(chat bool, ctxSize int) (*request, *apiError) {
 		return nil, e
 	}
 	if e := w.constraint(req); e != nil {
+		return nil, e
+	}
+	if e := w.tools(req); e != nil {
 		return nil, e
 	}
 	if w.Stream != nil {
@@ -153,9 +158,11 @@ func (w *wireRequest) sampling(o *sampler.Options) *apiError {
 // isNull reports whether a raw value is absent or JSON null.
 func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
 
-// parseMessages reads a non-empty array of {role, content} whose content is
-// a string, null or an array of text parts.
-func parseMessages(raw json.RawMessage) ([]Message, *apiError) {
+// parseMessages reads a non-empty array of messages in OpenAI's shape:
+// a role, content that is a string, null or an array of text parts, and
+// for tool use an assistant's tool_calls or the tool_call_id (and name) a
+// tool's result answers.
+func parseMessages(raw json.RawMessage) ([]gollm.Message, *apiError) {
 	if isNull(raw) {
 		return nil, invalid("messages", "missing_required_parameter", "messages is required")
 	}
@@ -166,7 +173,7 @@ func parseMessages(raw json.RawMessage) ([]Message, *apiError) {
 	if len(wm) == 0 {
 		return nil, invalid("messages", "invalid_value", "messages must not be empty")
 	}
-	out := make([]Message, len(wm))
+	out := make([]gollm.Message, len(wm))
 	for i, m := range wm {
 		param := fmt.Sprintf("messages[%d]", i)
 		if m.Role == nil {
@@ -186,8 +193,170 @@ func parseMessages(raw json.RawMessage) ([]Message, *apiError) {
 			return nil, e
 		}
 		out[i].Content = text
+		if len(m.ToolCalls) > 0 && out[i].Role != "assistant" {
+			return nil, invalid(param+".tool_calls", "invalid_value", param+": only assistant messages carry tool_calls")
+		}
+		for j, c := range m.ToolCalls {
+			tc, e := parseToolCall(c, fmt.Sprintf("%s.tool_calls[%d]", param, j))
+			if e != nil {
+				return nil, e
+			}
+			out[i].ToolCalls = append(out[i].ToolCalls, tc)
+		}
+		if m.ToolCallID != nil {
+			out[i].ToolCallID = *m.ToolCallID
+		}
+		if m.Name != nil {
+			out[i].Name = *m.Name
+		}
+		if m.ReasoningContent != nil {
+			out[i].ReasoningContent = *m.ReasoningContent
+		}
 	}
 	return out, nil
+}
+
+// parseToolCall reads a call an assistant message made: a function's
+// name and its arguments, JSON text (or a JSON object) that must hold an
+// object.
+func parseToolCall(c wireToolCall, param string) (chat.ToolCall, *apiError) {
+	if c.Type != nil && *c.Type != "function" {
+		return chat.ToolCall{}, invalid(param+".type", "invalid_value", fmt.Sprintf("%s.type %q: want \"function\"", param, *c.Type))
+	}
+	if c.Function == nil || c.Function.Name == nil || *c.Function.Name == "" {
+		return chat.ToolCall{}, invalid(param+".function.name", "missing_required_parameter", param+".function.name is required")
+	}
+	tc := chat.ToolCall{Type: "function", Function: chat.FunctionCall{Name: *c.Function.Name, Arguments: "{}"}}
+	if c.ID != nil {
+		tc.ID = *c.ID
+	}
+	args := c.Function.Arguments
+	var text string
+	if json.Unmarshal(args, &text) == nil {
+		args = json.RawMessage(text)
+	}
+	if !isNull(args) {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(args, &obj) != nil {
+			return chat.ToolCall{}, invalid(param+".function.arguments", "invalid_value", param+".function.arguments must be a JSON object (as text)")
+		}
+		tc.Function.Arguments = string(args)
+	}
+	return tc, nil
+}
+
+// toolNameRe is OpenAI's rule for function names.
+var toolNameRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// tools reads the chat fields for tool use and the chat template: tools,
+// tool_choice, parallel_tool_calls, chat_template_kwargs and
+// reasoning_format.
+func (w *wireRequest) tools(req *request) *apiError {
+	if !isNull(w.Tools) {
+		var tools []struct {
+			Type     *string `json:"type"`
+			Function *struct {
+				Name        *string         `json:"name"`
+				Description *string         `json:"description"`
+				Parameters  json.RawMessage `json:"parameters"`
+				Strict      *bool           `json:"strict"`
+			} `json:"function"`
+		}
+		if err := json.Unmarshal(w.Tools, &tools); err != nil {
+			return invalid("tools", "invalid_type", "tools: expected an array of {\"type\": \"function\", \"function\": {...}} objects")
+		}
+		seen := map[string]bool{}
+		for i, t := range tools {
+			param := fmt.Sprintf("tools[%d]", i)
+			if t.Type == nil || *t.Type != "function" {
+				return invalid(param+".type", "invalid_value", param+`.type must be "function"`)
+			}
+			f := t.Function
+			if f == nil || f.Name == nil || !toolNameRe.MatchString(*f.Name) {
+				return invalid(param+".function.name", "invalid_value", param+".function.name must be 1 to 64 letters, digits, _ or -")
+			}
+			if seen[*f.Name] {
+				return invalid(param+".function.name", "invalid_value", fmt.Sprintf("%s: a second function named %q", param, *f.Name))
+			}
+			seen[*f.Name] = true
+			if f.Strict != nil && *f.Strict {
+				return invalid(param+".function.strict", "unsupported_parameter",
+					param+`.function.strict: schema adherence is guaranteed only for a forced call (tool_choice "required" or a named function)`)
+			}
+			tool := chat.Tool{Type: "function", Function: chat.Function{Name: *f.Name}}
+			if f.Description != nil {
+				tool.Function.Description = *f.Description
+			}
+			if !isNull(f.Parameters) {
+				var obj map[string]json.RawMessage
+				if json.Unmarshal(f.Parameters, &obj) != nil {
+					return invalid(param+".function.parameters", "invalid_type", param+".function.parameters must be a JSON Schema object")
+				}
+				tool.Function.Parameters = f.Parameters
+			}
+			req.tools = append(req.tools, tool)
+		}
+	}
+	if e := w.toolChoice(req); e != nil {
+		return e
+	}
+	if len(req.tools) > 0 && req.toolChoice.Mode != "none" && (req.grammar != "" || req.jsonSchema != "") {
+		return invalid("tools", "invalid_value", "tools cannot be combined with response_format, grammar or json_schema (use tool_choice \"none\")")
+	}
+	req.oneCall = w.ParallelToolCalls != nil && !*w.ParallelToolCalls
+	if !isNull(w.ChatTemplateKwargs) {
+		kw, err := chat.ParseKwargs(w.ChatTemplateKwargs)
+		if err != nil {
+			return invalid("chat_template_kwargs", "invalid_value", "chat_template_kwargs: "+strings.TrimPrefix(err.Error(), "chat: "))
+		}
+		req.kwargs = kw
+	}
+	if f := w.ReasoningFormat; f != nil {
+		switch *f {
+		case "none":
+			req.keepReasoning = true
+		case "auto", "deepseek":
+		default:
+			return invalid("reasoning_format", "invalid_value", fmt.Sprintf("reasoning_format %q: want none, auto or deepseek", *f))
+		}
+	}
+	return nil
+}
+
+// toolChoice reads tool_choice: "auto", "none", "required" or
+// {"type": "function", "function": {"name": ...}} naming one of the tools.
+func (w *wireRequest) toolChoice(req *request) *apiError {
+	req.toolChoice.Mode = "auto"
+	if isNull(w.ToolChoice) {
+		return nil
+	}
+	var mode string
+	if json.Unmarshal(w.ToolChoice, &mode) == nil {
+		switch mode {
+		case "auto", "none", "required":
+			req.toolChoice.Mode = mode
+		default:
+			return invalid("tool_choice", "invalid_value", fmt.Sprintf("tool_choice %q: want auto, none, required or a function", mode))
+		}
+	} else {
+		var named struct {
+			Type     string `json:"type"`
+			Function struct {
+				Name string `json:"name"`
+			} `json:"function"`
+		}
+		if json.Unmarshal(w.ToolChoice, &named) != nil || named.Type != "function" || named.Function.Name == "" {
+			return invalid("tool_choice", "invalid_value", `tool_choice: want "auto", "none", "required" or {"type": "function", "function": {"name": ...}}`)
+		}
+		req.toolChoice = chat.ToolChoice{Mode: "function", Function: named.Function.Name}
+		if !slices.ContainsFunc(req.tools, func(t chat.Tool) bool { return t.Function.Name == named.Function.Name }) {
+			return invalid("tool_choice", "invalid_value", fmt.Sprintf("tool_choice names %q, which is not among the tools", named.Function.Name))
+		}
+	}
+	if req.toolChoice.Mode == "required" && len(req.tools) == 0 {
+		return invalid("tool_choice", "invalid_value", `tool_choice "required" needs tools`)
+	}
+	return nil
 }
 
 // parseContent flattens a message's content to text.

@@ -106,3 +106,24 @@ func TestByNameUnknown(t *testing.T) {
 		t.Errorf("error %v does not list the known names", err)
 	}
 }
+
+// TestParseKwargs reads template variables from JSON and refuses what
+// would replace the request's own.
+func TestParseKwargs(t *testing.T) {
+	kw, err := ParseKwargs([]byte(`{"enable_thinking": false, "n": 3, "opts": {"b": 1, "a": [true]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := Parse("t", "{{ enable_thinking }} {{ n + 1 }} {{ opts | tojson }}", Tokens{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := tmpl.Render(Request{Kwargs: kw}); err != nil || out != `False 4 {"b": 1, "a": [true]}` {
+		t.Fatalf("rendered %q, %v", out, err)
+	}
+	for _, bad := range []string{`[1]`, `{"messages": []}`, `{"a": `, `{"": 1}`} {
+		if _, err := ParseKwargs([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

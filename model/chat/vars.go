@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -150,4 +151,30 @@ func requiresObjectArguments(j *jinja.Template) bool {
 	requires := !probe(string(text)) && probe(obj)
 	objectArgs.Store(j, requires)
 	return requires
+}
+
+// ParseKwargs reads extra template variables from a JSON object (a
+// request's chat_template_kwargs, the --chat-template-kwargs flag): each
+// value as the template sees the JSON value, objects in their order.
+func ParseKwargs(data []byte) (map[string]any, error) {
+	v, err := jinja.FromJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("chat: template variables: %w", err)
+	}
+	d, ok := v.(*jinja.Dict)
+	if !ok {
+		return nil, errors.New("chat: template variables must be a JSON object")
+	}
+	out := make(map[string]any, d.Len())
+	for _, k := range d.Keys() {
+		name, ok := k.(string)
+		switch {
+		case !ok || name == "":
+			return nil, errors.New("chat: template variable names must be strings")
+		case name == "messages" || name == "tools" || name == "add_generation_prompt":
+			return nil, fmt.Errorf("chat: template variable %q comes from the request itself", name)
+		}
+		out[name], _ = d.Get(k)
+	}
+	return out, nil
 }
