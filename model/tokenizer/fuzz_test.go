@@ -9,7 +9,7 @@ import (
 	"github.com/gollm/gollm/internal/testref"
 )
 
-var fuzzPres = []string{"gpt-2", "llama-bpe", "qwen2", "deepseek-coder", "deepseek-llm", "falcon", "default", "smollm"}
+var fuzzPres = []string{"gpt-2", "llama-bpe", "qwen2", "qwen35", "gpt-4o", "deepseek-coder", "deepseek-llm", "falcon", "default", "smollm"}
 
 // FuzzEncode checks that encoding never panics, that every pre-tokenizer
 // covers its input exactly, and that decoding restores valid UTF-8 input
