@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -193,9 +194,9 @@ func ConfigFromGGUF(f *gguf.File) (Config, error) {
 	r := metaReader{f: f, prefix: arch + "."}
 	c.NEmbd = r.int("embedding_length", 0)
 	c.NLayer = r.int("block_count", 0)
-	c.NFF = r.int("feed_forward_length", 0)
-	c.NHead = r.int("attention.head_count", 0)
-	c.NHeadKV = r.int("attention.head_count_kv", c.NHead)
+	c.NFF = r.perLayer("feed_forward_length", c.NLayer, 0)
+	c.NHead = r.perLayer("attention.head_count", c.NLayer, 0)
+	c.NHeadKV = r.perLayer("attention.head_count_kv", c.NLayer, c.NHead)
 	c.CtxTrain = r.int("context_length", 0)
 	if c.NHead > 0 {
 		c.HeadDim = r.int("attention.key_length", c.NEmbd/c.NHead)
@@ -323,6 +324,26 @@ func (r *metaReader) int(key string, def int) int {
 		return def
 	}
 	return int(v)
+}
+
+// perLayer reads a key that llama.cpp accepts as one value or as one value
+// per layer (get_key_or_arr). gollm runs layers of one shape: an array is
+// read when it holds the same value for each of the n layers, and refused
+// by name otherwise.
+func (r *metaReader) perLayer(key string, n, def int) int {
+	v, ok := r.f.Get(r.prefix + key)
+	if !ok || v.Array() == nil {
+		return r.int(key, def)
+	}
+	vals := r.ints(key)
+	if vals == nil {
+		return def
+	}
+	if len(vals) == 0 || len(vals) != n || slices.Min(vals) != slices.Max(vals) {
+		r.err = cmpErr(r.err, fmt.Errorf("%s%s = %v: layers of different shapes are not supported (want %d equal values)", r.prefix, key, v, n))
+		return def
+	}
+	return vals[0]
 }
 
 func (r *metaReader) string(key, def string) string {

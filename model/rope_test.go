@@ -165,3 +165,45 @@ func TestRopeYaRN(t *testing.T) {
 	}
 	t.Logf("pairs %d..%g blended of %d; worst cos/sin difference %.3g", int(low), high, half, worst)
 }
+
+// TestPerLayerKeys reads feed_forward_length and the head counts as
+// llama.cpp does, as one value or one per layer: equal values per layer
+// load as that value, differing ones are refused by name.
+func TestPerLayerKeys(t *testing.T) {
+	base := testmodel.Tiny(t, "qwen2", "Q8_0")
+	m0, err := Load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m0.Config
+	m0.Close()
+	same := func(v int) []uint32 {
+		a := make([]uint32, c.NLayer)
+		for i := range a {
+			a[i] = uint32(v)
+		}
+		return a
+	}
+	m, err := Load(withMetadata(t, base, map[string]any{
+		"qwen2.feed_forward_length": same(c.NFF), "qwen2.attention.head_count": same(c.NHead),
+		"qwen2.attention.head_count_kv": same(c.NHeadKV)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.NFF != c.NFF || m.Config.NHead != c.NHead || m.Config.NHeadKV != c.NHeadKV {
+		t.Errorf("per-layer arrays read as %d/%d/%d, want %d/%d/%d",
+			m.Config.NFF, m.Config.NHead, m.Config.NHeadKV, c.NFF, c.NHead, c.NHeadKV)
+	}
+	m.Close()
+	differ := same(c.NHeadKV)
+	differ[0]++
+	for _, kv := range []map[string]any{
+		{"qwen2.attention.head_count_kv": differ},
+		{"qwen2.feed_forward_length": []uint32{uint32(c.NFF)}},
+		{"qwen2.attention.head_count": []uint32{}},
+	} {
+		if _, err := Load(withMetadata(t, base, kv)); err == nil || !strings.Contains(err.Error(), "layers of different shapes") {
+			t.Errorf("%v: error %v, want a refusal naming layers of different shapes", kv, err)
+		}
+	}
+}
