@@ -8,31 +8,32 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-// gemma3SlidingRopeBase is the RoPE base of Gemma 3's sliding-window
-// layers. llama.cpp fixes it in code (rope.freq_base_swa is not read for
-// gemma3), and so does every Gemma 3 checkpoint.
-const gemma3SlidingRopeBase = 10000
-
-// configureGemma3 reads Gemma 3's layer pattern: with
-// attention.sliding_window set, the layers attention.sliding_window_pattern
-// marks (a period, 6 when absent: five sliding layers, then one full; or
-// one bool per layer) attend over the window only, with RoPE base 10000
-// and no frequency scaling; the others attend over everything with
-// rope.freq_base and rope.scaling. Embeddings are scaled by sqrt(n_embd).
-// Queries are scaled by 1/sqrt(attention.key_length), except on the 27B
-// model (62 layers), whose query_pre_attn_scalar is n_embd/n_head.
+// configureGemma3 reads Gemma 3's layer pattern as llama.cpp does. With
+// a positive attention.sliding_window, the layers
+// attention.sliding_window_pattern marks (a period, 6 when absent: five
+// sliding layers, then one full; or one bool per layer) attend over the
+// window only, with RoPE base rope.freq_base_swa (10000 when absent, as
+// every Gemma 3 checkpoint) and no frequency scaling; the others attend
+// over everything with rope.freq_base and rope.scaling. Without a window
+// every layer attends over everything (Gemma-3-based models such as
+// Rnj-1). final_logit_softcapping, when present, caps the logits.
+// Embeddings are scaled by sqrt(n_embd). Queries are scaled by
+// 1/sqrt(attention.key_length), except on the 27B model (62 layers),
+// whose query_pre_attn_scalar is n_embd/n_head.
 func configureGemma3(c *Config, r *metaReader) {
 	c.EmbedScale = float32(math.Sqrt(float64(c.NEmbd)))
 	if c.NLayer == 62 && c.NHead > 0 {
 		c.AttnScale = float32(1 / math.Sqrt(float64(c.NEmbd/c.NHead)))
 	}
+	c.LogitSoftcap = r.float("final_logit_softcapping", 0)
 	c.SlidingWindow = r.int("attention.sliding_window", 0)
 	if c.SlidingWindow == 0 {
 		return
 	}
+	base := r.float("rope.freq_base_swa", 10000)
 	for i, sliding := range r.pattern("attention.sliding_window_pattern", c.NLayer, 6) {
 		if sliding {
-			c.Layers[i] = LayerSpec{Kind: SlidingAttention, Rope: true, RopeBase: gemma3SlidingRopeBase, RopeScale: 1}
+			c.Layers[i] = LayerSpec{Kind: SlidingAttention, Rope: true, RopeBase: base, RopeScale: 1}
 		}
 	}
 }

@@ -134,6 +134,10 @@ type Config struct {
 	AttnScale float32
 	// EmbedScale multiplies the token embeddings (gemma3: sqrt(NEmbd)).
 	EmbedScale float32
+	// LogitSoftcap, when not 0, caps the logits at +-|LogitSoftcap|:
+	// logit = LogitSoftcap * tanh(logit / LogitSoftcap) (gemma3's
+	// final_logit_softcapping).
+	LogitSoftcap float32
 	// Layers describes each layer's token mixing and RoPE.
 	Layers []LayerSpec
 	// SlidingWindow is how many positions a sliding-window layer sees:
@@ -289,6 +293,9 @@ func (c *Config) validate() error {
 		if l.Rope && !(l.RopeBase > 0) {
 			errs = append(errs, fmt.Errorf("layer %d: RoPE base %g must be positive", i, l.RopeBase))
 		}
+	}
+	if math.IsNaN(float64(c.LogitSoftcap)) || math.IsInf(float64(c.LogitSoftcap), 0) {
+		errs = append(errs, fmt.Errorf("final_logit_softcapping %g must be finite", c.LogitSoftcap))
 	}
 	if c.LayersOf(SlidingAttention) > 0 && c.SlidingWindow <= 0 {
 		errs = append(errs, fmt.Errorf("sliding-window layers need a positive attention.sliding_window, got %d", c.SlidingWindow))

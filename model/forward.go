@@ -164,6 +164,7 @@ func (s *Session) outputHead(n int, mode outputMode, out []float32) {
 	case allLogits:
 		rmsNormRows(xn, x, s.m.outputNorm, d, c.NormEps)
 		s.project(xn, d, n, target{m: s.m.output, out: out})
+		softcap(out[:n*c.NVocab], c.LogitSoftcap)
 		return
 	case allHidden:
 		rmsNormRows(out, x, s.m.outputNorm, d, c.NormEps)
@@ -172,6 +173,19 @@ func (s *Session) outputHead(n int, mode outputMode, out []float32) {
 	last := xn[:d]
 	kernels.RMSNorm(last, x[(n-1)*d:], s.m.outputNorm, c.NormEps)
 	s.project(last, d, 1, target{m: s.m.output, out: s.logits})
+	softcap(s.logits, c.LogitSoftcap)
+}
+
+// softcap replaces each logit x by c*tanh(x/c), as llama.cpp does (scale
+// by 1/c, tanh, scale by c); c == 0 leaves them as they are.
+func softcap(logits []float32, c float32) {
+	if c == 0 {
+		return
+	}
+	inv := 1 / c
+	for i, x := range logits {
+		logits[i] = float32(math.Tanh(float64(x*inv))) * c
+	}
 }
 
 // selfAttention is the attention sublayer of layer l for the batch's n

@@ -101,6 +101,7 @@ type inspectFeature struct {
 	RecurrentState     int64     `json:"recurrent_state_bytes,omitempty"`   // per session, F32
 	KVBytesPerToken    int64     `json:"kv_bytes_per_token"`                // F16 cache, full-attention layers
 	SlidingWindowBytes int64     `json:"sliding_window_kv_bytes,omitempty"` // F16, window and a 512-token batch
+	LogitSoftcap       float32   `json:"final_logit_softcapping,omitempty"`
 }
 
 // layerKindNames are the short names of layer kinds in the report.
@@ -111,7 +112,7 @@ var layerKindNames = map[model.LayerKind]string{
 }
 
 func newInspectFeature(c *model.Config) *inspectFeature {
-	ft := &inspectFeature{SlidingWindow: c.SlidingWindow, RopeDims: c.RopeDim}
+	ft := &inspectFeature{SlidingWindow: c.SlidingWindow, RopeDims: c.RopeDim, LogitSoftcap: c.LogitSoftcap}
 	for i, l := range c.Layers {
 		ft.Layers = append(ft.Layers, layerKindNames[l.Kind])
 		if l.Kind != model.Recurrent && !l.Rope {
@@ -155,6 +156,9 @@ func (ft *inspectFeature) lines(c *model.Config) []string {
 		rope += fmt.Sprintf(", sections %v", c.RopeSections)
 	}
 	out = append(out, rope)
+	if ft.LogitSoftcap != 0 {
+		out = append(out, fmt.Sprintf("logits soft-capped at %g", ft.LogitSoftcap))
+	}
 	kv := fmt.Sprintf("KV cache: %s per token of context (F16)", humanBytes(ft.KVBytesPerToken))
 	if ft.SlidingWindowBytes > 0 {
 		kv += fmt.Sprintf(" + %s for the sliding windows", humanBytes(ft.SlidingWindowBytes))

@@ -59,8 +59,14 @@ type Spec struct {
 	// means all of them.
 	RopeDim int
 	// SlidingWindow is gemma3's attention.sliding_window: five layers in
-	// six (llama.cpp's default pattern) attend over that many positions.
+	// six (llama.cpp's default pattern) attend over that many positions,
+	// with RoPE base RopeBaseSWA (0 means 10000); 0 means no sliding
+	// layers.
 	SlidingWindow int
+	RopeBaseSWA   float32
+	// FinalLogitSoftcap is gemma3's final_logit_softcapping (written when
+	// not 0).
+	FinalLogitSoftcap float32
 	// qwen35: every FullAttentionInterval-th layer (0 means 4) is gated
 	// attention, the others gated DeltaNet layers with SSMVHeads value
 	// heads and SSMGroups key heads of SSMState elements, and a causal
@@ -97,6 +103,9 @@ func (s Spec) withDefaults() Spec {
 	}
 	if s.RopeDim == 0 {
 		s.RopeDim = s.HeadDim
+	}
+	if s.Arch == "gemma3" && s.RopeBaseSWA == 0 {
+		s.RopeBaseSWA = 10000
 	}
 	if s.Arch == "qwen35" {
 		if s.FullAttentionInterval == 0 {

@@ -182,7 +182,10 @@ func metadata(s Spec, ft FileType, v *vocab) []gguf.KeyValue {
 	}
 	if s.Arch == "gemma3" {
 		add(a+"attention.sliding_window", uint32(s.SlidingWindow))
-		add(a+"rope.freq_base_swa", float32(10000))
+		add(a+"rope.freq_base_swa", s.RopeBaseSWA)
+		if s.FinalLogitSoftcap != 0 {
+			add(a+"final_logit_softcapping", s.FinalLogitSoftcap)
+		}
 	}
 	if s.Arch == "qwen35" {
 		add(a+"ssm.conv_kernel", uint32(s.SSMConv))
