@@ -14,6 +14,7 @@ import (
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/fallback"
+	"github.com/gollm/gollm/internal/progress"
 	"github.com/gollm/gollm/model/chat"
 )
 
@@ -35,6 +36,9 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	ef := addEngineFlags(fs)
 	system := fs.String("system", "", "system prompt `text`, kept when old turns are dropped")
 	tf := addTemplateFlags(fs)
+	kwargs := fs.String("chat-template-kwargs", "", "extra chat template variables as a JSON `object`, such as {\"enable_thinking\": false}")
+	noThink := fs.Bool("no-think", false, "switch the model's thinking off (enable_thinking=false, for templates that have the switch)")
+	hideThinking := fs.Bool("hide-thinking", false, "do not print the model's thinking (shown dimmed on a terminal, else between <think> and </think>)")
 	nPredict := fs.Int("n", -1, "most `tokens` per answer (-1: until the end of the turn or a full context)")
 	alias(fs, "n-predict", "n")
 	sf := addSamplingFlags(fs)
@@ -76,7 +80,21 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "chat template: %s\n", templateLabel(tmpl))
 	}
 	c := newChatter(m, s, opts, stdout, stderr)
-	c.system, c.fallback = *system, fb
+	c.system, c.fallback, c.hideThinking = *system, fb, *hideThinking
+	if *kwargs != "" {
+		if c.kwargs, err = chat.ParseKwargs([]byte(*kwargs)); err != nil {
+			return fmt.Errorf("--chat-template-kwargs: %w", err)
+		}
+	}
+	if *noThink {
+		if !tmpl.Mentions("enable_thinking") {
+			fmt.Fprintln(stderr, "warning: --no-think: this chat template has no enable_thinking switch; the model may still think")
+		}
+		if c.kwargs == nil {
+			c.kwargs = map[string]any{}
+		}
+		c.kwargs["enable_thinking"] = false
+	}
 	return c.loop(stdin)
 }
 
@@ -126,12 +144,15 @@ type chatter struct {
 	s        *gollm.Session
 	system   string
 	fallback *fallback.Config
-	opts     gollm.GenerateOptions
-	reserve  int            // context kept free for an answer
-	history  []chat.Message // user and assistant turns, oldest first
-	last     turnStats
-	stdout   io.Writer
-	stderr   io.Writer
+	kwargs   map[string]any // extra template variables
+	// hideThinking leaves the model's thinking out of the output.
+	hideThinking bool
+	opts         gollm.GenerateOptions
+	reserve      int            // context kept free for an answer
+	history      []chat.Message // user and assistant turns, oldest first
+	last         turnStats
+	stdout       io.Writer
+	stderr       io.Writer
 }
 
 // turnStats describes the last answer.
@@ -153,7 +174,7 @@ func newChatter(m *gollm.Model, s *gollm.Session, opts gollm.GenerateOptions, st
 // loop reads messages and commands until /exit or the end of input. A
 // Ctrl-C stops the answer being generated, not the program.
 func (c *chatter) loop(in io.Reader) error {
-	interactive := isTerminal(in)
+	interactive := progress.IsTerminal(in)
 	var mu sync.Mutex
 	var cancel context.CancelFunc
 	sig := make(chan os.Signal, 1)
@@ -248,35 +269,35 @@ func (c *chatter) messages(extra ...chat.Message) []chat.Message {
 	return append(append(msgs, c.history...), extra...)
 }
 
-// encode formats and tokenizes the conversation followed by user, with the
-// assistant's header.
-func (c *chatter) encode(user chat.Message) ([]int32, error) {
-	return c.m.ChatPrompt(c.messages(user))
+// prepare renders and tokenizes the conversation followed by user, with
+// the assistant's header.
+func (c *chatter) prepare(user chat.Message) (*gollm.ChatPrompt, error) {
+	return c.m.PrepareChat(gollm.ChatRequest{Messages: c.messages(user), Kwargs: c.kwargs})
 }
 
 // turn answers one user message.
 func (c *chatter) turn(ctx context.Context, text string) error {
 	user := chat.Message{Role: "user", Content: text}
-	ids, err := c.encode(user)
+	p, err := c.prepare(user)
 	if err != nil {
 		return err
 	}
 	nCtx := c.s.ContextSize()
-	if len(ids)+c.reserve > nCtx && c.fallback.Enabled() {
-		why := fmt.Sprintf("conversation of %d tokens does not fit the local context of %d with room for an answer", len(ids), nCtx)
+	if len(p.Tokens)+c.reserve > nCtx && c.fallback.Enabled() {
+		why := fmt.Sprintf("conversation of %d tokens does not fit the local context of %d with room for an answer", len(p.Tokens), nCtx)
 		if c.answerRemotely(ctx, user, why) || ctx.Err() != nil {
 			return nil
 		}
 	}
 	dropped := 0
-	for len(ids)+c.reserve > nCtx && len(c.history) > 0 {
+	for len(p.Tokens)+c.reserve > nCtx && len(c.history) > 0 {
 		k := 1 // drop the oldest user turn and the answer that follows it
 		for k < len(c.history) && c.history[k].Role != "user" {
 			k++
 		}
 		c.history = c.history[k:]
 		dropped++
-		if ids, err = c.encode(user); err != nil {
+		if p, err = c.prepare(user); err != nil {
 			return err
 		}
 	}
@@ -290,14 +311,15 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 		}
 		fmt.Fprintf(c.stderr, "(context full: dropped %s)\n", msg)
 	}
-	if len(ids) >= nCtx {
-		fmt.Fprintf(c.stderr, "(message not answered: the conversation needs %d tokens, the context holds %d)\n", len(ids), nCtx)
+	if len(p.Tokens) >= nCtx {
+		fmt.Fprintf(c.stderr, "(message not answered: the conversation needs %d tokens, the context holds %d)\n", len(p.Tokens), nCtx)
 		return nil
 	}
-	answer, err := c.generate(ctx, c.messages(user))
+	reply, err := c.generate(ctx, p)
 	if err != nil {
 		return err
 	}
+	answer := reply.Content
 	if c.fallback.Enabled() && ctx.Err() != nil {
 		fmt.Fprintln(c.stdout, answer) // stopped by the user: not worth a remote call
 	} else if c.fallback.Enabled() {
@@ -306,30 +328,32 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 		answer, c.last.source = ans.Text, string(ans.Source)
 		fmt.Fprintln(c.stdout, answer)
 	}
-	c.history = append(c.history, user, chat.Message{Role: "assistant", Content: answer})
+	assistant := chat.Message{Role: "assistant", Content: answer}
+	if answer == reply.Content {
+		assistant.ReasoningContent = reply.ReasoningContent
+	}
+	c.history = append(c.history, user, assistant)
 	return nil
 }
 
-// generate answers the conversation msgs (the session reuses the prefix
-// its KV cache holds) and returns the answer. The answer is streamed to
-// stdout unless a fallback may replace it.
-func (c *chatter) generate(ctx context.Context, msgs []chat.Message) (string, error) {
-	stream := !c.fallback.Enabled()
-	var answer strings.Builder
-	for tok, err := range c.s.Chat(ctx, msgs, c.opts) {
+// generate answers the prepared conversation (the session reuses the
+// prefix its KV cache holds) and returns the reply, its thinking split
+// off. The reply is streamed to stdout unless a fallback may replace it;
+// the thinking is shown dimmed on a terminal, between <think> and
+// </think> elsewhere, or not at all with --hide-thinking.
+func (c *chatter) generate(ctx context.Context, p *gollm.ChatPrompt) (chat.Reply, error) {
+	out := &replyWriter{w: c.stdout, on: !c.fallback.Enabled(), hide: c.hideThinking, dim: progress.IsTerminal(c.stdout)}
+	for tok, err := range c.s.GenerateChat(ctx, p, c.opts) {
 		if err != nil {
-			return "", err
+			return chat.Reply{}, err
 		}
-		answer.WriteString(tok.Text)
-		if stream {
-			io.WriteString(c.stdout, tok.Text)
-		}
+		out.write(p.Parser.Push(tok.Text))
 	}
+	reply, rest := p.Parser.Finish()
+	out.write(rest)
+	out.end()
 	st := c.s.Stats()
 	c.last = turnStats{Stats: st, answered: true, source: "local"}
-	if stream {
-		fmt.Fprintln(c.stdout)
-	}
 	switch st.StopReason {
 	case gollm.StopCancelled:
 		if ctx.Err() != nil {
@@ -338,7 +362,55 @@ func (c *chatter) generate(ctx context.Context, msgs []chat.Message) (string, er
 	case gollm.StopContextFull:
 		fmt.Fprintln(c.stderr, "(the answer filled the context and was cut short)")
 	}
-	return answer.String(), nil
+	return reply, nil
+}
+
+// replyWriter prints a streamed reply: its thinking (dimmed on a
+// terminal, else between <think> and </think>; hidden with hide), then its
+// content.
+type replyWriter struct {
+	w             io.Writer
+	on, hide, dim bool
+	thinking      bool // inside the shown thinking
+}
+
+const (
+	dimOn  = "\x1b[2m"
+	dimOff = "\x1b[0m"
+)
+
+func (r *replyWriter) write(d chat.Delta) {
+	if !r.on {
+		return
+	}
+	if d.ReasoningContent != "" && !r.hide {
+		if !r.thinking {
+			r.thinking = true
+			io.WriteString(r.w, map[bool]string{true: dimOn, false: "<think>\n"}[r.dim])
+		}
+		io.WriteString(r.w, d.ReasoningContent)
+	}
+	if d.Content != "" {
+		r.closeThinking("\n\n")
+		io.WriteString(r.w, d.Content)
+	}
+}
+
+// closeThinking ends the shown thinking, if it is open, followed by sep.
+func (r *replyWriter) closeThinking(sep string) {
+	if r.thinking {
+		r.thinking = false
+		io.WriteString(r.w, map[bool]string{true: dimOff, false: "\n</think>"}[r.dim]+sep)
+	}
+}
+
+// end finishes the reply's line.
+func (r *replyWriter) end() {
+	if !r.on {
+		return
+	}
+	r.closeThinking("")
+	io.WriteString(r.w, "\n")
 }
 
 // answerRemotely sends the whole conversation to the fallback and reports
@@ -389,14 +461,4 @@ func (c *chatter) printStats() {
 		}
 	}
 	fmt.Fprintf(c.stderr, "context: %d of %d tokens used\n", c.s.Pos(), c.s.ContextSize())
-}
-
-// isTerminal reports whether r is a terminal (a character device).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gollm/gollm/internal/testmodel"
 	"github.com/gollm/gollm/internal/testref"
+	"github.com/gollm/gollm/model/chat"
 )
 
 // chatCmd runs gollm chat with input as stdin.
@@ -271,4 +273,81 @@ func (s *syncBuffer) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Len()
+}
+
+// thinkingTemplate is ChatML whose reply opens a <think> block unless
+// enable_thinking is false.
+const thinkingTemplate = `{% for m in messages %}<|im_start|>{{ m.role }}
+{{ m.content }}<|im_end|>
+{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant
+{% if enable_thinking is not defined or enable_thinking %}<think>
+{% endif %}{% endif %}`
+
+// TestChatThinking prints the thinking of a reply (forced by a grammar)
+// between <think> and </think> when stdout is not a terminal, hides it
+// with --hide-thinking, and --no-think switches it off in the template.
+func TestChatThinking(t *testing.T) {
+	dir := t.TempDir()
+	tmpl, gbnf, answerOnly := dir+"/think.jinja", dir+"/reply.gbnf", dir+"/answer.gbnf"
+	for name, text := range map[string]string{tmpl: thinkingTemplate,
+		gbnf:       `root ::= "Let me see." "\n</think>\n\n" "Hello!"`,
+		answerOnly: `root ::= "Hello!"`} {
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model := testmodel.Tiny(t, "qwen2", "Q8_0")
+	args := []string{"-m", model, "-t", "1", "-n", "40", "--chat-template-file", tmpl}
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"--grammar-file", gbnf}, "<think>\nLet me see.\n</think>\n\nHello!\n"},
+		{[]string{"--grammar-file", gbnf, "--hide-thinking"}, "Hello!\n"},
+		{[]string{"--grammar-file", answerOnly, "--no-think"}, "Hello!\n"},
+		{[]string{"--grammar-file", answerOnly, "--chat-template-kwargs", `{"enable_thinking": false}`}, "Hello!\n"},
+		{[]string{"--grammar-file", answerOnly}, "<think>\nHello!\n</think>\n"}, // cut off while thinking
+	} {
+		code, out, errOut := chatCmd(t, "Hi\n", append(args, c.flags...)...)
+		if code != 0 || out != c.want {
+			t.Errorf("%v: exit %d, stdout %q, want %q; stderr %s", c.flags, code, out, c.want, errOut)
+		}
+	}
+	code, _, errOut := chatCmd(t, "Hi\n", "-m", model, "-t", "1", "-n", "2", "--no-think")
+	if code != 0 || !strings.Contains(errOut, "warning: --no-think: this chat template has no enable_thinking switch") {
+		t.Errorf("--no-think on a template without the switch: exit %d, stderr %s", code, errOut)
+	}
+	code, _, errOut = chatCmd(t, "Hi\n", "-m", model, "--chat-template-kwargs", `[1]`)
+	if code == 0 || !strings.Contains(errOut, "--chat-template-kwargs: chat: template variables must be a JSON object") {
+		t.Errorf("bad --chat-template-kwargs: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// TestChatPromptOnlyOnTerminal shows neither the "> " prompt nor the help
+// line when stdin is /dev/null (a character device, not a terminal).
+func TestChatPromptOnlyOnTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	old := stdin
+	stdin = null
+	defer func() { stdin = old }()
+	code, out, errOut := runCmd("chat", "-m", testmodel.Tiny(t, "qwen2", "Q8_0"), "-t", "1")
+	if code != 0 || strings.Contains(out, ">") || strings.Contains(errOut, "commands:") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestReplyWriterDims dims the thinking on a terminal.
+func TestReplyWriterDims(t *testing.T) {
+	var b strings.Builder
+	r := &replyWriter{w: &b, on: true, dim: true}
+	r.write(chat.Delta{ReasoningContent: "hm"})
+	r.write(chat.Delta{ReasoningContent: " ok", Content: "Hi"})
+	r.end()
+	if want := "\x1b[2mhm ok\x1b[0m\n\nHi\n"; b.String() != want {
+		t.Fatalf("wrote %q, want %q", b.String(), want)
+	}
 }

@@ -1,6 +1,7 @@
 // Package progress draws a one-line progress bar on a terminal. When the
-// output is not a terminal (a file, a pipe, a CI log) it prints nothing, so
-// commands can report progress unconditionally.
+// output is not a terminal (a file, a pipe, /dev/null, a CI log) it prints
+// nothing, so commands can report progress unconditionally. IsTerminal is
+// the one place gollm tells a terminal from anything else.
 package progress
 
 import (
@@ -10,16 +11,17 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/term"
 )
 
-// IsTerminal reports whether w is a terminal (a character device).
-func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// IsTerminal reports whether f, a standard stream or any other reader or
+// writer, is a terminal: an *os.File whose descriptor is a tty. A regular
+// file, a pipe and /dev/null (a character device, but not a terminal) are
+// not.
+func IsTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
 }
 
 // Bar is a progress line redrawn in place with carriage returns. Redraws

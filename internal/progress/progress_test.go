@@ -24,6 +24,22 @@ func TestSilentWhenNotTerminal(t *testing.T) {
 	if IsTerminal(f) {
 		t.Fatal("a regular file is not a terminal")
 	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	for name, f := range map[string]any{"/dev/null": null, "a pipe's reader": r, "a pipe's writer": w, "a buffer": &buf} {
+		if IsTerminal(f) {
+			t.Errorf("%s is not a terminal", name)
+		}
+	}
 	var nilBar *Bar
 	nilBar.Set("s", 1, 2)
 	nilBar.Done()

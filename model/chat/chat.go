@@ -152,6 +152,24 @@ func (t Template) Family() string {
 	return t.family
 }
 
+// Mentions reports whether the template's source (or a named variant's)
+// mentions name, such as a variable like enable_thinking that switches a
+// feature; a built-in format mentions nothing.
+func (t Template) Mentions(name string) bool {
+	if t.j == nil {
+		return false
+	}
+	if strings.Contains(t.j.Source(), name) {
+		return true
+	}
+	for _, v := range t.named {
+		if strings.Contains(v.Source(), name) {
+			return true
+		}
+	}
+	return false
+}
+
 // IsJinja reports whether the template is a Jinja template (not a
 // built-in format).
 func (t Template) IsJinja() bool { return t.j != nil }

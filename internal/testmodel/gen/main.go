@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/gollm/gollm/internal/progress"
 	"github.com/gollm/gollm/internal/testmodel"
 )
 
@@ -48,19 +49,21 @@ func run(args []string, stdout io.Writer, stderr *os.File) error {
 	}
 	spec.Seed = *seed
 	opts := testmodel.Options{Threads: *threads}
-	if isTerminal(stderr) {
-		opts.Progress = progressLine(stderr)
+	bar := progress.New(stderr, "writing "+*out)
+	if bar.Enabled() {
+		opts.Progress = func(p testmodel.Progress) {
+			bar.SetBytes(fmt.Sprintf("tensor %d/%d %s", p.Index+1, p.Count, p.Tensor), p.Done, p.Total)
+		}
 	}
 	start := time.Now()
-	if err := opts.Write(*out, spec, *fileType); err != nil {
+	err = opts.Write(*out, spec, *fileType)
+	bar.Done()
+	if err != nil {
 		return err
 	}
 	fi, err := os.Stat(*out)
 	if err != nil {
 		return err
-	}
-	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r\033[K")
 	}
 	fmt.Fprintf(stdout, "%s: %s %s, %.1f MB in %.1fs\n", *out, *preset, *fileType, float64(fi.Size())/1e6, time.Since(start).Seconds())
 	return nil
@@ -78,27 +81,4 @@ func printList(w io.Writer) error {
 		fmt.Fprintf(w, "  %s\n", ft)
 	}
 	return nil
-}
-
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// progressLine returns a Progress callback that redraws one status line at
-// most ten times a second.
-func progressLine(w io.Writer) func(testmodel.Progress) {
-	start := time.Now()
-	var last time.Time
-	return func(p testmodel.Progress) {
-		now := time.Now()
-		if now.Sub(last) < 100*time.Millisecond && p.Done < p.Total {
-			return
-		}
-		last = now
-		pct := 100 * float64(p.Done) / float64(max(p.Total, 1))
-		fmt.Fprintf(w, "\r\033[K%5.1f%%  %7.1f / %.1f MB  tensor %d/%d %s  %.0fs",
-			pct, float64(p.Done)/1e6, float64(p.Total)/1e6, p.Index+1, p.Count, p.Tensor, now.Sub(start).Seconds())
-	}
 }
