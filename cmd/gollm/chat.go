@@ -36,7 +36,6 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	ef := addEngineFlags(fs)
 	system := fs.String("system", "", "system prompt `text`, kept when old turns are dropped")
 	tf := addTemplateFlags(fs)
-	kwargs := fs.String("chat-template-kwargs", "", "extra chat template variables as a JSON `object`, such as {\"enable_thinking\": false}")
 	noThink := fs.Bool("no-think", false, "switch the model's thinking off (enable_thinking=false, for templates that have the switch)")
 	hideThinking := fs.Bool("hide-thinking", false, "do not print the model's thinking (shown dimmed on a terminal, else between <think> and </think>)")
 	nPredict := fs.Int("n", -1, "most `tokens` per answer (-1: until the end of the turn or a full context)")
@@ -81,10 +80,8 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	}
 	c := newChatter(m, s, opts, stdout, stderr)
 	c.system, c.fallback, c.hideThinking = *system, fb, *hideThinking
-	if *kwargs != "" {
-		if c.kwargs, err = chat.ParseKwargs([]byte(*kwargs)); err != nil {
-			return fmt.Errorf("--chat-template-kwargs: %w", err)
-		}
+	if c.kwargs, err = tf.kwargs(); err != nil {
+		return err
 	}
 	if *noThink {
 		if !tmpl.Mentions("enable_thinking") {
@@ -99,16 +96,31 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 }
 
 // templateFlags choose the chat template: --chat-template NAME (a named
-// template of the model, else a built-in format) or --chat-template-file.
+// template of the model, else a built-in format) or --chat-template-file,
+// and --chat-template-kwargs, extra variables for it.
 type templateFlags struct {
-	name, file *string
+	name, file, vars *string
 }
 
 func addTemplateFlags(fs *flag.FlagSet) templateFlags {
 	return templateFlags{
 		name: fs.String("chat-template", "", "chat template `name` instead of the model's: one of its named templates (such as tool_use), or a built-in format for a model without one: "+strings.Join(chat.Names(), ", ")),
 		file: fs.String("chat-template-file", "", "Jinja chat template `file` instead of the model's"),
+		vars: fs.String("chat-template-kwargs", "", "extra chat template variables as a JSON `object`, such as {\"enable_thinking\": false}"),
 	}
+}
+
+// kwargs returns the variables --chat-template-kwargs gives (nil for
+// none).
+func (t templateFlags) kwargs() (map[string]any, error) {
+	if *t.vars == "" {
+		return nil, nil
+	}
+	kw, err := chat.ParseKwargs([]byte(*t.vars))
+	if err != nil {
+		return nil, fmt.Errorf("--chat-template-kwargs: %w", err)
+	}
+	return kw, nil
 }
 
 func (t templateFlags) options() gollm.Options {

@@ -98,6 +98,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	if cfg.Name == "" {
 		cfg.Name = stem
 	}
+	if cfg.ChatTemplateKwargs, err = tf.kwargs(); err != nil {
+		return err
+	}
 	label := "none"
 	tmpl, err := chatTemplate(m, *ef.model)
 	switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -134,8 +135,13 @@ type prompt struct {
 func (s *Server) prompt(req *request) (prompt, *apiError) {
 	p := prompt{stop: req.stop}
 	if req.chat {
+		kwargs := req.kwargs
+		if len(s.cfg.ChatTemplateKwargs) > 0 {
+			kwargs = maps.Clone(s.cfg.ChatTemplateKwargs)
+			maps.Copy(kwargs, req.kwargs)
+		}
 		cp, err := s.m.PrepareChat(gollm.ChatRequest{Messages: req.messages, Tools: req.tools, ToolChoice: req.toolChoice,
-			Kwargs: req.kwargs, KeepReasoning: req.keepReasoning})
+			Kwargs: kwargs, KeepReasoning: req.keepReasoning})
 		if err != nil {
 			return p, invalid("messages", "invalid_value", strings.TrimPrefix(err.Error(), "gollm: "))
 		}

@@ -82,6 +82,10 @@ type Config struct {
 	// Session configures every session. Zero Threads gives each session
 	// an equal share of the CPUs.
 	Session gollm.SessionOptions
+	// ChatTemplateKwargs are chat template variables for every chat
+	// request (such as enable_thinking); a request's
+	// chat_template_kwargs override them one by one.
+	ChatTemplateKwargs map[string]any
 	// Tokenize encodes a prompt; nil uses Model.Tokenize(text, true).
 	Tokenize func(text string) []int32
 	// Fallback, when non-nil, is asked when the local answer is not

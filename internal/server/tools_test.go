@@ -291,3 +291,23 @@ func TestToolFieldErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultTemplateKwargs applies the server's chat template variables
+// (gollm serve --chat-template-kwargs) to every request, each overridden
+// by the request's own.
+func TestDefaultTemplateKwargs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tools.jinja")
+	if err := os.WriteFile(file, []byte(toolTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, hs := startWith(t, gollm.Options{ChatTemplateFile: file}, Config{ChatTemplateKwargs: map[string]any{"enable_thinking": false}})
+	const req = `{"messages": [{"role": "user", "content": "Hi"}], "grammar": "root ::= \"Hello!\""`
+	code, v := post(t, hs.URL+"/v1/chat/completions", req+"}")
+	if code != 200 || get(v, "choices", 0, "message", "content") != "Hello!" {
+		t.Fatalf("server's enable_thinking false: %d %v", code, v)
+	}
+	code, v = post(t, hs.URL+"/v1/chat/completions", req+`, "chat_template_kwargs": {"enable_thinking": true}}`)
+	if code != 200 || get(v, "choices", 0, "message", "reasoning_content") != "Hello!" || get(v, "choices", 0, "message", "content") != "" {
+		t.Fatalf("request's enable_thinking true: %d %v", code, v)
+	}
+}
