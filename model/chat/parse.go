@@ -237,23 +237,24 @@ func (p *Parser) callsIn(block string, partial bool) ([]ToolCall, bool) {
 			break
 		}
 		end, complete := scanJSON(s)
-		if !complete {
-			if partial {
-				// Show the call once its name is known; until then hold
-				// the block back.
-				if c, ok := partialCall(s); ok {
-					calls = append(calls, c)
-				}
-				return calls, true
+		if complete {
+			if got, ok := decodeCalls(s[:end], p.syn); ok {
+				calls = append(calls, got...)
+				s = s[end:]
+				continue
 			}
-			break
 		}
-		got, ok := decodeCalls(s[:end], p.syn)
-		if !ok {
-			break
+		// An unfinished call (or a broken one) shows once its name is
+		// known, and stays, its arguments as written, when the reply ends
+		// there (as OpenAI returns a call cut by max_tokens); until then a
+		// growing reply holds the block back.
+		if c, ok := partialCall(s[:end]); ok {
+			return append(calls, c), true
 		}
-		calls = append(calls, got...)
-		s = s[end:]
+		if partial && !complete {
+			return calls, true
+		}
+		break
 	}
 	return calls, len(calls) > 0
 }
@@ -279,13 +280,12 @@ func (p *Parser) xmlCallsIn(block string, partial bool) ([]ToolCall, bool) {
 			break
 		}
 		name := s[len(open):end]
-		args, rest, complete := p.xmlArguments(name, s[end+1:])
-		if !complete {
-			if partial {
-				calls = append(calls, ToolCall{Type: "function", Function: FunctionCall{Name: name, Arguments: args}})
-				return calls, true
-			}
+		if name == "" {
 			break
+		}
+		args, rest, complete := p.xmlArguments(name, s[end+1:])
+		if !complete { // shown, and kept when the reply ends here (see callsIn)
+			return append(calls, ToolCall{Type: "function", Function: FunctionCall{Name: name, Arguments: args}}), true
 		}
 		calls = append(calls, ToolCall{Type: "function", Function: FunctionCall{Name: name, Arguments: args + "}"}})
 		s = rest
@@ -314,14 +314,19 @@ func (p *Parser) deepSeekCallsIn(block string, partial bool) ([]ToolCall, bool) 
 			break
 		}
 		name := strings.TrimSpace(s[:nl])
+		if name == "" {
+			break
+		}
 		s = strings.TrimLeftFunc(s[nl+1:], unicode.IsSpace)
 		s = strings.TrimPrefix(s, "```json")
 		s = strings.TrimLeftFunc(s, unicode.IsSpace)
 		end, complete := scanJSON(s)
 		args := strings.TrimRightFunc(s[:end], unicode.IsSpace)
 		if !complete {
-			if partial && strings.HasPrefix(s, "{") {
-				calls = append(calls, ToolCall{Type: "function", Function: FunctionCall{Name: name, Arguments: args}})
+			if strings.HasPrefix(s, "{") { // shown, and kept when the reply ends here (see callsIn)
+				return append(calls, ToolCall{Type: "function", Function: FunctionCall{Name: name, Arguments: args}}), true
+			}
+			if partial {
 				return calls, true
 			}
 			break
@@ -472,7 +477,7 @@ func partialCall(s string) (ToolCall, bool) {
 		return ToolCall{}, false
 	}
 	var name string
-	if json.Unmarshal([]byte(`"`+m[1]+`"`), &name) != nil {
+	if json.Unmarshal([]byte(`"`+m[1]+`"`), &name) != nil || name == "" {
 		return ToolCall{}, false
 	}
 	args := s[len(m[0]):]
