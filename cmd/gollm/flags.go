@@ -128,7 +128,9 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// readTokenFile reads token ids, one per line (blank lines ignored).
+// readTokenFile reads token ids separated by any white space: what gollm
+// tokenize prints (on one line, or one per line with --ids-per-line), or
+// llama.cpp's one id per line.
 func readTokenFile(path string) ([]int32, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -136,15 +138,13 @@ func readTokenFile(path string) ([]int32, error) {
 	}
 	var ids []int32
 	for i, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
+		for _, field := range strings.Fields(line) {
+			id, err := strconv.ParseInt(field, 10, 32)
+			if err != nil || id < 0 {
+				return nil, fmt.Errorf("%s:%d: %q is not a token id", path, i+1, field)
+			}
+			ids = append(ids, int32(id))
 		}
-		id, err := strconv.ParseInt(line, 10, 32)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %q is not a token id", path, i+1, line)
-		}
-		ids = append(ids, int32(id))
 	}
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("%s holds no token ids", path)

@@ -24,7 +24,7 @@ func init() {
 func runLogits(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("logits", "-m MODEL --tokens-file FILE -o OUT [flags]", stdout)
 	ef := addEngineFlags(fs)
-	tokensFile := fs.String("tokens-file", "", "the prompt as token ids, one per line, used exactly as given")
+	tokensFile := fs.String("tokens-file", "", "the prompt as token ids separated by white space (as gollm tokenize prints them), used exactly as given")
 	out := fs.String("o", "", "output `file` (float32 little-endian, one row of n_vocab per token)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -28,7 +28,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	ef := addEngineFlags(fs)
 	prompt := fs.String("p", "", "the prompt `text` (control tokens written in it are recognized)")
 	promptFile := fs.String("f", "", "read the prompt from this `file`")
-	tokensFile := fs.String("tokens-file", "", "the prompt as token ids, one per line, used exactly as given (no BOS added)")
+	tokensFile := fs.String("tokens-file", "", "the prompt as token ids separated by white space (as gollm tokenize prints them), used exactly as given (no BOS added)")
 	nPredict := fs.Int("n", 256, "tokens to generate (-1: until end of generation or a full context)")
 	alias(fs, "prompt", "p")
 	alias(fs, "file", "f")

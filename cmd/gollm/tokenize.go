@@ -20,10 +20,12 @@ func init() {
 }
 
 // runTokenize prints the ids of -p TEXT or of the bytes of -f FILE on one
-// line, separated by spaces. Control tokens written in the text are
-// recognised; BOS/EOS are added as the model asks unless --no-bos.
+// line, separated by spaces (one per line with --ids-per-line, as llama.cpp
+// writes them); run and logits read either with --tokens-file. Control
+// tokens written in the text are recognised; BOS/EOS are added as the model
+// asks unless --no-bos.
 func runTokenize(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tokenize", "-m MODEL (-p TEXT | -f FILE) [--no-bos]", stdout)
+	fs := newFlags("tokenize", "-m MODEL (-p TEXT | -f FILE) [--no-bos] [--ids-per-line]", stdout)
 	model := fs.String("m", "", "GGUF `file` holding the tokenizer (a vocab-only file works)")
 	prompt := fs.String("p", "", "`text` to tokenize")
 	file := fs.String("f", "", "tokenize the bytes of this `file` exactly")
@@ -31,6 +33,7 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	alias(fs, "prompt", "p")
 	alias(fs, "file", "f")
 	noBOS := fs.Bool("no-bos", false, "do not add the BOS/EOS tokens the model asks for")
+	perLine := fs.Bool("ids-per-line", false, "print one id per line instead of all on one line")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,10 +61,14 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	ids := tok.Encode(text, !*noBOS, true)
+	sep := byte(' ')
+	if *perLine {
+		sep = '\n'
+	}
 	var sb strings.Builder
 	for i, id := range ids {
 		if i > 0 {
-			sb.WriteByte(' ')
+			sb.WriteByte(sep)
 		}
 		sb.WriteString(strconv.Itoa(int(id)))
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gollm/gollm/internal/testmodel"
 	"github.com/gollm/gollm/internal/testref"
 )
 
@@ -69,5 +70,39 @@ func TestTokenizeReference(t *testing.T) {
 	code, out, _ = runTokenizeCmd("-m", vocab, "-p", "Hi")
 	if code != 0 || out != "1 6324\n" {
 		t.Errorf("with BOS: code %d, got %q", code, out)
+	}
+}
+
+// TestTokensFileReadsTokenize: run --tokens-file takes what tokenize
+// prints, on one line or one id per line, and gives the same answer.
+func TestTokensFileReadsTokenize(t *testing.T) {
+	model := testmodel.Tiny(t, "qwen2", "Q8_0")
+	dir := t.TempDir()
+	var answers []string
+	for _, flags := range [][]string{nil, {"--ids-per-line"}} {
+		code, ids, errs := runTokenizeCmd(append([]string{"-m", model, "-p", "Once upon a time"}, flags...)...)
+		if code != 0 {
+			t.Fatalf("tokenize %v: exit %d: %s", flags, code, errs)
+		}
+		if len(flags) > 0 && strings.Count(ids, "\n") != len(strings.Fields(ids)) {
+			t.Fatalf("--ids-per-line printed %q", ids)
+		}
+		file := filepath.Join(dir, "ids.txt")
+		if err := os.WriteFile(file, []byte(ids), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runCmd("run", "-m", model, "--tokens-file", file, "-n", "4", "--temp", "0", "-t", "1", "--ids")
+		if code != 0 {
+			t.Fatalf("run --tokens-file (%v): exit %d: %s", flags, code, errs)
+		}
+		answers = append(answers, out)
+	}
+	if answers[0] != answers[1] {
+		t.Errorf("one line and one id per line differ: %q vs %q", answers[0], answers[1])
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("1 2\n3 x4\n"), 0o644)
+	if code, _, errs := runCmd("run", "-m", model, "--tokens-file", bad, "-n", "1"); code != 1 || !strings.Contains(errs, `bad.txt:2: "x4" is not a token id`) {
+		t.Errorf("bad id: exit %d, %s", code, errs)
 	}
 }
