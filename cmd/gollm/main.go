@@ -4,7 +4,7 @@
 //
 //	gollm <command> [flags] [args]
 //
-// Run "gollm help" for the list of commands and "gollm <command> -h" for the
+// Run "gollm -h" for the list of commands and "gollm <command> -h" for the
 // flags of one.
 package main
 
@@ -16,6 +16,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/gollm/gollm"
 )
 
 // command is one gollm subcommand. Each lives in its own file and registers
@@ -47,20 +49,25 @@ func main() {
 }
 
 func runMain(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, `gollm: missing command (run "gollm -h" for the list)`)
+		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "gollm", version)
+		v := version
+		if v == "" {
+			v = gollm.Version()
+		}
+		fmt.Fprintln(stdout, "gollm", v)
 		return 0
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "gollm: unknown command %q (run \"gollm help\" for the list)\n", args[0])
+		fmt.Fprintf(stderr, "gollm: unknown command %q (run \"gollm -h\" for the list)\n", args[0])
 		return 2
 	}
 	if err := c.run(args[1:], stdout, stderr); err != nil {
@@ -77,8 +84,10 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// version is stamped at release time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is stamped at release time with -ldflags "-X main.version=...";
+// otherwise gollm version reports the module version of the build
+// information (gollm.Version).
+var version string
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "gollm runs small language models from GGUF files on the CPU.")

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/testref"
 )
 
@@ -26,6 +27,30 @@ func TestUsageConvention(t *testing.T) {
 		code, _, stderr := runCmd(args...)
 		if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.HasSuffix(stderr, "(see gollm "+args[0]+" -h)\n") {
 			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}
+
+// TestTopLevelUsage: gollm -h, --help and help print the commands on
+// stdout (exit 0); no command or an unknown one is one line on stderr
+// pointing at -h (exit 2); version prints the module version.
+func TestTopLevelUsage(t *testing.T) {
+	for _, arg := range []string{"-h", "--help", "help"} {
+		code, stdout, stderr := runCmd(arg)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, "Commands:") || !strings.Contains(stdout, "  template ") {
+			t.Errorf("gollm %s: exit %d, stdout %q, stderr %q", arg, code, stdout, stderr)
+		}
+	}
+	for _, args := range [][]string{nil, {"frobnicate"}} {
+		code, stdout, stderr := runCmd(args...)
+		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, `"gollm -h"`) {
+			t.Errorf("gollm %q: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	for _, arg := range []string{"version", "--version"} {
+		code, stdout, _ := runCmd(arg)
+		if code != 0 || stdout != "gollm "+gollm.Version()+"\n" {
+			t.Errorf("gollm %s: exit %d, stdout %q", arg, code, stdout)
 		}
 	}
 }
