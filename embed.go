@@ -123,7 +123,7 @@ func checkInputs(inputs [][]int32, nCtx int) error {
 			return fmt.Errorf("gollm: input %d is empty", i)
 		}
 		if len(in) > nCtx {
-			return fmt.Errorf("gollm: input %d of %d tokens does not fit: %w of %d tokens", i, len(in), ErrContextFull, nCtx)
+			return fmt.Errorf("gollm: input %d, %d tokens, does not fit the context of %d (%w)", i, len(in), nCtx, ErrContextFull)
 		}
 	}
 	return nil

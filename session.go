@@ -199,7 +199,7 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		return fmt.Errorf("gollm: TopLogProbs %d is outside 0..%d", opts.TopLogProbs, MaxTopLogProbs)
 	}
 	if len(prompt) > s.s.ContextSize() {
-		return fmt.Errorf("gollm: prompt of %d tokens does not fit: %w of %d tokens", len(prompt), ErrContextFull, s.s.ContextSize())
+		return fmt.Errorf("gollm: the prompt of %d tokens does not fit the context of %d (%w)", len(prompt), s.s.ContextSize(), ErrContextFull)
 	}
 	gm, err := s.constraint(opts)
 	if err != nil {

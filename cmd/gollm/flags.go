@@ -85,6 +85,7 @@ func (e *engineFlags) loadWith(stderr io.Writer, opts gollm.Options) (*gollm.Mod
 		return nil, nil, err
 	}
 	printWarnings(stderr, m)
+	warnContext(stderr, m, *e.ctx)
 	s, err := m.NewSession(gollm.SessionOptions{ContextSize: *e.ctx, Threads: *e.threads,
 		BatchSize: *e.batch, KVCacheF32: *e.kvType == "f32", SWAFull: *e.swaFull})
 	if err != nil {
@@ -99,6 +100,16 @@ func (e *engineFlags) loadWith(stderr io.Writer, opts gollm.Options) (*gollm.Mod
 			time.Since(start).Round(time.Millisecond))
 	}
 	return m, s, nil
+}
+
+// warnContext warns when -c asks for more context than the model was
+// trained on: it runs, but positions past the training context are ones
+// the model never saw.
+func warnContext(stderr io.Writer, m *gollm.Model, ctx int) {
+	if trained := m.Info().ContextLength; trained > 0 && ctx > trained {
+		fmt.Fprintf(stderr, "warning: -c %d is more than the %d tokens this model was trained on; answers may degrade past %d\n",
+			ctx, trained, trained)
+	}
 }
 
 // printWarnings writes what loading m ignored in its file to stderr.

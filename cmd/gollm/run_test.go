@@ -175,3 +175,16 @@ func TestRunLogprobs(t *testing.T) {
 		t.Errorf("--logprobs 21: exit %d, %s", code, errOut)
 	}
 }
+
+// TestContextAboveTraining warns once when -c exceeds the training
+// context, and not at all within it.
+func TestContextAboveTraining(t *testing.T) {
+	path := testref.Model(t, "tiny-qwen2-s1-q8_0") // trained on 2048
+	_, _, stderr := runCmd("run", "-m", path, "-c", "4096", "-p", "Hi", "-n", "2", "-t", "1")
+	if n := strings.Count(stderr, "warning: -c 4096 is more than the 2048 tokens this model was trained on"); n != 1 {
+		t.Errorf("-c 4096: %d warnings in %q", n, stderr)
+	}
+	if _, _, stderr := runCmd("run", "-m", path, "-c", "2048", "-p", "Hi", "-n", "2", "-t", "1"); strings.Contains(stderr, "warning") {
+		t.Errorf("-c 2048: %q", stderr)
+	}
+}

@@ -89,6 +89,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	}
 	defer m.Close()
 	printWarnings(stderr, m)
+	warnContext(stderr, m, *ef.ctx)
 	stem := strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
 	cfg := server.Config{Name: *alias, Aliases: []string{stem}, Parallel: *parallel, Queue: *queue, Fallback: fb,
 		APIKey: *apiKey, AccessLog: stderr, LogFormat: *logFormat, SlotSavePath: *slotSavePath,
