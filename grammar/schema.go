@@ -248,7 +248,7 @@ func (b *Builder) AddSchema(name string, schema []byte) (string, error) {
 	}
 	// Work on a copy, so that a failed conversion leaves b as it was.
 	work := &Builder{rules: maps.Clone(b.rules), order: slices.Clone(b.order)}
-	c := &converter{b: work, doc: doc, refs: map[string]string{}}
+	c := &converter{b: work, doc: doc, refs: map[string]string{}, leading: map[string]bool{}}
 	expr, err := c.visit(doc, "", name)
 	if err != nil {
 		return "", err
@@ -265,6 +265,18 @@ type converter struct {
 	b    *Builder
 	doc  *value
 	refs map[string]string // $ref -> rule name
+	// leading holds the $refs being converted whose text has not begun
+	// yet: reaching one of them again is left recursion.
+	leading map[string]bool
+}
+
+// inside is called when the conversion goes inside an array or object,
+// whose text has begun ("[" or "{"): a $ref being converted is no longer
+// at the start of its text. Call the function it returns on the way out.
+func (c *converter) inside() (restore func()) {
+	saved := c.leading
+	c.leading = map[string]bool{}
+	return func() { c.leading = saved }
 }
 
 func errorf(path, keyword, format string, args ...any) *SchemaError {
@@ -480,6 +492,9 @@ func (c *converter) ref(x *value, path string) (string, error) {
 	if x.kind != 's' {
 		return "", errorf(path, "$ref", "must be a string")
 	}
+	if c.leading[x.str] {
+		return "", errorf(path, "$ref", "%q refers back to itself before any character of its value (left recursion: it could never be generated)", x.str)
+	}
 	if name, ok := c.refs[x.str]; ok {
 		return name, nil
 	}
@@ -489,7 +504,9 @@ func (c *converter) ref(x *value, path string) (string, error) {
 	}
 	name := c.b.reserve(ruleName("ref", frag))
 	c.refs[x.str] = name
+	c.leading[x.str] = true
 	expr, err := c.visit(target, frag, name)
+	delete(c.leading, x.str)
 	if err != nil {
 		return "", err
 	}

@@ -141,6 +141,10 @@ func TestSchemaRefusals(t *testing.T) {
 		{`{"type": "object", "patternProperties": {"^x": {}}}`, "patternProperties", ""},
 		{`{"$ref": "https://example.com/schema.json"}`, "$ref", ""},
 		{`{"$ref": "#/$defs/missing"}`, "$ref", ""},
+		// $refs that reach themselves before any character: left recursion.
+		{`{"$ref": "#"}`, "$ref", ""},
+		{`{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"allOf": [{"$ref": "#/$defs/a"}]}}, "$ref": "#/$defs/a"}`, "$ref", "/$defs/b/allOf/0"},
+		{`{"$defs": {"t": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/t"}]}}, "$ref": "#/$defs/t"}`, "$ref", "/$defs/t/anyOf/1"},
 		{`{"type": "array", "uniqueItems": true}`, "uniqueItems", ""},
 		{`{"if": {"type": "string"}, "then": {"maxLength": 2}}`, "if", ""},
 		{`{"type": "strin"}`, "type", ""},

@@ -246,6 +246,7 @@ func digits(a, b byte) string {
 // array returns the expression for arrays: a tuple of prefixItems, then
 // items, within minItems and maxItems.
 func (c *converter) array(s *value, path, name string) (string, error) {
+	defer c.inside()()
 	minItems, err := count(s, path, "minItems", 0)
 	if err != nil {
 		return "", err
@@ -323,6 +324,7 @@ func (c *converter) array(s *value, path, name string) (string, error) {
 // order, then the optional ones in order, then other properties when
 // additionalProperties allows them.
 func (c *converter) object(s *value, path, name string) (string, error) {
+	defer c.inside()()
 	props := s.get("properties")
 	if props == nil {
 		props = &value{kind: 'o'}
