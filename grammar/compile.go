@@ -2,6 +2,7 @@ package grammar
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -54,32 +55,43 @@ func (p *parser) compile() (*Grammar, error) {
 
 // nullable reports, per rule, whether it can match the empty string.
 func (p *parser) nullable() []bool {
+	// An alternative made only of rule references is nullable once all of
+	// them are: pending counts those not known to be yet, and users[r]
+	// lists the alternatives (one entry per reference) that wait on r.
+	// Each reference is visited once, so a long chain of rules costs
+	// linear time.
+	type alt struct{ rule, pending int32 }
+	var alts []alt
+	users := make([][]int32, len(p.rules))
 	n := make([]bool, len(p.rules))
-	for changed := true; changed; {
-		changed = false
-		for i, r := range p.rules {
-			if n[i] {
-				continue
-			}
-			for _, a := range r.alts {
-				if seqNullable(a, n) {
-					n[i], changed = true, true
-					break
+	var queue []int32
+	for i, r := range p.rules {
+		for _, a := range r.alts {
+			if !slices.ContainsFunc(a, func(e elem) bool { return e.op != opRef }) {
+				id := int32(len(alts))
+				alts = append(alts, alt{int32(i), int32(len(a))})
+				for _, e := range a {
+					users[e.arg] = append(users[e.arg], id)
+				}
+				if len(a) == 0 && !n[i] {
+					n[i] = true
+					queue = append(queue, int32(i))
 				}
 			}
 		}
 	}
-	return n
-}
-
-// seqNullable reports whether every element of a can match nothing.
-func seqNullable(a []elem, nullable []bool) bool {
-	for _, e := range a {
-		if e.op != opRef || !nullable[e.arg] {
-			return false
+	for len(queue) > 0 {
+		r := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, id := range users[r] {
+			a := &alts[id]
+			if a.pending--; a.pending == 0 && !n[a.rule] {
+				n[a.rule] = true
+				queue = append(queue, a.rule)
+			}
 		}
 	}
-	return true
+	return n
 }
 
 // leftRecursion refuses a rule that can reach itself without matching a

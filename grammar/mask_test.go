@@ -214,6 +214,12 @@ a ::= "(" a ")" | "(" a ")" | "x"`)
 	if err != ErrTooAmbiguous {
 		t.Fatalf("AcceptBytes = %v, want ErrTooAmbiguous", err)
 	}
+	// Rules that can match nothing, each using the next one twice: the
+	// stacks of the very first character number 2^40.
+	g = mustParse(t, nullableChain(40, "", `"x"?`))
+	if err := newMatcher(g).Err(); err != ErrTooAmbiguous {
+		t.Fatalf("a chain of nullable rules: %v, want ErrTooAmbiguous", err)
+	}
 }
 
 func TestMaskAllocs(t *testing.T) {

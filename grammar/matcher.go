@@ -5,14 +5,24 @@ import (
 	"slices"
 )
 
-// maxStacks bounds the number of pushdown stacks alive at once. Only a
-// highly ambiguous grammar gets near it (each level of an ambiguous nesting
-// doubles them); matching it further is refused with ErrTooAmbiguous.
-const maxStacks = 1 << 14
+// Bounds on the work of one character; matching a grammar past them is
+// refused with ErrTooAmbiguous.
+const (
+	// maxStacks bounds the number of pushdown stacks alive at once. Only
+	// a highly ambiguous grammar gets near it (each level of an ambiguous
+	// nesting doubles them).
+	maxStacks = 1 << 14
+	// maxExpansions bounds the stack entries visited to follow one
+	// character, which a grammar of many rules that can match nothing,
+	// each used twice by the one before, makes grow exponentially even
+	// before the stacks are counted.
+	maxExpansions = 1 << 18
+)
 
-// ErrTooAmbiguous is reported when a grammar keeps more than maxStacks
-// parses of the text open at once.
-var ErrTooAmbiguous = errors.New("grammar: too ambiguous: over 16384 parses of the text are open at once")
+// ErrTooAmbiguous is reported when a grammar keeps more than 16384 parses
+// of the text open at once, or needs more than 262144 steps to follow one
+// character.
+var ErrTooAmbiguous = errors.New("grammar: too ambiguous: over 16384 parses of the text open at once, or over 262144 steps for one character")
 
 // Transition results in the tables of a stack set.
 const (
@@ -290,7 +300,11 @@ func (m *Matcher) pop(parent int32) {
 // the rule when it is a reference.
 func (m *Matcher) expand(pos, parent int32) {
 	key := stackNode{pos, parent}
-	if _, ok := m.seen[key]; ok {
+	if _, ok := m.seen[key]; ok || m.err != nil {
+		return
+	}
+	if len(m.seen) >= maxExpansions || len(m.out) > maxStacks {
+		m.err = ErrTooAmbiguous
 		return
 	}
 	m.seen[key] = struct{}{}
@@ -328,7 +342,7 @@ func (m *Matcher) node(pos, parent int32) int32 {
 // internSet returns the id of the set of stacks in m.out (dead when it is
 // empty), creating it with its tables on first sight.
 func (m *Matcher) internSet() int32 {
-	if len(m.out) == 0 {
+	if len(m.out) == 0 || m.err != nil {
 		return dead
 	}
 	slices.Sort(m.out)

@@ -2,6 +2,7 @@ package grammar
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -96,6 +97,34 @@ func TestSyntaxErrors(t *testing.T) {
 	}
 }
 
+// nullableChain returns a grammar of n rules, each using the next one
+// twice or matching "y", the last one being last; root repeats rep.
+func nullableChain(n int, rep, last string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "root ::= %s a0\n", rep)
+	for i := range n {
+		fmt.Fprintf(&sb, "a%d ::= a%d a%d | \"y\"\n", i, i+1, i+1)
+	}
+	fmt.Fprintf(&sb, "a%d ::= %s\n", n, last)
+	return sb.String()
+}
+
+// TestNullableChain checks which rules can match nothing when that
+// propagates through a long chain of rules, defined in the order that
+// makes a pass-by-pass search slowest.
+func TestNullableChain(t *testing.T) {
+	g := mustParse(t, nullableChain(50, `(a0 "z")*`, `"x"`))
+	if !g.Matches("yzy") || g.Matches("z") || g.Matches("") {
+		t.Errorf("the chain ending in \"x\" matches wrongly")
+	}
+	mustParse(t, nullableChain(5000, `(a0 "z")*`, `"x"`))
+	mustParse(t, nullableChain(5000, `("z" a0)*`, `"x"?`))
+	_, err := Parse(nullableChain(5000, `a0*`, `"x"?`))
+	if err == nil || !strings.Contains(err.Error(), "repeats something that can match nothing") {
+		t.Errorf("a repetition of the chain that can match nothing: %v", err)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`root ::= "a" | [b-d]+ x{2,3}` + "\nx ::= (\"y\" | .)? # c",
@@ -124,30 +153,32 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// jsonGBNF is llama.cpp's grammars/json.gbnf, reduced.
-const jsonGBNF = `root   ::= object
-value  ::= object | array | string | number | ("true" | "false" | "null") ws
+// jsonGBNF matches a JSON object with optional whitespace between
+// tokens; the tests generate with it.
+const jsonGBNF = `# A JSON object, written to exercise the syntax: comments, line
+# breaks inside groups, classes with escapes, every kind of repetition.
+root ::= object
 
-object ::=
-  "{" ws (
-            string ":" ws value
-    ("," ws string ":" ws value)*
+value ::= object | array | string | number | literal
+
+object ::= "{" ws (
+    member
+    ("," ws member)*
   )? "}" ws
+member ::= string ":" ws value
 
-array  ::=
-  "[" ws (
-            value
-    ("," ws value)*
-  )? "]" ws
+array ::= "[" ws (value ("," ws value)*)? "]" ws
 
-string ::=
-  "\"" (
-    [^"\\\x7F\x00-\x1F] |
-    "\\" (["\\bfnrt] | "u" [0-9a-fA-F]{4}) # escapes
+string ::= "\"" (
+    [^"\\\x00-\x1F\x7F]
+  | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4})   # an escape
   )* "\"" ws
 
-number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1-9]{0,15})? ws
+number  ::= "-"? ("0" | [1-9] [0-9]{0,15}) fraction? exponent? ws
+fraction ::= "." [0-9]+
+exponent ::= [eE] [-+]? [0-9]{1,2}
 
-# Optional space: by convention, applied in this grammar after literal chars when allowed
-ws ::= | " " | "\n" [ \t]{0,20}
+literal ::= ("true" | "false" | "null") ws
+
+ws ::= ([ \t] | "\n" [ \t]{0,8}){0,3}
 `
