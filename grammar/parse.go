@@ -390,6 +390,12 @@ func (p *parser) parseInt() (int, bool) {
 // is x* = R where R ::= x R | (nothing): right recursion, so matching
 // does not grow the stacks.
 func (p *parser) repeat(rule string, item []elem, lo, hi, at int) ([]elem, error) {
+	if len(item) == 0 { // an empty literal: repeated, still nothing
+		if hi < 0 {
+			return nil, p.errorf(at, "this repetition repeats something that can match nothing, so matching could loop forever")
+		}
+		return nil, nil
+	}
 	x := item[0]
 	if len(item) > 1 { // a multi-character literal repeats as a whole
 		var err error

@@ -23,6 +23,7 @@ func TestMatches(t *testing.T) {
 	}{
 		{`root ::= "abc"`, []string{"abc"}, []string{"", "ab", "abcd", "abd"}},
 		{`root ::= "a" | "bc" | ""`, []string{"a", "bc", ""}, []string{"b", "abc"}},
+		{`root ::= "a" ""{3} ""? "b"`, []string{"ab"}, []string{"a", "b"}},
 		{`root ::= [a-c]+ [0-9]?`, []string{"a", "abcab", "c7"}, []string{"", "7", "ad", "a77"}},
 		{`root ::= [^a-c\n]`, []string{"d", "é", "😀"}, []string{"a", "\n", "dd"}},
 		{`root ::= .`, []string{"x", "\x00", "€", "😀"}, []string{"", "ab"}},
@@ -83,6 +84,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"root ::= a\na ::= a \"x\" | \"y\"", 2, 1, "left recursion: a -> a"},
 		{"root ::= a\na ::= b \"x\"\nb ::= \"c\"? a", 2, 1, "left recursion: a -> b -> a"},
 		{"root ::= (\"a\"?)*", 1, 16, "repeats something that can match nothing"},
+		{`root ::= "x" ""+`, 1, 16, "repeats something that can match nothing"},
 		{"root ::= \"x\" \xff", 1, 14, "not valid UTF-8"},
 	} {
 		_, err := Parse(c.grammar)
