@@ -49,12 +49,13 @@ func qwenSizeVocab(b *testing.B) (*Vocab, []int32) {
 
 // BenchmarkMask times one mask of a 151,936-token vocabulary after the
 // text prefix, with warm transition tables: inside a JSON string (nearly
-// every token can continue it: the trie walk visits almost every node),
-// after an object's opening brace (few tokens can: most subtrees are
-// skipped at their first byte), and inside a number.
+// every token can continue it), after an object's opening brace (few
+// tokens can: most subtrees are skipped at their first byte), inside a
+// number, and inside strings whose every character leads to a new state:
+// a string of bounded length, a date, a pattern.
 func BenchmarkMask(b *testing.B) {
 	v, end := qwenSizeVocab(b)
-	g, err := FromJSONSchema([]byte(`{"type": "object", "properties": {"name": {"type": "string"}, "n": {"type": "number"}}, "required": ["name", "n"]}`))
+	g, err := FromJSONSchema([]byte(`{"type": "object", "properties": {"name": {"type": "string"}, "n": {"type": "number"}, "city": {"type": "string", "maxLength": 40}, "d": {"type": "string", "format": "date"}, "code": {"type": "string", "pattern": "^[A-Z]{2}[0-9a-z_ ]{5,30}$"}}, "required": ["name", "n", "city", "d", "code"]}`))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -63,12 +64,17 @@ func BenchmarkMask(b *testing.B) {
 		{"in-string", `{"name": "abc`},
 		{"after-brace", `{`},
 		{"in-number", `{"name": "x", "n": 12`},
+		{"in-bounded-string", `{"name": "x", "n": 12, "city": "Os`},
+		{"near-string-bound", `{"name": "x", "n": 12, "city": "Llanfairpwllgwyngyllgogerychwyrndrob`},
+		{"in-date", `{"name": "x", "n": 12, "city": "Oslo", "d": "2024-`},
+		{"in-pattern", `{"name": "x", "n": 12, "city": "Oslo", "d": "2024-02-29", "code": "NO12`},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			m := g.NewMatcher(v, end)
 			if err := m.AcceptBytes(c.prefix); err != nil {
 				b.Fatal(err)
 			}
+			clear(logits)
 			m.Mask(logits)
 			allowed := 0
 			for _, l := range logits {
@@ -76,11 +82,11 @@ func BenchmarkMask(b *testing.B) {
 					allowed++
 				}
 			}
-			b.ReportMetric(float64(allowed), "allowed-tokens")
 			b.ReportAllocs()
 			for b.Loop() {
 				m.Mask(logits)
 			}
+			b.ReportMetric(float64(allowed), "allowed-tokens")
 		})
 	}
 }

@@ -33,14 +33,28 @@ func mustVocab(t testing.TB, pieces []string) *Vocab {
 }
 
 // TestMaskAgreesWithAllows checks the trie walk against walking each
-// token's bytes on its own, along random generations.
+// token's bytes on its own, along random generations, for the JSON
+// grammar and the grammars of the test schemas.
 func TestMaskAgreesWithAllows(t *testing.T) {
 	pieces, end := testPieces()
+	// Longer ASCII tokens, so that whole subtrees of several bytes are
+	// taken or refused at once.
+	pieces = append(pieces[:end:end], "abcdefgh", "abcdefghijklmnop", "abcd", "ab", "    ", "        ", "12345678",
+		"2024", "-02-", "Zabc", "AB", "ABCDEFGHIJKL", `a"`, `abc"}`, "x_y z", "")
+	end = int32(len(pieces) - 1)
 	v := mustVocab(t, pieces)
-	g := mustParse(t, jsonGBNF)
+	grammars := []*Grammar{mustParse(t, jsonGBNF)}
+	for i, schema := range testSchemas(t) {
+		g, err := FromJSONSchema(schema)
+		if err != nil {
+			t.Fatalf("schema %d: %v", i, err)
+		}
+		grammars = append(grammars, g)
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	logits := make([]float32, len(pieces))
-	for run := range 20 {
+	for run := range 10 * len(grammars) {
+		g := grammars[run%len(grammars)]
 		m := g.NewMatcher(v, []int32{end})
 		for step := 0; step < 200 && !m.Done(); step++ {
 			for i := range logits {

@@ -50,10 +50,20 @@ type stackSet struct {
 	// [bounds[i], bounds[i+1]) and next[i] is its result.
 	bounds []rune
 	next   []int32
-	// loops are the ASCII characters that lead back to this set, once
-	// computed (loopsKnown).
-	loops      [2]uint64
-	loopsKnown bool
+	// Where runs of ASCII characters lead, for taking whole subtrees of
+	// the vocabulary's trie (see within), once computed (runKnown):
+	// runBytes are the characters that all lead to the one set runNext,
+	// and runs[j-1] the characters any j of which in a row are matched
+	// (from this set, one after another, each set on the way taking them
+	// all to its runNext).
+	runBytes [2]uint64
+	runNext  int32
+	runs     [][2]uint64
+	runKnown bool
+	// reach is the longest run within allows (at most the vocabulary's
+	// longest token), once computed (reachKnown).
+	reach      int
+	reachKnown bool
 }
 
 // charState is where a Matcher is: a stack set, and the part of a UTF-8
@@ -208,19 +218,83 @@ func (m *Matcher) step(s charState, b byte) (charState, bool) {
 	return charState{set: nx}, nx >= 0
 }
 
-// selfLoops returns the ASCII characters that lead from set back to it.
-func (m *Matcher) selfLoops(set int32) [2]uint64 {
-	if !m.sets[set].loopsKnown {
-		var loops [2]uint64
-		for c := range byte(0x80) {
-			s := charState{set: set}
-			if nx, ok := m.step(s, c); ok && nx.set == set {
-				loops[c>>6] |= 1 << (c & 63)
+// within returns the ASCII characters any h of which in a row (h >= 1)
+// can follow set: every token whose bytes past a prefix leading to set
+// are h or fewer of them is allowed. The characters that most often lead
+// to one same set are the candidates: inside a JSON string they lead back
+// to it, inside a string of bounded length to the set one character
+// further.
+func (m *Matcher) within(set int32, h int) [2]uint64 {
+	if !m.sets[set].runKnown {
+		m.run(set)
+	}
+	ss := &m.sets[set]
+	if ss.runNext == set || h == 1 {
+		return ss.runBytes
+	}
+	if ss.runNext < 0 {
+		return [2]uint64{}
+	}
+	for len(ss.runs) < h {
+		j := len(ss.runs) // runs[j] = runBytes and what can follow for j characters
+		bytes, next := ss.runBytes, ss.runNext
+		after := m.within(next, j) // may add sets: take ss again
+		ss = &m.sets[set]
+		ss.runs = append(ss.runs, [2]uint64{bytes[0] & after[0], bytes[1] & after[1]})
+	}
+	return ss.runs[h-1]
+}
+
+// reach returns the longest run of ASCII characters that within(set, h)
+// allows, up to the vocabulary's longest token.
+func (m *Matcher) reach(set int32) int {
+	if !m.sets[set].reachKnown {
+		h := 0
+		for h < m.v.maxDepth {
+			if run := m.within(set, h+1); run == [2]uint64{} {
+				break
+			}
+			h++
+		}
+		m.sets[set].reach, m.sets[set].reachKnown = h, true
+	}
+	return m.sets[set].reach
+}
+
+// run computes set's runBytes and runNext: the live set the most ASCII
+// characters lead to (the lowest id on a tie), and those characters.
+func (m *Matcher) run(set int32) {
+	var next [128]int32
+	for c := range byte(0x80) {
+		nx, ok := m.step(charState{set: set}, c)
+		next[c] = dead
+		if ok {
+			next[c] = nx.set
+		}
+	}
+	best, count := dead, 0
+	for _, t := range next {
+		if t == dead {
+			continue
+		}
+		n := 0
+		for _, u := range next {
+			if u == t {
+				n++
 			}
 		}
-		m.sets[set].loops, m.sets[set].loopsKnown = loops, true
+		if n > count || n == count && t < best {
+			best, count = t, n
+		}
 	}
-	return m.sets[set].loops
+	var bytes [2]uint64
+	for c, t := range next {
+		if t == best && best != dead {
+			bytes[c>>6] |= 1 << (c & 63)
+		}
+	}
+	ss := &m.sets[set]
+	ss.runBytes, ss.runNext, ss.runs, ss.runKnown = bytes, best, [][2]uint64{bytes}, true
 }
 
 // viable reports whether the character begun in s can still complete into

@@ -24,11 +24,12 @@ type Vocab struct {
 }
 
 type trieNode struct {
-	tok   int32  // first of this node's tokens in Vocab.toks
-	skip  int32  // the index after this node's subtree
-	bytes uint32 // the bytes in this node's subtree: an index in Vocab.bytesets
-	depth uint16 // length of the node's prefix (the root's children are 1)
-	b     byte   // the last byte of the prefix
+	tok    int32  // first of this node's tokens in Vocab.toks
+	skip   int32  // the index after this node's subtree
+	bytes  uint32 // the bytes in this node's subtree: an index in Vocab.bytesets
+	depth  uint16 // length of the node's prefix (the root's children are 1)
+	height uint16 // the most bytes a token of the subtree has from this node on (1 for a leaf)
+	b      byte   // the last byte of the prefix
 }
 
 // maxPiece bounds the length of a token's text in the trie.
@@ -79,8 +80,9 @@ func NewVocab(pieces []string) (*Vocab, error) {
 }
 
 // indexBytes records, for every subtree of ASCII bytes only, the set of
-// bytes it holds: when a state takes each of them back to itself, every
-// token of the subtree is allowed without walking it.
+// bytes it holds, and every subtree's height: when any run of that many of
+// those bytes can follow a state, every token of the subtree is allowed
+// without walking it.
 func (v *Vocab) indexBytes() {
 	v.bytesets = [][2]uint64{{}}
 	ids := map[[2]uint64]uint32{}
@@ -93,7 +95,9 @@ func (v *Vocab) indexBytes() {
 		if ok {
 			set[nd.b>>6] |= 1 << (nd.b & 63)
 		}
+		nd.height = 1
 		for j := i + 1; j < int(nd.skip); j = int(v.nodes[j].skip) {
+			nd.height = max(nd.height, v.nodes[j].height+1)
 			ok = ok && ascii[j]
 			set[0] |= sets[j][0]
 			set[1] |= sets[j][1]
@@ -203,17 +207,12 @@ func (m *Matcher) allowed() {
 	}
 	nodes, toks, st, bits := m.v.nodes, m.v.toks, m.walk, m.bits
 	st[0] = m.cur
-	// Where the text is at the start state and a subtree holds only bytes
-	// that lead back to it (the characters of a JSON string, say), all
-	// its tokens are allowed.
-	var loops [2]uint64
-	if m.cur.rem == 0 {
-		loops = m.selfLoops(m.cur.set)
-	}
 	for i := 0; i < len(nodes)-1; {
 		nd := &nodes[i]
-		if nd.bytes != 0 && st[nd.depth-1] == m.cur {
-			if set := m.v.bytesets[nd.bytes]; set[0]&^loops[0] == 0 && set[1]&^loops[1] == 0 {
+		// A subtree of ASCII bytes that any run of its height can follow
+		// is allowed whole (a JSON string's characters, say).
+		if s := st[nd.depth-1]; nd.bytes != 0 && s.rem == 0 && int(nd.height) <= m.reach(s.set) {
+			if set, run := m.v.bytesets[nd.bytes], m.within(s.set, int(nd.height)); set[0]&^run[0] == 0 && set[1]&^run[1] == 0 {
 				for _, t := range toks[nd.tok:nodes[nd.skip].tok] {
 					bits[t>>6] |= 1 << (t & 63)
 				}
