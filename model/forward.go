@@ -117,6 +117,10 @@ const (
 	// allHidden: every token's hidden state after output_norm, into out,
 	// without the output matrix (embeddings).
 	allHidden
+	// allLogProbs: the log-probability of each token after the batch's
+	// first, into out, a few rows of logits at a time, and the last
+	// token's logits into s.logits (a prompt's surprise, logprob.go).
+	allLogProbs
 )
 
 // step runs one batch of at most nBatch tokens at positions s.pos.. through
@@ -168,6 +172,10 @@ func (s *Session) outputHead(n int, mode outputMode, out []float32) {
 		return
 	case allHidden:
 		rmsNormRows(out, x, s.m.outputNorm, d, c.NormEps)
+		return
+	case allLogProbs:
+		rmsNormRows(xn, x, s.m.outputNorm, d, c.NormEps)
+		s.logProbHead(xn, n, out)
 		return
 	}
 	last := xn[:d]

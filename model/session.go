@@ -89,6 +89,7 @@ type Session struct {
 	attnBK     int            // keys per attention tile
 	actQ       map[quant.Type][]byte
 	logits     []float32 // [nVocab]
+	scoreRows  []float32 // [a few][nVocab], allocated by the first PrefillLogProbs
 	proj       projectJob
 	attn       attentionJob
 	quantizeJb quantizeJob
@@ -274,7 +275,7 @@ func (s *Session) Memory() Memory {
 			mem.Scratch += f(c.q, c.k, c.v, c.u, c.w, c.qs, c.kk, c.t, c.d, c.bt, c.ct, c.upd, c.g, c.negG, c.beta)
 		}
 	}
-	mem.Scratch += f(s.x, s.xn, s.q, s.k, s.v, s.attnOut, s.gate, s.up, s.ffnOut, s.qGate, s.logits)
+	mem.Scratch += f(s.x, s.xn, s.q, s.k, s.v, s.attnOut, s.gate, s.up, s.ffnOut, s.qGate, s.logits, s.scoreRows)
 	for w := range s.scores {
 		a := &s.attnTile[w]
 		mem.Scratch += f(s.scores[w], a.q, a.s, a.pv, a.o, a.m) + int64(len(a.v)+8*len(a.sum))
