@@ -62,6 +62,16 @@ type GenerateOptions struct {
 	// chain).
 	Grammar    string
 	JSONSchema string
+	// PromptSurprise measures the model's surprise at the prompt during
+	// the prefill into Stats.PromptSurprise: the mean negative
+	// log-likelihood of the prompt's tokens, which costs the output
+	// matrix on every prefilled token instead of the last one only.
+	PromptSurprise bool
+	// OnPrefill, when set, is called after the prefill, before the first
+	// token is drawn, with the statistics so far; returning false ends the
+	// generation there (StopCancelled), as a router does that sends the
+	// request elsewhere.
+	OnPrefill func(Stats) bool
 
 	// stopTokens end generation like an end-of-generation token (Chat
 	// sets the control tokens that end its format's turns).
@@ -104,7 +114,7 @@ const (
 	StopMaxTokens   StopReason = "max_tokens"   // MaxTokens were generated
 	StopString      StopReason = "stop_string"  // a stop string appeared
 	StopContextFull StopReason = "context_full" // the context window filled up
-	StopCancelled   StopReason = "cancelled"    // the context.Context was cancelled
+	StopCancelled   StopReason = "cancelled"    // the context was cancelled or the caller stopped
 	StopError       StopReason = "error"        // an error ended it
 )
 
@@ -124,7 +134,15 @@ type Stats struct {
 	Confidence float64
 	// MinTokenProb is the smallest of those probabilities.
 	MinTokenProb float64
-	StopReason   StopReason
+	// PromptSurprise is the mean negative log-likelihood of the prompt's
+	// prefilled tokens in nats per token (their perplexity's log), over
+	// SurpriseTokens tokens: every prefilled token but the first, whose
+	// prediction came before the prefill. Measured only with
+	// GenerateOptions.PromptSurprise; SurpriseTokens is 0 when nothing
+	// could be measured (all but the last token were cached).
+	PromptSurprise float64
+	SurpriseTokens int
+	StopReason     StopReason
 }
 
 // PromptTokensPerSecond is the prefill speed (of the uncached tokens).
@@ -221,11 +239,15 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 		smp.Accept(id)
 	}
 	start := time.Now()
-	logits, err := s.prefill(prompt)
+	logits, err := s.prefill(prompt, opts.PromptSurprise)
 	if err != nil {
 		return fmt.Errorf("gollm: %w", err)
 	}
 	s.stats.PromptTime = time.Since(start)
+	if opts.OnPrefill != nil && !opts.OnPrefill(s.stats) {
+		s.stats.StopReason = StopCancelled
+		return nil
+	}
 
 	var conf sampler.Confidence
 	dec := tk.NewStreamDecoder()
@@ -299,8 +321,8 @@ func (s *Session) generate(ctx context.Context, prompt []int32, opts GenerateOpt
 
 // logProbs returns the log-probability of tok.ID under logits and, when
 // opts ask for them, records it and the most likely tokens in tok. Without
-// LogProbs it costs what the confidence score always costs and allocates
-// nothing.
+// TopLogProbs it costs what the confidence score always costs and
+// allocates nothing.
 func logProbs(logits []float32, tok *Token, opts GenerateOptions) float64 {
 	if !opts.LogProbs {
 		return sampler.TokenLogProb(logits, tok.ID)
@@ -321,12 +343,26 @@ func logProbs(logits []float32, tok *Token, opts GenerateOptions) float64 {
 // prefill brings the KV cache to hold prompt and returns the logits of its
 // last token: it keeps the longest common prefix of the cache and the
 // prompt (at most all but the prompt's last token, which must run to give
-// logits) and prefills the rest.
-func (s *Session) prefill(prompt []int32) ([]float32, error) {
+// logits) and prefills the rest, measuring its surprise when asked to.
+func (s *Session) prefill(prompt []int32, surprise bool) ([]float32, error) {
 	keep := min(commonPrefix(s.s.Tokens(), prompt), len(prompt)-1)
 	keep = s.s.Truncate(keep)
 	s.stats.CachedTokens = keep
-	return s.s.Prefill(prompt[keep:])
+	rest := prompt[keep:]
+	if !surprise || len(rest) < 2 {
+		return s.s.Prefill(rest)
+	}
+	lps := make([]float32, len(rest)-1)
+	logits, err := s.s.PrefillLogProbs(rest, lps)
+	if err != nil {
+		return nil, err
+	}
+	var sum float64
+	for _, lp := range lps {
+		sum -= float64(lp)
+	}
+	s.stats.PromptSurprise, s.stats.SurpriseTokens = sum/float64(len(lps)), len(lps)
+	return logits, nil
 }
 
 // commonPrefix returns the length of the longest common prefix of a and b.
