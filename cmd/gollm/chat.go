@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"os/signal"
 	"strings"
@@ -55,11 +56,11 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fb, err := ff.Config()
+	router, err := ff.Router()
 	if err != nil {
 		return err
 	}
-	if fb.Enabled() && sf.constrained() {
+	if router.Remote() != nil && sf.constrained() {
 		return errors.New("--grammar-file and --json-schema constrain the local answer: not with --fallback-url")
 	}
 	if err := ef.check(); err != nil {
@@ -79,7 +80,7 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "chat template: %s\n", templateLabel(tmpl))
 	}
 	c := newChatter(m, s, opts, stdout, stderr)
-	c.system, c.fallback, c.hideThinking = *system, fb, *hideThinking
+	c.system, c.router, c.hideThinking = *system, router, *hideThinking
 	if c.kwargs, err = tf.kwargs(); err != nil {
 		return err
 	}
@@ -152,11 +153,11 @@ func templateLabel(t chat.Template) string {
 
 // chatter holds a conversation; its session's KV cache mirrors it.
 type chatter struct {
-	m        *gollm.Model
-	s        *gollm.Session
-	system   string
-	fallback *fallback.Config
-	kwargs   map[string]any // extra template variables
+	m      *gollm.Model
+	s      *gollm.Session
+	system string
+	router *fallback.Router
+	kwargs map[string]any // extra template variables
 	// hideThinking leaves the model's thinking out of the output.
 	hideThinking bool
 	opts         gollm.GenerateOptions
@@ -295,10 +296,12 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 		return err
 	}
 	nCtx := c.s.ContextSize()
-	if len(p.Tokens)+c.reserve > nCtx && c.fallback.Enabled() {
-		why := fmt.Sprintf("conversation of %d tokens does not fit the local context of %d with room for an answer", len(p.Tokens), nCtx)
-		if c.answerRemotely(ctx, user, why) || ctx.Err() != nil {
-			return nil
+	if len(p.Tokens)+c.reserve > nCtx && c.router.Enabled() {
+		// The whole conversation goes to the fallback if it can take it;
+		// if not, old turns are dropped below.
+		var nofit *fallback.NoFitError
+		if err := c.answer(ctx, user, p); !errors.As(err, &nofit) {
+			return err
 		}
 	}
 	dropped := 0
@@ -327,54 +330,95 @@ func (c *chatter) turn(ctx context.Context, text string) error {
 		fmt.Fprintf(c.stderr, "(message not answered: the conversation needs %d tokens, the context holds %d)\n", len(p.Tokens), nCtx)
 		return nil
 	}
-	reply, err := c.generate(ctx, p)
+	return c.answer(ctx, user, p)
+}
+
+// answer answers the prepared conversation (user last) where the router
+// says, and records the answer in the history. The reply streams to
+// stdout as it comes (see streamLive; else the final answer is written):
+// its thinking dimmed on a terminal, between <think> and </think>
+// elsewhere, or not at all with --hide-thinking. A conversation that
+// leaves no room for an answer in the context and that the fallback does
+// not take is a *fallback.NoFitError.
+func (c *chatter) answer(ctx context.Context, user chat.Message, p *gollm.ChatPrompt) error {
+	job := fallback.Job{Prompt: p.Tokens, Context: c.s.ContextSize() - c.reserve, Options: c.opts, Request: remoteRequest(c.opts),
+		Generate: func(ss *gollm.Session, ctx context.Context, ids []int32, opts gollm.GenerateOptions) iter.Seq2[gollm.Token, error] {
+			cp := *p
+			cp.Tokens = ids
+			return ss.GenerateChat(ctx, &cp, opts)
+		},
+		Session: func(context.Context) (*gollm.Session, func(), error) { return c.s, func() {}, nil }}
+	for _, m := range c.messages(user) {
+		job.Request.Messages = append(job.Request.Messages, fallback.Message{Role: m.Role, Content: m.Content})
+	}
+	live := streamLive(c.stdout, c.router)
+	out := &replyWriter{w: c.stdout, on: live, hide: c.hideThinking, dim: progress.IsTerminal(c.stdout)}
+	sink := &chatSink{p: p, out: out, notes: c.stderr}
+	res, err := c.router.Answer(ctx, job, sink)
+	d := res.Decision
+	var nofit *fallback.NoFitError
+	if c.router.Remote() != nil && (err == nil || errors.As(err, &nofit)) {
+		fmt.Fprintf(c.stderr, "(%s)\n", d)
+	}
 	if err != nil {
 		return err
 	}
-	answer := reply.Content
-	if c.fallback.Enabled() && ctx.Err() != nil {
-		fmt.Fprintln(c.stdout, answer) // stopped by the user: not worth a remote call
-	} else if c.fallback.Enabled() {
-		ans := c.fallback.Resolve(ctx, c.remoteRequest(user), fallback.Local{Text: answer, Confidence: c.last.Confidence})
-		fmt.Fprintln(c.stderr, "("+ans.String()+")")
-		answer, c.last.source = ans.Text, string(ans.Source)
-		fmt.Fprintln(c.stdout, answer)
+	assistant := chat.Message{Role: "assistant"}
+	if res.Remote == nil {
+		reply, rest := p.Parser.Finish()
+		out.write(rest)
+		assistant.Content, assistant.ReasoningContent = reply.Content, reply.ReasoningContent
+		if !live {
+			out.on = true
+			out.write(chat.Delta{ReasoningContent: reply.ReasoningContent, Content: reply.Content})
+		}
+	} else {
+		assistant.Content = res.Remote.Text
+		if d.Mode == fallback.ModeContinue {
+			reply, _ := p.Parser.Finish()
+			assistant.Content = reply.Content + res.Remote.Text
+		}
+		if !live {
+			out.on = true
+			out.write(chat.Delta{Content: assistant.Content})
+		}
 	}
-	assistant := chat.Message{Role: "assistant", Content: answer}
-	if answer == reply.Content {
-		assistant.ReasoningContent = reply.ReasoningContent
+	out.end()
+	c.last = turnStats{Stats: res.Local.Stats, answered: true, source: string(d.Source)}
+	switch {
+	case d.Rule == fallback.RuleCancelled:
+		fmt.Fprintln(c.stderr, "(answer stopped)")
+	case res.Remote == nil && res.Local.Stats.StopReason == gollm.StopContextFull:
+		fmt.Fprintln(c.stderr, "(the answer filled the context and was cut short)")
 	}
 	c.history = append(c.history, user, assistant)
 	return nil
 }
 
-// generate answers the prepared conversation (the session reuses the
-// prefix its KV cache holds) and returns the reply, its thinking split
-// off. The reply is streamed to stdout unless a fallback may replace it;
-// the thinking is shown dimmed on a terminal, between <think> and
-// </think> elsewhere, or not at all with --hide-thinking.
-func (c *chatter) generate(ctx context.Context, p *gollm.ChatPrompt) (chat.Reply, error) {
-	out := &replyWriter{w: c.stdout, on: !c.fallback.Enabled(), hide: c.hideThinking, dim: progress.IsTerminal(c.stdout)}
-	for tok, err := range c.s.GenerateChat(ctx, p, c.opts) {
-		if err != nil {
-			return chat.Reply{}, err
-		}
-		out.write(p.Parser.Push(tok.Text))
+// chatSink shows a chat reply as the router produces it: the local tokens
+// through the prompt's parser, then the fallback's answer.
+type chatSink struct {
+	p     *gollm.ChatPrompt
+	out   *replyWriter
+	notes io.Writer
+}
+
+func (s *chatSink) Local(tok gollm.Token) bool {
+	s.out.write(s.p.Parser.Push(tok.Text))
+	return true
+}
+
+func (s *chatSink) Handover(d fallback.Decision) bool {
+	if s.out.on && d.LocalTokens > 0 && d.Mode == fallback.ModeReplace {
+		s.out.end()
+		fmt.Fprintf(s.notes, "(%s: the fallback's answer replaces the text above)\n", d.Reason)
 	}
-	reply, rest := p.Parser.Finish()
-	out.write(rest)
-	out.end()
-	st := c.s.Stats()
-	c.last = turnStats{Stats: st, answered: true, source: "local"}
-	switch st.StopReason {
-	case gollm.StopCancelled:
-		if ctx.Err() != nil {
-			fmt.Fprintln(c.stderr, "(answer stopped)")
-		}
-	case gollm.StopContextFull:
-		fmt.Fprintln(c.stderr, "(the answer filled the context and was cut short)")
-	}
-	return reply, nil
+	return true
+}
+
+func (s *chatSink) Remote(text string) bool {
+	s.out.write(chat.Delta{Content: text})
+	return true
 }
 
 // replyWriter prints a streamed reply: its thinking (dimmed on a
@@ -425,36 +469,6 @@ func (r *replyWriter) end() {
 	io.WriteString(r.w, "\n")
 }
 
-// answerRemotely sends the whole conversation to the fallback and reports
-// whether it answered; if not, the caller answers locally.
-func (c *chatter) answerRemotely(ctx context.Context, user chat.Message, why string) bool {
-	ans := c.fallback.Resolve(ctx, c.remoteRequest(user), fallback.Local{NoFit: why})
-	fmt.Fprintln(c.stderr, "("+ans.String()+")")
-	if ans.Source != fallback.SourceFallback {
-		return false
-	}
-	fmt.Fprintln(c.stdout, ans.Text)
-	c.history = append(c.history, user, chat.Message{Role: "assistant", Content: ans.Text})
-	c.last = turnStats{answered: true, source: string(ans.Source)}
-	return true
-}
-
-// remoteRequest is the conversation followed by user, for the fallback,
-// with the sampling settings run sends.
-func (c *chatter) remoteRequest(user chat.Message) fallback.Request {
-	sp := c.opts.Sampling
-	temp, topP := shortFloat(sp.Temperature), shortFloat(sp.TopP)
-	req := fallback.Request{MaxTokens: c.opts.MaxTokens, Temperature: &temp, TopP: &topP}
-	if sp.Seed != 0 {
-		seed := int64(sp.Seed)
-		req.Seed = &seed
-	}
-	for _, m := range c.messages(user) {
-		req.Messages = append(req.Messages, fallback.Message{Role: m.Role, Content: m.Content})
-	}
-	return req
-}
-
 // printStats answers /stats.
 func (c *chatter) printStats() {
 	st := c.last
@@ -468,7 +482,7 @@ func (c *chatter) printStats() {
 		printStats(c.stderr, st.Stats)
 		fmt.Fprintf(c.stderr, "prefill: %d new tokens, %d of the conversation's %d reused from the KV cache\n",
 			st.PromptTokens-st.CachedTokens, st.CachedTokens, st.PromptTokens)
-		if c.fallback.Enabled() {
+		if c.router.Remote() != nil {
 			fmt.Fprintf(c.stderr, "answered by: %s\n", st.source)
 		}
 	}

@@ -159,8 +159,7 @@ func TestChatPhi3(t *testing.T) {
 }
 
 // TestChatFallback answers through a fake OpenAI endpoint: once because the
-// local confidence is below --min-confidence 1, once because the
-// conversation does not fit the local context.
+// local confidence is below --min-confidence 1, once because the conversation does not fit the local context.
 func TestChatFallback(t *testing.T) {
 	var mu sync.Mutex
 	var bodies []string
@@ -179,7 +178,7 @@ func TestChatFallback(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if out != "REMOTE ANSWER\n" || !strings.Contains(errOut, "(answer: fallback (local confidence") {
+	if out != "REMOTE ANSWER\n" || !strings.Contains(errOut, "(fallback: local confidence") || !strings.Contains(errOut, "12 local tokens, replace)") {
 		t.Errorf("stdout %q, stderr:\n%s", out, errOut)
 	}
 	if !strings.Contains(errOut, "answered by: fallback") {
@@ -205,8 +204,8 @@ func TestChatFallback(t *testing.T) {
 	}))
 	defer down.Close()
 	code, out, errOut = chatCmd(t, "Hello\n", qwenArgs(t, "--fallback-url", down.URL, "--min-confidence", "1")...)
-	if code != 0 || out == "" || out == "REMOTE ANSWER\n" || !strings.Contains(errOut, "answer: local") ||
-		!strings.Contains(errOut, "fallback failed") {
+	if code != 0 || out == "" || out == "REMOTE ANSWER\n" || !strings.Contains(errOut, "(local: local confidence") ||
+		!strings.Contains(errOut, "but the remote failed") || !strings.Contains(errOut, "overloaded") {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out, errOut)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gollm/gollm"
 	"github.com/gollm/gollm/internal/fallback"
+	"github.com/gollm/gollm/internal/progress"
 	"github.com/gollm/gollm/internal/sysinfo"
 )
 
@@ -54,14 +56,15 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *nPredict < -1 || *nPredict == 0 {
 		return fmt.Errorf("-n %d: want a positive count or -1", *nPredict)
 	}
-	fb, err := ff.Config()
+	router, err := ff.Router()
 	if err != nil {
 		return err
 	}
-	if fb.Enabled() && sf.constrained() {
+	routed := router.Remote() != nil
+	if routed && sf.constrained() {
 		return errors.New("--grammar-file and --json-schema constrain the local answer: not with --fallback-url")
 	}
-	if fb.Enabled() && (*printIDs || *tokensFile != "") {
+	if routed && (*printIDs || *tokensFile != "") {
 		return errors.New("--fallback-url needs a text prompt and prints text: not with --ids or --tokens-file")
 	}
 	sources := 0
@@ -80,7 +83,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *logprobs < -1 || *logprobs > gollm.MaxTopLogProbs {
 		return fmt.Errorf("--logprobs %d: want 0 to %d alternatives, or -1 for off", *logprobs, gollm.MaxTopLogProbs)
 	}
-	if *logprobs >= 0 && fb.Enabled() {
+	if *logprobs >= 0 && routed {
 		return errors.New("--logprobs describes the local answer: not with --fallback-url")
 	}
 	opts.LogProbs, opts.TopLogProbs = *logprobs >= 0, max(*logprobs, 0)
@@ -113,8 +116,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if fb.Enabled() {
-		return runWithFallback(ctx, fb, s, ids, *prompt, opts, stdout, stderr)
+	if routed {
+		return runRouted(ctx, router, s, ids, *prompt, opts, stdout, stderr)
 	}
 	var toks []gollm.Token
 	for tok, err := range s.GenerateTokens(ctx, ids, opts) {
@@ -159,42 +162,91 @@ func printLogprobs(w io.Writer, m *gollm.Model, toks []gollm.Token) {
 	}
 }
 
-// runWithFallback generates the whole local answer before printing it, so
-// that the fallback can replace it, and says on stderr which side answered
-// and why. A prompt too long for the context goes to the fallback directly.
-func runWithFallback(ctx context.Context, fb *fallback.Config, s *gollm.Session, ids []int32, prompt string,
+// runRouted answers the prompt where the router says: locally, or by the
+// fallback before, during or after the local generation, streaming it as
+// streamLive says. The decision goes to stderr as "gollm.route: {...}",
+// the JSON the server reports.
+func runRouted(ctx context.Context, router *fallback.Router, s *gollm.Session, ids []int32, prompt string,
 	opts gollm.GenerateOptions, stdout, stderr io.Writer) error {
-	var b strings.Builder
-	var local fallback.Local
-	for tok, err := range s.GenerateTokens(ctx, ids, opts) {
-		if errors.Is(err, gollm.ErrContextFull) {
-			local.NoFit = fmt.Sprintf("prompt of %d tokens does not fit the local context of %d", len(ids), s.ContextSize())
-			break
-		} else if err != nil {
-			return err
+	sink := &printSink{out: stdout, notes: stderr, live: streamLive(stdout, router)}
+	job := fallback.Job{Prompt: ids, Context: s.ContextSize(), Options: opts, Request: remoteRequest(opts),
+		Session: func(context.Context) (*gollm.Session, func(), error) { return s, func() {}, nil }}
+	job.Request.Prompt = prompt
+	res, err := router.Answer(ctx, job, sink)
+	var nofit *fallback.NoFitError
+	if err != nil && !errors.As(err, &nofit) {
+		return err
+	}
+	if err == nil {
+		if !sink.live {
+			io.WriteString(stdout, res.Text())
 		}
-		b.WriteString(tok.Text)
+		fmt.Fprintln(stdout)
 	}
-	if local.NoFit == "" {
-		printStats(stderr, s.Stats())
-		local.Text, local.Confidence = b.String(), s.Stats().Confidence
+	if res.Local.Stats.PromptTokens > 0 {
+		printStats(stderr, res.Local.Stats)
 	}
-	temp, topP := shortFloat(opts.Sampling.Temperature), shortFloat(opts.Sampling.TopP)
-	req := fallback.Request{Prompt: prompt, MaxTokens: opts.MaxTokens, Stop: opts.Stop, Temperature: &temp, TopP: &topP}
-	if opts.Sampling.Seed != 0 {
-		seed := int64(opts.Sampling.Seed)
+	printRoute(stderr, res.Decision)
+	return err
+}
+
+// streamLive reports whether an answer streams to w as it is produced: on
+// a terminal (a note on stderr marks where the fallback takes over), and
+// wherever no local text can be replaced. Otherwise only the final answer
+// is written, so that a replaced local start does not end up in a file.
+func streamLive(w io.Writer, r *fallback.Router) bool {
+	return progress.IsTerminal(w) || !r.Enabled() || r.Policy().Mode == fallback.ModeContinue
+}
+
+// remoteRequest is the request for the fallback with the sampling settings
+// of opts (the caller sets the prompt or the messages).
+func remoteRequest(opts gollm.GenerateOptions) fallback.Request {
+	sp := opts.Sampling
+	temp, topP := shortFloat(sp.Temperature), shortFloat(sp.TopP)
+	req := fallback.Request{MaxTokens: opts.MaxTokens, Stop: opts.Stop, Temperature: &temp, TopP: &topP}
+	if sp.Seed != 0 {
+		seed := int64(sp.Seed)
 		req.Seed = &seed
 	}
-	ans := fallback.Answer{Text: local.Text, Source: fallback.SourceLocal, Reason: "interrupted"}
-	if ctx.Err() == nil {
-		ans = fb.Resolve(ctx, req, local)
+	return req
+}
+
+// printRoute writes the router's decision as the JSON the server reports.
+func printRoute(w io.Writer, d fallback.Decision) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(d)
+	fmt.Fprintf(w, "gollm.route: %s", b.String())
+}
+
+// printSink writes an answer as the router produces it: live, or not at
+// all (the caller then writes the final answer).
+type printSink struct {
+	out, notes io.Writer
+	live       bool
+}
+
+func (p *printSink) Local(tok gollm.Token) bool {
+	if p.live {
+		io.WriteString(p.out, tok.Text)
 	}
-	fmt.Fprintln(stderr, ans)
-	if local.NoFit != "" && ans.Source != fallback.SourceFallback {
-		return errors.New(local.NoFit + ", and the fallback did not answer")
+	return true
+}
+
+func (p *printSink) Handover(d fallback.Decision) bool {
+	if p.live && d.LocalTokens > 0 && d.Mode == fallback.ModeReplace {
+		fmt.Fprintln(p.out)
+		fmt.Fprintf(p.notes, "(%s: the fallback's answer replaces the text above)\n", d.Reason)
 	}
-	fmt.Fprintln(stdout, ans.Text)
-	return nil
+	return true
+}
+
+func (p *printSink) Remote(text string) bool {
+	if p.live {
+		io.WriteString(p.out, text)
+	}
+	return true
 }
 
 // printStats writes the timings, confidence and peak memory of a generation.

@@ -76,7 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 			return fmt.Errorf("--slot-save-path %s: not a directory", *slotSavePath)
 		}
 	}
-	fb, err := ff.Config()
+	router, err := ff.Router()
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 	printWarnings(stderr, m)
 	warnContext(stderr, m, *ef.ctx)
 	stem := strings.TrimSuffix(filepath.Base(*ef.model), ".gguf")
-	cfg := server.Config{Name: *alias, Aliases: []string{stem}, Parallel: *parallel, Queue: *queue, Fallback: fb,
+	cfg := server.Config{Name: *alias, Aliases: []string{stem}, Parallel: *parallel, Queue: *queue, Router: router,
 		APIKey: *apiKey, AccessLog: stderr, LogFormat: *logFormat, SlotSavePath: *slotSavePath,
 		Session: gollm.SessionOptions{ContextSize: *ef.ctx, Threads: *ef.threads, BatchSize: *ef.batch,
 			KVCacheF32: *ef.kvType == "f32", SWAFull: *ef.swaFull},
@@ -157,12 +157,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, ready f
 func describeServer(w io.Writer, addr net.Addr, cfg server.Config, tmpl string, nCtx int) {
 	fmt.Fprintf(w, "serving %s (chat template: %s): %d session(s) of %d tokens, queue %d\n",
 		cfg.Name, tmpl, cfg.Parallel, nCtx, cfg.Queue)
-	if cfg.Fallback.Enabled() {
-		fmt.Fprintf(w, "fallback: %s when the local confidence is below %.2f or the prompt does not fit\n",
-			cfg.Fallback.URL, cfg.Fallback.MinConfidence)
-	} else {
-		fmt.Fprintln(w, "no fallback: nothing leaves this machine")
-	}
+	fmt.Fprintln(w, cfg.Router.Describe())
 	if ta, ok := addr.(*net.TCPAddr); ok && !ta.IP.IsLoopback() && cfg.APIKey == "" {
 		fmt.Fprintf(w, "warning: %s is not a loopback address and no --api-key is set; anyone who can reach it can use this server\n", ta.IP)
 	}

@@ -205,9 +205,9 @@ func TestRunFallback(t *testing.T) {
 		err   string // in stderr
 		calls int
 	}{
-		{"low confidence", []string{"--min-confidence", "1"}, "remote says hi\n", "answer: fallback (local confidence 0.", 1},
-		{"confident", []string{"--min-confidence", "0"}, "", "answer: local (local confidence 0.", 0},
-		{"too long", []string{"-c", "4"}, "remote says hi\n", "tokens does not fit the local context of 4)", 1},
+		{"low confidence", []string{"--min-confidence", "1"}, "remote says hi\n", `gollm.route: {"source":"fallback","rule":"confidence","stage":"final","reason":"local confidence 0.`, 1},
+		{"confident", []string{"--min-confidence", "0"}, "", `gollm.route: {"source":"local","rule":"confident"`, 0},
+		{"too long", []string{"-c", "4"}, "remote says hi\n", `"rule":"context","stage":"before","reason":"prompt of 9 tokens does not fit the local context of 4"`, 1},
 	} {
 		*seen = nil
 		code, out, errOut := runCmd(append(base, tc.extra...)...)
@@ -220,11 +220,11 @@ func TestRunFallback(t *testing.T) {
 	}
 	remote.Close()
 	code, out, errOut := runCmd(append(base, "--min-confidence", "1")...)
-	if code != 0 || strings.TrimSpace(out) == "" || !strings.Contains(errOut, "answer: local (local confidence") || !strings.Contains(errOut, "fallback failed: ") {
+	if code != 0 || strings.TrimSpace(out) == "" || !strings.Contains(errOut, `{"source":"local","rule":"remote_failed"`) || !strings.Contains(errOut, `"error":"`) {
 		t.Errorf("remote down: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	code, _, errOut = runCmd(append(base, "-c", "4")...)
-	if code != 1 || !strings.Contains(errOut, "does not fit the local context of 4, and the fallback did not answer") {
+	if code != 1 || !strings.Contains(errOut, "does not fit the local context of 4, but the remote failed") {
 		t.Errorf("too long, remote down: exit %d, stderr %q", code, errOut)
 	}
 	if code, _, errOut := runCmd(append(base, "--ids")...); code != 1 || !strings.Contains(errOut, "--ids") {

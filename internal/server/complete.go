@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"maps"
@@ -36,7 +37,10 @@ type gollmInfo struct {
 	Source        string   `json:"source"`
 	Reason        string   `json:"reason,omitempty"`
 	FallbackError string   `json:"fallback_error,omitempty"`
-	StopReason    string   `json:"stop_reason,omitempty"`
+	// Route is the router's decision: where the request was answered,
+	// by which rule, when, and the signals it read.
+	Route      *fallback.Decision `json:"route,omitempty"`
+	StopReason string             `json:"stop_reason,omitempty"`
 	// Slot is the session that generated the local answer.
 	Slot    *int     `json:"slot,omitempty"`
 	Timings *timings `json:"timings,omitempty"`
@@ -63,7 +67,10 @@ func newTimings(st gollm.Stats) *timings {
 		GenerationPerSecond: st.GenerateTokensPerSecond(), TimeToFirstTokenMs: ms(st.TimeToFirstToken)}
 }
 
-// complete serves one chat or text completion request.
+// complete serves one chat or text completion request: the router
+// (internal/fallback) decides where it is answered, and the answer streams
+// to the client as it is produced, from the local model, the remote, or
+// the local model and then the remote.
 func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 	req, e := parseRequest(r, chat, s.ctxSize)
 	if e == nil {
@@ -79,46 +86,131 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, chat bool) {
 		return
 	}
 	recordOf(r).tokensIn = len(p.ids)
-	if len(p.ids) > s.ctxSize {
-		s.tooLong(w, r, req, len(p.ids))
-		return
-	}
-	sl, e := s.slots.acquire(r.Context(), p.ids, anySlot)
-	if e != nil {
-		if r.Context().Err() == nil {
-			writeError(w, e)
-		}
-		return
-	}
-	var sw *streamWriter
-	if req.stream && !s.fallbackFor(req) {
-		sw = s.newStream(w, req)
-	}
-	reply, toks, st, err := s.generate(r.Context(), sl.sess, p, req, sw)
-	s.slots.release(sl)
-	s.metrics.generation(st)
-	recordOf(r).tokensOut = st.GeneratedTokens
-	if s.onDone != nil {
-		s.onDone(st)
-	}
+	sink := &answerSink{s: s, w: w, req: req, chat: p.chat}
+	var slot *int
+	job := fallback.Job{Prompt: p.ids, Context: s.ctxSize, Request: s.fallbackRequest(req), LocalOnly: localOnly(req),
+		Options: gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: p.stop,
+			LogProbs: req.logprobs, TopLogProbs: req.topLogprobs, Grammar: req.grammar, JSONSchema: req.jsonSchema},
+		Generate: p.generate,
+		Session: func(ctx context.Context) (*gollm.Session, func(), error) {
+			sl, e := s.slots.acquire(ctx, p.ids, anySlot)
+			if e != nil {
+				return nil, nil, e
+			}
+			if req.noCache && slot == nil { // not when resuming the answer
+				sl.sess.Reset()
+			}
+			slot = &sl.id
+			return sl.sess, func() {
+				st := sl.sess.Stats()
+				s.slots.release(sl)
+				s.metrics.generation(st)
+				if s.onDone != nil {
+					s.onDone(st)
+				}
+			}, nil
+		}}
+	res, err := s.cfg.Router.Answer(r.Context(), job, sink)
+	recordOf(r).tokensOut = res.Local.Stats.GeneratedTokens
+	var nofit *fallback.NoFitError
+	var ae *apiError
 	switch {
-	case err != nil && sw != nil:
-		sw.fail(serverError(err))
+	case res.Decision.Rule == fallback.RuleCancelled || r.Context().Err() != nil:
+		return // the client is gone
+	case errors.As(err, &nofit):
+		writeError(w, s.noFit(req, len(p.ids), nofit.Decision))
+		return
+	case errors.As(err, &ae):
+		writeError(w, ae)
+		return
+	case err != nil && sink.sw != nil:
+		sink.sw.fail(serverError(err))
 		return
 	case err != nil:
 		writeError(w, serverError(err))
 		return
-	case st.StopReason == gollm.StopCancelled:
-		return // the client is gone
 	}
-	out := s.localOutcome(reply, st)
-	out.tokens, out.gollm.Slot = toks, &sl.id
-	if s.fallbackFor(req) {
-		ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req),
-			fallback.Local{Text: reply.Content, Confidence: st.Confidence})
-		s.applyAnswer(&out, ans)
+	out := outcome{promptTokens: len(p.ids), model: s.cfg.Name, finish: "stop"}
+	if slot != nil { // the local model ran
+		out = s.localOutcome(sink.reply(res), res.Local.Stats)
+		out.tokens, out.gollm.Slot = sink.toks, slot
 	}
-	s.send(w, req, sw, out)
+	s.applyDecision(&out, res)
+	s.send(w, req, sink.sw, out)
+}
+
+// answerSink delivers an answer to the client as the router produces it:
+// streamed (the stream starts with the first piece) or collected. A chat
+// reply goes through its parser, which splits off thinking and tool calls.
+type answerSink struct {
+	s    *Server
+	w    http.ResponseWriter
+	req  *request
+	chat *gollm.ChatPrompt // nil for a text completion
+	sw   *streamWriter
+	toks []gollm.Token // the local tokens, when the request asks for log-probabilities
+	// handedOver is set once the remote's answer follows.
+	handedOver bool
+}
+
+// stream returns the stream, starting it on first use.
+func (a *answerSink) stream() *streamWriter {
+	if a.sw == nil {
+		a.sw = a.s.newStream(a.w, a.req)
+	}
+	return a.sw
+}
+
+func (a *answerSink) Local(tok gollm.Token) bool {
+	if a.s.onToken != nil {
+		a.s.onToken()
+	}
+	if a.req.logprobs && tok.ID >= 0 {
+		a.toks = append(a.toks, tok)
+	}
+	if tok.Text == "" {
+		return true
+	}
+	d := chat.Delta{Content: tok.Text}
+	if a.chat != nil {
+		d = a.chat.Parser.Push(tok.Text)
+	}
+	if !a.req.stream {
+		return true
+	}
+	return a.stream().delta(d, a.toks)
+}
+
+func (a *answerSink) Handover(d fallback.Decision) bool {
+	a.handedOver = true
+	if !a.req.stream {
+		return true
+	}
+	return a.stream().route(d)
+}
+
+func (a *answerSink) Remote(text string) bool {
+	if !a.req.stream {
+		return true
+	}
+	return a.stream().delta(chat.Delta{Content: text}, nil)
+}
+
+// reply returns the local reply (for chat split into content, reasoning
+// and tool calls), streaming what the chat parser still held unless the
+// remote took over.
+func (a *answerSink) reply(res fallback.Result) chat.Reply {
+	if a.chat == nil {
+		return chat.Reply{Content: res.Local.Text}
+	}
+	reply, rest := a.chat.Parser.Finish()
+	if a.req.oneCall && len(reply.ToolCalls) > 1 {
+		reply.ToolCalls = reply.ToolCalls[:1]
+	}
+	if a.sw != nil && !a.handedOver {
+		a.sw.delta(rest, a.toks)
+	}
+	return reply
 }
 
 // prompt is a request's prompt ready to generate from.
@@ -126,6 +218,18 @@ type prompt struct {
 	ids  []int32
 	stop []string          // the client's stop strings
 	chat *gollm.ChatPrompt // chat: the rendered conversation and its parser
+}
+
+// generate runs the local model on the prompt's tokens (or those followed
+// by the answer so far, when it resumes): a chat as the library generates
+// chat replies (its turn-ending stops, a forced tool call).
+func (p prompt) generate(ss *gollm.Session, ctx context.Context, ids []int32, opts gollm.GenerateOptions) iter.Seq2[gollm.Token, error] {
+	if p.chat == nil {
+		return ss.GenerateTokens(ctx, ids, opts)
+	}
+	cp := *p.chat
+	cp.Tokens = ids
+	return ss.GenerateChat(ctx, &cp, opts)
 }
 
 // prompt renders (for chat) and tokenizes the request's prompt. A chat
@@ -158,88 +262,6 @@ func (s *Server) prompt(req *request) (prompt, *apiError) {
 	return p, nil
 }
 
-// tooLong answers a request whose prompt exceeds the context: from the
-// fallback if there is one, else with a 400.
-func (s *Server) tooLong(w http.ResponseWriter, r *http.Request, req *request, n int) {
-	param := map[bool]string{true: "messages", false: "prompt"}[req.chat]
-	msg := fmt.Sprintf("prompt of %d tokens does not fit the local context of %d", n, s.ctxSize)
-	if !s.fallbackFor(req) {
-		writeError(w, invalid(param, "context_length_exceeded",
-			fmt.Sprintf("this model's context is %d tokens, but the prompt is %d tokens", s.ctxSize, n)))
-		return
-	}
-	ans := s.cfg.Fallback.Resolve(r.Context(), s.fallbackRequest(req), fallback.Local{NoFit: msg})
-	if ans.Err != nil {
-		writeError(w, &apiError{Status: http.StatusBadGateway, Type: "server_error", Param: &param,
-			Code: strOrNil("fallback_failed"), Message: msg + ", and the fallback failed: " + ans.Err.Error()})
-		return
-	}
-	out := outcome{promptTokens: n}
-	s.applyAnswer(&out, ans)
-	s.send(w, req, nil, out)
-}
-
-// generate runs the model on the prompt (the session reuses the prefix
-// its cache holds), streaming the reply to sw when it is not nil, and
-// returns the reply (for chat split into content, reasoning and tool
-// calls) and, when the request asks for log-probabilities, the generated
-// tokens with theirs.
-func (s *Server) generate(ctx context.Context, ss *gollm.Session, p prompt, req *request, sw *streamWriter) (chat.Reply, []gollm.Token, gollm.Stats, error) {
-	if req.noCache {
-		ss.Reset()
-	}
-	opts := gollm.GenerateOptions{MaxTokens: req.maxTokens, Sampling: req.sampling, Stop: p.stop,
-		LogProbs: req.logprobs, TopLogProbs: req.topLogprobs, Grammar: req.grammar, JSONSchema: req.jsonSchema}
-	var tokens iter.Seq2[gollm.Token, error]
-	if p.chat != nil {
-		tokens = ss.GenerateChat(ctx, p.chat, opts)
-	} else {
-		tokens = ss.GenerateTokens(ctx, p.ids, opts)
-	}
-	var b strings.Builder
-	var toks []gollm.Token
-	for tok, err := range tokens {
-		if err != nil {
-			return chat.Reply{}, nil, ss.Stats(), err
-		}
-		if s.onToken != nil {
-			s.onToken()
-		}
-		if req.logprobs && tok.ID >= 0 {
-			toks = append(toks, tok)
-		}
-		b.WriteString(tok.Text)
-		if sw == nil || tok.Text == "" {
-			continue
-		}
-		d := chat.Delta{Content: tok.Text}
-		if p.chat != nil {
-			d = p.chat.Parser.Push(tok.Text)
-		}
-		if !sw.delta(d, toks) {
-			break
-		}
-	}
-	st := ss.Stats()
-	if ctx.Err() != nil {
-		st.StopReason = gollm.StopCancelled
-	}
-	if p.chat == nil {
-		return chat.Reply{Content: b.String()}, toks, st, nil
-	}
-	if sw == nil {
-		p.chat.Parser.Push(b.String())
-	}
-	reply, rest := p.chat.Parser.Finish()
-	if req.oneCall && len(reply.ToolCalls) > 1 {
-		reply.ToolCalls = reply.ToolCalls[:1]
-	}
-	if sw != nil {
-		sw.delta(rest, toks)
-	}
-	return reply, toks, st, nil
-}
-
 // localOutcome describes a local answer.
 func (s *Server) localOutcome(reply chat.Reply, st gollm.Stats) outcome {
 	finish := "stop"
@@ -256,39 +278,69 @@ func (s *Server) localOutcome(reply chat.Reply, st gollm.Stats) outcome {
 			Timings: newTimings(st)}}
 }
 
-// applyAnswer records the fallback's decision in out, replacing the answer
-// when the remote produced it.
-func (s *Server) applyAnswer(out *outcome, ans fallback.Answer) {
-	out.gollm.Source, out.gollm.Reason = string(ans.Source), ans.Reason
-	if ans.Err != nil {
-		out.gollm.FallbackError = ans.Err.Error()
+// noFit is the error for a prompt longer than the local context that the
+// remote did not answer: 502 when the remote failed, else 400.
+func (s *Server) noFit(req *request, n int, d fallback.Decision) *apiError {
+	param := map[bool]string{true: "messages", false: "prompt"}[req.chat]
+	if d.Rule == fallback.RuleRemoteFailed {
+		return &apiError{Status: http.StatusBadGateway, Type: "server_error", Param: &param,
+			Code: strOrNil("fallback_failed"), Message: d.Reason + ": " + d.Error}
 	}
-	if ans.Remote == nil {
+	msg := fmt.Sprintf("this model's context is %d tokens, but the prompt is %d tokens", s.ctxSize, n)
+	if d.Rule != fallback.RuleNoRemote {
+		msg += " (" + d.Reason + ")"
+	}
+	return invalid(param, "context_length_exceeded", msg)
+}
+
+// applyDecision records the router's decision in out and, when the remote
+// answered, puts its answer in place of the local one (or after it, when
+// it continued it).
+func (s *Server) applyDecision(out *outcome, res fallback.Result) {
+	d := res.Decision
+	out.gollm.Route = &d
+	out.gollm.Source, out.gollm.Reason, out.gollm.FallbackError = string(d.Source), d.Reason, d.Error
+	rem := res.Remote
+	if rem == nil {
 		return
 	}
-	rem := ans.Remote
-	out.reasoning, out.toolCalls = "", nil
-	out.text, out.finish, out.model, out.gollm.StopReason = rem.Text, rem.FinishReason, rem.Model, ""
+	if d.Mode == fallback.ModeContinue {
+		out.text += rem.Text
+	} else {
+		out.text, out.reasoning, out.toolCalls = rem.Text, "", nil
+	}
+	out.gollm.StopReason = ""
 	out.tokens = nil // the local tokens' log-probabilities do not describe the remote answer
+	out.finish = rem.FinishReason
 	if out.finish == "" {
 		out.finish = "stop"
 	}
+	out.model = rem.Model
 	if out.model == "" {
-		out.model = s.cfg.Fallback.Model
+		out.model = s.cfg.Router.Remote().Model
 	}
-	if rem.PromptTokens > 0 || rem.CompletionTokens > 0 {
-		out.promptTokens, out.completionTokens = rem.PromptTokens, rem.CompletionTokens
+	if out.model == "" {
+		out.model = s.cfg.Name
+	}
+	if u := rem.Usage; u != nil {
+		out.promptTokens, out.completionTokens = u.PromptTokens, u.CompletionTokens
+		if d.Mode == fallback.ModeContinue {
+			out.completionTokens += res.Local.Stats.GeneratedTokens
+		}
 	}
 	out.cachedTokens = 0 // the local timings stay in the gollm object
 }
 
-// fallbackFor reports whether the fallback may answer req: not when the
-// answer must follow a grammar or schema, which the remote would not
-// enforce, nor when the model may call tools, which the remote request
-// does not carry.
-func (s *Server) fallbackFor(req *request) bool {
-	tools := len(req.tools) > 0 && req.toolChoice.Mode != "none"
-	return s.cfg.Fallback.Enabled() && req.grammar == "" && req.jsonSchema == "" && !tools
+// localOnly says why a request must be answered locally, "" when the
+// remote may answer it.
+func localOnly(req *request) string {
+	switch {
+	case req.grammar != "" || req.jsonSchema != "":
+		return "the answer must follow a grammar or schema, which the fallback would not enforce"
+	case len(req.tools) > 0 && req.toolChoice.Mode != "none":
+		return "the model may call tools, which the fallback request does not carry"
+	}
+	return ""
 }
 
 // fallbackRequest builds the remote request from what the client sent.

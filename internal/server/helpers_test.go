@@ -89,21 +89,28 @@ func post(t *testing.T, url, body string) (int, map[string]any) {
 	return resp.StatusCode, v
 }
 
-// events reads a server-sent event stream and returns the data payloads.
+// events reads a server-sent event stream and returns the data payloads;
+// the payload of a named event is prefixed with "@NAME ".
 func events(t *testing.T, r io.Reader) []string {
 	t.Helper()
 	var out []string
 	sc := bufio.NewScanner(r)
+	name := ""
 	for sc.Scan() {
 		line := sc.Text()
 		if line == "" {
+			continue
+		}
+		if ev, ok := strings.CutPrefix(line, "event: "); ok {
+			name = "@" + ev + " "
 			continue
 		}
 		data, ok := strings.CutPrefix(line, "data: ")
 		if !ok {
 			t.Fatalf("not a data line: %q", line)
 		}
-		out = append(out, data)
+		out = append(out, name+data)
+		name = ""
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/internal/fallback"
 	"github.com/gollm/gollm/model/chat"
 )
 
@@ -189,10 +190,15 @@ func (sw *streamWriter) chunk(ch choice, u *usage, g *gollmInfo) bool {
 
 // event sends "data: <b>\n\n" and flushes it.
 func (sw *streamWriter) event(b []byte) bool {
+	return sw.write(append(append([]byte("data: "), b...), '\n', '\n'))
+}
+
+// write sends an event's bytes and flushes them.
+func (sw *streamWriter) write(b []byte) bool {
 	if sw.broken {
 		return false
 	}
-	if _, err := sw.w.Write(append(append([]byte("data: "), b...), '\n', '\n')); err != nil {
+	if _, err := sw.w.Write(b); err != nil {
 		sw.broken = true
 		return false
 	}
@@ -246,6 +252,20 @@ func (sw *streamWriter) finish(out outcome) {
 		sw.chunk(choice{}, usageOf(out), nil)
 	}
 	sw.event([]byte("[DONE]"))
+}
+
+// route tells the client that the remote takes over: an event named
+// "gollm.route" whose data is a chunk without choices (as the usage chunk),
+// so that a client that ignores event names reads it as an empty chunk,
+// carrying the decision in gollm.route. With the "replace" mode the
+// remote's answer, in the chunks that follow, replaces the text streamed
+// so far; with "continue" it continues it.
+func (sw *streamWriter) route(d fallback.Decision) bool {
+	c := sw.base
+	c.Choices = []choice{}
+	c.Gollm = &gollmInfo{Source: string(d.Source), Reason: d.Reason, Route: &d}
+	b, _ := json.Marshal(c)
+	return sw.write(append(append([]byte("event: gollm.route\ndata: "), b...), '\n', '\n'))
 }
 
 // fail reports an error inside the stream and ends it.

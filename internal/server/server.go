@@ -36,15 +36,19 @@
 // Every completion carries a "gollm" object with the local answer's
 // confidence score, the side that produced the answer and the timings
 // (prompt and generation milliseconds, cached prompt tokens); usage
-// reports the cached tokens as prompt_tokens_details.cached_tokens. With a
-// fallback configured (Config.Fallback), the local answer is generated in
-// full before anything is sent: when its confidence is below the
-// threshold, or the prompt does not fit the context, the request goes to
-// the remote endpoint and its answer is returned instead ("source":
-// "fallback" and a "reason"); if the remote fails the local answer is kept
-// and "fallback_error" says why. Streaming requests then receive the
-// chosen answer as one content chunk once it is known, followed by the
-// usual final chunk and [DONE].
+// reports the cached tokens as prompt_tokens_details.cached_tokens.
+//
+// Config.Router (internal/fallback) decides where each completion is
+// answered, and "gollm.route" reports its decision: the source ("local"
+// or "fallback"), the rule and stage, a reason, local_tokens and the
+// signals read. A request may go to the remote before generation (its
+// length, the battery), after the prefill (the prompt's surprise), while
+// the local answer streams (its running confidence: the local model stops
+// there) or when it ends. Streaming is never lost: the local tokens stream
+// as they come and, when the remote takes over, a "gollm.route" event tells
+// the client whether the remote's answer that follows replaces them or
+// continues them. If the remote fails, the local model answers (resuming
+// where it stopped) and "fallback_error" says why.
 package server
 
 import (
@@ -88,9 +92,10 @@ type Config struct {
 	ChatTemplateKwargs map[string]any
 	// Tokenize encodes a prompt; nil uses Model.Tokenize(text, true).
 	Tokenize func(text string) []int32
-	// Fallback, when non-nil, is asked when the local answer is not
-	// confident enough or the prompt does not fit.
-	Fallback *fallback.Config
+	// Router decides where each completion is answered: locally, or by
+	// its remote (before generation, during it, or after it); nil answers
+	// everything locally. Its series join Registry.
+	Router *fallback.Router
 	// APIKey, when set, is required as "Authorization: Bearer KEY" on
 	// every endpoint but /health.
 	APIKey string
@@ -141,6 +146,11 @@ func New(m *gollm.Model, cfg Config) (*Server, error) {
 	}
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Router != nil {
+		if err := cfg.Router.Register(cfg.Registry); err != nil {
+			return nil, fmt.Errorf("routing metrics: %w", err)
+		}
 	}
 	var sessions []*gollm.Session
 	for range cfg.Parallel {
