@@ -53,7 +53,8 @@ const logProbRows = 8
 // logProbHead is the output head of allLogProbs for the batch's n tokens
 // (normalized in xn): rows 0..n-2 are scored against the batch's next
 // token into out, chunk by chunk, and the last row's logits go to s.logits
-// (they predict a token the batch does not hold yet).
+// (they predict a token the batch does not hold yet). Logits are
+// soft-capped as the other output modes cap them.
 func (s *Session) logProbHead(xn []float32, n int, out []float32) {
 	c := &s.m.Config
 	d, nv := c.NEmbd, c.NVocab
@@ -65,11 +66,13 @@ func (s *Session) logProbHead(xn []float32, n int, out []float32) {
 		b := min(a+logProbRows, n-1)
 		rows := s.scoreRows[:(b-a)*nv]
 		s.project(xn[a*d:b*d], d, b-a, target{m: s.m.output, out: rows})
+		softcap(rows, c.LogitSoftcap)
 		for i := a; i < b; i++ {
 			out[i] = logProbAt(rows[(i-a)*nv:(i-a+1)*nv], next[i])
 		}
 	}
 	s.project(xn[(n-1)*d:n*d], d, 1, target{m: s.m.output, out: s.logits})
+	softcap(s.logits, c.LogitSoftcap)
 }
 
 // logProbAt returns log softmax(logits)[t], overwriting logits with the

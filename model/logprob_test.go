@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"path/filepath"
 	"testing"
 
 	"github.com/gollm/gollm/internal/testmodel"
@@ -10,16 +11,27 @@ import (
 // TestPrefillLogProbs checks, on generated models of every architecture,
 // that PrefillLogProbs scores each token as the log-softmax of the full
 // logits PrefillLogits computes, across batch boundaries (batches of 7),
-// after a cached prefix, and with a checkpoint before the last token
-// (qwen35, gemma3); and that it returns the last token's logits.
+// after a cached prefix, with a checkpoint before the last token (qwen35,
+// gemma3) and with gemma3's final logit soft-capping; and that it returns
+// the last token's logits.
 func TestPrefillLogProbs(t *testing.T) {
 	tokens := make([]int32, 40)
 	for i := range tokens {
 		tokens[i] = int32((i*53 + 7) % 500)
 	}
+	paths := map[string]string{}
 	for _, arch := range testmodel.Architectures {
-		t.Run(arch, func(t *testing.T) {
-			m, err := Load(testmodel.Tiny(t, arch, "F32"))
+		paths[arch] = testmodel.Tiny(t, arch, "F32")
+	}
+	spec := testmodel.Presets["tiny-gemma3"]
+	spec.FinalLogitSoftcap = 0.5
+	paths["gemma3-softcap"] = filepath.Join(t.TempDir(), "gemma3-softcap.gguf")
+	if err := testmodel.Write(paths["gemma3-softcap"], spec, "F32"); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range paths {
+		t.Run(name, func(t *testing.T) {
+			m, err := Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
