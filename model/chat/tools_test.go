@@ -168,3 +168,26 @@ func TestSchemaProperties(t *testing.T) {
 		t.Fatalf("props %+v required %v", props, req)
 	}
 }
+
+// TestToolUseVariant renders with the model's tool_use template when the
+// request has tools, and with its default one otherwise; the variant's
+// syntax decides how the reply is parsed.
+func TestToolUseVariant(t *testing.T) {
+	tmpl, err := New("{% for m in messages %}[{{ m.content }}]{% endfor %}",
+		map[string]string{"tool_use": "{% for t in tools %}<tool_call>{{ t.function.name }}</tool_call>{% endfor %}{% for m in messages %}({{ m.content }}){% endfor %}"},
+		Tokens{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := []Message{{Role: "user", Content: "hi"}}
+	if out, err := tmpl.Render(Request{Messages: msgs}); err != nil || out != "[hi]" {
+		t.Fatalf("without tools: %q, %v", out, err)
+	}
+	out, err := tmpl.Render(Request{Messages: msgs, Tools: weatherTools})
+	if err != nil || out != "<tool_call>get_weather</tool_call><tool_call>get_time</tool_call>(hi)" {
+		t.Fatalf("with tools: %q, %v", out, err)
+	}
+	if tmpl.ToolSyntax() != "hermes" {
+		t.Fatalf("syntax %q, want the tool_use variant's (hermes)", tmpl.ToolSyntax())
+	}
+}
