@@ -7,6 +7,7 @@ import (
 	"iter"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,6 +175,9 @@ func (a *answerSink) Local(tok gollm.Token) bool {
 	d := chat.Delta{Content: tok.Text}
 	if a.chat != nil {
 		d = a.chat.Parser.Push(tok.Text)
+		if a.req.oneCall {
+			d.ToolCalls = firstCallOnly(d.ToolCalls)
+		}
 	}
 	if !a.req.stream {
 		return true
@@ -208,9 +212,18 @@ func (a *answerSink) reply(res fallback.Result) chat.Reply {
 		reply.ToolCalls = reply.ToolCalls[:1]
 	}
 	if a.sw != nil && !a.handedOver {
+		if a.req.oneCall {
+			rest.ToolCalls = firstCallOnly(rest.ToolCalls)
+		}
 		a.sw.delta(rest, a.toks)
 	}
 	return reply
+}
+
+// firstCallOnly keeps the pieces of the first tool call
+// (parallel_tool_calls false).
+func firstCallOnly(d []chat.ToolCallDelta) []chat.ToolCallDelta {
+	return slices.DeleteFunc(d, func(c chat.ToolCallDelta) bool { return c.Index > 0 })
 }
 
 // prompt is a request's prompt ready to generate from.

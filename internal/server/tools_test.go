@@ -12,6 +12,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/gollm/gollm"
+	"github.com/gollm/gollm/internal/fallback"
+	"github.com/gollm/gollm/model/chat"
 )
 
 // toolTemplate is a small Hermes-style template (as Qwen's): tools in a
@@ -309,5 +311,48 @@ func TestDefaultTemplateKwargs(t *testing.T) {
 	code, v = post(t, hs.URL+"/v1/chat/completions", req+`, "chat_template_kwargs": {"enable_thinking": true}}`)
 	if code != 200 || get(v, "choices", 0, "message", "reasoning_content") != "Hello!" || get(v, "choices", 0, "message", "content") != "" {
 		t.Fatalf("request's enable_thinking true: %d %v", code, v)
+	}
+}
+
+// TestParallelToolCallsFalse keeps only the first of the calls a reply
+// makes, whole and streamed (the reply is fed to the answer's sink here:
+// random weights write two calls only by chance).
+func TestParallelToolCallsFalse(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tools.jinja")
+	if err := os.WriteFile(file, []byte(toolTemplate), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := startWith(t, gollm.Options{ChatTemplateFile: file}, Config{})
+	var tools []chat.Tool
+	if err := json.Unmarshal([]byte(serverTools), &tools); err != nil {
+		t.Fatal(err)
+	}
+	reply := "<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 1, \"b\": 2}}\n</tool_call>\n" +
+		"<tool_call>\n{\"name\": \"add\", \"arguments\": {\"a\": 3, \"b\": 4}}\n</tool_call>"
+	for _, oneCall := range []bool{false, true} {
+		p, err := s.m.PrepareChat(gollm.ChatRequest{Messages: []gollm.Message{{Role: "user", Content: "Add"}}, Tools: tools,
+			Kwargs: map[string]any{"enable_thinking": false}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		sink := &answerSink{s: s, w: rec, req: &request{chat: true, stream: true, oneCall: oneCall}, chat: p}
+		for _, r := range reply {
+			sink.Local(gollm.Token{ID: 1, Text: string(r)})
+		}
+		got := sink.reply(fallback.Result{})
+		want := map[bool]int{false: 2, true: 1}[oneCall]
+		indexes := map[float64]bool{}
+		for _, ev := range events(t, rec.Body) {
+			var c map[string]any
+			json.Unmarshal([]byte(ev), &c)
+			calls, _ := get(c, "choices", 0, "delta", "tool_calls").([]any)
+			for _, tc := range calls {
+				indexes[get(tc, "index").(float64)] = true
+			}
+		}
+		if len(got.ToolCalls) != want || len(indexes) != want {
+			t.Errorf("parallel_tool_calls %v: %d calls, streamed %v", !oneCall, len(got.ToolCalls), indexes)
+		}
 	}
 }
