@@ -4,7 +4,9 @@
 # i8mm levels) and -cpu cortex-a72 (Raspberry Pi 4: neon only), the stale
 # check of the generated assembly, and the model parity tests: TestParity
 # at the best level (1 and 2 threads, F16 and F32 KV), TestParityAtEveryLevel
-# at generic, neon and dotprod (1 thread, F32 KV; about 80 s of CPU).
+# at generic, neon and dotprod (1 thread, F32 KV; about 80 s of CPU). That
+# line runs about 4 minutes of CPU under emulation, so it gets -timeout 30m:
+# on a loaded machine the default 10 minutes is not enough.
 # TestEnvLevel is skipped under qemu: it re-executes the test binary, which
 # needs binfmt_misc. The cortex-a72 run is -short: its only level,
 # neon, already runs at full length under -cpu max; it checks that nothing
@@ -36,7 +38,7 @@ run go vet -tags purego ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -skip TestEnvLevel ./kernels
 run go test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' -skip TestEnvLevel ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' ./quant
-run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|PrefillLogProbs|DecodeAllocatesNothing' \
+run go test -count=1 -timeout 30m -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|PrefillLogProbs|DecodeAllocatesNothing' \
 	-skip 'TestParity/(tiny-phi3-s2-f16|tiny-qwen2-s1-f32)' ./model
 run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing' ./model
 unset GOARCH
