@@ -2,68 +2,11 @@ package model
 
 import (
 	"math"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/testmodel"
 )
-
-// withMetadata writes a copy of the GGUF file at src with the given keys
-// set (added, or replacing the file's), and returns its path.
-func withMetadata(t *testing.T, src string, kv map[string]any) string {
-	t.Helper()
-	f, err := gguf.Open(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	path := filepath.Join(t.TempDir(), "model.gguf")
-	out, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	w := gguf.NewWriter(out)
-	add := func(key string, v gguf.Value) {
-		if err := w.AddKV(key, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, m := range f.Metadata {
-		if _, replaced := kv[m.Key]; !replaced {
-			add(m.Key, m.Value)
-		}
-	}
-	keys := make([]string, 0, len(kv))
-	for k := range kv {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		add(k, gguf.MustValue(kv[k]))
-	}
-	for _, ti := range f.Tensors {
-		if _, err := w.AddTensor(ti.Name, ti.Type, ti.Dims); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.WriteHeader(); err != nil {
-		t.Fatal(err)
-	}
-	for i := range f.Tensors {
-		if err := w.WriteTensor(f.Tensors[i].Name, f.Data(&f.Tensors[i])); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // TestRopeScalingTypes reads rope.scaling.type as llama.cpp does: "none"
 // ignores the factor, "linear" (and the older rope.scale_linear key) divides
@@ -85,7 +28,7 @@ func TestRopeScalingTypes(t *testing.T) {
 		{"zero factor", map[string]any{"qwen2.rope.scaling.factor": float32(-1)}, 0, "rope.scaling.factor"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := Load(withMetadata(t, base, tc.kv))
+			m, err := Load(testmodel.WithMetadata(t, base, tc.kv))
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want one mentioning %s", err, tc.err)
@@ -110,7 +53,7 @@ func TestRopeScalingTypes(t *testing.T) {
 // beta_fast 32 and beta_slow 1, and cos and sin times 0.1 ln(factor) + 1.
 // ggml blends the angles instead, and in float32, hence the tolerance.
 func TestRopeYaRN(t *testing.T) {
-	path := withMetadata(t, testmodel.Tiny(t, "qwen2", "F32"), map[string]any{
+	path := testmodel.WithMetadata(t, testmodel.Tiny(t, "qwen2", "F32"), map[string]any{
 		"qwen2.rope.scaling.type": "yarn", "qwen2.rope.scaling.factor": float32(4),
 		"qwen2.rope.scaling.original_context_length": uint32(128),
 	})
@@ -184,7 +127,7 @@ func TestPerLayerKeys(t *testing.T) {
 		}
 		return a
 	}
-	m, err := Load(withMetadata(t, base, map[string]any{
+	m, err := Load(testmodel.WithMetadata(t, base, map[string]any{
 		"qwen2.feed_forward_length": same(c.NFF), "qwen2.attention.head_count": same(c.NHead),
 		"qwen2.attention.head_count_kv": same(c.NHeadKV)}))
 	if err != nil {
@@ -202,7 +145,7 @@ func TestPerLayerKeys(t *testing.T) {
 		{"qwen2.feed_forward_length": []uint32{uint32(c.NFF)}},
 		{"qwen2.attention.head_count": []uint32{}},
 	} {
-		if _, err := Load(withMetadata(t, base, kv)); err == nil || !strings.Contains(err.Error(), "layers of different shapes") {
+		if _, err := Load(testmodel.WithMetadata(t, base, kv)); err == nil || !strings.Contains(err.Error(), "layers of different shapes") {
 			t.Errorf("%v: error %v, want a refusal naming layers of different shapes", kv, err)
 		}
 	}

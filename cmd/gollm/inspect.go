@@ -102,6 +102,11 @@ type inspectFeature struct {
 	KVBytesPerToken    int64     `json:"kv_bytes_per_token"`                // F16 cache, full-attention layers
 	SlidingWindowBytes int64     `json:"sliding_window_kv_bytes,omitempty"` // F16, window and a 512-token batch
 	LogitSoftcap       float32   `json:"final_logit_softcapping,omitempty"`
+	// RopeScaling is "linear" or "yarn" when RoPE stretches the context by
+	// RopeFactor (YaRN from RopeOrigCtx positions); empty otherwise.
+	RopeScaling string  `json:"rope_scaling,omitempty"`
+	RopeFactor  float32 `json:"rope_scaling_factor,omitempty"`
+	RopeOrigCtx int     `json:"rope_original_context,omitempty"`
 }
 
 // layerKindNames are the short names of layer kinds in the report.
@@ -113,6 +118,12 @@ var layerKindNames = map[model.LayerKind]string{
 
 func newInspectFeature(c *model.Config) *inspectFeature {
 	ft := &inspectFeature{SlidingWindow: c.SlidingWindow, RopeDims: c.RopeDim, LogitSoftcap: c.LogitSoftcap}
+	switch {
+	case c.RopeYaRN:
+		ft.RopeScaling, ft.RopeFactor, ft.RopeOrigCtx = "yarn", 1/c.RopeScale, c.RopeOrigCtx
+	case c.RopeScale != 1:
+		ft.RopeScaling, ft.RopeFactor = "linear", 1/c.RopeScale
+	}
 	for i, l := range c.Layers {
 		ft.Layers = append(ft.Layers, layerKindNames[l.Kind])
 		if l.Kind != model.Recurrent && !l.Rope {
@@ -154,6 +165,12 @@ func (ft *inspectFeature) lines(c *model.Config) []string {
 	rope := fmt.Sprintf("RoPE %s on %d of %d dimensions, base %v", c.RopeMode, c.RopeDim, c.HeadDim, ft.RopeBases)
 	if len(c.RopeSections) > 0 {
 		rope += fmt.Sprintf(", sections %v", c.RopeSections)
+	}
+	switch ft.RopeScaling {
+	case "yarn":
+		rope += fmt.Sprintf(", YaRN scaling x%g of an original context of %d", ft.RopeFactor, ft.RopeOrigCtx)
+	case "linear":
+		rope += fmt.Sprintf(", linear scaling x%g", ft.RopeFactor)
 	}
 	out = append(out, rope)
 	if ft.LogitSoftcap != 0 {

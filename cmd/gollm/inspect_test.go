@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gollm/gollm/gguf"
+	"github.com/gollm/gollm/internal/testmodel"
 	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/quant"
 )
@@ -243,6 +244,17 @@ func TestInspectFeatures(t *testing.T) {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s: text output lacks %q", c.file, want)
 			}
+		}
+	}
+	// RoPE scaling, linear and YaRN, on a generated model.
+	for text, meta := range map[string]map[string]any{
+		"linear scaling x4": {"qwen2.rope.scaling.factor": float32(4)},
+		"YaRN scaling x4 of an original context of 128": {"qwen2.rope.scaling.type": "yarn",
+			"qwen2.rope.scaling.factor": float32(4), "qwen2.rope.scaling.original_context_length": uint32(128)},
+	} {
+		path := testmodel.WithMetadata(t, testmodel.Tiny(t, "qwen2", "Q8_0"), meta)
+		if _, out, _ := runInspectCmd("inspect", path); !strings.Contains(out, text) {
+			t.Errorf("text output lacks %q:\n%s", text, out)
 		}
 	}
 	gpt2 := filepath.Join(testref.Dir(t, "tokenizer"), "ggml-vocab-gpt-2.gguf")
