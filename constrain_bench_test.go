@@ -2,6 +2,7 @@ package gollm_test
 
 import (
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -10,15 +11,17 @@ import (
 	"github.com/gollm/gollm/sampler"
 )
 
-// benchSchema is a typical extraction schema: strings, an enum, numbers,
-// an array and a nested object.
+// benchSchema is a typical extraction schema: strings (free, of bounded
+// length, with a pattern, a date), an enum, numbers, an array and a
+// nested object.
 const benchSchema = `{"type": "object", "properties": {
-  "name": {"type": "string"}, "email": {"type": "string"},
+  "name": {"type": "string", "maxLength": 40}, "email": {"type": "string", "pattern": "^[a-z0-9._-]{1,24}@[a-z0-9-]{1,16}\\.[a-z]{2,6}$"},
+  "born": {"type": "string", "format": "date"}, "note": {"type": "string"},
   "level": {"enum": ["debug", "info", "warn", "error"]},
   "score": {"type": "number"}, "count": {"type": "integer", "minimum": 0},
   "tags": {"type": "array", "items": {"type": "string"}},
   "where": {"type": "object", "properties": {"city": {"type": "string"}, "lat": {"type": "number"}}, "required": ["city", "lat"]}},
-  "required": ["name", "email", "level", "score", "count", "tags", "where"]}`
+  "required": ["name", "email", "born", "note", "level", "score", "count", "tags", "where"]}`
 
 // BenchmarkGrammarOverhead measures what a JSON Schema costs per token
 // next to the decode step, in one run on the same tokens: it decodes with
@@ -32,6 +35,13 @@ const benchSchema = `{"type": "object", "properties": {
 // how often the vocabulary was masked (masks/token) at what cost
 // (ms/mask). Random weights are the hard case: most of their draws are
 // rejected wherever the grammar allows few tokens.
+//
+// On a busy machine wall time charges other processes' time slices to
+// whichever side they interrupt, so on Linux it also reports CPU time:
+// grammar-cpu-ms/token (the grammar step's thread) against
+// decode-cpu-ms/token (every thread of the decode step, divided by the
+// threads, which is what the step would take on idle cores at best), and
+// their ratio grammar-cpu-%-of-decode.
 //
 //	GOLLM_BENCH_MODEL=qwen05-q4_0.gguf go test -run '^$' -bench GrammarOverhead -benchtime 2x .
 func BenchmarkGrammarOverhead(b *testing.B) {
@@ -71,10 +81,14 @@ func BenchmarkGrammarOverhead(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			const tokens = 128
+			threads := runtime.NumCPU()
+			runtime.LockOSThread() // for threadCPU
+			defer runtime.UnlockOSThread()
 			var decode, constrained, plain, masking time.Duration
+			var decodeCPU, grammarCPU time.Duration
 			steps, masks := 0, 0
 			for i := range b.N {
-				s, err := m.NewSession(gollm.SessionOptions{ContextSize: 512})
+				s, err := m.NewSession(gollm.SessionOptions{ContextSize: 512, Threads: threads})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -92,18 +106,20 @@ func BenchmarkGrammarOverhead(b *testing.B) {
 					if gm.Done() {
 						break
 					}
-					t0 := time.Now()
+					c0, t0 := threadCPU(), time.Now()
 					ref.Sample(logits)
-					t1 := time.Now()
+					c1, t1 := threadCPU(), time.Now()
 					id := smp.SampleConstrained(logits, gm)
 					if err := gm.Accept(id); err != nil {
 						b.Fatal(err)
 					}
-					t2 := time.Now()
+					c2, t2, p2 := threadCPU(), time.Now(), processCPU()
 					if logits, err = es.Decode(id); err != nil {
 						b.Fatal(err)
 					}
 					decode += time.Since(t2)
+					decodeCPU += processCPU() - p2
+					grammarCPU += (c2 - c1) - (c1 - c0)
 					plain += t1.Sub(t0)
 					constrained += t2.Sub(t1)
 					steps++
@@ -118,6 +134,12 @@ func BenchmarkGrammarOverhead(b *testing.B) {
 			b.ReportMetric(100*float64(constrained-plain)/float64(decode), "grammar-%-of-decode")
 			b.ReportMetric(float64(masks)/float64(steps), "masks/token")
 			b.ReportMetric(ms(masking, masks), "ms/mask")
+			if cpuClocks {
+				decodeCPU /= time.Duration(threads)
+				b.ReportMetric(ms(decodeCPU, steps), "decode-cpu-ms/token")
+				b.ReportMetric(ms(grammarCPU, steps), "grammar-cpu-ms/token")
+				b.ReportMetric(100*float64(grammarCPU)/float64(decodeCPU), "grammar-cpu-%-of-decode")
+			}
 		})
 	}
 }

@@ -19,9 +19,10 @@ type Constraint interface {
 //   - greedy: the argmax, when c allows it, is also the masked argmax;
 //   - no truncation (temperature only, or min-p with MinKeep <= 1 when c
 //     allows the argmax, which fixes the min-p threshold): draw, and keep
-//     the token when c allows it. Otherwise draw again from the masked
-//     logits: P(t) = p(t) + P(rejected) p(t)/P(allowed) = p(t)/P(allowed),
-//     the masked distribution;
+//     the token when c allows it. Otherwise draw again among the allowed
+//     candidates, with the weights of the first draw (no second pass of
+//     exponentials): P(t) = p(t) + P(rejected) p(t)/P(allowed) =
+//     p(t)/P(allowed), the masked distribution;
 //   - top-k: the k best allowed tokens are found among the best 2k+64 of
 //     the vocabulary when that many are allowed there, and top-p, min-p
 //     and the draw then see exactly the candidates they would see masked;
@@ -36,6 +37,7 @@ func (s *Sampler) SampleConstrained(logits []float32, c Constraint) int32 {
 	}
 	src := s.penalized(logits)
 	o := &s.opts
+	var rejected []candidate // a rejected draw's candidates, their weights in s.w
 	switch {
 	case o.Temperature <= 0:
 		if id := Greedy(src); c.Allows(id) {
@@ -54,8 +56,13 @@ func (s *Sampler) SampleConstrained(logits []float32, c Constraint) int32 {
 		}
 	case o.TopP < 1:
 	case o.MinP == 0 || o.MinKeep <= 1 && c.Allows(Greedy(src)):
-		if id := s.sample(src); c.Allows(id) {
+		cand := s.untruncated(src)
+		id := draw(cand, o.Temperature, s.rng.Float64(), s.w)
+		if c.Allows(id) {
 			return id
+		}
+		if len(cand) > 1 { // draw weighed them
+			rejected = cand
 		}
 	}
 	if s.mask == nil {
@@ -63,5 +70,42 @@ func (s *Sampler) SampleConstrained(logits []float32, c Constraint) int32 {
 	}
 	copy(s.mask, logits)
 	c.Mask(s.mask)
+	if rejected != nil {
+		if id, ok := s.redraw(rejected, s.mask); ok {
+			return id
+		}
+	}
 	return s.sample(s.penalized(s.mask))
+}
+
+// redraw draws among the candidates of a rejected draw that mask leaves
+// (those not at -Inf), with the weights the draw left in s.w. It reports
+// false when their weights are too small to draw from exactly (their
+// exponentials, taken from the best candidate of all, underflowed).
+func (s *Sampler) redraw(cand []candidate, mask []float32) (int32, bool) {
+	w := s.w[:len(cand)]
+	var sum float64
+	for i, x := range cand {
+		if mask[x.id] > negInf {
+			sum += float64(w[i])
+		} else {
+			w[i] = 0
+		}
+	}
+	if !(sum >= 1e-20) {
+		return 0, false
+	}
+	target := s.rng.Float64() * sum
+	var run float64
+	last := -1
+	for i := range cand {
+		if w[i] > 0 {
+			run += float64(w[i])
+			last = i
+			if run > target {
+				break
+			}
+		}
+	}
+	return cand[last].id, true
 }

@@ -87,6 +87,37 @@ func TestSampleConstrainedDistribution(t *testing.T) {
 	}
 }
 
+// TestSampleConstrainedFarBelow: when every allowed token is so far below
+// a rejected best one that the first draw's weights underflow, the draw
+// among the allowed ones still follows the masked distribution.
+func TestSampleConstrainedFarBelow(t *testing.T) {
+	const n, draws = 16, 20000
+	logits := make([]float32, n)
+	allow := &allowSet{ok: make([]bool, n)}
+	for i := range logits {
+		logits[i] = float32(i%4) * 0.05
+		allow.ok[i] = i > 0
+	}
+	logits[0] = 30 // exp(-30/0.05) is 0 in float32
+	o := Options{Temperature: 0.05, TopP: 1, RepeatPenalty: 1, Seed: 3}
+	a, _ := New(o, n)
+	o.Seed = 4
+	b, _ := New(o, n)
+	m := masked(logits, allow)
+	got := make([]float64, n)
+	want := make([]float64, n)
+	for range draws {
+		got[a.SampleConstrained(logits, allow)]++
+		want[b.Sample(m)]++
+	}
+	for i := range got {
+		p, q := got[i]/draws, want[i]/draws
+		if sigma := math.Sqrt((p*(1-p) + q*(1-q)) / draws); math.Abs(p-q) > 6*sigma+1e-4 {
+			t.Errorf("token %d drawn with frequency %.4f, masking first gives %.4f", i, p, q)
+		}
+	}
+}
+
 func TestSampleConstrainedGreedy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	s, _ := New(Options{TopP: 1, RepeatPenalty: 1}, 50)

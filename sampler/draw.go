@@ -21,10 +21,15 @@ func draw(c []candidate, temp float32, u float64, w []float32) int32 {
 	for _, x := range c[1:] {
 		maxL = max(maxL, x.logit)
 	}
-	var sum float64
+	// The exponentials in one vectorized pass; the sum in order, as
+	// one at a time.
+	w = w[:len(c)]
 	for i, x := range c {
-		e := fastExp((x.logit - maxL) / temp)
-		w[i] = e
+		w[i] = (x.logit - maxL) / temp
+	}
+	expShift(w, w, 0)
+	var sum float64
+	for _, e := range w {
 		sum += float64(e)
 	}
 	target := u * sum

@@ -124,23 +124,31 @@ func (s *Sampler) sample(src []float32) int32 {
 		if o.MinP > 0 {
 			c = minPFilter(c, o.MinP, o.MinKeep)
 		}
-	case o.MinP > 0:
-		c = minPFull(src, o.MinP, o.MinKeep, s.cand)
 	default:
-		// Tokens at -Inf (masked by a constraint) cannot be drawn: leave
-		// them out, unless every token is.
-		c = s.cand[:0]
-		for i, v := range src {
-			if v > negInf {
-				c = append(c, candidate{int32(i), v})
-			}
-		}
-		if len(c) == 0 {
-			c = s.cand[:1]
-			c[0] = candidate{0, src[0]}
-		}
+		c = s.untruncated(src)
 	}
 	return draw(c, o.Temperature, s.rng.Float64(), s.w)
+}
+
+// untruncated returns the candidates of a chain without top-k or top-p:
+// those min-p keeps, or every token.
+func (s *Sampler) untruncated(src []float32) []candidate {
+	if s.opts.MinP > 0 {
+		return minPFull(src, s.opts.MinP, s.opts.MinKeep, s.cand)
+	}
+	// Tokens at -Inf (masked by a constraint) cannot be drawn: leave them
+	// out, unless every token is.
+	c := s.cand[:0]
+	for i, v := range src {
+		if v > negInf {
+			c = append(c, candidate{int32(i), v})
+		}
+	}
+	if len(c) == 0 {
+		c = s.cand[:1]
+		c[0] = candidate{0, src[0]}
+	}
+	return c
 }
 
 // drawTop applies top-p and min-p to the top-k candidates c (best first)
