@@ -30,7 +30,7 @@ type loopRemote struct {
 	bodies []map[string]any
 }
 
-func newLoopRemote(t *testing.T, status int) *loopRemote {
+func newLoopRemote(t testing.TB, status int) *loopRemote {
 	lr := &loopRemote{status: status}
 	lr.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := map[string]any{}
