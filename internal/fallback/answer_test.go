@@ -119,6 +119,20 @@ func (tm *tiny) job(prompt []int32, temp float32) Job {
 		Session: func(context.Context) (*gollm.Session, func(), error) { tm.n++; return tm.s, func() {}, nil }}
 }
 
+// plain returns the greedy answer to prompt without a router, from an
+// empty cache.
+func (tm *tiny) plain(t *testing.T, prompt []int32) string {
+	var b strings.Builder
+	tm.s.Reset()
+	for tok, err := range tm.s.GenerateTokens(context.Background(), prompt, tm.job(prompt, 0).Options) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(tok.Text)
+	}
+	return b.String()
+}
+
 // confidencePolicy hands over below a running confidence of 1% after 8
 // tokens: between the greedy and the hot answers of the tiny model.
 func confidencePolicy() Policy {
@@ -220,17 +234,10 @@ func TestRemoteFailsAfterEarlyExit(t *testing.T) {
 		!strings.Contains(d.Reason, "after 8 tokens, but the remote failed") || d.LocalTokens != 32 {
 		t.Errorf("decision %+v", d)
 	}
-	var plain strings.Builder
-	tm.s.Reset()
-	for tok, err := range tm.s.GenerateTokens(context.Background(), prompt, tm.job(prompt, 0).Options) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		plain.WriteString(tok.Text)
-	}
-	if res.Text() != plain.String() || ev.local.String() != plain.String() || ev.count("L") != 32 || ev.count("H") != 0 ||
+	plain := tm.plain(t, prompt)
+	if res.Text() != plain || ev.local.String() != plain || ev.count("L") != 32 || ev.count("H") != 0 ||
 		res.Local.Stats.GeneratedTokens != 32 || len(res.Local.Tokens) != 32 {
-		t.Errorf("resumed answer %q (%d tokens, stats %d), want %q", res.Text(), ev.count("L"), res.Local.Stats.GeneratedTokens, plain.String())
+		t.Errorf("resumed answer %q (%d tokens, stats %d), want %q", res.Text(), ev.count("L"), res.Local.Stats.GeneratedTokens, plain)
 	}
 }
 
@@ -441,18 +448,11 @@ func TestPrivateNeverConnects(t *testing.T) {
 		t.Errorf("%d connections in private mode", n)
 	}
 
-	var plain strings.Builder
-	tm.s.Reset()
-	for tok, err := range tm.s.GenerateTokens(context.Background(), prompt, tm.job(prompt, 0).Options) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		plain.WriteString(tok.Text)
-	}
+	plain := tm.plain(t, prompt)
 	tm.s.Reset()
 	var nilRouter *Router
 	res, err := nilRouter.Answer(context.Background(), tm.job(prompt, 0), &events{})
-	if err != nil || res.Text() != plain.String() || res.Decision.Source != SourceLocal {
-		t.Errorf("no router: %q, %v; want %q", res.Text(), err, plain.String())
+	if err != nil || res.Text() != plain || res.Decision.Source != SourceLocal {
+		t.Errorf("no router: %q, %v; want %q", res.Text(), err, plain)
 	}
 }

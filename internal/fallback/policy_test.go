@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -54,6 +55,14 @@ remote:
 	want.Remote.Breaker.Failures = 2
 	if !reflect.DeepEqual(pj, want) {
 		t.Errorf("got  %+v\nwant %+v", pj, want)
+	}
+	// A policy written as JSON reads back the same (durations as "2.5s").
+	b, err := json.Marshal(pj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := ParsePolicy(b, true); err != nil || !reflect.DeepEqual(back, pj) || !strings.Contains(string(b), `"timeout":"2.5s"`) {
+		t.Errorf("round trip of %s: %+v, %v", b, back, err)
 	}
 	empty, err := ParsePolicy([]byte("# nothing\n"), false)
 	if err != nil || !reflect.DeepEqual(empty, DefaultPolicy()) {
