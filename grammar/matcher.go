@@ -60,8 +60,8 @@ type stackSet struct {
 	runNext  int32
 	runs     [][2]uint64
 	runKnown bool
-	// reach is the longest run within allows (at most the vocabulary's
-	// longest token), once computed (reachKnown).
+	// reach is the longest run within allows (at most maxRun), once
+	// computed (reachKnown).
 	reach      int
 	reachKnown bool
 }
@@ -245,12 +245,16 @@ func (m *Matcher) within(set int32, h int) [2]uint64 {
 	return ss.runs[h-1]
 }
 
+// maxRun bounds the runs within computes: a taller subtree of the trie
+// is walked into, where its own subtrees are short enough.
+const maxRun = 64
+
 // reach returns the longest run of ASCII characters that within(set, h)
-// allows, up to the vocabulary's longest token.
+// allows, up to the vocabulary's longest token and maxRun.
 func (m *Matcher) reach(set int32) int {
 	if !m.sets[set].reachKnown {
 		h := 0
-		for h < m.v.maxDepth {
+		for h < min(m.v.maxDepth, maxRun) {
 			if run := m.within(set, h+1); run == [2]uint64{} {
 				break
 			}
