@@ -50,6 +50,11 @@ func (p *parser) compile() (*Grammar, error) {
 			g.elems = append(g.elems, elem{op: opEnd})
 		}
 	}
+	// The matcher's first step: a grammar too ambiguous to start is
+	// refused here rather than when generation begins.
+	if m := newMatcher(g); m.err != nil {
+		return nil, p.errorf(p.rules[root].at, "%s", strings.TrimPrefix(m.err.Error(), "grammar: "))
+	}
 	return g, nil
 }
 

@@ -2,6 +2,7 @@ package grammar
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -230,9 +231,10 @@ a ::= "(" a ")" | "(" a ")" | "x"`)
 	}
 	// Rules that can match nothing, each using the next one twice: the
 	// stacks of the very first character number 2^40.
-	g = mustParse(t, nullableChain(40, "", `"x"?`))
-	if err := newMatcher(g).Err(); err != ErrTooAmbiguous {
-		t.Fatalf("a chain of nullable rules: %v, want ErrTooAmbiguous", err)
+	// Parse refuses it with the matcher's first step.
+	_, err = Parse(nullableChain(40, "", `"x"?`))
+	if se := (*SyntaxError)(nil); !errors.As(err, &se) || !strings.Contains(se.Msg, "too ambiguous") || se.Line != 1 {
+		t.Fatalf("a chain of nullable rules: %v, want too ambiguous at line 1", err)
 	}
 }
 
@@ -259,4 +261,43 @@ func TestMaskAllocs(t *testing.T) {
 	if allocs != 0 {
 		t.Fatalf("%v allocations per generation with warm tables", allocs)
 	}
+}
+
+// FuzzMask checks, for any grammar and any text it accepts, that masking
+// the test vocabulary (with longer ASCII tokens, whose subtrees the trie
+// walk takes whole) agrees with walking each token's bytes alone.
+func FuzzMask(f *testing.F) {
+	for _, s := range []struct{ src, text string }{
+		{`root ::= "\"" [a-z ]{0,12} "\""`, `"abc`},
+		{`root ::= ("ab" | [0-9]){2,9} "." [a-z]*`, "ab1"},
+		{"root ::= x y*\nx ::= [a-h]{3}\ny ::= \"é\" | [ -~]", "abc"},
+		{jsonGBNF, `{"name": "ab`},
+	} {
+		f.Add(s.src, s.text)
+	}
+	pieces, end := testPieces()
+	pieces = append(pieces[:end:end], "abcdefgh", "abcd", "ab", "    ", "12345678", "a1b2", `a"`, `ab"}`, "x_y z", "")
+	end = int32(len(pieces) - 1)
+	v, err := NewVocab(pieces)
+	if err != nil {
+		f.Fatal(err)
+	}
+	logits := make([]float32, len(pieces))
+	f.Fuzz(func(t *testing.T, src, text string) {
+		g, err := Parse(src)
+		if err != nil {
+			return
+		}
+		m := g.NewMatcher(v, []int32{end})
+		if len(text) > 64 || m.AcceptBytes(text) != nil {
+			return
+		}
+		clear(logits)
+		m.Mask(logits)
+		for id := range int32(len(pieces)) {
+			if a, masked := m.Allows(id), math.IsInf(float64(logits[id]), -1); a == masked {
+				t.Fatalf("after %q, token %d (%q): Allows %v, masked %v", text, id, pieces[id], a, masked)
+			}
+		}
+	})
 }

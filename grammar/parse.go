@@ -70,8 +70,9 @@ type parser struct {
 }
 
 // Parse reads a GBNF grammar (see the package doc) and checks it: every
-// referenced rule is defined, "root" exists, and matching cannot loop
-// forever. Errors are *SyntaxError values with the line and column.
+// referenced rule is defined, "root" exists, matching cannot loop forever,
+// and the start is not too ambiguous to follow (see ErrTooAmbiguous).
+// Errors are *SyntaxError values with the line and column.
 func Parse(src string) (*Grammar, error) {
 	if !utf8.ValidString(src) {
 		off := 0

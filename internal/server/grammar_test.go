@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -87,6 +88,13 @@ func TestResponseFormatErrors(t *testing.T) {
 	_, hs := start(t, Config{})
 	msgs := `"messages":[{"role":"user","content":"hi"}]`
 	rf := func(s string) string { return `{` + msgs + `,"response_format":` + s + `}` }
+	// Rules that can match nothing, each using the next one twice: 2^40
+	// parses of the first character.
+	ambiguous := "root ::= a0\n"
+	for i := range 40 {
+		ambiguous += fmt.Sprintf("a%d ::= a%d a%d | \"y\"\n", i, i+1, i+1)
+	}
+	ambiguousJSON, _ := json.Marshal(ambiguous + `a40 ::= "x"?`)
 	for _, tc := range []struct{ body, param, code, msg string }{
 		{rf(`{"type":"xml"}`), "response_format.type", "invalid_value", `"xml" is not supported`},
 		{rf(`"json"`), "response_format", "invalid_value", "expected an object"},
@@ -98,6 +106,7 @@ func TestResponseFormatErrors(t *testing.T) {
 		{rf(`{"type":"json_schema","json_schema":{"name":"x","schema":{},"extra":1}}`), "response_format.json_schema.extra", "unsupported_parameter", "extra"},
 		{rf(`{"type":"json_object","strict":true}`), "response_format.strict", "unsupported_parameter", "strict"},
 		{`{` + msgs + `,"grammar":"root ::= x"}`, "grammar", "invalid_value", `line 1, column 10: undefined rule "x"`},
+		{`{` + msgs + `,"grammar":` + string(ambiguousJSON) + `}`, "grammar", "invalid_value", "too ambiguous"},
 		{`{` + msgs + `,"grammar":"root ::= \"a\"","response_format":{"type":"json_object"}}`, "grammar", "invalid_value", "not both"},
 		{`{` + msgs + `,"json_schema":{"minimum":3}}`, "json_schema", "unsupported_schema_keyword", "minimum"},
 	} {
