@@ -197,7 +197,8 @@ func (b *Builder) String() string {
 //
 // Supported, as in llama.cpp's converter: type (one or a list), enum,
 // const, properties, required, additionalProperties (true, false or a
-// schema; absent generates no other properties), items, prefixItems,
+// schema; when absent, an object with properties gets no others, one
+// without any, so {"type": "object"} is any object), items, prefixItems,
 // minItems, maxItems, uniqueItems false, minLength, maxLength, pattern
 // (a regular expression; anchors only at its ends, no \b), format date,
 // time, date-time and uuid, minimum, maximum, exclusiveMinimum and

@@ -258,3 +258,80 @@ func FuzzSchemaToGBNF(f *testing.F) {
 		}
 	})
 }
+
+// TestWhitespaceBounded: between JSON tokens, a schema's grammar allows
+// what llama.cpp's converter allows (nothing, one space, or one or two
+// newlines and at most 20 spaces or tabs), so a model cannot spend its
+// tokens on whitespace.
+func TestWhitespaceBounded(t *testing.T) {
+	for _, schema := range []string{
+		`{"type": "object"}`, // json_object
+		`{"type": "object", "properties": {"a": {"anyOf": [{"type": "array", "items": {"enum": [1, "x"]}}, {"const": null}]}, "b": {"type": "boolean"}}, "required": ["a"]}`,
+	} {
+		src, err := SchemaToGBNF([]byte(schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := mustParse(t, src)
+		for _, ws := range []struct {
+			s    string
+			want bool
+		}{
+			{"", true}, {" ", true}, {"\n", true}, {"\n\n", true}, {"\n" + strings.Repeat("\t", 20), true},
+			{"\n\n" + strings.Repeat(" ", 20), true}, {"\n \t \t", true},
+			{"  ", false}, {"\t", false}, {"\n\n\n", false}, {" \n", false},
+			{"\n" + strings.Repeat(" ", 21), false}, {"\r\n", false},
+		} {
+			w := ws.s
+			for _, text := range []string{
+				"{" + w + `"a"` + w + ":" + w + "[" + w + "1" + w + "," + w + `"x"` + w + "]" + w + "," + w + `"b"` + w + ":" + w + "true" + w + "}" + w,
+				"{" + w + `"a"` + w + ":" + w + "null" + w + "}" + w,
+			} {
+				if g.Matches(text) != ws.want {
+					t.Errorf("schema %s: Matches(%q) = %v", schema, text, !ws.want)
+				}
+			}
+		}
+	}
+}
+
+// TestObjectProperties: which properties an object schema allows beside
+// its own. Without "properties", any (as {"type": "object"}, OpenAI's
+// json_object); with them, an absent additionalProperties allows none,
+// as in llama.cpp's converter.
+func TestObjectProperties(t *testing.T) {
+	for _, c := range []struct {
+		schema string
+		yes    []string
+		no     []string
+	}{
+		{`{"type": "object"}`,
+			[]string{`{}`, `{"a": 1}`, `{"a": {"b": [true, null]}, "c\n": "d"}`},
+			[]string{`[]`, `{"a"}`, `{,}`}},
+		{`{"type": "object", "additionalProperties": true}`, []string{`{}`, `{"x": "y"}`}, nil},
+		{`{"type": "object", "additionalProperties": false}`, []string{`{}`}, []string{`{"a": 1}`}},
+		{`{"type": "object", "additionalProperties": {"type": "integer"}}`, []string{`{}`, `{"a": 1, "b": 2}`}, []string{`{"a": "x"}`}},
+		{`{"type": "object", "required": ["id"]}`,
+			[]string{`{"id": 1}`, `{"id": "x", "other": [1]}`},
+			[]string{`{}`, `{"other": 1}`}},
+		{`{"type": "object", "required": ["id"], "additionalProperties": false}`, []string{`{"id": null}`}, []string{`{"id": 1, "b": 2}`}},
+		{`{"type": "object", "properties": {"a": {"type": "integer"}}}`, []string{`{}`, `{"a": 1}`}, []string{`{"b": 1}`, `{"a": 1, "b": 2}`}},
+		{`{"type": "object", "properties": {}}`, []string{`{}`}, []string{`{"a": 1}`}},
+	} {
+		src, err := SchemaToGBNF([]byte(c.schema))
+		if err != nil {
+			t.Fatalf("%s: %v", c.schema, err)
+		}
+		g := mustParse(t, src)
+		for _, text := range c.yes {
+			if !g.Matches(text) {
+				t.Errorf("%s does not match %s", c.schema, text)
+			}
+		}
+		for _, text := range c.no {
+			if g.Matches(text) {
+				t.Errorf("%s matches %s", c.schema, text)
+			}
+		}
+	}
+}

@@ -322,11 +322,21 @@ func (c *converter) array(s *value, path, name string) (string, error) {
 
 // object returns the expression for objects: the required properties in
 // order, then the optional ones in order, then other properties when
-// additionalProperties allows them.
+// additionalProperties allows them. Without "properties", other properties
+// are allowed unless additionalProperties is false ({"type": "object"} is
+// any object); with them, an absent additionalProperties allows none, as
+// in llama.cpp's converter, so that a model does not invent properties.
 func (c *converter) object(s *value, path, name string) (string, error) {
 	defer c.inside()()
 	props := s.get("properties")
+	additional := s.get("additionalProperties")
 	if props == nil {
+		if additional == nil {
+			additional = &value{kind: 'b', boolean: true}
+		}
+		if s.get("required") == nil && additional.kind == 'b' && additional.boolean {
+			return c.b.primitive("object"), nil
+		}
 		props = &value{kind: 'o'}
 	}
 	if props.kind != 'o' {
@@ -365,7 +375,6 @@ func (c *converter) object(s *value, path, name string) (string, error) {
 		}
 		names = append(names, m.key)
 	}
-	additional := s.get("additionalProperties")
 	extra := ""
 	switch {
 	case additional == nil || additional.kind == 'b' && !additional.boolean:

@@ -161,8 +161,8 @@ func toolGrammar(syn *toolSyntax, tools []Tool, choice ToolChoice, textless func
 			continue
 		}
 		params := t.Function.Parameters
-		if len(params) == 0 {
-			params = json.RawMessage(`{"type": "object"}`)
+		if len(params) == 0 { // OpenAI: no parameters, an empty argument list
+			params = json.RawMessage(`{"type": "object", "properties": {}}`)
 		}
 		var call string
 		var err error

@@ -154,6 +154,26 @@ func TestToolGrammarSchemaError(t *testing.T) {
 	}
 }
 
+// TestToolGrammarNoParameters: a function without parameters is called
+// with an empty argument list, as OpenAI defines it.
+func TestToolGrammarNoParameters(t *testing.T) {
+	tools := []Tool{{Type: "function", Function: Function{Name: "now"}}}
+	src, err := toolGrammar(syntaxHermes, tools, ToolChoice{Mode: "required"}, func(string) bool { return false }, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := grammar.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(args string) string {
+		return "<tool_call>\n{\"name\": \"now\", \"arguments\": " + args + "}\n</tool_call>"
+	}
+	if !g.Matches(call("{}")) || g.Matches(call(`{"a": 1}`)) {
+		t.Fatalf("a call without parameters:\n%s", src)
+	}
+}
+
 // TestSchemaProperties keeps the schema's order of properties.
 func TestSchemaProperties(t *testing.T) {
 	props, req, err := schemaProperties([]byte(`{"properties": {"z": {"type": "string"}, "a": {"type": "integer"}, "m": {}}, "required": ["a"]}`))
