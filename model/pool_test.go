@@ -47,3 +47,109 @@ func TestSplitCoversAll(t *testing.T) {
 		}
 	}
 }
+
+// claimJob hands out pieces from a shared counter, as the projections do,
+// and records who took part: which workers, and how many the pool said
+// there were. Worker slow, while slowFor is positive, sleeps that long in
+// every job it takes part in: a thread the OS keeps off its core.
+type claimJob struct {
+	pieces, next atomic.Int64
+	calls        []atomic.Int64 // per worker
+	badN         atomic.Int64   // calls whose n was not the pool's worker count
+	wantN        int
+	slow         int
+	slowFor      time.Duration
+}
+
+func (j *claimJob) do(w, n int) {
+	j.calls[w].Add(1)
+	if n != j.wantN {
+		j.badN.Add(1)
+	}
+	if w == j.slow && j.slowFor > 0 {
+		time.Sleep(j.slowFor)
+	}
+	for j.next.Add(1) <= 64 {
+		j.pieces.Add(1)
+	}
+}
+
+// runOnce runs j once on p and checks that exactly workers 0..k-1 took
+// part, each once, told there were k, and that all pieces were done.
+func (j *claimJob) runOnce(t *testing.T, p *pool) (k int) {
+	t.Helper()
+	k = p.pace.k
+	before := make([]int64, len(j.calls))
+	for w := range j.calls {
+		before[w] = j.calls[w].Load()
+	}
+	j.wantN = k
+	j.next.Store(0)
+	j.pieces.Store(0)
+	p.runClaimed(j)
+	for w := range j.calls {
+		want := int64(0)
+		if w < k {
+			want = 1
+		}
+		if got := j.calls[w].Load() - before[w]; got != want {
+			t.Fatalf("k=%d: worker %d ran %d times, want %d", k, w, got, want)
+		}
+	}
+	if j.badN.Load() != 0 || j.pieces.Load() != 64 {
+		t.Fatalf("k=%d: %d calls with the wrong worker count, %d of 64 pieces done", k, j.badN.Load(), j.pieces.Load())
+	}
+	return k
+}
+
+// TestPoolDropsASlowWorker runs claimed jobs on two workers, one of them
+// slow: the pool must drop it within a few windows (the first late window
+// suffices unless the machine delays the other worker too), run without it,
+// and take it back on trial when its rest ends.
+func TestPoolDropsASlowWorker(t *testing.T) {
+	p := newPool(2)
+	defer p.close()
+	j := &claimJob{calls: make([]atomic.Int64, 2), slow: 1, slowFor: 2 * time.Millisecond}
+	runs := 0
+	for ; p.pace.k == 2; runs++ {
+		if runs == 8*paceWindow {
+			t.Fatalf("a worker 2 ms late in every job still takes part after %d jobs", runs)
+		}
+		j.runOnce(t, p)
+	}
+	// Resting (runOnce checks that the slow worker sits out), and, should
+	// the machine stall this test beyond the rest, trying it again.
+	for i := 0; i < 10 || p.pace.k != 1 || p.pace.trying; i++ {
+		j.runOnce(t, p)
+	}
+	// The slow spell ends; when the rest is over the worker takes part again.
+	j.slowFor = 0
+	time.Sleep(p.pace.rest)
+	if k := j.runOnce(t, p); k != 1 {
+		t.Fatalf("the job ending the rest ran on %d workers", k)
+	}
+	if k := j.runOnce(t, p); k != 2 {
+		t.Fatalf("after the rest: ran on %d workers, want 2", k)
+	}
+}
+
+// TestPoolWorkersSitOutAndRejoin drives a pool of three through every
+// change of its worker count, with and without the workers parked in
+// between, and checks that each job runs on exactly the workers it should.
+func TestPoolWorkersSitOutAndRejoin(t *testing.T) {
+	p := newPool(3)
+	defer p.close()
+	j := &claimJob{calls: make([]atomic.Int64, 3), slow: -1}
+	p.pace.restEnd = time.Hour // no trials: k stays where the test puts it
+	for _, park := range []bool{false, true} {
+		for _, k := range []int{3, 2, 1, 2, 3, 1, 3, 2, 2, 1, 1, 3} {
+			p.pace.k = k
+			for range 3 {
+				j.runOnce(t, p)
+			}
+			if park {
+				time.Sleep(5 * time.Millisecond)
+			}
+		}
+	}
+}
