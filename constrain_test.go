@@ -50,7 +50,10 @@ func TestJSONSchemaOutputsValidate(t *testing.T) {
 	if len(schemas)-len(unboundedStrings) < 20 {
 		t.Fatalf("only %d schemas", len(schemas))
 	}
-	for _, arch := range []string{"qwen2", "phi3"} { // byte-level BPE and SentencePiece
+	// Byte-level BPE (qwen2, qwen35) and SentencePiece (phi3, gemma3);
+	// between answers, the session rewinds to the shared prompt through
+	// gemma3's sliding window and qwen35's recurrent state too.
+	for _, arch := range []string{"qwen2", "phi3", "gemma3", "qwen35"} {
 		m := loadTiny(t, arch, "Q8_0")
 		s, err := m.NewSession(gollm.SessionOptions{ContextSize: 512, Threads: 1})
 		if err != nil {
