@@ -1,6 +1,7 @@
 package grammar
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -50,7 +51,7 @@ func NewVocab(pieces []string) (*Vocab, error) {
 			ids = append(ids, int32(i))
 		}
 	}
-	slices.SortStableFunc(ids, func(a, b int32) int { return strings.Compare(pieces[a], pieces[b]) })
+	slices.SortFunc(ids, func(a, b int32) int { return cmp.Or(strings.Compare(pieces[a], pieces[b]), cmp.Compare(a, b)) })
 	var open []int32 // the nodes on the path to the last one, by depth-1
 	prev := ""
 	for _, id := range ids {
