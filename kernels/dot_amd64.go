@@ -35,32 +35,8 @@ func dotQ6_KAVX2(x, y *byte, nb int) float32
 //go:noescape
 func dotIQ4_XSAVX2(x, y *byte, nb int) float32
 
-// Four-column kernels (matmul_amd64.s): out[c] = dot(x row, column c),
-// column c's activation at y + c*ystride.
-
-//go:noescape
-func dotQ8_0x4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
-
-//go:noescape
-func dotQ4_0x4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
-
-//go:noescape
-func dotQ5_0x4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
-
-//go:noescape
-func dotIQ4_NLx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
-
-//go:noescape
-func dotQ4_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
-
-//go:noescape
-func dotQ6_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)
-
 //go:noescape
 func dotQ2_KAVX2(x, y *byte, nb int) float32
 
 //go:noescape
 func dotQ3_KAVX2(x, y *byte, nb int) float32
-
-//go:noescape
-func dotQ5_Kx4AVX2(x, y *byte, ystride, nb int, out *[4]float32)

@@ -27,58 +27,11 @@ const (
 	gemmTileBytes = gemmMaxBlocks * gemmBlock
 )
 
-// gemmMinCols is the fewest columns for which MatMul takes the tile path:
-// [0] for Q4_0, Q5_0, Q8_0, Q4_1 and Q5_1, [1] for the K-quants and IQ4_XS,
-// [2] for IQ4_NL.
-//
-// They are 2, so that a column's result does not depend on how many
-// columns share the call (the tile path and the four-column kernels sum in
-// different orders): the perplexity command (batches of 16) must match a
-// direct computation (one batch per window) to 1e-5 on models whose
-// logits amplify rounding. With the quants unpacked in assembly the tile
-// path beats the four-column kernels from 8 columns for the 32-element
-// types (BenchmarkGemmCols: 33-41 against 19-22 GMAC per CPU second); Q4_K,
-// Q5_K and Q6_K, whose scales are still unpacked in Go, are slower than
-// their four-column kernels below about 24-48 columns (19-22 against 33-45
-// at 8). Q2_K, Q3_K, IQ4_XS, Q4_1 and Q5_1 have no four-column kernel:
-// the tile path is faster from 8 columns on. Tests and benchmarks change
-// them.
-var gemmMinCols = [3]int{2, 2, 2}
-
-// useGemm reports whether MatMul of t over cols columns takes the tile
-// path.
-func useGemm(t quant.Type, cols int) bool {
-	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_1, quant.Q5_1:
-		return cols >= gemmMinCols[0]
-	case quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
-		return cols >= gemmMinCols[1]
-	case quant.IQ4_NL:
-		return cols >= gemmMinCols[2]
-	}
-	return false
-}
-
-// useGemm16 enables the sixteen-row int16 kernels of Q4_0 and Q5_0
-// (benchmarks switch it off).
-var useGemm16 = true
-
-// matMulGemm is matMul through the tile kernels (useGemm, nb > 0). The
-// tile lives on the stack: nothing is allocated.
-func matMulGemm(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	switch {
-	case ActType(t) == quant.Q8_K:
-		matMulGemmK(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-	case useGemm16 && (t == quant.Q4_0 || t == quant.Q5_0) || t == quant.Q4_1 || t == quant.Q5_1:
-		matMulGemm16(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-	default:
-		matMulGemm8(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-	}
-}
-
-// matMulGemm8 runs the eight-row kernel (Q8_0, IQ4_NL). Each path has its
-// own function so that only one tile is on the stack.
-func matMulGemm8(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+// matMulTile8 is the tile path of the tile8 types (Q8_0, IQ4_NL), nb > 0.
+// Each tile kind has its own function so that only one tile is on the
+// stack; nothing is allocated.
+func matMulTile8(p *product) {
+	t, w, rb, nb, rows, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.rows, p.qs, p.ab, p.cols, p.out, p.ldOut
 	var tile [gemmTileBytes]byte
 	var o [32]float32
 	for r0 := 0; r0 < rows; r0 += gemmRows {
@@ -89,14 +42,14 @@ func matMulGemm8(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols i
 			for c0 := 0; c0 < cols; c0 += 4 {
 				nc := min(4, cols-c0)
 				if nc == 4 {
-					gemmQ8x4AVX2(&tile[0], nbk, &qs[c0*ab+b0*34], ab, &o)
+					gemmQ8x4AVX2(&tile[0], nbk, &qs[c0*ab+b0*q8_0Bytes], ab, &o)
 					gemmStore(&o, 4, nr, b0 == 0, out[c0*ldOut+r0:], ldOut)
 					continue
 				}
 				// Fewer than four columns left: one at a time (the kernel
 				// computes it four times over).
 				for c := c0; c < cols; c++ {
-					gemmQ8x4AVX2(&tile[0], nbk, &qs[c*ab+b0*34], 0, &o)
+					gemmQ8x4AVX2(&tile[0], nbk, &qs[c*ab+b0*q8_0Bytes], 0, &o)
 					gemmStore(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 				}
 			}
@@ -138,18 +91,21 @@ var q5hi = func() (t [256]uint64) {
 }()
 
 // unpackTile unpacks blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
-// into tile; rows nr..gemmRows-1 get zero scales and quants.
+// into tile: full tiles in assembly, the last partial tile of a matrix in
+// Go (unpackTileGo).
 func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileBytes]byte) {
-	if nr == gemmRows && useUnpackAsm {
-		bb := t.BlockBytes()
-		_ = w[7*rb+(b0+nbk)*bb-1]
-		if t == quant.Q8_0 {
-			unpackQ8_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-		} else {
-			unpackIQ4_NLx8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-		}
+	if nr < gemmRows {
+		unpackTileGo(t, w, rb, nr, b0, nbk, tile)
 		return
 	}
+	bb := t.BlockBytes()
+	_ = w[7*rb+(b0+nbk)*bb-1]
+	unpackRows8(t, &w[b0*bb], rb, nbk, &tile[0])
+}
+
+// unpackTileGo is unpackTile in Go for Q8_0 and IQ4_NL; rows
+// nr..gemmRows-1 get zero scales and quants.
+func unpackTileGo(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileBytes]byte) {
 	bb := t.BlockBytes()
 	for r := range gemmRows {
 		if r >= nr {
@@ -174,23 +130,6 @@ func unpackTile(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileByte
 				e[1] = binary.LittleEndian.Uint64(q[8:])
 				e[2] = binary.LittleEndian.Uint64(q[16:])
 				e[3] = binary.LittleEndian.Uint64(q[24:])
-			case quant.Q4_0:
-				q := (*[16]byte)(b[2:18])
-				a, c := binary.LittleEndian.Uint64(q[0:]), binary.LittleEndian.Uint64(q[8:])
-				// q-8 per byte: (q + 0x78) ^ 0x80, no carries for q <= 15.
-				e[0] = (a&lo4 + 0x7878787878787878) ^ bias
-				e[1] = (c&lo4 + 0x7878787878787878) ^ bias
-				e[2] = (a>>4&lo4 + 0x7878787878787878) ^ bias
-				e[3] = (c>>4&lo4 + 0x7878787878787878) ^ bias
-			case quant.Q5_0:
-				qh := binary.LittleEndian.Uint32(b[2:6])
-				q := (*[16]byte)(b[6:22])
-				a, c := binary.LittleEndian.Uint64(q[0:]), binary.LittleEndian.Uint64(q[8:])
-				// q-16 per byte: (q + 0x70) ^ 0x80 for q <= 31.
-				e[0] = (a&lo4 | q5hi[qh&255] + 0x7070707070707070) ^ bias
-				e[1] = (c&lo4 | q5hi[qh>>8&255] + 0x7070707070707070) ^ bias
-				e[2] = (a>>4&lo4 | q5hi[qh>>16&255] + 0x7070707070707070) ^ bias
-				e[3] = (c>>4&lo4 | q5hi[qh>>24] + 0x7070707070707070) ^ bias
 			case quant.IQ4_NL:
 				q := (*[16]byte)(b[2:18])
 				for j := range 2 {
@@ -228,24 +167,19 @@ func unpackQ4_1x8AVX2(w *byte, rb, nb int, tile *byte)
 func unpackQ5_1x8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
-func unpackQ4Kq8AVX2(w *byte, rb, nb int, tile *byte)
+func unpackQ4_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
-func unpackQ6Kq8AVX2(w *byte, rb, nb int, tile *byte)
+func unpackQ6_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
 func unpackIQ4_NLx8AVX2(w *byte, rb, nb int, tile *byte)
 
-// useUnpackAsm enables the assembly unpacking of full tiles of every type
-// (tests
-// compare it with the Go unpacking).
-var useUnpackAsm = true
+//go:noescape
+func gemmQ4_0x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
-func gemmQ4x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-
-//go:noescape
-func gemmQ5x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+func gemmQ5_0x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
 func gemmQ4_1x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
@@ -258,7 +192,7 @@ const (
 	gemm16Block     = 192 + 512 // see gemm_amd64.s
 	gemm16Block1    = 768       // Q4_1, Q5_1: + the f32 m' of the 16 rows
 	gemm16MaxBlocks = 32        // a 24 KiB tile stays in L1
-	gemm16TileBytes = gemm16MaxBlocks * gemm16Block1
+	tile16Bytes     = max(gemm16MaxBlocks*gemm16Block1, gemmKMaxBlocks*gemmKBlock)
 )
 
 // tile16Block is the tile bytes per block of t in matMulGemm16.
@@ -269,41 +203,32 @@ func tile16Block(t quant.Type) int {
 	return gemm16Block
 }
 
-// matMulGemm16 is matMulGemm for Q4_0, Q5_0, Q4_1 and Q5_1: sixteen rows
-// by two columns per kernel call, int16 accumulation (gemm_amd64.s).
-func matMulGemm16(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	var tile [gemm16TileBytes]byte
+// matMulTile16 is the tile path of the tile16 and tileK types (nb > 0):
+// sixteen rows by two columns per kernel call (gemm16), int16 sums for the
+// 32-element types, int32 for the K-quants. The tile lives on the stack.
+func matMulTile16(p *product) {
+	t, w, rb, rows, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.rows, p.qs, p.ab, p.cols, p.out, p.ldOut
+	var tile [tile16Bytes]byte
 	var o [32]float32
+	maxBlocks, actBytes := gemm16MaxBlocks, q8_0Bytes
+	if ActType(t) == quant.Q8_K {
+		maxBlocks, actBytes = gemmKMaxBlocks, q8KBytes
+	}
 	for r0 := 0; r0 < rows; r0 += gemm16Rows {
 		nr := min(gemm16Rows, rows-r0)
-		for b0 := 0; b0 < nb; b0 += gemm16MaxBlocks {
-			nbk := min(gemm16MaxBlocks, nb-b0)
-			unpackTile16(t, w[r0*rb:], rb, nr, b0, nbk, &tile)
+		for b0 := 0; b0 < p.nb; b0 += maxBlocks {
+			nbk := min(maxBlocks, p.nb-b0)
+			unpackTile16(t, w[r0*rb:], rb, nr, b0, nbk, &tile, nr == gemm16Rows)
 			c := 0
 			for ; c+2 <= cols; c += 2 {
-				gemm16(t, &tile[0], nbk, &qs[c*ab+b0*34], ab, &o)
+				gemm16(t, &tile[0], nbk, &qs[c*ab+b0*actBytes], ab, &o)
 				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 			if c < cols {
-				gemm16(t, &tile[0], nbk, &qs[c*ab+b0*34], 0, &o)
+				gemm16(t, &tile[0], nbk, &qs[c*ab+b0*actBytes], 0, &o)
 				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 			}
 		}
-	}
-}
-
-// gemm16 calls the kernel directly (a func value would move the tile to
-// the heap).
-func gemm16(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
-	switch t {
-	case quant.Q5_0:
-		gemmQ5x16AVX2(tile, nb, y, ystride, o)
-	case quant.Q4_1:
-		gemmQ4_1x16AVX2(tile, nb, y, ystride, o)
-	case quant.Q5_1:
-		gemmQ5_1x16AVX2(tile, nb, y, ystride, o)
-	default:
-		gemmQ4x16AVX2(tile, nb, y, ystride, o)
 	}
 }
 
@@ -329,30 +254,39 @@ func bsum8(x uint64) int32 {
 	return int32(x*0x0001000100010001>>48) - 8*128
 }
 
-// unpackTile16 fills the 16-row tile of gemmQ4x16AVX2/gemmQ5x16AVX2 (and
-// of the Q4_1/Q5_1 kernels: the same with q-8 or q-16, and m' = m + 8d or
-// m + 16d at 704) with blocks [b0, b0+nbk) of nr rows; missing rows are
-// zero.
-func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemm16TileBytes]byte) {
-	if nr == gemm16Rows && useUnpackAsm {
+// unpackTile16 fills the sixteen-row tile of t's gemm16 kernel with
+// blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:]); missing rows are
+// zero. asm (nr == gemm16Rows) unpacks the quants in assembly, eight rows
+// per call; the Go code does the rest (partial tiles, K-quant scales).
+func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm bool) {
+	if asm {
 		bb := t.BlockBytes()
 		_ = w[15*rb+(b0+nbk)*bb-1]
-		switch t {
-		case quant.Q4_0:
-			unpackQ4_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-			unpackQ4_0x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
-		case quant.Q5_0:
-			unpackQ5_0x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-			unpackQ5_0x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
-		case quant.Q4_1:
-			unpackQ4_1x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-			unpackQ4_1x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
-		default:
-			unpackQ5_1x8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-			unpackQ5_1x8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
-		}
-		return
+		unpackRows8(t, &w[b0*bb], rb, nbk, &tile[0])
+		unpackRows8(t, &w[8*rb+b0*bb], rb, nbk, &tile[32])
 	}
+	switch t {
+	case quant.Q4_K, quant.Q5_K:
+		unpackTileQ45K(t == quant.Q5_K, w, rb, nr, b0, nbk, tile, asm)
+	case quant.Q6_K:
+		unpackTileQ6K(w, rb, nr, b0, nbk, tile, asm)
+	case quant.IQ4_XS:
+		unpackTileIQ4XS(w, rb, nr, b0, nbk, tile, asm)
+	case quant.Q3_K:
+		unpackTileQ3K(w, rb, nr, b0, nbk, tile, asm)
+	case quant.Q2_K:
+		unpackTileQ2K(w, rb, nr, b0, nbk, tile, asm)
+	default:
+		if !asm {
+			unpackTile32x16(t, w, rb, nr, b0, nbk, tile)
+		}
+	}
+}
+
+// unpackTile32x16 is unpackTile16 in Go for Q4_0, Q5_0, Q4_1 and Q5_1 (the
+// layout of gemm_amd64.s's gemmQ4_0x16AVX2: q-8 or q-16 and, for Q4_1 and
+// Q5_1, m' = m + 8d or m + 16d at 704).
+func unpackTile32x16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte) {
 	bb := t.BlockBytes()
 	tb := tile16Block(t)
 	le := binary.LittleEndian

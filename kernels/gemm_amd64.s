@@ -192,8 +192,8 @@ GLOBL gemmOnes16<>(SB), RODATA|NOPTR, $32
 	VZEROUPPER          \
 	RET
 
-// func gemmQ4x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmQ4x16AVX2(SB), NOSPLIT, $0-40
+// func gemmQ4_0x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ4_0x16AVX2(SB), NOSPLIT, $0-40
 	G16PROLOGUE
 
 loop4:
@@ -213,8 +213,8 @@ loop4:
 	JNZ  loop4
 	G16EPILOGUE
 
-// func gemmQ5x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmQ5x16AVX2(SB), NOSPLIT, $0-40
+// func gemmQ5_0x16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ5_0x16AVX2(SB), NOSPLIT, $0-40
 	G16PROLOGUE
 
 loop5:
@@ -306,8 +306,8 @@ loop5:
 	VPXOR Y14, Y14, Y14     \
 	VPXOR Y15, Y15, Y15
 
-// func gemmQ4Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmQ4Kx16AVX2(SB), NOSPLIT, $0-40
+// func gemmQ4_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ4_Kx16AVX2(SB), NOSPLIT, $0-40
 	KPROLOGUE
 
 blk4k:
@@ -412,8 +412,8 @@ sub4k:
 // sub-blocks 2i and 2i+1 (low and high int16) at 1088+64i, group g at
 // 1600+64g.
 
-// func gemmQ6Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmQ6Kx16AVX2(SB), NOSPLIT, $0-40
+// func gemmQ6_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ6_Kx16AVX2(SB), NOSPLIT, $0-40
 	KPROLOGUE
 
 blk6k:
@@ -540,7 +540,7 @@ sub6k:
 // func unpackQ4_0x8AVX2(w *byte, rb, nb int, tile *byte)
 //
 // Unpacks nb Q4_0 blocks of eight rows (row i at w + i*rb) into one half of
-// the tile of gemmQ4x16AVX2 (tile points at the half's row scales; blocks
+// the tile of gemmQ4_0x16AVX2 (tile points at the half's row scales; blocks
 // 704 bytes apart): row scales, 128*sum(w) per row at +64, group k at
 // +192+64k. The eight rows of a block are transposed as 8x8 dwords.
 TEXT ·unpackQ4_0x8AVX2(SB), NOSPLIT, $0-32
@@ -842,12 +842,12 @@ uq5:
 	TRANSPOSE8                       \
 	Q4KSTORE(1152+64*16*p+512)
 
-// func unpackQ4Kq8AVX2(w *byte, rb, nb int, tile *byte)
+// func unpackQ4_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 //
 // Writes the quants (groups at 1152+64g) of nb Q4_K blocks of eight rows
 // (row i at w + i*rb) into one half of the Q4_K tile (tile points at the
 // half; blocks 5248 bytes apart). Scales and mins are written in Go.
-TEXT ·unpackQ4Kq8AVX2(SB), NOSPLIT, $0-32
+TEXT ·unpackQ4_Kx8AVX2(SB), NOSPLIT, $0-32
 	MOVQ w+0(FP), SI
 	MOVQ rb+8(FP), DX
 	MOVQ nb+16(FP), CX
@@ -954,12 +954,12 @@ uq4k:
 	Q6PLANE(64*h, 128+32*h, 4, 4, 1600+64*(32*h+16))   \
 	Q6PLANE(64*h+32, 128+32*h, 4, 6, 1600+64*(32*h+24))
 
-// func unpackQ6Kq8AVX2(w *byte, rb, nb int, tile *byte)
+// func unpackQ6_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 //
 // Writes the quants (groups at 1600+64g) of nb Q6_K blocks of eight rows
 // (row i at w + i*rb) into one half of the Q6_K tile (blocks 5696 bytes
 // apart). Scales are written in Go.
-TEXT ·unpackQ6Kq8AVX2(SB), NOSPLIT, $0-32
+TEXT ·unpackQ6_Kx8AVX2(SB), NOSPLIT, $0-32
 	MOVQ w+0(FP), SI
 	MOVQ rb+8(FP), DX
 	MOVQ nb+16(FP), CX
@@ -1060,8 +1060,8 @@ uqnl:
 // four, both times with the sub-block's scale. Same tile layout as Q4_K
 // (5248 bytes per block).
 
-// func gemmQ5Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmQ5Kx16AVX2(SB), NOSPLIT, $0-40
+// func gemmQ5_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ5_Kx16AVX2(SB), NOSPLIT, $0-40
 	KPROLOGUE
 
 blk5k:
@@ -1162,12 +1162,12 @@ sub5k:
 	Q6PLANE(48+32*p, 16, 0, s0, 1152+64*16*p) \
 	Q6PLANE(48+32*p, 16, 4, s1, 1152+64*16*p+512)
 
-// func unpackQ5Kq8AVX2(w *byte, rb, nb int, tile *byte)
+// func unpackQ5_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 //
 // Writes the quants (groups at 1152+64g, values 0..31) of nb Q5_K blocks of
 // eight rows (row i at w + i*rb) into one half of the Q5_K tile (blocks
 // 5248 bytes apart). Scales and mins are written in Go.
-TEXT ·unpackQ5Kq8AVX2(SB), NOSPLIT, $0-32
+TEXT ·unpackQ5_Kx8AVX2(SB), NOSPLIT, $0-32
 	MOVQ w+0(FP), SI
 	MOVQ rb+8(FP), DX
 	MOVQ nb+16(FP), CX
@@ -1228,8 +1228,8 @@ uq5k:
 	GX(k, R11, Y8, Y10)        \
 	GX(k, R12, Y9, Y11)
 
-// func gemmIQ4XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmIQ4XSx16AVX2(SB), NOSPLIT, $0-40
+// func gemmIQ4_XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmIQ4_XSx16AVX2(SB), NOSPLIT, $0-40
 	KPROLOGUE
 
 blkxs:
@@ -1321,12 +1321,12 @@ subxs:
 	VMOVDQU Y1, (576+512*ib+384)(DI)   \
 	VMOVDQU Y2, (576+512*ib+448)(DI)
 
-// func unpackIQ4XSq8AVX2(w *byte, rb, nb int, tile *byte)
+// func unpackIQ4_XSx8AVX2(w *byte, rb, nb int, tile *byte)
 //
 // Writes the quants (codebook values, groups at 576+64g) of nb IQ4_XS
 // blocks of eight rows (row i at w + i*rb) into one half of the IQ4_XS
 // tile (blocks 4672 bytes apart). Scales are written in Go.
-TEXT ·unpackIQ4XSq8AVX2(SB), NOSPLIT, $0-32
+TEXT ·unpackIQ4_XSx8AVX2(SB), NOSPLIT, $0-32
 	MOVQ w+0(FP), SI
 	MOVQ rb+8(FP), DX
 	MOVQ nb+16(FP), CX
@@ -1361,8 +1361,8 @@ uqxs:
 // flushed once with its signed scale, and the -4 offset comes from the
 // bsums as Q6_K's -32.
 
-// func gemmQ3Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmQ3Kx16AVX2(SB), NOSPLIT, $0-40
+// func gemmQ3_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ3_Kx16AVX2(SB), NOSPLIT, $0-40
 	KPROLOGUE
 
 blk3k:
@@ -1458,8 +1458,8 @@ sub3k:
 // 128+64s, mins of sub-blocks 2j and 2j+1 (low and high int16) at
 // 1152+64j, group g at 1664+64g.
 
-// func gemmQ2Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-TEXT ·gemmQ2Kx16AVX2(SB), NOSPLIT, $0-40
+// func gemmQ2_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+TEXT ·gemmQ2_Kx16AVX2(SB), NOSPLIT, $0-40
 	KPROLOGUE
 
 blk2k:
@@ -1562,12 +1562,12 @@ sub2k:
 	TRANSPOSE8      \
 	Q4KSTORE(g)
 
-// func unpackQ2Kq8AVX2(w *byte, rb, nb int, tile *byte)
+// func unpackQ2_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 //
 // Writes the quants (groups at 1664+64g) of nb Q2_K blocks of eight rows
 // (row i at w + i*rb) into one half of the Q2_K tile (blocks 5760 bytes
 // apart). Scales and mins are written in Go.
-TEXT ·unpackQ2Kq8AVX2(SB), NOSPLIT, $0-32
+TEXT ·unpackQ2_Kx8AVX2(SB), NOSPLIT, $0-32
 	MOVQ w+0(FP), SI
 	MOVQ rb+8(FP), DX
 	MOVQ nb+16(FP), CX
@@ -1623,12 +1623,12 @@ uq2k:
 	TRANSPOSE8                           \
 	Q4KSTORE(g)
 
-// func unpackQ3Kq8AVX2(w *byte, rb, nb int, tile *byte)
+// func unpackQ3_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 //
 // Writes the quants u (0..7, groups at 1600+64g) of nb Q3_K blocks of
 // eight rows (row i at w + i*rb) into one half of the Q3_K tile (blocks
 // 5696 bytes apart). Scales are written in Go.
-TEXT ·unpackQ3Kq8AVX2(SB), NOSPLIT, $0-32
+TEXT ·unpackQ3_Kx8AVX2(SB), NOSPLIT, $0-32
 	MOVQ w+0(FP), SI
 	MOVQ rb+8(FP), DX
 	MOVQ nb+16(FP), CX

@@ -14,8 +14,8 @@ import (
 
 var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS, quant.Q3_K, quant.Q2_K, quant.Q4_1, quant.Q5_1}
 
-// TestGemm runs the tile path (gemmMinCols lowered to 1) against the
-// generic twin for every column count 1..20, row counts around the tile
+// TestGemm runs MatMul's tile path (from tileMinCols columns on) against
+// the generic twin for every column count 1..20, row counts around the tile
 // height, block counts around the tile length (several tiles per row),
 // every fill mode and a row range of a larger output, with guard values
 // around every column. Bounds as in TestLevels.
@@ -23,8 +23,6 @@ func TestGemm(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
-	defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
-	gemmMinCols = [3]int{1, 1, 1}
 	nbs := []int{1, 2, 3, 7, 31, 128, 129, 300}
 	if testing.Short() {
 		nbs = []int{1, 3, 129}
@@ -111,8 +109,6 @@ func TestGemmPageBoundary(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
 	}
-	defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
-	gemmMinCols = [3]int{1, 1, 1}
 	for _, ty := range gemmTypes {
 		rng := rand.New(rand.NewPCG(uint64(ty), 19))
 		for _, nb := range []int{1, 3, 17, 129} {
@@ -170,9 +166,9 @@ func TestGemmNoAllocs(t *testing.T) {
 	}
 }
 
-// BenchmarkGemm compares the tile path with the four-column kernels
-// (impl=x4) and, for Q4_0 and Q5_0, the eight-row kernel (impl=gemm8) on prefill-shaped products: 512 columns, one tile-sized row
-// range of a 896-wide and a 4864-wide matrix.
+// BenchmarkGemm measures MatMul per level (the tile path at avx2) on
+// prefill-shaped products: 512 columns, one tile-sized row range of a
+// 896-wide and a 4864-wide matrix.
 func BenchmarkGemm(b *testing.B) {
 	for _, ty := range gemmTypes {
 		sizes := []struct{ n, rows, cols int }{{896, 128, 512}, {4864, 64, 512}}
@@ -190,21 +186,10 @@ func BenchmarkGemm(b *testing.B) {
 				qs = append(qs, q...)
 			}
 			out := make([]float32, sz.cols*sz.rows)
-			for _, impl := range []string{"x4", "gemm8", "gemm"} {
-				if impl == "gemm8" && ty != quant.Q4_0 && ty != quant.Q5_0 {
-					continue
-				}
-				b.Run(fmt.Sprintf("type=%v/n=%d/impl=%s", ty, sz.n, impl), func(b *testing.B) {
-					switch impl {
-					case "x4":
-						defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
-						gemmMinCols = [3]int{math.MaxInt, math.MaxInt, math.MaxInt}
-					case "gemm8":
-						useGemm16 = false
-						defer func() { useGemm16 = true }()
-					}
+			for _, lv := range Levels() {
+				b.Run(fmt.Sprintf("type=%v/n=%d/impl=%s", ty, sz.n, lv), func(b *testing.B) {
 					var cpu float64
-					withLevel(b, "avx2", func() {
+					withLevel(b, lv, func() {
 						c0 := cpuSeconds()
 						for b.Loop() {
 							MatMul(ty, w, sz.n, sz.rows, nil, qs, sz.cols, out, sz.rows)
@@ -226,48 +211,6 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
-}
-
-// BenchmarkGemmCols finds where the tile path overtakes the four-column
-// kernels (gemmMinCols): 256 rows, few columns.
-func BenchmarkGemmCols(b *testing.B) {
-	for _, ty := range gemmTypes {
-		n := 896
-		if ty.BlockSize() == 256 {
-			n = 1536
-		}
-		const rows = 256
-		for _, cols := range []int{8, 16, 24, 32, 48, 64} {
-			rb := n / ty.BlockSize() * ty.BlockBytes()
-			rng := rand.New(rand.NewPCG(1, 2))
-			w := make([]byte, rows*rb)
-			fillWeights(ty, w, rng, fillRandom)
-			var qs []byte
-			for range cols {
-				_, q := makeAct(ty, n, rng, fillRandom)
-				qs = append(qs, q...)
-			}
-			out := make([]float32, cols*rows)
-			for _, impl := range []string{"x4", "gemm"} {
-				b.Run(fmt.Sprintf("type=%v/cols=%d/impl=%s", ty, cols, impl), func(b *testing.B) {
-					defer func(m [3]int) { gemmMinCols = m }(gemmMinCols)
-					gemmMinCols = [3]int{1, 1, 1}
-					if impl == "x4" {
-						gemmMinCols = [3]int{math.MaxInt, math.MaxInt, math.MaxInt}
-					}
-					var cpu float64
-					withLevel(b, "avx2", func() {
-						c0 := cpuSeconds()
-						for b.Loop() {
-							MatMul(ty, w, n, rows, nil, qs, cols, out, rows)
-						}
-						cpu = cpuSeconds() - c0
-					})
-					b.ReportMetric(float64(n*rows*cols)*float64(b.N)/cpu/1e9, "GMAC/cpu-s")
-				})
-			}
-		}
-	}
 }
 
 // TestUnpackQ4_0Asm compares the assembly unpacking of full Q4_0, Q5_0,
@@ -293,11 +236,9 @@ func testUnpack16(t *testing.T, ty quant.Type, nb int, mode fillMode, rng *rand.
 	fillWeights(ty, w, rng, mode)
 	for _, b0 := range []int{0, nb / 2} {
 		nbk := min(gemm16MaxBlocks, nb-b0)
-		var got, want [gemm16TileBytes]byte
-		unpackTile16(ty, w, rb, 16, b0, nbk, &got)
-		useUnpackAsm = false
-		unpackTile16(ty, w, rb, 16, b0, nbk, &want)
-		useUnpackAsm = true
+		var got, want [tile16Bytes]byte
+		unpackTile16(ty, w, rb, 16, b0, nbk, &got, true)
+		unpackTile16(ty, w, rb, 16, b0, nbk, &want, false)
 		if got == want {
 			continue
 		}
@@ -331,9 +272,7 @@ func testUnpack8(t *testing.T, ty quant.Type, rng *rand.Rand) {
 				nbk := min(gemmMaxBlocks, nb-b0)
 				var got, want [gemmTileBytes]byte
 				unpackTile(ty, w, rb, 8, b0, nbk, &got)
-				useUnpackAsm = false
-				unpackTile(ty, w, rb, 8, b0, nbk, &want)
-				useUnpackAsm = true
+				unpackTileGo(ty, w, rb, 8, b0, nbk, &want)
 				if got != want {
 					for i := range got {
 						if got[i] != want[i] {
@@ -361,24 +300,9 @@ func TestUnpackKAsm(t *testing.T) {
 				fillWeights(ty, w, rng, mode)
 				for _, b0 := range []int{0, nb / 2} {
 					nbk := min(gemmKMaxBlocks, nb-b0)
-					var got, want [gemmKTileBytes]byte
-					unpack := unpackTileQ4K
-					switch ty {
-					case quant.Q5_K:
-						unpack = unpackTileQ5K
-					case quant.Q6_K:
-						unpack = unpackTileQ6K
-					case quant.IQ4_XS:
-						unpack = unpackTileIQ4XS
-					case quant.Q3_K:
-						unpack = unpackTileQ3K
-					case quant.Q2_K:
-						unpack = unpackTileQ2K
-					}
-					unpack(w, rb, 16, b0, nbk, &got)
-					useUnpackAsm = false
-					unpack(w, rb, 16, b0, nbk, &want)
-					useUnpackAsm = true
+					var got, want [tile16Bytes]byte
+					unpackTile16(ty, w, rb, 16, b0, nbk, &got, true)
+					unpackTile16(ty, w, rb, 16, b0, nbk, &want, false)
 					if got == want {
 						continue
 					}
@@ -393,8 +317,8 @@ func TestUnpackKAsm(t *testing.T) {
 	}
 }
 
-// TestGemmColumnsIndependent checks the property gemmMinCols keeps: from
-// gemmMinCols columns on, a column's result is bit for bit the same
+// TestGemmColumnsIndependent checks the property tileMinCols keeps: from
+// tileMinCols columns on, a column's result is bit for bit the same
 // whatever columns share the call and wherever it sits among them (paired
 // or alone in a kernel call).
 func TestGemmColumnsIndependent(t *testing.T) {

@@ -5,8 +5,6 @@ package kernels
 import (
 	"encoding/binary"
 	"math"
-
-	"github.com/gollm/gollm/quant"
 )
 
 // Prefill (MatMul) tile path of the 256-element K-quants and IQ4_XS:
@@ -14,34 +12,34 @@ import (
 // quants in assembly (gemm_amd64.s).
 
 //go:noescape
-func gemmQ4Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+func gemmQ4_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
-func gemmQ6Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+func gemmQ6_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
-func gemmQ5Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+func gemmQ5_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
-func unpackQ5Kq8AVX2(w *byte, rb, nb int, tile *byte)
+func unpackQ5_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
-func gemmIQ4XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+func gemmIQ4_XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
-func unpackIQ4XSq8AVX2(w *byte, rb, nb int, tile *byte)
+func unpackIQ4_XSx8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
-func gemmQ3Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+func gemmQ3_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
-func unpackQ3Kq8AVX2(w *byte, rb, nb int, tile *byte)
+func unpackQ3_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
-func gemmQ2Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+func gemmQ2_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
-func unpackQ2Kq8AVX2(w *byte, rb, nb int, tile *byte)
+func unpackQ2_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 
 const (
 	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
@@ -51,93 +49,16 @@ const (
 	gemmQ2KBlock   = 1664 + 64*64 // Q2_K tile bytes per block
 	gemmKBlock     = gemmQ2KBlock // the largest
 	gemmKMaxBlocks = 4            // a 22 KiB tile stays in L1
-	gemmKTileBytes = gemmKMaxBlocks * gemmKBlock
 )
 
-// matMulGemmK is the tile path of the K-quants: sixteen rows by two
-// columns of 256-element blocks per kernel call.
-func matMulGemmK(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	var tile [gemmKTileBytes]byte
-	var o [32]float32
-	for r0 := 0; r0 < rows; r0 += gemm16Rows {
-		nr := min(gemm16Rows, rows-r0)
-		for b0 := 0; b0 < nb; b0 += gemmKMaxBlocks {
-			nbk := min(gemmKMaxBlocks, nb-b0)
-			switch t {
-			case quant.Q6_K:
-				unpackTileQ6K(w[r0*rb:], rb, nr, b0, nbk, &tile)
-			case quant.Q5_K:
-				unpackTileQ5K(w[r0*rb:], rb, nr, b0, nbk, &tile)
-			case quant.IQ4_XS:
-				unpackTileIQ4XS(w[r0*rb:], rb, nr, b0, nbk, &tile)
-			case quant.Q3_K:
-				unpackTileQ3K(w[r0*rb:], rb, nr, b0, nbk, &tile)
-			case quant.Q2_K:
-				unpackTileQ2K(w[r0*rb:], rb, nr, b0, nbk, &tile)
-			default:
-				unpackTileQ4K(w[r0*rb:], rb, nr, b0, nbk, &tile)
-			}
-			c := 0
-			for ; c+2 <= cols; c += 2 {
-				gemmK(t, &tile[0], nbk, &qs[c*ab+b0*292], ab, &o)
-				gemmStore16(&o, 2, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
-			}
-			if c < cols {
-				gemmK(t, &tile[0], nbk, &qs[c*ab+b0*292], 0, &o)
-				gemmStore16(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
-			}
-		}
-	}
-}
-
-// gemmK calls the kernel of t directly (a func value would move the tile
-// to the heap).
-func gemmK(t quant.Type, tile *byte, nb int, y *byte, ystride int, o *[32]float32) {
-	switch t {
-	case quant.Q6_K:
-		gemmQ6Kx16AVX2(tile, nb, y, ystride, o)
-	case quant.Q5_K:
-		gemmQ5Kx16AVX2(tile, nb, y, ystride, o)
-	case quant.IQ4_XS:
-		gemmIQ4XSx16AVX2(tile, nb, y, ystride, o)
-	case quant.Q3_K:
-		gemmQ3Kx16AVX2(tile, nb, y, ystride, o)
-	case quant.Q2_K:
-		gemmQ2Kx16AVX2(tile, nb, y, ystride, o)
-	default:
-		gemmQ4Kx16AVX2(tile, nb, y, ystride, o)
-	}
-}
-
-// unpackTileQ4K fills the tile of gemmQ4Kx16AVX2 with blocks [b0, b0+nbk)
-// of nr rows; missing rows are zero.
-func unpackTileQ4K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
-	unpackTileQ45K(false, w, rb, nr, b0, nbk, tile)
-}
-
-// unpackTileQ5K fills the tile of gemmQ5Kx16AVX2 (the Q4_K layout with
-// quants 0..31) with blocks [b0, b0+nbk) of nr rows; missing rows are
-// zero.
-func unpackTileQ5K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
-	unpackTileQ45K(true, w, rb, nr, b0, nbk, tile)
-}
-
-func unpackTileQ45K(q5 bool, w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+// unpackTileQ45K is unpackTile16's Go part for Q4_K (q5 false) and Q5_K
+// (the Q4_K layout with quants 0..31): the scales and mins of every row,
+// and the quants of rows the assembly did not unpack (all rows unless asm).
+func unpackTileQ45K(q5 bool, w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm bool) {
 	le := binary.LittleEndian
 	bb, qo := 144, 16 // block bytes, offset of qs
 	if q5 {
 		bb, qo = 176, 48
-	}
-	asm := nr == gemm16Rows && useUnpackAsm
-	if asm {
-		_ = w[15*rb+(b0+nbk)*bb-1]
-		if q5 {
-			unpackQ5Kq8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-			unpackQ5Kq8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
-		} else {
-			unpackQ4Kq8AVX2(&w[b0*bb], rb, nbk, &tile[0])
-			unpackQ4Kq8AVX2(&w[8*rb+b0*bb], rb, nbk, &tile[32])
-		}
 	}
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)
@@ -188,16 +109,10 @@ func unpackTileQ45K(q5 bool, w []byte, rb, nr, b0, nbk int, tile *[gemmKTileByte
 	}
 }
 
-// unpackTileQ6K fills the tile of gemmQ6Kx16AVX2 with blocks [b0, b0+nbk)
+// unpackTileQ6K fills the tile of gemmQ6_Kx16AVX2 with blocks [b0, b0+nbk)
 // of nr rows; missing rows are zero.
-func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm bool) {
 	le := binary.LittleEndian
-	asm := nr == gemm16Rows && useUnpackAsm
-	if asm {
-		_ = w[15*rb+(b0+nbk)*210-1]
-		unpackQ6Kq8AVX2(&w[b0*210], rb, nbk, &tile[0])
-		unpackQ6Kq8AVX2(&w[8*rb+b0*210], rb, nbk, &tile[32])
-	}
 	const m2 = 0x0303030303030303
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)
@@ -249,16 +164,10 @@ func unpackTileQ6K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 	}
 }
 
-// unpackTileIQ4XS fills the tile of gemmIQ4XSx16AVX2 with blocks
+// unpackTileIQ4XS fills the tile of gemmIQ4_XSx16AVX2 with blocks
 // [b0, b0+nbk) of nr rows; missing rows are zero.
-func unpackTileIQ4XS(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+func unpackTileIQ4XS(w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm bool) {
 	le := binary.LittleEndian
-	asm := nr == gemm16Rows && useUnpackAsm
-	if asm {
-		_ = w[15*rb+(b0+nbk)*136-1]
-		unpackIQ4XSq8AVX2(&w[b0*136], rb, nbk, &tile[0])
-		unpackIQ4XSq8AVX2(&w[8*rb+b0*136], rb, nbk, &tile[32])
-	}
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)
 		if r >= nr {
@@ -301,17 +210,11 @@ func unpackTileIQ4XS(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) 
 	}
 }
 
-// unpackTileQ3K fills the tile of gemmQ3Kx16AVX2 (the Q6_K layout, quants
+// unpackTileQ3K fills the tile of gemmQ3_Kx16AVX2 (the Q6_K layout, quants
 // u = q | hbit<<2 for the value u-4) with blocks [b0, b0+nbk) of nr rows;
 // missing rows are zero.
-func unpackTileQ3K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+func unpackTileQ3K(w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm bool) {
 	le := binary.LittleEndian
-	asm := nr == gemm16Rows && useUnpackAsm
-	if asm {
-		_ = w[15*rb+(b0+nbk)*110-1]
-		unpackQ3Kq8AVX2(&w[b0*110], rb, nbk, &tile[0])
-		unpackQ3Kq8AVX2(&w[8*rb+b0*110], rb, nbk, &tile[32])
-	}
 	const m1, m3 = 0x0101010101010101, 0x0303030303030303
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)
@@ -358,16 +261,10 @@ func unpackTileQ3K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
 	}
 }
 
-// unpackTileQ2K fills the tile of gemmQ2Kx16AVX2 with blocks [b0, b0+nbk)
+// unpackTileQ2K fills the tile of gemmQ2_Kx16AVX2 with blocks [b0, b0+nbk)
 // of nr rows; missing rows are zero.
-func unpackTileQ2K(w []byte, rb, nr, b0, nbk int, tile *[gemmKTileBytes]byte) {
+func unpackTileQ2K(w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm bool) {
 	le := binary.LittleEndian
-	asm := nr == gemm16Rows && useUnpackAsm
-	if asm {
-		_ = w[15*rb+(b0+nbk)*84-1]
-		unpackQ2Kq8AVX2(&w[b0*84], rb, nbk, &tile[0])
-		unpackQ2Kq8AVX2(&w[8*rb+b0*84], rb, nbk, &tile[32])
-	}
 	const m3 = 0x0303030303030303
 	for r := range gemm16Rows {
 		at := 32*(r/8) + 4*(r%8)

@@ -22,7 +22,7 @@ func f32le(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.U
 
 // dot32 is the integer dot product of 32 unpacked weights and a Q8_0
 // activation block's quants (y[2:34]).
-func dot32(v *[32]int8, y *[34]byte) int32 {
+func dot32(v *[32]int8, y *[q8_0Bytes]byte) int32 {
 	q := (*[32]byte)(y[2:])
 	var s0, s1, s2, s3 int32
 	for j := 0; j < 8; j++ {
@@ -35,7 +35,7 @@ func dot32(v *[32]int8, y *[34]byte) int32 {
 }
 
 // sumQ8 is the sum of a Q8_0 activation block's quants.
-func sumQ8(y *[34]byte) int32 {
+func sumQ8(y *[q8_0Bytes]byte) int32 {
 	q := (*[32]byte)(y[2:])
 	var s0, s1 int32
 	for j := 0; j < 16; j++ {
@@ -241,7 +241,7 @@ func unpackK(t quant.Type, b []byte, k *kblock) {
 }
 
 // dotK is the dot product of an unpacked 256-block with a Q8_K block.
-func dotK(k *kblock, y *[292]byte, hasMin bool) float32 {
+func dotK(k *kblock, y *[q8KBytes]byte, hasMin bool) float32 {
 	yd := f32le(y[0:4])
 	var isum int32
 	for g := range 16 {
@@ -256,7 +256,7 @@ func dotK(k *kblock, y *[292]byte, hasMin bool) float32 {
 	}
 	r := k.d * yd * float32(isum)
 	if hasMin {
-		bs := (*[32]byte)(y[260:292])
+		bs := (*[32]byte)(y[260:q8KBytes])
 		var ms int32
 		for g := range 16 {
 			ms += k.mn[g] * int32(int16(uint16(bs[2*g])|uint16(bs[2*g+1])<<8))
@@ -268,64 +268,11 @@ func dotK(k *kblock, y *[292]byte, hasMin bool) float32 {
 
 func hasMinK(t quant.Type) bool { return t == quant.Q2_K || t == quant.Q4_K || t == quant.Q5_K }
 
-// dotRowGeneric is the dot product of one quantized weight row of nb blocks
-// with its quantized activation q.
-func dotRowGeneric(t quant.Type, row, q []byte, nb int) float32 {
-	switch t {
-	case quant.Q8_0:
-		return dotRowQ8_0Generic(row, q, nb)
-	case quant.Q4_0:
-		return dotRowQ4_0Generic(row, q, nb)
-	case quant.Q5_0:
-		return dotRowQ5_0Generic(row, q, nb)
-	case quant.Q4_1:
-		return dotRowQ4_1Generic(row, q, nb)
-	case quant.Q5_1:
-		return dotRowQ5_1Generic(row, q, nb)
-	case quant.IQ4_NL:
-		return dotRowIQ4_NLGeneric(row, q, nb)
-	case quant.Q5_K:
-		return dotRowQ5_KGeneric(row, q, nb)
-	case quant.IQ4_XS:
-		return dotRowIQ4_XSGeneric(row, q, nb)
-	case quant.Q2_K:
-		return dotRowQ2_KGeneric(row, q, nb)
-	case quant.Q3_K:
-		return dotRowQ3_KGeneric(row, q, nb)
-	case quant.Q4_K:
-		return dotRowQ4_KGeneric(row, q, nb)
-	case quant.Q6_K:
-		return dotRowQ6_KGeneric(row, q, nb)
-	}
-	bb := t.BlockBytes()
-	var sum float32
-	if ActType(t) == quant.Q8_0 {
-		var v [32]int8
-		for i := range nb {
-			y := (*[34]byte)(q[34*i:])
-			d, m := unpack32(t, row[i*bb:(i+1)*bb], &v)
-			dy := f16(y[:])
-			sum += float32(dot32(&v, y)) * d * dy
-			if m != 0 {
-				sum += m * dy * float32(sumQ8(y))
-			}
-		}
-		return sum
-	}
-	var k kblock
-	hm := hasMinK(t)
-	for i := range nb {
-		unpackK(t, row[i*bb:(i+1)*bb], &k)
-		sum += dotK(&k, (*[292]byte)(q[292*i:]), hm)
-	}
-	return sum
-}
-
 func dotRowQ8_0Generic(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[34]byte)(row[34*i:])
-		y := (*[34]byte)(q[34*i:])
+		y := (*[q8_0Bytes]byte)(q[q8_0Bytes*i:])
 		a, b := (*[32]byte)(x[2:]), (*[32]byte)(y[2:])
 		var s0, s1, s2, s3 int32
 		for j := 0; j < 8; j++ {
@@ -343,7 +290,7 @@ func dotRowQ4_0Generic(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[18]byte)(row[18*i:])
-		y := (*[34]byte)(q[34*i:])
+		y := (*[q8_0Bytes]byte)(q[q8_0Bytes*i:])
 		a, b := (*[16]byte)(x[2:]), (*[32]byte)(y[2:])
 		var s0, s1, s2, s3 int32
 		for j := 0; j < 8; j++ {
@@ -358,15 +305,18 @@ func dotRowQ4_0Generic(row, q []byte, nb int) float32 {
 	return sum
 }
 
+// matVecGeneric is MatVec with t's generic row dot product.
 func matVecGeneric(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
+	dot := lookup(t).generic
 	for r := range out {
-		out[r] = dotRowGeneric(t, w[r*rb:(r+1)*rb], q, nb)
+		out[r] = dot(w[r*rb:(r+1)*rb], q, nb)
 	}
 }
 
 // matMulGeneric unpacks each weight block once and multiplies it with a
 // tile of up to 4 columns.
-func matMulGeneric(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
+func matMulGeneric(p *product) {
+	t, w, rb, nb, rows, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.rows, p.qs, p.ab, p.cols, p.out, p.ldOut
 	const tile = 4
 	bb := t.BlockBytes()
 	q8 := ActType(t) == quant.Q8_0
@@ -383,7 +333,7 @@ func matMulGeneric(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols
 				if q8 {
 					d, m := unpack32(t, blk, &v)
 					for c := range nc {
-						y := (*[34]byte)(qs[(c0+c)*ab+34*i:])
+						y := (*[q8_0Bytes]byte)(qs[(c0+c)*ab+q8_0Bytes*i:])
 						dy := f16(y[:])
 						acc[c] += float32(dot32(&v, y)) * d * dy
 						if m != 0 {
@@ -393,7 +343,7 @@ func matMulGeneric(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols
 				} else {
 					unpackK(t, blk, &k)
 					for c := range nc {
-						acc[c] += dotK(&k, (*[292]byte)(qs[(c0+c)*ab+292*i:]), hm)
+						acc[c] += dotK(&k, (*[q8KBytes]byte)(qs[(c0+c)*ab+q8KBytes*i:]), hm)
 					}
 				}
 			}

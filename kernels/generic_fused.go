@@ -12,9 +12,9 @@ func dotRowQ4_KGeneric(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[144]byte)(row[144*i:])
-		y := (*[292]byte)(q[292*i:])
+		y := (*[q8KBytes]byte)(q[q8KBytes*i:])
 		sc := (*[12]byte)(x[4:16])
-		bs := (*[32]byte)(y[260:292])
+		bs := (*[32]byte)(y[260:q8KBytes])
 		var isum, msum int32
 		for j := range 4 {
 			s1, m1 := scaleMinK4(2*j, sc)
@@ -60,7 +60,7 @@ func dotRowQ6_KGeneric(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[210]byte)(row[210*i:])
-		y := (*[292]byte)(q[292*i:])
+		y := (*[q8KBytes]byte)(q[q8KBytes*i:])
 		var isum int32
 		for h := range 2 {
 			ql := (*[64]byte)(x[64*h:])
@@ -83,7 +83,7 @@ func dotRowQ5_0Generic(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[22]byte)(row[22*i:])
-		y := (*[34]byte)(q[34*i:])
+		y := (*[q8_0Bytes]byte)(q[q8_0Bytes*i:])
 		qh := uint32(x[2]) | uint32(x[3])<<8 | uint32(x[4])<<16 | uint32(x[5])<<24
 		qs := (*[16]byte)(x[6:])
 		b := (*[32]byte)(y[2:])
@@ -102,7 +102,7 @@ func dotRowQ4_1Generic(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[20]byte)(row[20*i:])
-		y := (*[34]byte)(q[34*i:])
+		y := (*[q8_0Bytes]byte)(q[q8_0Bytes*i:])
 		qs := (*[16]byte)(x[4:])
 		b := (*[32]byte)(y[2:])
 		var s0, s1, t0, t1 int32
@@ -124,7 +124,7 @@ func dotRowQ5_1Generic(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[24]byte)(row[24*i:])
-		y := (*[34]byte)(q[34*i:])
+		y := (*[q8_0Bytes]byte)(q[q8_0Bytes*i:])
 		qh := uint32(x[4]) | uint32(x[5])<<8 | uint32(x[6])<<16 | uint32(x[7])<<24
 		qs := (*[16]byte)(x[8:])
 		b := (*[32]byte)(y[2:])
@@ -147,7 +147,7 @@ func dotRowIQ4_NLGeneric(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[18]byte)(row[18*i:])
-		y := (*[34]byte)(q[34*i:])
+		y := (*[q8_0Bytes]byte)(q[q8_0Bytes*i:])
 		qs := (*[16]byte)(x[2:])
 		b := (*[32]byte)(y[2:])
 		var s0, s1 int32
@@ -165,10 +165,10 @@ func dotRowQ5_KGeneric(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[176]byte)(row[176*i:])
-		y := (*[292]byte)(q[292*i:])
+		y := (*[q8KBytes]byte)(q[q8KBytes*i:])
 		sc := (*[12]byte)(x[4:16])
 		qh := (*[32]byte)(x[16:48])
-		bs := (*[32]byte)(y[260:292])
+		bs := (*[32]byte)(y[260:q8KBytes])
 		var isum, msum int32
 		for j := range 4 {
 			s1, m1 := scaleMinK4(2*j, sc)
@@ -196,7 +196,7 @@ func dotRowIQ4_XSGeneric(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[136]byte)(row[136*i:])
-		y := (*[292]byte)(q[292*i:])
+		y := (*[q8KBytes]byte)(q[q8KBytes*i:])
 		sh := uint32(x[2]) | uint32(x[3])<<8
 		var isum int32
 		for ib := range 8 {
@@ -221,8 +221,8 @@ func dotRowQ2_KGeneric(row, q []byte, nb int) float32 {
 	var sum float32
 	for i := range nb {
 		x := (*[84]byte)(row[84*i:])
-		y := (*[292]byte)(q[292*i:])
-		bs := (*[32]byte)(y[260:292])
+		y := (*[q8KBytes]byte)(q[q8KBytes*i:])
+		bs := (*[32]byte)(y[260:q8KBytes])
 		var isum, msum int32
 		for g := range 16 {
 			msum += int32(x[g]>>4) * bsum(bs, g)
@@ -252,7 +252,7 @@ func dotRowQ3_KGeneric(row, q []byte, nb int) float32 {
 	var k kblock
 	for i := range nb {
 		x := (*[110]byte)(row[110*i:])
-		y := (*[292]byte)(q[292*i:])
+		y := (*[q8KBytes]byte)(q[q8KBytes*i:])
 		unpackQ3KScales(x, &k.sc)
 		hm := (*[32]byte)(x[0:32])
 		var isum int32

@@ -14,20 +14,29 @@
 // Every kernel has a pure-Go twin (the "generic" level) that builds on every
 // platform and is what GOARCH=arm and -tags purego run. The fastest level
 // the CPU supports is chosen once at start-up; the GOLLM_KERNELS
-// environment variable forces one, and LevelError reports when the forced
-// level is not available. On amd64 the avx2 level (AVX2, FMA, F16C, BMI2)
-// has a row kernel for every quantized type, four-row kernels for MatVec
-// (one activation block shared by four rows) and four-column kernels for
-// MatMul (each weight block unpacked once per four columns) for the common
-// types; for prefill-sized MatMuls (32 columns and more) of Q4_0, Q5_0,
-// Q8_0, Q4_K, Q6_K (and IQ4_NL from 128) it unpacks 8 or 16 weight rows
-// into a row-interleaved int8 tile on the stack and runs every column over
-// it (gemm_amd64.go); the avx512 level (VNNI) is experimental and only used
-// when forced.
-// On arm64 the neon level (every arm64 CPU; SMULL/SADALP) and the dotprod
-// level (SDOT) have a row kernel for every quantized type, NEON float
-// kernels, and four-row/four-column kernels for the common types; the i8mm
-// level adds 2x2 SMMLA tiles of rows and columns to MatMul.
+// environment variable (or SetLevel) forces one, and LevelError reports
+// when the forced level is not available. The avx512 level is experimental
+// and only used when forced.
+//
+// Finding a kernel: the type table (table.go) lists every quantized weight
+// type with its activation format, its generic row twin (generic.go,
+// generic_fused.go) and, per level, the shapes of assembly kernel it has:
+// row (one weight row by one activation), rows4 (four rows, MatVec),
+// cols4 and pair (several columns, MatMul on arm64), tile8, tile16 and tileK
+// (MatMul's prefill tiles on amd64: rows unpacked once into an int8 tile
+// that every column runs over). A level without a shape uses the level
+// below's (avx512 -> avx2, i8mm -> dotprod -> neon), and a type without a
+// row kernel the generic twin. A kernel of type T, level L and shape S is
+// the assembly routine named as in dispatch_gen_test.go's shapeFuncs
+// (dotQ4_KAVX2, dotQ8_0r4AVX2, dotQ4_0x4DP, gemmQ6_Kx16AVX2, ...), declared
+// in <family>_<arch>.go and written in <family>_<arch>.s: family dot (row
+// kernels), dot512 (avx512 rows), matvec (rows4), gemm/gemmk (tiles) on
+// amd64; dot, matvec, matmul (cols4, pair) on arm64. dispatch_<arch>.go,
+// generated from the table, holds the only switches that call them; the
+// drivers that loop over rows and columns are matVec and matMul in
+// kernels_<arch>.go (the generic ones in generic.go). Float kernels
+// (f32, floattile, exp) and the activation quantizers (quantact) follow the
+// same file pattern without the table.
 //
 // Activation quants must lie in [-127, 127], as QuantizeAct produces: the
 // AVX2 kernels rely on it to keep VPMADDUBSW's int16 pair sums exact.
@@ -44,11 +53,8 @@ import (
 // Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_XS; quant.F32 for F32, F16, BF16 (and
 // for types without kernels).
 func ActType(w quant.Type) quant.Type {
-	switch w {
-	case quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.Q8_0, quant.IQ4_NL:
-		return quant.Q8_0
-	case quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
-		return quant.Q8_K
+	if k := lookup(w); k != nil {
+		return k.act
 	}
 	return quant.F32
 }
@@ -59,9 +65,9 @@ func ActType(w quant.Type) quant.Type {
 func ActBytes(w quant.Type, n int) int {
 	switch ActType(w) {
 	case quant.Q8_0:
-		return n / 32 * 34
+		return n / 32 * q8_0Bytes
 	case quant.Q8_K:
-		return n / 256 * 292
+		return n / quant.QK8K * q8KBytes
 	}
 	return 0
 }
@@ -81,23 +87,29 @@ func Supported(t quant.Type) bool {
 // quant.QuantizeQ8K (ggml's quantize_row_q8_0_ref and quantize_row_q8_K_ref)
 // bit for bit; the avx2 level vectorizes them (quantact_amd64.s).
 func QuantizeAct(w quant.Type, x []float32, q []byte) {
-	switch ActType(w) {
-	case quant.Q8_0:
-		checkAct(w, len(x), q)
-		quantizeQ8_0(x, q[:ActBytes(w, len(x))])
-	case quant.Q8_K:
-		checkAct(w, len(x), q)
-		quantizeQ8K(x, q[:ActBytes(w, len(x))])
+	a := ActType(w)
+	if a == quant.F32 {
+		return
+	}
+	need := checkAct(w, len(x), q)
+	if a == quant.Q8_0 {
+		quantizeQ8_0(x, q[:need])
+	} else {
+		quantizeQ8K(x, q[:need])
 	}
 }
 
-func checkAct(w quant.Type, n int, q []byte) {
+// checkAct panics unless n is a whole number of w's blocks and q holds
+// their activation; it returns the activation's size.
+func checkAct(w quant.Type, n int, q []byte) int {
 	if bs := w.BlockSize(); n%bs != 0 {
 		panic(fmt.Sprintf("kernels: %v: %d elements is not a multiple of the block size %d", w, n, bs))
 	}
-	if need := ActBytes(w, n); len(q) < need {
+	need := ActBytes(w, n)
+	if len(q) < need {
 		panic(fmt.Sprintf("kernels: %v: activation buffer of %d bytes, need %d", w, len(q), need))
 	}
+	return need
 }
 
 // rowBytes checks the arguments of MatVec/MatMul and returns the byte size
@@ -194,7 +206,20 @@ func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols i
 	for c := range cols {
 		raceWriteFloats(out[c*ldOut : c*ldOut+rows]) // only these rows of each column
 	}
-	matMul(t, w, rb, n/t.BlockSize(), rows, qs, ab, cols, out, ldOut)
+	matMul(&product{t: t, w: w, rb: rb, nb: n / t.BlockSize(), rows: rows, qs: qs, ab: ab, cols: cols, out: out, ldOut: ldOut})
+}
+
+// product is one MatMul of quantized weights after MatMul's checks: rows
+// rows of nb blocks (rb bytes) of type t in w, by cols activations of ab
+// bytes in qs, into out with stride ldOut. rows, cols and nb are positive.
+type product struct {
+	t            quant.Type
+	w            []byte
+	rb, nb, rows int
+	qs           []byte
+	ab, cols     int
+	out          []float32
+	ldOut        int
 }
 
 // matMulFloat is MatMul for float weights: blocks of rows small enough to

@@ -49,173 +49,46 @@ func levelMissing(l levelID) string {
 // and return false here once they pass.
 func levelExperimental(l levelID) bool { return l == lvAVX512 }
 
-// hasAVX512Row reports whether t has an AVX-512 row dot product.
-func hasAVX512Row(t quant.Type) bool {
-	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.Q4_K, quant.Q6_K:
-		return true
-	}
-	return false
-}
-
-func dotRowAVX512(t quant.Type, x, y *byte, nb int) float32 {
-	switch t {
-	case quant.Q8_0:
-		return dotQ8_0AVX512(x, y, nb)
-	case quant.Q4_0:
-		return dotQ4_0AVX512(x, y, nb)
-	case quant.Q5_0:
-		return dotQ5_0AVX512(x, y, nb)
-	case quant.Q4_K:
-		return dotQ4_KAVX512(x, y, nb)
-	case quant.Q6_K:
-		return dotQ6_KAVX512(x, y, nb)
-	}
-	panic("kernels: no AVX-512 kernel for " + t.String())
-}
-
-// hasAVX2Row reports whether t has an AVX2 row dot product.
-func hasAVX2Row(t quant.Type) bool {
-	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q4_1, quant.Q5_0, quant.Q5_1, quant.IQ4_NL,
-		quant.Q2_K, quant.Q3_K, quant.Q4_K, quant.Q5_K, quant.Q6_K, quant.IQ4_XS:
-		return true
-	}
-	return false
-}
-
-// dotRowAVX2 dispatches to the AVX2 row dot product of t (hasAVX2Row(t)).
-func dotRowAVX2(t quant.Type, x, y *byte, nb int) float32 {
-	switch t {
-	case quant.Q8_0:
-		return dotQ8_0AVX2(x, y, nb)
-	case quant.Q4_0:
-		return dotQ4_0AVX2(x, y, nb)
-	case quant.Q4_1:
-		return dotQ4_1AVX2(x, y, nb)
-	case quant.Q5_0:
-		return dotQ5_0AVX2(x, y, nb)
-	case quant.Q5_1:
-		return dotQ5_1AVX2(x, y, nb)
-	case quant.IQ4_NL:
-		return dotIQ4_NLAVX2(x, y, nb)
-	case quant.Q2_K:
-		return dotQ2_KAVX2(x, y, nb)
-	case quant.Q3_K:
-		return dotQ3_KAVX2(x, y, nb)
-	case quant.Q4_K:
-		return dotQ4_KAVX2(x, y, nb)
-	case quant.Q5_K:
-		return dotQ5_KAVX2(x, y, nb)
-	case quant.Q6_K:
-		return dotQ6_KAVX2(x, y, nb)
-	case quant.IQ4_XS:
-		return dotIQ4_XSAVX2(x, y, nb)
-	}
-	panic("kernels: no AVX2 kernel for " + t.String())
-}
-
-// matVec: rb > 0 and nb > 0 (MatVec handles empty rows). Types with a
-// four-row kernel share each activation block across four rows.
+// matVec: rb > 0 and nb > 0 (MatVec handles empty rows). With a rows4
+// kernel the rows stream through it four at a time (matVecRows4); the rest
+// go through the row kernel.
 func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
-	if level < lvAVX2 || !hasAVX2Row(t) {
+	s := shapesNow(t)
+	if s&row == 0 {
 		matVecGeneric(t, w, rb, nb, q, out)
 		return
 	}
 	y := &q[0]
-	if level >= lvAVX512 && hasAVX512Row(t) {
-		for r := range out {
-			out[r] = dotRowAVX512(t, &w[r*rb], y, nb)
-		}
-		return
+	r := 0
+	if s&rows4 != 0 {
+		r = matVecRows4(t, w, rb, nb, y, out)
 	}
-	r := matVecStream(t, w, rb, nb, y, out)
-	for ; r < len(out); r++ {
-		out[r] = dotRowAVX2(t, &w[r*rb], y, nb)
-	}
+	matVecRows(t, w, rb, nb, y, out, r)
 }
 
-// hasAVX2x4 reports whether t has a four-column AVX2 kernel.
-func hasAVX2x4(t quant.Type) bool {
-	switch t {
-	case quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, quant.Q4_K, quant.Q5_K, quant.Q6_K:
-		return true
-	}
-	return false
-}
+// tileMinCols is the fewest columns for which MatMul takes a tile path. It
+// is 2, so that a column's result does not depend on how many columns
+// share the call (the tile and row kernels sum in different orders): the
+// perplexity command (batches of 16) must match a direct computation (one
+// batch per window) to 1e-5 on models whose logits amplify rounding.
+const tileMinCols = 2
 
-// dotX4AVX2 dispatches to the four-column kernel of t (hasAVX2x4(t)).
-func dotX4AVX2(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
-	switch t {
-	case quant.Q8_0:
-		dotQ8_0x4AVX2(x, y, ystride, nb, out)
-	case quant.Q4_0:
-		dotQ4_0x4AVX2(x, y, ystride, nb, out)
-	case quant.Q5_0:
-		dotQ5_0x4AVX2(x, y, ystride, nb, out)
-	case quant.IQ4_NL:
-		dotIQ4_NLx4AVX2(x, y, ystride, nb, out)
-	case quant.Q4_K:
-		dotQ4_Kx4AVX2(x, y, ystride, nb, out)
-	case quant.Q5_K:
-		dotQ5_Kx4AVX2(x, y, ystride, nb, out)
-	case quant.Q6_K:
-		dotQ6_Kx4AVX2(x, y, ystride, nb, out)
+// matMul runs the tile path of t (gemm_amd64.go, gemmk_amd64.go) from
+// tileMinCols columns on, and otherwise the row kernel over tiles of 8
+// columns, so that each weight row is read from memory once per tile and
+// served from L1 to the other columns.
+func matMul(p *product) {
+	s := shapesNow(p.t)
+	switch {
+	case s&row == 0:
+		matMulGeneric(p)
+	case p.cols < tileMinCols:
+		matMulRows(p, 0)
+	case s&tile8 != 0:
+		matMulTile8(p)
+	case s&(tile16|tileK) != 0:
+		matMulTile16(p)
+	default:
+		matMulRows(p, 0)
 	}
 }
-
-// matMul multiplies tiles of columns: with a four-column kernel each weight
-// block is unpacked once per four columns; otherwise the row kernel runs
-// over tiles of 8 columns, so each weight row is read from memory once per
-// tile and served from L1 to the other columns.
-func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	if level < lvAVX2 || !hasAVX2Row(t) {
-		matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-		return
-	}
-	if level >= lvAVX512 && hasAVX512Row(t) {
-		const tile = 8
-		for c0 := 0; c0 < cols; c0 += tile {
-			c1 := min(c0+tile, cols)
-			for r := range rows {
-				x := &w[r*rb]
-				for c := c0; c < c1; c++ {
-					out[c*ldOut+r] = dotRowAVX512(t, x, &qs[c*ab], nb)
-				}
-			}
-		}
-		return
-	}
-	if useGemm(t, cols) {
-		matMulGemm(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-		return
-	}
-	c0 := 0
-	if useX4 && hasAVX2x4(t) {
-		var o [4]float32
-		for ; c0+4 <= cols; c0 += 4 {
-			y := &qs[c0*ab]
-			for r := range rows {
-				dotX4AVX2(t, &w[r*rb], y, ab, nb, &o)
-				out[c0*ldOut+r] = o[0]
-				out[(c0+1)*ldOut+r] = o[1]
-				out[(c0+2)*ldOut+r] = o[2]
-				out[(c0+3)*ldOut+r] = o[3]
-			}
-		}
-	}
-	const tile = 8
-	for ; c0 < cols; c0 += tile {
-		c1 := min(c0+tile, cols)
-		for r := range rows {
-			x := &w[r*rb]
-			for c := c0; c < c1; c++ {
-				out[c*ldOut+r] = dotRowAVX2(t, x, &qs[c*ab], nb)
-			}
-		}
-	}
-}
-
-// useX4 enables the four-column kernels (benchmarks switch it off to
-// measure their gain).
-var useX4 = true

@@ -18,9 +18,7 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 	matVecGeneric(t, w, rb, nb, q, out)
 }
 
-func matMul(t quant.Type, w []byte, rb, nb, rows int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	matMulGeneric(t, w, rb, nb, rows, qs, ab, cols, out, ldOut)
-}
+func matMul(p *product) { matMulGeneric(p) }
 
 func dot(a, b []float32) float32                     { return dotGeneric(a, b) }
 func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }

@@ -42,11 +42,20 @@ var (
 )
 
 func init() {
-	level = bestLevel()
+	setLevel(bestLevel())
 	if s := os.Getenv("GOLLM_KERNELS"); s != "" {
 		if err := SetLevel(s); err != nil {
 			levelErr = fmt.Errorf("GOLLM_KERNELS=%s: %w", s, err)
 		}
+	}
+}
+
+// setLevel makes l the level in use.
+func setLevel(l levelID) {
+	level = l
+	for i := range weightTypes {
+		t := weightTypes[i].t
+		current[t] = shapesAt(t, l)
 	}
 }
 
@@ -94,7 +103,7 @@ func SetLevel(name string) error {
 			if why := whyMissing(l); why != "" {
 				return fmt.Errorf("kernel level %s is not available: %s", levelNames[l], why)
 			}
-			level = l
+			setLevel(l)
 			return nil
 		}
 	}

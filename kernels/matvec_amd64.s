@@ -22,7 +22,7 @@
 //
 // Every routine has the Go signature
 //
-//	func dotXXXr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+//	func dotXXXr4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 //
 // (row i at x + i*xstride, nb >= 1 blocks) and the generic twin
 // dotRowGeneric, against which the tests compare. Integer parts are exact
@@ -205,8 +205,8 @@ GLOBL mvbitmask<>(SB), RODATA|NOPTR, $32
 	T4Q8ROW(xoff+2(R2_PTR)(RSTRIDE*1), Y1) \
 	T4REDUCE32
 
-// func dotQ8_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ8_0r4sAVX2(SB), NOSPLIT, $0-40
+// func dotQ8_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ8_0r4AVX2(SB), NOSPLIT, $0-40
 	MVPROLOGUE
 	SUBQ    $2, N
 	JLT     q8s_tail
@@ -243,8 +243,8 @@ q8s_done:
 	T4Q4ROW(xoff+2(R2_PTR)(RSTRIDE*1), Y1) \
 	T4REDUCE
 
-// func dotQ4_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ4_0r4sAVX2(SB), NOSPLIT, $0-40
+// func dotQ4_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ4_0r4AVX2(SB), NOSPLIT, $0-40
 	MVPROLOGUE
 	VMOVDQU mvbytes8<>(SB), Y11
 	VMOVDQU mvshift<>(SB), Y13
@@ -290,8 +290,8 @@ q4s_done:
 	T4Q5ROW(xoff+2(R2_PTR)(RSTRIDE*1), xoff+6(R2_PTR)(RSTRIDE*1), Y1) \
 	T4REDUCE
 
-// func dotQ5_0r4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotQ5_0r4sAVX2(SB), NOSPLIT, $0-40
+// func dotQ5_0r4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotQ5_0r4AVX2(SB), NOSPLIT, $0-40
 	MVPROLOGUE
 	VMOVDQU mvbytes16<>(SB), Y11
 	VMOVDQU mvshift<>(SB), Y13
@@ -340,8 +340,8 @@ GLOBL mviq4nl<>(SB), RODATA|NOPTR, $32
 	T4IQ4ROW(xoff+2(R2_PTR)(RSTRIDE*1), Y1) \
 	T4REDUCE32
 
-// func dotIQ4_NLr4sAVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
-TEXT ·dotIQ4_NLr4sAVX2(SB), NOSPLIT, $0-40
+// func dotIQ4_NLr4AVX2(x *byte, xstride int, y *byte, nb int, out *[4]float32)
+TEXT ·dotIQ4_NLr4AVX2(SB), NOSPLIT, $0-40
 	MVPROLOGUE
 	VMOVDQU mviq4nl<>(SB), Y11
 	VMOVDQU mvshift<>(SB), Y13

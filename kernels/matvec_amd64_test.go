@@ -28,8 +28,8 @@ var decodeShapes = []struct {
 }
 
 // BenchmarkMatVecDecode compares, in one run, the avx2 MatVec of the
-// decode types with row kernels only (impl=avx2-rows), and on two
-// goroutines (impl=avx2-2t, half the rows each). Throughput
+// decode types on one and on two goroutines (impl=avx2-2t, half the rows
+// each). Throughput
 // is in weight bytes per second. Compare ratios side by side:
 //
 //	go test ./kernels -run '^$' -bench 'MatVecDecode' -benchtime 200x -count 3
@@ -61,14 +61,10 @@ func BenchmarkMatVecDecode(b *testing.B) {
 				x, q = makeAct(ty, n, rng, fillRandom)
 				out = make([]float32, rows)
 			}
-			for _, impl := range []string{"avx2", "avx2-rows", "avx2-2t"} {
+			for _, impl := range []string{"avx2", "avx2-2t"} {
 				b.Run(fmt.Sprintf("type=%v/shape=%s/impl=%s", ty, sh.name, impl), func(b *testing.B) {
 					setup()
 					b.SetBytes(int64(len(w)))
-					defer func(s bool) { useStream = s }(useStream)
-					if impl == "avx2-rows" {
-						useStream = false
-					}
 					withLevel(b, "avx2", func() {
 						if impl == "avx2-2t" {
 							// Two goroutines, half the rows each (as
@@ -96,8 +92,8 @@ func BenchmarkMatVecDecode(b *testing.B) {
 	}
 }
 
-// TestMatVecStream checks the row kernels alone (stream=false) and the
-// streaming four-row kernels against the generic twin, on row counts that
+// TestMatVecStream checks the row kernels alone (a one-column MatMul) and
+// MatVec's streaming four-row kernels against the generic twin, on row counts that
 // leave a tail for the row kernels and quarters of one to several rows.
 func TestMatVecStream(t *testing.T) {
 	if !hasAVX2 {
@@ -116,11 +112,13 @@ func TestMatVecStream(t *testing.T) {
 					want := make([]float32, rows)
 					got := make([]float32, rows)
 					withLevel(t, "generic", func() { MatVec(ty, w, n, x, q, want) })
-					func() {
-						defer func(s bool) { useStream = s }(useStream)
-						useStream = stream
-						withLevel(t, "avx2", func() { MatVec(ty, w, n, x, q, got) })
-					}()
+					withLevel(t, "avx2", func() {
+						if stream {
+							MatVec(ty, w, n, x, q, got)
+						} else {
+							MatMul(ty, w, n, rows, x, q, 1, got, rows)
+						}
+					})
 					for r := range rows {
 						_, mag := refDot(ty, w[r*rb:(r+1)*rb], n, x, q)
 						if !sameLevel(got[r], want[r], 1e-5*mag) {
