@@ -92,3 +92,14 @@ func matMul(p *product) {
 		matMulRows(p, 0)
 	}
 }
+
+// expShift is ExpShift's kernel: eight lanes at a time in assembly
+// (exp_amd64.s), the rest in Go.
+func expShift(dst, src []float32, m float32) float64 {
+	n8 := len(src) &^ 7
+	if level < lvAVX2 || n8 == 0 {
+		return expShiftGeneric(dst, src, m)
+	}
+	sum := expShiftAVX2(&dst[0], &src[0], n8, m)
+	return sum + expShiftGeneric(dst[n8:], src[n8:], m)
+}

@@ -2,6 +2,7 @@ package kernels
 
 import "github.com/gollm/gollm/quant"
 
+//go:generate go run -C _asm .
 //go:generate go test -tags purego -run ^TestDispatchGenerated$ -args -generate
 
 // The type table: every quantized weight type the kernels know, its block
