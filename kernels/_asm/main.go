@@ -30,6 +30,7 @@ type family struct {
 // families lists the generated kernel families.
 var families = []family{
 	{name: "exp", doc: expDoc, gen: genExp},
+	{name: "floattile", doc: floatTileDoc, gen: genFloatTile},
 }
 
 // render returns the assembly and the Go declarations of f.
