@@ -31,6 +31,7 @@ type family struct {
 var families = []family{
 	{name: "exp", doc: expDoc, gen: genExp},
 	{name: "floattile", doc: floatTileDoc, gen: genFloatTile},
+	{name: "quantact", doc: quantActDoc, gen: genQuantAct},
 }
 
 // render returns the assembly and the Go declarations of f.
