@@ -32,6 +32,7 @@ var families = []family{
 	{name: "exp", doc: expDoc, gen: genExp},
 	{name: "floattile", doc: floatTileDoc, gen: genFloatTile},
 	{name: "quantact", doc: quantActDoc, gen: genQuantAct},
+	{name: "matvec", doc: matVecDoc, gen: genMatVec},
 }
 
 // render returns the assembly and the Go declarations of f.
