@@ -4,6 +4,7 @@ package kernels
 
 import (
 	"math"
+	"unsafe"
 
 	"golang.org/x/sys/cpu"
 
@@ -184,4 +185,60 @@ func quantizeQ8K(x []float32, q []byte) {
 		quant.QuantizeQ8K(x[:quant.QK8K], q[:292])
 		x, q, nb = x[quant.QK8K:], q[292:], nb-done-1
 	}
+}
+
+// The wrappers below get slices of equal length.
+
+func dot(a, b []float32) float32 {
+	if level >= lvAVX2 && len(a) > 0 {
+		return dotF32AVX2(&a[0], &b[0], len(a))
+	}
+	return dotGeneric(a, b)
+}
+
+func axpy(alpha float32, x, y []float32) {
+	if level >= lvAVX2 && len(x) > 0 {
+		axpyF32AVX2(alpha, &x[0], &y[0], len(x))
+		return
+	}
+	axpyGeneric(alpha, x, y)
+}
+
+func dotF16(a []uint16, b []float32) float32 {
+	if level >= lvAVX2 && len(a) > 0 {
+		return dotF16AVX2(&a[0], &b[0], len(a))
+	}
+	return dotF16Generic(a, b)
+}
+
+func axpyF16(alpha float32, x []uint16, y []float32) {
+	if level >= lvAVX2 && len(x) > 0 {
+		axpyF16AVX2(alpha, &x[0], &y[0], len(x))
+		return
+	}
+	axpyF16Generic(alpha, x, y)
+}
+
+func dotBF16(a []uint16, b []float32) float32 {
+	if level >= lvAVX2 && len(a) > 0 {
+		return dotBF16AVX2(&a[0], &b[0], len(a))
+	}
+	return dotBF16Generic(a, b)
+}
+
+// matVecFloat computes MatVec for F32 and F16 weights in one assembly call
+// and reports whether it did (n > 0, len(x) >= n, w holds len(out) rows).
+func matVecFloat(t quant.Type, w []byte, n int, x []float32, out []float32) bool {
+	if level < lvAVX2 || n == 0 || len(out) == 0 {
+		return false
+	}
+	switch t {
+	case quant.F32:
+		dotRowsF32AVX2((*float32)(unsafe.Pointer(&w[0])), n, len(out), &x[0], &out[0])
+		return true
+	case quant.F16:
+		dotRowsF16AVX2((*uint16)(unsafe.Pointer(&w[0])), n, len(out), &x[0], &out[0])
+		return true
+	}
+	return false
 }

@@ -33,6 +33,7 @@ var families = []family{
 	{name: "floattile", doc: floatTileDoc, gen: genFloatTile},
 	{name: "quantact", doc: quantActDoc, gen: genQuantAct},
 	{name: "matvec", doc: matVecDoc, gen: genMatVec},
+	{name: "f32", doc: f32Doc, gen: genF32},
 }
 
 // render returns the assembly and the Go declarations of f.
