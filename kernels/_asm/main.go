@@ -34,6 +34,7 @@ var families = []family{
 	{name: "quantact", doc: quantActDoc, gen: genQuantAct},
 	{name: "matvec", doc: matVecDoc, gen: genMatVec},
 	{name: "f32", doc: f32Doc, gen: genF32},
+	{name: "dot", doc: dotDoc, gen: genDot},
 }
 
 // render returns the assembly and the Go declarations of f.
