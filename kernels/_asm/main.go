@@ -35,6 +35,7 @@ var families = []family{
 	{name: "matvec", doc: matVecDoc, gen: genMatVec},
 	{name: "f32", doc: f32Doc, gen: genF32},
 	{name: "dot", doc: dotDoc, gen: genDot},
+	{name: "dot512", doc: dot512Doc, gen: genDot512},
 }
 
 // render returns the assembly and the Go declarations of f.
