@@ -36,6 +36,7 @@ var families = []family{
 	{name: "f32", doc: f32Doc, gen: genF32},
 	{name: "dot", doc: dotDoc, gen: genDot},
 	{name: "dot512", doc: dot512Doc, gen: genDot512},
+	{name: "gemm", doc: gemmDoc, gen: genGemm},
 }
 
 // render returns the assembly and the Go declarations of f.

@@ -9,34 +9,16 @@ import (
 
 // Prefill (MatMul) tile path of the 256-element K-quants and IQ4_XS:
 // sixteen rows by two columns per kernel call, scales unpacked in Go,
-// quants in assembly (gemm_amd64.s).
-
-//go:noescape
-func gemmQ4_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-
-//go:noescape
-func gemmQ6_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-
-//go:noescape
-func gemmQ5_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
+// quants in assembly (unpack_amd64.s, gemm_amd64.s).
 
 //go:noescape
 func unpackQ5_Kx8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
-func gemmIQ4_XSx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-
-//go:noescape
 func unpackIQ4_XSx8AVX2(w *byte, rb, nb int, tile *byte)
 
 //go:noescape
-func gemmQ3_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
-
-//go:noescape
 func unpackQ3_Kx8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func gemmQ2_Kx16AVX2(tile *byte, nb int, y *byte, ystride int, out *[32]float32)
 
 //go:noescape
 func unpackQ2_Kx8AVX2(w *byte, rb, nb int, tile *byte)
