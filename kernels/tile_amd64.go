@@ -148,30 +148,6 @@ func unpackTileGo(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[gemmTileBy
 	}
 }
 
-//go:noescape
-func unpackQ4_0x8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ8_0x8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ5_0x8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ4_1x8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ5_1x8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ4_Kx8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ6_Kx8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackIQ4_NLx8AVX2(w *byte, rb, nb int, tile *byte)
-
 const (
 	gemm16Rows      = 16
 	gemm16Block     = 192 + 512 // see gemm_amd64.s

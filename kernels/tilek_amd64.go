@@ -11,18 +11,6 @@ import (
 // sixteen rows by two columns per kernel call, scales unpacked in Go,
 // quants in assembly (unpack_amd64.s, gemm_amd64.s).
 
-//go:noescape
-func unpackQ5_Kx8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackIQ4_XSx8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ3_Kx8AVX2(w *byte, rb, nb int, tile *byte)
-
-//go:noescape
-func unpackQ2_Kx8AVX2(w *byte, rb, nb int, tile *byte)
-
 const (
 	gemmQ4KBlock   = 1152 + 64*64 // Q4_K tile bytes per block, see gemm_amd64.s
 	gemmQ6KBlock   = 1600 + 64*64 // Q6_K tile bytes per block

@@ -37,6 +37,7 @@ var families = []family{
 	{name: "dot", doc: dotDoc, gen: genDot},
 	{name: "dot512", doc: dot512Doc, gen: genDot512},
 	{name: "gemm", doc: gemmDoc, gen: genGemm},
+	{name: "unpack", doc: unpackDoc, gen: genUnpack},
 }
 
 // render returns the assembly and the Go declarations of f.
