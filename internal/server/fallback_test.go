@@ -91,7 +91,7 @@ func unsure(p *fallback.Policy) { p.Confidence.Min, p.Confidence.MinTokens = 1, 
 func TestEarlyExit(t *testing.T) {
 	rem := startRemote(t)
 	local, gen := withRouter(t, rem.URL, unsure)
-	code, v := post(t, local+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":12}`)
+	code, v := post(t, local+"/v1/chat/completions", `{"messages":[{"role":"user","content":"hi"}],"max_tokens":12,"temperature":0}`)
 	if code != 200 || get(v, "gollm", "source") != "fallback" || v["model"] != "remote" {
 		t.Fatalf("status %d: %v", code, v)
 	}
@@ -119,7 +119,7 @@ func TestEarlyExitStreaming(t *testing.T) {
 	rem := startRemote(t)
 	local, _ := withRouter(t, rem.URL, unsure)
 	evs := stream(t, local+"/v1/chat/completions",
-		`{"messages":[{"role":"user","content":"hi"}],"max_tokens":12,"stream":true,"stream_options":{"include_usage":true}}`)
+		`{"messages":[{"role":"user","content":"hi"}],"max_tokens":12,"temperature":0,"stream":true,"stream_options":{"include_usage":true}}`)
 	at := slices.IndexFunc(evs, func(e string) bool { return strings.HasPrefix(e, "@gollm.route ") })
 	if at < 2 || evs[len(evs)-1] != "[DONE]" {
 		t.Fatalf("want the role chunk, local content, gollm.route, remote content, finish, usage and [DONE]; got %q", evs)
@@ -169,7 +169,7 @@ func TestFallbackDownKeepsLocal(t *testing.T) {
 	rem := startRemote(t)
 	rem.Close() // nothing listens there any more
 	local, gen := withRouter(t, rem.URL, func(p *fallback.Policy) { unsure(p); p.Remote.Retries = 0 })
-	code, v := post(t, local+"/v1/completions", `{"prompt":"hi","max_tokens":8}`)
+	code, v := post(t, local+"/v1/completions", `{"prompt":"hi","max_tokens":8,"temperature":0}`)
 	if code != 200 || get(v, "gollm", "source") != "local" || v["model"] != "local" || get(v, "gollm", "route", "rule") != "remote_failed" {
 		t.Fatalf("status %d: %v", code, v)
 	}
