@@ -41,6 +41,18 @@ type benchResult struct {
 	StdDev      float64   `json:"stddev_tokens_per_second"`
 	PeakRSS     int64     `json:"peak_rss_bytes,omitempty"`
 	ContextSize int       `json:"context_size"`
+	// Memory is what the session held besides the weights, as the engine
+	// counts its buffers (model.Session.Memory) after the tests.
+	Memory benchMemory `json:"session_memory"`
+}
+
+// benchMemory is a session's memory by kind, in bytes.
+type benchMemory struct {
+	KVType      string `json:"kv_type"`
+	KV          int64  `json:"kv_bytes"`
+	Recurrent   int64  `json:"recurrent_state_bytes"`
+	Checkpoints int64  `json:"checkpoint_bytes"`
+	Scratch     int64  `json:"scratch_bytes"`
 }
 
 // runBench runs a pp test (a prompt of -p random tokens from an empty cache)
@@ -128,8 +140,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	bar.Done()
 	rss, _ := sysinfo.PeakRSS()
+	mem := s.Engine().Memory()
 	for i := range results {
 		results[i].PeakRSS = rss
+		results[i].Memory = benchMemory{KVType: strings.ToUpper(*ef.kvType), KV: mem.KV, Recurrent: mem.Recurrent,
+			Checkpoints: mem.Checkpoints, Scratch: mem.Scratch}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -191,6 +206,10 @@ func printBenchTable(w io.Writer, rs []benchResult) {
 			float64(r.Params)/1e6, r.Kernels, r.Threads, r.Test, r.Mean, r.StdDev)
 	}
 	if len(rs) > 0 {
-		fmt.Fprintf(w, "\ncpu: %s; peak memory: %s\n", rs[0].CPU, sysinfo.FormatBytes(rs[0].PeakRSS))
+		r := rs[0]
+		fmt.Fprintf(w, "\ncpu: %s; peak memory: %s\n", r.CPU, sysinfo.FormatBytes(r.PeakRSS))
+		fmt.Fprintf(w, "session (context %d): KV cache %s (%s), recurrent state %s, checkpoints %s, buffers %s\n",
+			r.ContextSize, sysinfo.FormatBytes(r.Memory.KV), r.Memory.KVType, sysinfo.FormatBytes(r.Memory.Recurrent),
+			sysinfo.FormatBytes(r.Memory.Checkpoints), sysinfo.FormatBytes(r.Memory.Scratch))
 	}
 }

@@ -14,7 +14,7 @@ func TestBenchTableAndJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"| model |", "| pp16 |", "| tg4 |", "peak memory:"} {
+	for _, want := range []string{"| model |", "| pp16 |", "| tg4 |", "peak memory:", "session (context 20): KV cache "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -27,8 +27,36 @@ func TestBenchTableAndJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatalf("bad JSON: %v\n%s", err, out)
 	}
-	if len(rs) != 1 || rs[0].Test != "pp8" || len(rs[0].Samples) != 3 || !(rs[0].Mean > 0) {
+	if len(rs) != 1 || rs[0].Test != "pp8" || len(rs[0].Samples) != 3 || !(rs[0].Mean > 0) || rs[0].Memory.KV == 0 {
 		t.Errorf("results %+v", rs)
+	}
+}
+
+// TestBenchMemory checks the session memory bench reports for the
+// architectures whose memory does not grow with the context as a plain
+// cache does: gemma3's sliding windows (and --swa-full) and qwen35's
+// recurrent state.
+func TestBenchMemory(t *testing.T) {
+	memory := func(arch string, args ...string) benchMemory {
+		t.Helper()
+		path := testmodel.Tiny(t, arch, "Q8_0")
+		code, out, errOut := runCmd(append([]string{"bench", "-m", path, "-p", "4", "-n", "0", "-r", "1", "-t", "1", "--json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var rs []benchResult
+		if err := json.Unmarshal([]byte(out), &rs); err != nil || len(rs) != 1 {
+			t.Fatalf("bad JSON (%v): %s", err, out)
+		}
+		return rs[0].Memory
+	}
+	window, full := memory("gemma3", "-c", "4096"), memory("gemma3", "-c", "4096", "--swa-full")
+	if !(window.KV > 0 && window.KV < full.KV) || window.Recurrent != 0 {
+		t.Errorf("gemma3 at 4096 tokens: KV %d with the windows, %d with --swa-full", window.KV, full.KV)
+	}
+	small, large := memory("qwen35", "-c", "256"), memory("qwen35", "-c", "4096")
+	if !(small.Recurrent > 0 && small.Recurrent == large.Recurrent && small.KV < large.KV) || large.KVType != "F16" {
+		t.Errorf("qwen35: %+v at 256 tokens, %+v at 4096", small, large)
 	}
 }
 
