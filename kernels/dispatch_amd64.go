@@ -231,37 +231,98 @@ func unpackRows8(t quant.Type, w *byte, rb, nb int, tile *byte) {
 	panic(noKernel(t, "unpackRows8"))
 }
 
+// gemm8 runs the eight-row int8 tile kernel (one for all tile8 types) over four columns ystride bytes apart.
+func gemm8(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[32]float32) {
+	switch t {
+	case quant.Q8_0:
+		if level >= lvAVX512 {
+			gemmQ8x4AVX512(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ8x4AVX2(tile, nb, y, ystride, out)
+		return
+	case quant.IQ4_NL:
+		if level >= lvAVX512 {
+			gemmQ8x4AVX512(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ8x4AVX2(tile, nb, y, ystride, out)
+		return
+	}
+	panic(noKernel(t, "gemm8"))
+}
+
 // gemm16 runs the sixteen-row tile kernel of t over two columns ystride bytes apart.
 func gemm16(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[32]float32) {
 	switch t {
 	case quant.Q4_0:
+		if level >= lvAVX512 {
+			gemmQ4_0x16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ4_0x16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q4_1:
+		if level >= lvAVX512 {
+			gemmQ4_1x16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ4_1x16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q5_0:
+		if level >= lvAVX512 {
+			gemmQ5_0x16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ5_0x16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q5_1:
+		if level >= lvAVX512 {
+			gemmQ5_1x16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ5_1x16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q2_K:
+		if level >= lvAVX512 {
+			gemmQ2_Kx16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ2_Kx16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q3_K:
+		if level >= lvAVX512 {
+			gemmQ3_Kx16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ3_Kx16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q4_K:
+		if level >= lvAVX512 {
+			gemmQ4_Kx16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ4_Kx16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q5_K:
+		if level >= lvAVX512 {
+			gemmQ5_Kx16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ5_Kx16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.Q6_K:
+		if level >= lvAVX512 {
+			gemmQ6_Kx16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmQ6_Kx16AVX2(tile, nb, y, ystride, out)
 		return
 	case quant.IQ4_XS:
+		if level >= lvAVX512 {
+			gemmIQ4_XSx16AVX512(tile, nb, y, ystride, out)
+			return
+		}
 		gemmIQ4_XSx16AVX2(tile, nb, y, ystride, out)
 		return
 	}

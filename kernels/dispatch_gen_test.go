@@ -35,6 +35,9 @@ type shapeFunc struct {
 	// pre starts the function; call is one type's code, with %[1]s
 	// for the kernel's name: it must return.
 	pre, call string
+	// unpacker: the kernels are tile unpackers, whose level is the one
+	// whose tiles a level reads (unpackLevel).
+	unpacker bool
 }
 
 var shapeFuncs = []shapeFunc{
@@ -69,7 +72,10 @@ return 4 * q`},
 		call: "%s(x, xstride, y, ystride, nb, out)\nreturn"},
 	{shapes: tile8 | tile16 | tileK, doc: "unpackRows8 unpacks the quants of nb blocks of eight rows rb bytes apart into a tile.",
 		sig: "(w *byte, rb, nb int, tile *byte)", name: "unpack%sx8%s",
-		call: "%s(w, rb, nb, tile)\nreturn"},
+		call: "%s(w, rb, nb, tile)\nreturn", unpacker: true},
+	{shapes: tile8, doc: "gemm8 runs the eight-row int8 tile kernel (one for all tile8 types) over four columns ystride bytes apart.",
+		sig: "(tile *byte, nb int, y *byte, ystride int, out *[32]float32)", name: "gemmQ8x4%[2]s",
+		call: "%s(tile, nb, y, ystride, out)\nreturn"},
 	{shapes: tile16 | tileK, doc: "gemm16 runs the sixteen-row tile kernel of t over two columns ystride bytes apart.",
 		sig: "(tile *byte, nb int, y *byte, ystride int, out *[32]float32)", name: "gemm%sx16%s",
 		call: "%s(tile, nb, y, ystride, out)\nreturn"},
@@ -101,6 +107,9 @@ func renderDispatch(goarch string) []byte {
 			var from []levelID
 			for l := lvGeneric; l < numLevels; l++ {
 				kl := kernelLevel(w, l, f.shapes)
+				if f.unpacker {
+					kl = kernelLevel(w, unpackLevel[l], f.shapes)
+				}
 				if levelGOARCH[l] != goarch || kl == lvGeneric {
 					continue
 				}

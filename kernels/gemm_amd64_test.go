@@ -18,7 +18,8 @@ var gemmTypes = []quant.Type{quant.Q8_0, quant.Q4_0, quant.Q5_0, quant.IQ4_NL, q
 // the generic twin for every column count 1..20, row counts around the tile
 // height, block counts around the tile length (several tiles per row),
 // every fill mode and a row range of a larger output, with guard values
-// around every column. Bounds as in TestLevels.
+// around every column, at every assembly level the CPU has (avx2, and
+// avx512 where it has AVX-512 VNNI). Bounds as in TestLevels.
 func TestGemm(t *testing.T) {
 	if levelMissing(lvAVX2) != "" {
 		t.Skip("no avx2")
@@ -69,34 +70,39 @@ func testGemmCase(t *testing.T, ty quant.Type, nb, rows, cols int, mode fillMode
 	const off, guard = 2, -12345
 	ld := rows + 4
 	want := make([]float32, cols*ld)
-	got := make([]float32, cols*ld)
-	for i := range got {
-		got[i] = guard
-	}
 	withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want[off:], ld) })
-	withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, xs, qs, cols, got[off:], ld) })
-	for c := range cols {
-		af := dequantAct(ActType(ty), qs[c*ab:(c+1)*ab], n)
-		for i := range ld {
-			g, e := got[c*ld+i], want[c*ld+i]
-			r := i - off
-			if r < 0 || r >= rows {
-				if g != guard {
-					t.Fatalf("%v nb=%d rows=%d cols=%d: wrote outside the output at column %d row %d", ty, nb, rows, cols, c, r)
+	for _, lv := range Levels() {
+		if lv == "generic" {
+			continue
+		}
+		got := make([]float32, cols*ld)
+		for i := range got {
+			got[i] = guard
+		}
+		withLevel(t, lv, func() { MatMul(ty, w, n, rows, xs, qs, cols, got[off:], ld) })
+		for c := range cols {
+			af := dequantAct(ActType(ty), qs[c*ab:(c+1)*ab], n)
+			for i := range ld {
+				g, e := got[c*ld+i], want[c*ld+i]
+				r := i - off
+				if r < 0 || r >= rows {
+					if g != guard {
+						t.Fatalf("%s %v nb=%d rows=%d cols=%d: wrote outside the output at column %d row %d", lv, ty, nb, rows, cols, c, r)
+					}
+					continue
 				}
-				continue
-			}
-			wf := dequantTest(ty, w[r*rb:(r+1)*rb], n)
-			var mag float64
-			for k, v := range wf {
-				mag += math.Abs(float64(v) * float64(af[k]))
-			}
-			tol := 1e-5 * mag
-			if mode == fillUnit && mag < 1<<24 {
-				tol = 0
-			}
-			if !sameLevel(g, e, tol) {
-				t.Fatalf("%v nb=%d rows=%d cols=%d %v: col %d row %d: %g, generic %g", ty, nb, rows, cols, mode, c, r, g, e)
+				wf := dequantTest(ty, w[r*rb:(r+1)*rb], n)
+				var mag float64
+				for k, v := range wf {
+					mag += math.Abs(float64(v) * float64(af[k]))
+				}
+				tol := 1e-5 * mag
+				if mode == fillUnit && mag < 1<<24 {
+					tol = 0
+				}
+				if !sameLevel(g, e, tol) {
+					t.Fatalf("%s %v nb=%d rows=%d cols=%d %v: col %d row %d: %g, generic %g", lv, ty, nb, rows, cols, mode, c, r, g, e)
+				}
 			}
 		}
 	}

@@ -28,15 +28,19 @@
 // below's (avx512 -> avx2, i8mm -> dotprod -> neon), and a type without a
 // row kernel the generic twin. A kernel of type T, level L and shape S is
 // the assembly routine named as in dispatch_gen_test.go's shapeFuncs
-// (dotQ4_KAVX2, dotQ8_0r4AVX2, dotQ4_0x4DP, gemmQ6_Kx16AVX2, ...), declared
-// in <family>_<arch>.go and written in <family>_<arch>.s: family dot (row
-// kernels), dot512 (avx512 rows), matvec (rows4), gemm/gemmk (tiles) on
-// amd64; dot, matvec, matmul (cols4, pair) on arm64. dispatch_<arch>.go,
-// generated from the table, holds the only switches that call them; the
-// drivers that loop over rows and columns are matVec and matMul in
-// kernels_<arch>.go (the generic ones in generic.go). Float kernels
-// (f32, floattile, exp) and the activation quantizers (quantact) follow the
-// same file pattern without the table.
+// (dotQ4_KAVX2, dotQ8_0r4AVX2, dotQ4_0x4DP, gemmQ6_Kx16AVX512, ...),
+// declared in <family>_<arch>.go and written in <family>_<arch>.s, both
+// generated: on amd64 by the avo programs in _asm (one per family: dot for
+// rows, dot512 for avx512 rows, matvec for rows4, unpack for the tile
+// unpackers, gemm for the avx2 tile kernels, gemm512 for the avx512 ones),
+// on arm64 by _asm_arm64 (dot, matvec, matmul for cols4 and pair). The
+// tiles' Go drivers and the K-quants' Go scale unpacking are in
+// tile_amd64.go and tilek_amd64.go. dispatch_<arch>.go, generated from the
+// table, holds the only switches that call the assembly; the drivers that
+// loop over rows and columns are matVec and matMul in kernels_<arch>.go
+// (the generic ones in generic.go). Float kernels (f32, floattile, exp) and
+// the activation quantizers (quantact) follow the same file pattern without
+// the table.
 //
 // Activation quants must lie in [-127, 127], as QuantizeAct produces: the
 // AVX2 kernels rely on it to keep VPMADDUBSW's int16 pair sums exact.

@@ -45,11 +45,15 @@ func levelMissing(l levelID) string {
 // kernels were written on a CPU without AVX-512; to promote the level, run
 // on one that has it (x/sys/cpu: AVX512F, BW, VL, VNNI)
 //
-//	go test ./kernels -run 'TestLevels|TestPageBoundary|TestMatMulRowSplit'
+//	go test ./kernels -run 'TestLevels|TestGemm|TestPageBoundary|TestMatMulRowSplit|TestNoAllocs'
 //	go test ./kernels -run '^$' -fuzz FuzzMatVec -fuzztime 2m
 //	go test ./kernels -run '^$' -bench 'MatVec$/type=(Q4_0|Q8_0|Q4_K)/impl=(generic|avx2|avx512)/size=cache' -benchtime 200ms
+//	go test ./kernels -run '^$' -bench 'MatMul$/type=.*/impl=(avx2|avx512)' -benchtime 200ms
+//	go test ./model -run 'TestParityAtEveryLevel'
 //
-// and return false here once they pass.
+// and return false here once they pass and the avx512 figures win over
+// avx2's (row kernels for Q4_0, Q5_0, Q8_0, Q4_K, Q6_K; tile kernels for
+// every type, gemm512_amd64.s).
 func levelExperimental(l levelID) bool { return l == lvAVX512 }
 
 // matVec: rb > 0 and nb > 0 (MatVec handles empty rows). With a rows4

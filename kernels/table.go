@@ -80,40 +80,40 @@ type weightType struct {
 // per block) is quant's: t.BlockSize(), t.BlockBytes().
 var weightTypes = []weightType{
 	{t: quant.Q4_0, act: quant.Q8_0, generic: dotRowQ4_0Generic, shapes: levelShapes{
-		lvAVX2: row | rows4 | tile16, lvAVX512: row,
+		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
 		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
 	{t: quant.Q4_1, act: quant.Q8_0, generic: dotRowQ4_1Generic, shapes: levelShapes{
-		lvAVX2: row | tile16,
+		lvAVX2: row | tile16, lvAVX512: tile16,
 		lvNEON: row, lvDotProd: row}},
 	{t: quant.Q5_0, act: quant.Q8_0, generic: dotRowQ5_0Generic, shapes: levelShapes{
-		lvAVX2: row | rows4 | tile16, lvAVX512: row,
+		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
 		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
 	{t: quant.Q5_1, act: quant.Q8_0, generic: dotRowQ5_1Generic, shapes: levelShapes{
-		lvAVX2: row | tile16,
+		lvAVX2: row | tile16, lvAVX512: tile16,
 		lvNEON: row, lvDotProd: row}},
 	{t: quant.Q8_0, act: quant.Q8_0, generic: dotRowQ8_0Generic, shapes: levelShapes{
-		lvAVX2: row | rows4 | tile8, lvAVX512: row,
+		lvAVX2: row | rows4 | tile8, lvAVX512: row | tile8,
 		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
 	{t: quant.IQ4_NL, act: quant.Q8_0, generic: dotRowIQ4_NLGeneric, shapes: levelShapes{
-		lvAVX2: row | rows4 | tile8,
+		lvAVX2: row | rows4 | tile8, lvAVX512: tile8,
 		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
 	{t: quant.Q2_K, act: quant.Q8_K, generic: dotRowQ2_KGeneric, shapes: levelShapes{
-		lvAVX2: row | tileK,
+		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row, lvDotProd: row}},
 	{t: quant.Q3_K, act: quant.Q8_K, generic: dotRowQ3_KGeneric, shapes: levelShapes{
-		lvAVX2: row | tileK,
+		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row, lvDotProd: row}},
 	{t: quant.Q4_K, act: quant.Q8_K, generic: dotRowQ4_KGeneric, shapes: levelShapes{
-		lvAVX2: row | tileK, lvAVX512: row,
+		lvAVX2: row | tileK, lvAVX512: row | tileK,
 		lvNEON: row | cols4, lvDotProd: row | cols4, lvI8MM: pair}},
 	{t: quant.Q5_K, act: quant.Q8_K, generic: dotRowQ5_KGeneric, shapes: levelShapes{
-		lvAVX2: row | tileK,
+		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row | cols4, lvDotProd: row | cols4}},
 	{t: quant.Q6_K, act: quant.Q8_K, generic: dotRowQ6_KGeneric, shapes: levelShapes{
-		lvAVX2: row | tileK, lvAVX512: row,
+		lvAVX2: row | tileK, lvAVX512: row | tileK,
 		lvNEON: row | cols4, lvDotProd: row | cols4, lvI8MM: pair}},
 	{t: quant.IQ4_XS, act: quant.Q8_K, generic: dotRowIQ4_XSGeneric, shapes: levelShapes{
-		lvAVX2: row | tileK,
+		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row, lvDotProd: row}},
 }
 
@@ -128,6 +128,17 @@ var levelBelow = [numLevels]levelID{
 	lvNEON:    lvGeneric,
 	lvDotProd: lvNEON,
 	lvI8MM:    lvDotProd,
+}
+
+// unpackLevel is the level whose tile unpackers (and so tile layouts) the
+// tile kernels of a level read: the avx512 level's VNNI tiles read the
+// avx2 tiles, twice as many rows per register.
+var unpackLevel = [numLevels]levelID{
+	lvAVX2:    lvAVX2,
+	lvAVX512:  lvAVX2,
+	lvNEON:    lvNEON,
+	lvDotProd: lvDotProd,
+	lvI8MM:    lvI8MM,
 }
 
 // typeIndex maps a quant.Type to its row of weightTypes (-1: none).

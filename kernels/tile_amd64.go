@@ -39,14 +39,14 @@ func matMulTile8(p *product) {
 			for c0 := 0; c0 < cols; c0 += 4 {
 				nc := min(4, cols-c0)
 				if nc == 4 {
-					gemmQ8x4AVX2(&tile[0], nbk, &qs[c0*ab+b0*q8_0Bytes], ab, &o)
+					gemm8(t, &tile[0], nbk, &qs[c0*ab+b0*q8_0Bytes], ab, &o)
 					gemmStore(&o, 4, nr, b0 == 0, out[c0*ldOut+r0:], ldOut)
 					continue
 				}
 				// Fewer than four columns left: one at a time (the kernel
 				// computes it four times over).
 				for c := c0; c < cols; c++ {
-					gemmQ8x4AVX2(&tile[0], nbk, &qs[c*ab+b0*q8_0Bytes], 0, &o)
+					gemm8(t, &tile[0], nbk, &qs[c*ab+b0*q8_0Bytes], 0, &o)
 					gemmStore(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
 				}
 			}

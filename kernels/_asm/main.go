@@ -38,6 +38,7 @@ var families = []family{
 	{name: "dot512", doc: dot512Doc, gen: genDot512},
 	{name: "gemm", doc: gemmDoc, gen: genGemm},
 	{name: "unpack", doc: unpackDoc, gen: genUnpack},
+	{name: "gemm512", doc: gemm512Doc, gen: genGemm512},
 }
 
 // render returns the assembly and the Go declarations of f.
