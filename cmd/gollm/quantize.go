@@ -18,6 +18,7 @@ import (
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/progress"
 	"github.com/gollm/gollm/quant"
+	"github.com/gollm/gollm/quant/mix"
 )
 
 func init() {
@@ -42,7 +43,7 @@ func runQuantize(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 3 {
 		return usageError(fs, fmt.Sprintf("want IN.gguf OUT.gguf TYPE, got %d arguments", len(pos)))
 	}
-	ft, err := quant.ParseFileType(pos[2])
+	ft, err := mix.ParseFileType(pos[2])
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ type quantizeStats struct {
 }
 
 // modelFacts reads what the type mix depends on from the file's metadata.
-func modelFacts(f *gguf.File) quant.ModelFacts {
+func modelFacts(f *gguf.File) mix.ModelFacts {
 	arch, _ := f.String("general.architecture")
 	get := func(key string) int {
 		if n, err := f.Int(arch + "." + key); err == nil {
@@ -105,7 +106,7 @@ func modelFacts(f *gguf.File) quant.ModelFacts {
 		}
 		return 0
 	}
-	return quant.ModelFacts{Arch: arch, Layers: get("block_count"), Heads: get("attention.head_count"),
+	return mix.ModelFacts{Arch: arch, Layers: get("block_count"), Heads: get("attention.head_count"),
 		KVHeads: get("attention.head_count_kv"), Experts: get("expert_count")}
 }
 
@@ -119,7 +120,7 @@ var dropKeys = map[string]bool{
 // quantizeModel writes the model at in to out as file type ft, one tensor
 // at a time, in llama-quantize's tensor order and with its metadata layout.
 // out appears only when complete.
-func quantizeModel(ctx context.Context, in, out string, ft quant.FileType, opts quantizeOptions) (quantizeStats, error) {
+func quantizeModel(ctx context.Context, in, out string, ft mix.FileType, opts quantizeOptions) (quantizeStats, error) {
 	var st quantizeStats
 	src, err := gguf.Open(in)
 	if err != nil {
@@ -131,17 +132,17 @@ func quantizeModel(ctx context.Context, in, out string, ft quant.FileType, opts 
 			return st, fmt.Errorf("the output %s is the input file", out)
 		}
 	}
-	specs := make([]quant.TensorSpec, len(src.Tensors))
+	specs := make([]mix.TensorSpec, len(src.Tensors))
 	names := make([]string, len(src.Tensors))
 	for i, t := range src.Tensors {
-		specs[i] = quant.TensorSpec{Name: t.Name, Dims: t.Dims, Type: t.Type}
+		specs[i] = mix.TensorSpec{Name: t.Name, Dims: t.Dims, Type: t.Type}
 		names[i] = t.Name
 	}
-	types, err := quant.Mix(ft, modelFacts(src), specs, opts.pure)
+	types, err := mix.Plan(ft, modelFacts(src), specs, opts.pure)
 	if err != nil {
 		return st, err
 	}
-	order := quant.TensorOrder(names)
+	order := mix.TensorOrder(names)
 	requant := map[string]bool{}
 	for i, t := range src.Tensors {
 		if types[i] == t.Type {

@@ -11,6 +11,7 @@ import (
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/quant"
+	"github.com/gollm/gollm/quant/mix"
 )
 
 // compareGGUF reports how the GGUF file got differs from want: metadata,
@@ -196,7 +197,7 @@ func TestQuantizeErrors(t *testing.T) {
 	// An interrupted run removes its temporary file.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	ft, _ := quant.ParseFileType("Q8_0")
+	ft, _ := mix.ParseFileType("Q8_0")
 	if _, err := quantizeModel(ctx, in, out, ft, quantizeOptions{}); err == nil || !strings.Contains(err.Error(), "interrupted") {
 		t.Errorf("cancelled run: err = %v", err)
 	}

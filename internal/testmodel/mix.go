@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/gollm/gollm/quant"
+	"github.com/gollm/gollm/quant/mix"
 )
 
 // FileType is the file type a model is written in: one of llama.cpp's file
-// types, whose tensor types follow llama-quantize's rules (quant.Mix), or,
+// types, whose tensor types follow llama-quantize's rules (mix.Plan), or,
 // when Pure, every matrix in the base type (llama-quantize --pure).
 type FileType struct {
-	quant.FileType
+	mix.FileType
 	Pure bool
 }
 
@@ -26,10 +27,10 @@ var pureNames = map[string]string{"Q3_K": "Q3_K_S", "Q4_K": "Q4_K_S", "Q5_K": "Q
 // type ("Q4_K") for a pure file.
 func ParseFileType(name string) (FileType, error) {
 	if base, ok := pureNames[strings.ToUpper(name)]; ok {
-		ft, err := quant.ParseFileType(base)
+		ft, err := mix.ParseFileType(base)
 		return FileType{ft, true}, err
 	}
-	ft, err := quant.ParseFileType(name)
+	ft, err := mix.ParseFileType(name)
 	if err != nil {
 		return FileType{}, fmt.Errorf("testmodel: %w (or a pure %s)", err, strings.Join(sortedKeys(pureNames), ", "))
 	}
@@ -39,7 +40,7 @@ func ParseFileType(name string) (FileType, error) {
 // FileTypeNames returns the names ParseFileType accepts, sorted.
 func FileTypeNames() []string {
 	names := sortedKeys(pureNames)
-	for _, ft := range quant.FileTypes() {
+	for _, ft := range mix.FileTypes() {
 		names = append(names, ft.Name)
 	}
 	sort.Strings(names)
@@ -58,10 +59,10 @@ func sortedKeys(m map[string]string) []string {
 // tensorTypes returns the type of each tensor of a model of spec s (in the
 // order of tensors, sources in F32) for file type ft.
 func tensorTypes(s Spec, ft FileType, tensors []tensorDesc) ([]quant.Type, error) {
-	specs := make([]quant.TensorSpec, len(tensors))
+	specs := make([]mix.TensorSpec, len(tensors))
 	for i, t := range tensors {
-		specs[i] = quant.TensorSpec{Name: t.name, Dims: t.dims, Type: quant.F32}
+		specs[i] = mix.TensorSpec{Name: t.name, Dims: t.dims, Type: quant.F32}
 	}
-	facts := quant.ModelFacts{Arch: s.Arch, Layers: s.NLayer, Heads: s.NHead, KVHeads: s.NHeadKV}
-	return quant.Mix(ft.FileType, facts, specs, ft.Pure)
+	facts := mix.ModelFacts{Arch: s.Arch, Layers: s.NLayer, Heads: s.NHead, KVHeads: s.NHeadKV}
+	return mix.Plan(ft.FileType, facts, specs, ft.Pure)
 }

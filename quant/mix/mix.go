@@ -1,31 +1,34 @@
-package quant
+// Package mix is llama-quantize's policy: it chooses the tensor type of
+// every tensor of a model file of a given llama.cpp file type, as
+// llama-quantize does without an importance matrix (llama_tensor_get_type
+// in llama.cpp's src/llama-quant.cpp). It is the canonical copy of that
+// rule in gollm; `gollm quantize` and the test models use it, and package
+// quant does the block arithmetic.
+package mix
 
 import (
 	"fmt"
 	"sort"
 	"strings"
-)
 
-// This file chooses the tensor type of every tensor of a model file of a
-// given llama.cpp file type, as llama-quantize does without an importance
-// matrix (llama_tensor_get_type in llama.cpp's src/llama-quant.cpp). It is
-// the canonical copy of that rule in gollm.
+	"github.com/gollm/gollm/quant"
+)
 
 // FileType is a llama.cpp model file type: the value of general.file_type
 // (LLAMA_FTYPE_*) and the tensor type most matrices get.
 type FileType struct {
-	Name string // llama-quantize's name: "Q4_K_M", "Q8_0", ...
-	ID   uint32 // LLAMA_FTYPE_* number, stored in general.file_type
-	Base Type   // the default type of the quantized matrices
+	Name string     // llama-quantize's name: "Q4_K_M", "Q8_0", ...
+	ID   uint32     // LLAMA_FTYPE_* number, stored in general.file_type
+	Base quant.Type // the default type of the quantized matrices
 }
 
 // fileTypes are the file types gollm can write, in llama-quantize's order.
 var fileTypes = []FileType{
-	{"Q4_0", 2, Q4_0}, {"Q4_1", 3, Q4_1}, {"Q5_0", 8, Q5_0}, {"Q5_1", 9, Q5_1},
-	{"IQ4_NL", 25, IQ4_NL}, {"IQ4_XS", 30, IQ4_XS},
-	{"Q2_K", 10, Q2_K}, {"Q3_K_S", 11, Q3_K}, {"Q3_K_M", 12, Q3_K}, {"Q3_K_L", 13, Q3_K},
-	{"Q4_K_S", 14, Q4_K}, {"Q4_K_M", 15, Q4_K}, {"Q5_K_S", 16, Q5_K}, {"Q5_K_M", 17, Q5_K},
-	{"Q6_K", 18, Q6_K}, {"Q8_0", 7, Q8_0}, {"F16", 1, F16}, {"BF16", 32, BF16}, {"F32", 0, F32},
+	{"Q4_0", 2, quant.Q4_0}, {"Q4_1", 3, quant.Q4_1}, {"Q5_0", 8, quant.Q5_0}, {"Q5_1", 9, quant.Q5_1},
+	{"IQ4_NL", 25, quant.IQ4_NL}, {"IQ4_XS", 30, quant.IQ4_XS},
+	{"Q2_K", 10, quant.Q2_K}, {"Q3_K_S", 11, quant.Q3_K}, {"Q3_K_M", 12, quant.Q3_K}, {"Q3_K_L", 13, quant.Q3_K},
+	{"Q4_K_S", 14, quant.Q4_K}, {"Q4_K_M", 15, quant.Q4_K}, {"Q5_K_S", 16, quant.Q5_K}, {"Q5_K_M", 17, quant.Q5_K},
+	{"Q6_K", 18, quant.Q6_K}, {"Q8_0", 7, quant.Q8_0}, {"F16", 1, quant.F16}, {"BF16", 32, quant.BF16}, {"F32", 0, quant.F32},
 }
 
 // FileTypes returns the file types gollm can write.
@@ -65,8 +68,8 @@ func (m ModelFacts) gqa() int {
 // TensorSpec describes one tensor of the source model.
 type TensorSpec struct {
 	Name string
-	Dims []uint64 // GGML order: Dims[0] is the row length
-	Type Type     // its type in the source file
+	Dims []uint64   // GGML order: Dims[0] is the row length
+	Type quant.Type // its type in the source file
 }
 
 // TensorOrder returns the indices of names in the order llama-quantize
@@ -96,7 +99,7 @@ func layerOf(name string) int {
 	return n
 }
 
-// Mix returns the type llama-quantize gives each tensor (in the order of
+// Plan returns the type llama-quantize gives each tensor (in the order of
 // tensors) for a file of type ft. Tensors that are not quantized (norms,
 // biases, one-dimensional tensors such as rope factors, a few named small
 // matrices) keep their source type. With pure every quantized matrix gets
@@ -107,7 +110,7 @@ func layerOf(name string) int {
 // if the row is not a multiple of 32 either. Mix fails, as llama.cpp does,
 // for a row length that a type without fallback (Q4_0, Q8_0, ...) cannot
 // hold.
-func Mix(ft FileType, facts ModelFacts, tensors []TensorSpec, pure bool) ([]Type, error) {
+func Plan(ft FileType, facts ModelFacts, tensors []TensorSpec, pure bool) ([]quant.Type, error) {
 	names := make([]string, len(tensors))
 	for i, t := range tensors {
 		names[i] = t.Name
@@ -122,7 +125,7 @@ func Mix(ft FileType, facts ModelFacts, tensors []TensorSpec, pure bool) ([]Type
 			st.tied = false
 		}
 	}
-	out := make([]Type, len(tensors))
+	out := make([]quant.Type, len(tensors))
 	for _, i := range TensorOrder(names) {
 		t := &tensors[i]
 		if !quantizable(t.Name, t.Dims) {
@@ -130,7 +133,7 @@ func Mix(ft FileType, facts ModelFacts, tensors []TensorSpec, pure bool) ([]Type
 			continue
 		}
 		typ := ft.Base
-		if typ == F32 || typ == F16 || typ == BF16 {
+		if typ == quant.F32 || typ == quant.F16 || typ == quant.BF16 {
 			out[i] = typ
 			continue
 		}
@@ -238,7 +241,7 @@ type mixState struct {
 func useMoreBits(i, n int) bool { return i < n/8 || i >= 7*n/8 || (i-n/8)%3 == 2 }
 
 // choose is llama_tensor_get_type_impl for the file types gollm writes.
-func (st *mixState) choose(typ Type, t *TensorSpec) Type {
+func (st *mixState) choose(typ quant.Type, t *TensorSpec) quant.Type {
 	ft, facts := st.ft.Name, st.facts
 	falcon := facts.Arch == "falcon"
 	moe8 := facts.Experts == 8
@@ -246,10 +249,10 @@ func (st *mixState) choose(typ Type, t *TensorSpec) Type {
 	switch {
 	case c == catOutput || (st.tied && c == catTokenEmbd):
 		if falcon || t.Dims[0]%uint64(typ.BlockSize()) != 0 {
-			return Q8_0
+			return quant.Q8_0
 		}
-		if typ != Q8_0 {
-			return Q6_K
+		if typ != quant.Q8_0 {
+			return quant.Q6_K
 		}
 	case c == catTokenEmbd:
 	case c.isAttnV():
@@ -257,34 +260,34 @@ func (st *mixState) choose(typ Type, t *TensorSpec) Type {
 		st.iAttnV++
 		switch {
 		case ft == "Q2_K":
-			typ = Q3_K
+			typ = quant.Q3_K
 			if facts.gqa() >= 4 {
-				typ = Q4_K
+				typ = quant.Q4_K
 			}
 		case ft == "Q3_K_M":
-			typ = Q4_K
+			typ = quant.Q4_K
 			if i < 2 {
-				typ = Q5_K
+				typ = quant.Q5_K
 			}
 		case ft == "Q3_K_L":
-			typ = Q5_K
+			typ = quant.Q5_K
 		case (ft == "IQ4_NL" || ft == "IQ4_XS") && facts.gqa() >= 4:
-			typ = Q5_K
+			typ = quant.Q5_K
 		case (ft == "Q4_K_M" || ft == "Q5_K_M") && useMoreBits(i, st.nAttnV):
-			typ = Q6_K
+			typ = quant.Q6_K
 		case ft == "Q4_K_S" && i < 4:
-			typ = Q5_K
+			typ = quant.Q5_K
 		}
 		// llama.cpp's LLM_TYPE_70B: 80 llama layers with grouped KV heads.
-		if facts.Arch == "llama" && facts.Layers == 80 && facts.gqa() > 1 && (typ == Q3_K || typ == Q4_K) {
-			typ = Q5_K
+		if facts.Arch == "llama" && facts.Layers == 80 && facts.gqa() > 1 && (typ == quant.Q3_K || typ == quant.Q4_K) {
+			typ = quant.Q5_K
 		}
 		if moe8 {
-			typ = Q8_0
+			typ = quant.Q8_0
 		}
 	case c == catAttnK:
 		if moe8 {
-			typ = Q8_0
+			typ = quant.Q8_0
 		}
 	case c == catFFNDown:
 		i, n := st.iFFNDown, st.nFFN
@@ -294,58 +297,58 @@ func (st *mixState) choose(typ Type, t *TensorSpec) Type {
 		}
 		switch {
 		case ft == "Q2_K":
-			typ = Q3_K
+			typ = quant.Q3_K
 		case ft == "Q3_K_M":
 			switch {
 			case i < n/16:
-				typ = Q5_K
+				typ = quant.Q5_K
 			case !falcon || useMoreBits(i, n):
-				typ = Q4_K
+				typ = quant.Q4_K
 			default:
-				typ = Q3_K
+				typ = quant.Q3_K
 			}
 		case ft == "Q3_K_L":
-			typ = Q5_K
+			typ = quant.Q5_K
 			if falcon {
-				typ = Q4_K
+				typ = quant.Q4_K
 			}
 		case ft == "Q4_K_M":
 			switch {
 			case !falcon:
 				if useMoreBits(i, n) {
-					typ = Q6_K
+					typ = quant.Q6_K
 				}
 			case i < n/16:
-				typ = Q6_K
+				typ = quant.Q6_K
 			case useMoreBits(i, n):
-				typ = Q5_K
+				typ = quant.Q5_K
 			default:
-				typ = Q4_K
+				typ = quant.Q4_K
 			}
 		case i < n/8 && (ft == "IQ4_NL" || ft == "IQ4_XS"):
-			typ = Q5_K
+			typ = quant.Q5_K
 		case ft == "Q5_K_M" && useMoreBits(i, n):
-			typ = Q6_K
+			typ = quant.Q6_K
 		case ft == "Q4_K_S" && !falcon && i < n/8:
-			typ = Q5_K
+			typ = quant.Q5_K
 		}
 	case c == catAttnOutput:
 		switch {
 		case falcon:
 			if ft == "Q3_K_L" {
-				typ = Q4_K
+				typ = quant.Q4_K
 			}
 		case moe8:
 			switch ft {
 			case "Q2_K", "Q3_K_S", "Q3_K_M", "IQ4_NL", "Q4_K_S", "Q4_K_M", "IQ4_XS":
-				typ = Q5_K
+				typ = quant.Q5_K
 			}
 		case ft == "Q2_K":
-			typ = Q3_K
+			typ = quant.Q3_K
 		case ft == "Q3_K_M":
-			typ = Q4_K
+			typ = quant.Q4_K
 		case ft == "Q3_K_L":
-			typ = Q5_K
+			typ = quant.Q5_K
 		}
 	}
 	return typ
@@ -353,28 +356,28 @@ func (st *mixState) choose(typ Type, t *TensorSpec) Type {
 
 // fallback is llama.cpp's tensor_type_fallback: a type whose blocks fit the
 // tensor's rows.
-func fallback(typ Type, t *TensorSpec) (Type, error) {
+func fallback(typ quant.Type, t *TensorSpec) (quant.Type, error) {
 	ncols := t.Dims[0]
 	if ncols%uint64(typ.BlockSize()) == 0 {
 		return typ, nil
 	}
-	var next Type
+	var next quant.Type
 	switch typ {
-	case IQ4_XS:
-		next = IQ4_NL
-	case Q2_K, Q3_K:
-		next = Q4_0
-	case Q4_K:
-		next = Q5_0
-	case Q5_K:
-		next = Q5_1
-	case Q6_K:
-		next = Q8_0
+	case quant.IQ4_XS:
+		next = quant.IQ4_NL
+	case quant.Q2_K, quant.Q3_K:
+		next = quant.Q4_0
+	case quant.Q4_K:
+		next = quant.Q5_0
+	case quant.Q5_K:
+		next = quant.Q5_1
+	case quant.Q6_K:
+		next = quant.Q8_0
 	default:
 		return 0, fmt.Errorf("tensor %q: rows of %d elements do not fit %s blocks and %s has no fallback type", t.Name, ncols, typ, typ)
 	}
 	if ncols%uint64(next.BlockSize()) != 0 {
-		return F16, nil
+		return quant.F16, nil
 	}
 	return next, nil
 }

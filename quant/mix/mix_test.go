@@ -1,4 +1,4 @@
-package quant_test
+package mix_test
 
 import (
 	"strings"
@@ -7,10 +7,11 @@ import (
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/internal/testref"
 	"github.com/gollm/gollm/quant"
+	"github.com/gollm/gollm/quant/mix"
 )
 
 // factsOf reads the model facts from a GGUF file's metadata.
-func factsOf(t *testing.T, f *gguf.File) quant.ModelFacts {
+func factsOf(t *testing.T, f *gguf.File) mix.ModelFacts {
 	t.Helper()
 	arch, err := f.String("general.architecture")
 	if err != nil {
@@ -20,7 +21,7 @@ func factsOf(t *testing.T, f *gguf.File) quant.ModelFacts {
 		n, _ := f.Int(arch + "." + k)
 		return int(n)
 	}
-	return quant.ModelFacts{Arch: arch, Layers: get("block_count"), Heads: get("attention.head_count"),
+	return mix.ModelFacts{Arch: arch, Layers: get("block_count"), Heads: get("attention.head_count"),
 		KVHeads: get("attention.head_count_kv"), Experts: get("expert_count")}
 }
 
@@ -35,11 +36,11 @@ func TestMixMatchesLlamaQuantize(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			ft, err := quant.ParseFileType("q4_k_m")
+			ft, err := mix.ParseFileType("q4_k_m")
 			if err != nil {
 				t.Fatal(err)
 			}
-			specs := make([]quant.TensorSpec, len(f.Tensors))
+			specs := make([]mix.TensorSpec, len(f.Tensors))
 			names := make([]string, len(f.Tensors))
 			for i, ti := range f.Tensors {
 				// The source was F32 or F16; 1-D tensors were F32.
@@ -47,10 +48,10 @@ func TestMixMatchesLlamaQuantize(t *testing.T) {
 				if len(ti.Dims) < 2 {
 					src = quant.F32
 				}
-				specs[i] = quant.TensorSpec{Name: ti.Name, Dims: ti.Dims, Type: src}
+				specs[i] = mix.TensorSpec{Name: ti.Name, Dims: ti.Dims, Type: src}
 				names[i] = ti.Name
 			}
-			got, err := quant.Mix(ft, factsOf(t, f), specs, false)
+			got, err := mix.Plan(ft, factsOf(t, f), specs, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +63,7 @@ func TestMixMatchesLlamaQuantize(t *testing.T) {
 				}
 			}
 			t.Logf("types: %v", seen)
-			for i, j := range quant.TensorOrder(names) {
+			for i, j := range mix.TensorOrder(names) {
 				if i != j {
 					t.Fatalf("TensorOrder: position %d holds %s, llama.cpp wrote %s", i, names[j], names[i])
 				}
@@ -74,7 +75,7 @@ func TestMixMatchesLlamaQuantize(t *testing.T) {
 // TestMixRules checks rules the reference files do not reach: --pure,
 // fallbacks, F16 files, tensors that are never quantized, errors.
 func TestMixRules(t *testing.T) {
-	specs := []quant.TensorSpec{
+	specs := []mix.TensorSpec{
 		{"token_embd.weight", []uint64{256, 1000}, quant.F32},
 		{"output_norm.weight", []uint64{256}, quant.F32},
 		{"rope_freqs.weight", []uint64{16}, quant.F32},
@@ -85,7 +86,7 @@ func TestMixRules(t *testing.T) {
 		{"blk.0.ffn_gate_inp.weight", []uint64{256, 8}, quant.F32},
 		{"blk.0.ffn_gate.weight", []uint64{80, 256}, quant.F32},
 	}
-	facts := quant.ModelFacts{Arch: "llama", Layers: 1, Heads: 8, KVHeads: 8}
+	facts := mix.ModelFacts{Arch: "llama", Layers: 1, Heads: 8, KVHeads: 8}
 	cases := []struct {
 		ft   string
 		pure bool
@@ -100,11 +101,11 @@ func TestMixRules(t *testing.T) {
 		{"F16", false, "F16 F32 F32 F16 F32 F16 F32 F32 F16"},
 	}
 	for _, c := range cases {
-		ft, err := quant.ParseFileType(c.ft)
+		ft, err := mix.ParseFileType(c.ft)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := quant.Mix(ft, facts, specs, c.pure)
+		got, err := mix.Plan(ft, facts, specs, c.pure)
 		if err != nil {
 			t.Fatalf("%s: %v", c.ft, err)
 		}
@@ -117,11 +118,11 @@ func TestMixRules(t *testing.T) {
 		}
 	}
 	// Q8_0 has no fallback: rows of 80 are not whole blocks of 32.
-	ft, _ := quant.ParseFileType("Q8_0")
-	if _, err := quant.Mix(ft, facts, specs, false); err == nil || !strings.Contains(err.Error(), "ffn_gate") {
+	ft, _ := mix.ParseFileType("Q8_0")
+	if _, err := mix.Plan(ft, facts, specs, false); err == nil || !strings.Contains(err.Error(), "ffn_gate") {
 		t.Errorf("Q8_0 with rows of 80: err = %v, want an error naming the tensor", err)
 	}
-	if _, err := quant.ParseFileType("Q9_K"); err == nil || !strings.Contains(err.Error(), "Q4_K_M") {
+	if _, err := mix.ParseFileType("Q9_K"); err == nil || !strings.Contains(err.Error(), "Q4_K_M") {
 		t.Errorf("ParseFileType(Q9_K): err = %v, want the list of valid names", err)
 	}
 }
