@@ -24,9 +24,9 @@ const maxTargets = 4
 // parallel region. The rows of all of them form one range that workers
 // claim in chunks from a shared counter: a worker the OS delays holds up
 // only its current chunk, not a fixed half of every matrix, and one that
-// keeps arriving late shows at the barrier (the pool then drops it for a
-// while: pool.runClaimed). Every row is computed the same way whoever
-// claims it, so results do not depend on the number of threads.
+// keeps arriving late shows at the barrier (the pool then tries the next
+// jobs without it: pool.runClaimed). Every row is computed the same way
+// whoever claims it, so results do not depend on the number of threads.
 type projectJob struct {
 	targets  [maxTargets]target
 	nTargets int
@@ -62,7 +62,7 @@ func (s *Session) project(x []float32, cols, n int, ts ...target) {
 	j.chunk = chunkRows(j.rows, s.pool.n)
 	j.next.Store(0)
 	s.quantizeInput(x, cols, n, j.targets[:j.nTargets])
-	s.pool.runClaimed(j)
+	s.pool.runClaimed(j, n, float64(j.rows)*float64(cols*n))
 	for i := range j.nTargets {
 		t := &j.targets[i]
 		if t.bias == nil {

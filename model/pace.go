@@ -4,14 +4,24 @@ import "time"
 
 // How the pool paces its workers (see pace).
 const (
-	// paceWindow is the number of claimed jobs whose barriers one decision
-	// weighs: about a third of a token of Qwen2.5-0.5B (four claimed
-	// projections per layer, 24 layers, and the output).
-	paceWindow = 32
-	// minRest and maxRest bound how long the pool runs on one worker fewer
-	// before it tries the worker again. Each late try doubles the rest, so
-	// a worker that stays slow costs one window every maxRest, and a worker
-	// whose core frees up is back within maxRest.
+	// paceWindow is the number of claimed jobs one measurement spans:
+	// about two thirds of a token of Qwen2.5-0.5B (four claimed
+	// projections per layer, 24 layers, and the output), long enough that
+	// a thread descheduled for a few milliseconds does not decide alone.
+	paceWindow = 64
+	// A window whose last workers arrive, summed over its jobs, later than
+	// 1/lateShare of its wall time after the ones before them is late: a
+	// worker is being kept off its core.
+	lateShare = 8
+	// More workers are kept only when they run at least 1+1/keepMargin
+	// times as fast as one fewer; when it is closer, fewer threads do the
+	// same work with less of the device.
+	keepMargin = 16
+	// minRest and maxRest bound how long the pool keeps a worker count
+	// before it compares again. Each comparison that changes nothing
+	// doubles the rest, so a settled choice costs one window every
+	// maxRest; one that changes the count halves it (a single change may
+	// be noise: the windows are short and the device busy).
 	minRest = 50 * time.Millisecond
 	maxRest = 1600 * time.Millisecond
 )
@@ -22,64 +32,97 @@ const (
 // chunks from a shared counter) finish within about one chunk of each other
 // on an idle device. When the last one keeps arriving much later than the
 // one before it, the OS is running something else on its core and every
-// job waits for it. Whichever worker it was (the OS moves threads between
-// cores), running one worker fewer leaves the others a core each. With k workers, the last late by s in a job of wall
-// time t: without it and with perfect scaling, k-1 workers would take
-// (t-s)k/(k-1), faster once s > t/k. Scaling is far from perfect (on the
-// benchmark machine two threads run the kernels 1.4x faster than one, not
-// 2x), so the pool acts at half that: when the summed lateness of a window
-// of claimed jobs exceeds 1/(2k) of their summed wall time, it drops one
-// worker. After a rest it tries that worker again for a window: a late try
-// doubles the next rest (up to maxRest), an on-time one keeps the worker
-// and resets the rest to minRest.
+// job waits for it. Fewer workers may then be faster, or not: the late
+// worker still does some of the rows, and the cores may share their vector
+// units with whatever else runs. So the pace measures instead of guessing.
+// It counts the multiply-adds of a window of claimed jobs and their wall
+// time, and after a late window runs the next one on one worker fewer; the
+// two rates decide which count stays. After a rest it tries one worker more
+// the same way, so the pool recovers when the other process goes away.
+// Only windows of jobs with the same batch size are compared (prefill and
+// decode run at different rates per multiply-add).
 type pace struct {
-	n, k    int           // the pool's workers; those taking part now
-	jobs    int           // claimed jobs in the current window
-	late    time.Duration // the window's summed lateness
-	wall    time.Duration // the window's summed wall time
-	trying  bool          // the window tries k after a rest at k-1
+	n, k int // the pool's workers; those taking part now
+
+	// The current window: claimed jobs of batch tokens each. A job of
+	// another batch size is left out; two in a row start a new window.
+	batch int
+	odd   int // jobs of another batch size just before this one
+	jobs  int
+	late  time.Duration // summed lateness of the last worker of each job
+	wall  time.Duration // summed wall time
+	work  float64       // summed multiply-adds
+
+	// A comparison in progress: the window before it ran on from workers
+	// (0: no comparison) at ref multiply-adds per second.
+	from int
+	ref  float64
+
 	rest    time.Duration // how long the next rest lasts
-	restEnd time.Duration // when the current rest ends (while k < n)
+	restEnd time.Duration // no comparison starts before then
 }
 
 func newPace(n int) pace { return pace{n: n, k: n, rest: minRest} }
 
-// observe records a claimed job run by k workers: the last one arrived
-// late after the one before it and wall after the job was posted. now is
-// the time on the pool's clock.
-func (p *pace) observe(late, wall, now time.Duration) {
+// observe records a claimed job of batch tokens and work multiply-adds,
+// run by k workers: the last one arrived late after the one before it and
+// wall after the job was posted. now is the time on the pool's clock.
+func (p *pace) observe(late, wall time.Duration, batch int, work float64, now time.Duration) {
+	if batch != p.batch {
+		p.odd++
+		if p.odd == 1 {
+			return // a lone job, such as the output row of a prompt's last token
+		}
+		if p.from != 0 { // its reference was measured on other jobs
+			p.k, p.from = p.from, 0
+		}
+		p.batch = batch
+		p.newWindow()
+	}
+	p.odd = 0
 	p.jobs++
 	p.late += late
 	p.wall += wall
+	p.work += work
 	if p.jobs < paceWindow {
 		return
 	}
-	tooLate := p.late*time.Duration(2*p.k) > p.wall
-	trying := p.trying
+	rate := p.work / max(p.wall.Seconds(), 1e-9)
+	isLate := p.late*lateShare > p.wall
 	p.newWindow()
 	switch {
-	case tooLate && p.k > 1:
-		if trying {
-			p.rest = min(2*p.rest, maxRest)
-		}
-		p.k--
-		p.restEnd = now + p.rest
-	case trying:
-		p.rest = minRest
-		p.restEnd = now + p.rest
+	case p.from != 0:
+		p.decide(rate, now)
+	case now < p.restEnd:
+	case isLate && p.k > 1:
+		p.from, p.ref, p.k = p.k, rate, p.k-1
+	case p.k < p.n:
+		p.from, p.ref, p.k = p.k, rate, p.k+1
 	}
 }
 
-// tick is called after every job: at the end of a rest, one worker more
-// takes part, on trial.
-func (p *pace) tick(now time.Duration) {
-	if p.k < p.n && !p.trying && now >= p.restEnd {
-		p.k++
-		p.newWindow()
-		p.trying = true
+// decide ends a comparison: the window just ended ran on k workers at
+// rate, the one before on from workers at ref. The larger count stays only
+// if it was faster by the margin.
+func (p *pace) decide(rate float64, now time.Duration) {
+	fewer, more := rate, p.ref
+	if p.k > p.from {
+		fewer, more = p.ref, rate
 	}
+	keep := min(p.k, p.from)
+	if more*keepMargin > fewer*(keepMargin+1) {
+		keep = max(p.k, p.from)
+	}
+	if keep == p.k {
+		p.rest = max(p.rest/2, minRest)
+	} else {
+		p.k = p.from
+		p.rest = min(2*p.rest, maxRest)
+	}
+	p.from = 0
+	p.restEnd = now + p.rest
 }
 
 func (p *pace) newWindow() {
-	p.jobs, p.late, p.wall, p.trying = 0, 0, 0, false
+	p.jobs, p.late, p.wall, p.work = 0, 0, 0, 0
 }

@@ -40,8 +40,9 @@ const (
 // taking part have finished. On a busy device the OS keeps one of the
 // threads off its core now and then, for milliseconds, and each job that
 // starts meanwhile waits for it. The pool watches how late the last worker
-// arrives (see pace) and, while one keeps arriving late, runs its jobs on
-// one worker fewer: workers 0..k-1 take part, the others sit out, parked.
+// arrives and, when one keeps arriving late, tries its jobs on one worker
+// fewer and keeps whichever count is faster (see pace): workers 0..k-1
+// take part, the others sit out, parked.
 // Which rows or items a worker computes never changes a result, so the
 // output does not depend on k.
 type pool struct {
@@ -143,57 +144,61 @@ func (p *pool) sitOut(w int) uint64 {
 
 // run executes j on the workers taking part now and returns when all are
 // done.
-func (p *pool) run(j job) { p.runJob(j, false) }
+func (p *pool) run(j job) { p.runJob(j, 0, 0) }
 
 // runClaimed is run for a job whose workers claim small pieces of its work
-// from a shared counter until none is left. Its workers finish within
-// about one piece of each other unless the OS held one of them up, so the
-// pool learns from its barrier how many workers to use (see pace).
-func (p *pool) runClaimed(j job) { p.runJob(j, true) }
+// from a shared counter until none is left: work multiply-adds for a batch
+// of tokens. Its workers finish within about one piece of each other unless
+// the OS held one of them up, so the pool learns from its barrier and its
+// speed how many workers to use (see pace).
+func (p *pool) runClaimed(j job, batch int, work float64) { p.runJob(j, batch, work) }
 
-func (p *pool) runJob(j job, claimed bool) {
-	k := p.pace.k
-	if k == 1 {
+func (p *pool) runJob(j job, batch int, work float64) {
+	if p.n == 1 {
 		j.do(0, 1)
-		if p.n > 1 {
-			p.pace.tick(time.Since(p.epoch))
-		}
 		return
 	}
-	p.current = j
-	p.pending.Store(int32(k - 1))
+	k := p.pace.k
 	p.start = time.Now()
-	prev := p.state.Load()
-	p.state.Store((prev>>workerBits+1)<<workerBits | uint64(k))
-	if k > int(prev&workerMask) {
-		p.mu.Lock()
-		p.rejoin.Broadcast()
-		p.mu.Unlock()
-	}
-	if p.parked.Load() > 0 {
-		p.mu.Lock()
-		p.wake.Broadcast()
-		p.mu.Unlock()
-	}
-	j.do(0, k)
-	p.arrived[0] = time.Since(p.start)
-	for i := 0; p.pending.Load() != 0; i++ {
-		if i >= hotRounds && i%16 == 15 {
-			runtime.Gosched()
+	if k == 1 {
+		j.do(0, 1)
+		p.arrived[0] = time.Since(p.start)
+	} else {
+		p.current = j
+		p.pending.Store(int32(k - 1))
+		prev := p.state.Load()
+		p.state.Store((prev>>workerBits+1)<<workerBits | uint64(k))
+		if k > int(prev&workerMask) {
+			p.mu.Lock()
+			p.rejoin.Broadcast()
+			p.mu.Unlock()
+		}
+		if p.parked.Load() > 0 {
+			p.mu.Lock()
+			p.wake.Broadcast()
+			p.mu.Unlock()
+		}
+		j.do(0, k)
+		p.arrived[0] = time.Since(p.start)
+		for i := 0; p.pending.Load() != 0; i++ {
+			if i >= hotRounds && i%16 == 15 {
+				runtime.Gosched()
+			}
 		}
 	}
-	now := time.Since(p.epoch)
-	if claimed {
+	if work > 0 {
 		late, wall := lateness(p.arrived[:k])
-		p.pace.observe(late, wall, now)
+		p.pace.observe(late, wall, batch, work, time.Since(p.epoch))
 	}
-	p.pace.tick(now)
 }
 
 // lateness returns how long the last worker to finish a job kept the one
 // before it waiting, and when it finished (the job's wall time), from the
 // workers' finishing times.
 func lateness(arrived []time.Duration) (late, wall time.Duration) {
+	if len(arrived) == 1 {
+		return 0, arrived[0]
+	}
 	var last, beforeLast time.Duration
 	for _, a := range arrived {
 		switch {

@@ -9,17 +9,19 @@ import (
 )
 
 // jolt puts a pool's pace into one of three states, chosen by i, each of
-// which changes the worker count within the next prefill step or token:
-// a worker rejoins after the first job, a worker drops out at the first
-// claimed job, or the pool runs on two workers throughout.
-func jolt(p *pool, i int) {
+// which changes the worker count within the next prefill step or token of
+// batch tokens: a try of one worker more (or fewer, at the first claimed
+// job), or two workers throughout.
+func jolt(p *pool, i, batch int) {
 	p.pace.newWindow()
+	p.pace.from, p.pace.restEnd, p.pace.batch = 0, 0, batch
 	switch i % 3 {
 	case 0:
-		p.pace.k, p.pace.restEnd = 1, 0
+		p.pace.k = 1
+		p.pace.jobs, p.pace.wall, p.pace.work = paceWindow-1, time.Hour, 1
 	case 1:
 		p.pace.k = p.n
-		p.pace.jobs, p.pace.late, p.pace.wall = paceWindow-1, time.Hour, time.Hour
+		p.pace.jobs, p.pace.late, p.pace.wall, p.pace.work = paceWindow-1, time.Hour, time.Hour, 1
 	case 2:
 		p.pace.k, p.pace.restEnd = 2, time.Hour
 	}
@@ -48,7 +50,7 @@ func TestAdaptiveThreadsChangeNothing(t *testing.T) {
 				out := make([]float32, len(tokens)*nv)
 				for i := 0; i < prefilled; i += batch {
 					if threads > 1 {
-						jolt(s.pool, i/batch)
+						jolt(s.pool, i/batch, batch)
 					}
 					if err := s.PrefillLogits(tokens[i:i+batch], out[i*nv:(i+batch)*nv]); err != nil {
 						t.Fatal(err)
@@ -56,7 +58,7 @@ func TestAdaptiveThreadsChangeNothing(t *testing.T) {
 				}
 				for i := prefilled; i < len(tokens); i++ {
 					if threads > 1 {
-						jolt(s.pool, i)
+						jolt(s.pool, i, 1)
 					}
 					l, err := s.Decode(tokens[i])
 					if err != nil {
