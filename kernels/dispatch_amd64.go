@@ -231,25 +231,62 @@ func unpackRows8(t quant.Type, w *byte, rb, nb int, tile *byte) {
 	panic(noKernel(t, "unpackRows8"))
 }
 
-// gemm8 runs the eight-row int8 tile kernel (one for all tile8 types) over four columns ystride bytes apart.
-func gemm8(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[32]float32) {
+// gemm8Cols runs the eight-row int8 tile kernel (one for all tile8 types)
+// over the cols activation columns at qs, ab bytes apart, four at a time
+// (fewer than four: one at a time, the kernel computing it four times over),
+// and stores rows [0, nr) of each column into out (first: the tile's first
+// blocks, so store instead of add). The loop is generated so that the kernel
+// is called directly.
+func gemm8Cols(t quant.Type, tile *byte, nb int, qs []byte, ab, cols, nr int, first bool, out []float32, ldOut int, o *[32]float32) {
 	switch t {
 	case quant.Q8_0:
 		if level >= lvAVX512 {
-			gemmQ8x4AVX512(tile, nb, y, ystride, out)
+			c := 0
+			for ; c+4 <= cols; c += 4 {
+				gemmQ8x4AVX512(tile, nb, &qs[c*ab], ab, o)
+				gemmStore(o, 4, nr, first, out[c*ldOut:], ldOut)
+			}
+			for ; c < cols; c++ {
+				gemmQ8x4AVX512(tile, nb, &qs[c*ab], 0, o)
+				gemmStore(o, 1, nr, first, out[c*ldOut:], ldOut)
+			}
 			return
 		}
-		gemmQ8x4AVX2(tile, nb, y, ystride, out)
+		c := 0
+		for ; c+4 <= cols; c += 4 {
+			gemmQ8x4AVX2(tile, nb, &qs[c*ab], ab, o)
+			gemmStore(o, 4, nr, first, out[c*ldOut:], ldOut)
+		}
+		for ; c < cols; c++ {
+			gemmQ8x4AVX2(tile, nb, &qs[c*ab], 0, o)
+			gemmStore(o, 1, nr, first, out[c*ldOut:], ldOut)
+		}
 		return
 	case quant.IQ4_NL:
 		if level >= lvAVX512 {
-			gemmQ8x4AVX512(tile, nb, y, ystride, out)
+			c := 0
+			for ; c+4 <= cols; c += 4 {
+				gemmQ8x4AVX512(tile, nb, &qs[c*ab], ab, o)
+				gemmStore(o, 4, nr, first, out[c*ldOut:], ldOut)
+			}
+			for ; c < cols; c++ {
+				gemmQ8x4AVX512(tile, nb, &qs[c*ab], 0, o)
+				gemmStore(o, 1, nr, first, out[c*ldOut:], ldOut)
+			}
 			return
 		}
-		gemmQ8x4AVX2(tile, nb, y, ystride, out)
+		c := 0
+		for ; c+4 <= cols; c += 4 {
+			gemmQ8x4AVX2(tile, nb, &qs[c*ab], ab, o)
+			gemmStore(o, 4, nr, first, out[c*ldOut:], ldOut)
+		}
+		for ; c < cols; c++ {
+			gemmQ8x4AVX2(tile, nb, &qs[c*ab], 0, o)
+			gemmStore(o, 1, nr, first, out[c*ldOut:], ldOut)
+		}
 		return
 	}
-	panic(noKernel(t, "gemm8"))
+	panic(noKernel(t, "gemm8Cols"))
 }
 
 // gemm16 runs the sixteen-row tile kernel of t over two columns ystride bytes apart.

@@ -73,9 +73,23 @@ return 4 * q`},
 	{shapes: tile8 | tile16 | tileK, doc: "unpackRows8 unpacks the quants of nb blocks of eight rows rb bytes apart into a tile.",
 		sig: "(w *byte, rb, nb int, tile *byte)", name: "unpack%sx8%s",
 		call: "%s(w, rb, nb, tile)\nreturn", unpacker: true},
-	{shapes: tile8, doc: "gemm8 runs the eight-row int8 tile kernel (one for all tile8 types) over four columns ystride bytes apart.",
-		sig: "(tile *byte, nb int, y *byte, ystride int, out *[32]float32)", name: "gemmQ8x4%[2]s",
-		call: "%s(tile, nb, y, ystride, out)\nreturn"},
+	{shapes: tile8, doc: `gemm8Cols runs the eight-row int8 tile kernel (one for all tile8 types)
+// over the cols activation columns at qs, ab bytes apart, four at a time
+// (fewer than four: one at a time, the kernel computing it four times over),
+// and stores rows [0, nr) of each column into out (first: the tile's first
+// blocks, so store instead of add). The loop is generated so that the kernel
+// is called directly.`,
+		sig: "(tile *byte, nb int, qs []byte, ab, cols, nr int, first bool, out []float32, ldOut int, o *[32]float32)", name: "gemmQ8x4%[2]s",
+		call: `c := 0
+for ; c+4 <= cols; c += 4 {
+%[1]s(tile, nb, &qs[c*ab], ab, o)
+gemmStore(o, 4, nr, first, out[c*ldOut:], ldOut)
+}
+for ; c < cols; c++ {
+%[1]s(tile, nb, &qs[c*ab], 0, o)
+gemmStore(o, 1, nr, first, out[c*ldOut:], ldOut)
+}
+return`},
 	{shapes: tile16 | tileK, doc: "gemm16 runs the sixteen-row tile kernel of t over two columns ystride bytes apart.",
 		sig: "(tile *byte, nb int, y *byte, ystride int, out *[32]float32)", name: "gemm%sx16%s",
 		call: "%s(tile, nb, y, ystride, out)\nreturn"},

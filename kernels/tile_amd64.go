@@ -36,20 +36,7 @@ func matMulTile8(p *product) {
 		for b0 := 0; b0 < nb; b0 += gemmMaxBlocks {
 			nbk := min(gemmMaxBlocks, nb-b0)
 			unpackTile(t, w[r0*rb:], rb, nr, b0, nbk, &tile)
-			for c0 := 0; c0 < cols; c0 += 4 {
-				nc := min(4, cols-c0)
-				if nc == 4 {
-					gemm8(t, &tile[0], nbk, &qs[c0*ab+b0*q8_0Bytes], ab, &o)
-					gemmStore(&o, 4, nr, b0 == 0, out[c0*ldOut+r0:], ldOut)
-					continue
-				}
-				// Fewer than four columns left: one at a time (the kernel
-				// computes it four times over).
-				for c := c0; c < cols; c++ {
-					gemm8(t, &tile[0], nbk, &qs[c*ab+b0*q8_0Bytes], 0, &o)
-					gemmStore(&o, 1, nr, b0 == 0, out[c*ldOut+r0:], ldOut)
-				}
-			}
+			gemm8Cols(t, &tile[0], nbk, qs[b0*q8_0Bytes:], ab, cols, nr, b0 == 0, out[r0:], ldOut, &o)
 		}
 	}
 }
