@@ -5,7 +5,7 @@
 # few instructions per call. Compare two commits by running this in each.
 #
 #   scripts/kcount.sh kernels avx2 OUT   # per case: instructions per call
-#   scripts/kcount.sh bench MODEL OUT    # instructions of bench -p 16 -n 2
+#   scripts/kcount.sh bench MODEL OUT    # instructions of bench -p 16 -n 2 (GOGC=off)
 #
 # The kernel cases (internal/kcount): MatVec 2048x128, QuantizeAct of 2048
 # values, MatMul 2048x128 by 3 and by 32 columns per type, and the float
@@ -32,7 +32,10 @@ kernels)
 	;;
 bench)
 	go build -o "$out/gollm" ./cmd/gollm
-	GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$out/bench.cg" \
+	# GOGC=off: the token loop allocates nothing, so the collector only
+	# scans the loader's garbage, at points that move with any change of
+	# the binary (tens of millions of instructions either way).
+	GOGC=off GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind --callgrind-out-file="$out/bench.cg" \
 		"$out/gollm" bench -m "$arg" -p 16 -n 2 -r 1 -t 1 >"$out/bench.txt" 2>"$out/valgrind.log"
 	grep 'refs' "$out/valgrind.log" | awk '{print $NF}'
 	;;
