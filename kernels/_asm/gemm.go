@@ -234,22 +234,7 @@ func flush16(c *build.Context, k *gemmConsts, corr int) {
 // min16 adds m' * dy * sum(a) to the float accumulators after flush16
 // (Y2, Y3 = dy of the two columns); Y4-Y7 end zero.
 func min16(c *build.Context, k *gemmConsts) {
-	c.VMOVDQU(Mem{Base: RDI, Disp: 2}, Y4)
-	c.VMOVDQU(Mem{Base: R9, Disp: 2}, Y5)
-	c.VPXOR(Y15, Y4, Y4)
-	c.VPXOR(Y15, Y5, Y5)
-	c.VPXOR(Y6, Y6, Y6)
-	c.VPSADBW(Y6, Y4, Y4)
-	c.VPSADBW(Y6, Y5, Y5)
-	c.VPSLLQ(U8(32), Y5, Y5)
-	c.VPOR(Y5, Y4, Y4)
-	c.VEXTRACTI128(U8(1), Y4, X5)
-	c.VPADDD(X5, X4, X4)
-	c.VPSHUFD(U8(0x4e), X4, X5)
-	c.VPADDD(X5, X4, X4)
-	c.VPSUBD(k.k4096, X4, X4)
-	c.VCVTDQ2PS(X4, X4)
-	c.VMOVSHDUP(X4, X5)
+	colSums(c, k, Y4, Y5, Y6)
 	c.VBROADCASTSS(X4, Y6)
 	c.VBROADCASTSS(X5, Y7)
 	c.VMULPS(Y2, Y6, Y6)
@@ -259,6 +244,30 @@ func min16(c *build.Context, k *gemmConsts) {
 	c.VFMADD231PS(Mem{Base: RSI, Disp: 736}, Y6, iB0)
 	c.VFMADD231PS(Mem{Base: RSI, Disp: 736}, Y7, iB1)
 	zero(c, Y4, Y5, Y6, Y7)
+}
+
+// colSums leaves in the low lane of s0's and s1's low halves the sums (as
+// float32) of the 32 activation quants of the columns at DI and R9: VPSADBW
+// of a+128 (Y15 = 0x80 bytes) against zero (z), both columns' partial sums
+// gathered into the dwords of s0, minus 32*128.
+func colSums(c *build.Context, k *gemmConsts, s0, s1, z VecPhysical) {
+	x0, x1 := s0.AsX(), s1.AsX()
+	c.VMOVDQU(Mem{Base: RDI, Disp: 2}, s0)
+	c.VMOVDQU(Mem{Base: R9, Disp: 2}, s1)
+	c.VPXOR(Y15, s0, s0)
+	c.VPXOR(Y15, s1, s1)
+	c.VPXOR(z, z, z)
+	c.VPSADBW(z, s0, s0)
+	c.VPSADBW(z, s1, s1)
+	c.VPSLLQ(U8(32), s1, s1)
+	c.VPOR(s1, s0, s0)
+	c.VEXTRACTI128(U8(1), s0, x1)
+	c.VPADDD(x1, x0, x0)
+	c.VPSHUFD(U8(0x4e), x0, x1)
+	c.VPADDD(x1, x0, x0)
+	c.VPSUBD(k.k4096, x0, x0)
+	c.VCVTDQ2PS(x0, x0)
+	c.VMOVSHDUP(x0, x1)
 }
 
 // A kType is the sixteen-row tile kernel of a 256-element type. Tile

@@ -158,22 +158,7 @@ func gemm16Z(c *build.Context, k *gemmConsts, t string, blockBytes int, split, m
 	if min {
 		// m' * dy * sum(a): each column's sum of its 32 quants from
 		// VPSADBW of a+128 against zero, as the avx2 kernels
-		c.VMOVDQU(Mem{Base: RDI, Disp: 2}, Y6)
-		c.VMOVDQU(Mem{Base: R9, Disp: 2}, Y7)
-		c.VPXOR(Y15, Y6, Y6)
-		c.VPXOR(Y15, Y7, Y7)
-		c.VPXOR(Y11, Y11, Y11)
-		c.VPSADBW(Y11, Y6, Y6)
-		c.VPSADBW(Y11, Y7, Y7)
-		c.VPSLLQ(U8(32), Y7, Y7)
-		c.VPOR(Y7, Y6, Y6)
-		c.VEXTRACTI128(U8(1), Y6, X7)
-		c.VPADDD(X7, X6, X6)
-		c.VPSHUFD(U8(0x4e), X6, X7)
-		c.VPADDD(X7, X6, X6)
-		c.VPSUBD(k.k4096, X6, X6)
-		c.VCVTDQ2PS(X6, X6)
-		c.VMOVSHDUP(X6, X7)
+		colSums(c, k, Y6, Y7, Y11)
 		c.VBROADCASTSS(X6, Z6)
 		c.VBROADCASTSS(X7, Z7)
 		c.VMULPS(Z2, Z6, Z6)
