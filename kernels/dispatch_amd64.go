@@ -191,44 +191,63 @@ func matVecRows4(t quant.Type, w []byte, rb, nb int, y *byte, out []float32) int
 // unpackRows8 unpacks the quants of nb blocks of eight rows rb bytes apart into a tile.
 func unpackRows8(t quant.Type, w *byte, rb, nb int, tile *byte) {
 	switch t {
-	case quant.Q4_0:
-		unpackQ4_0x8AVX2(w, rb, nb, tile)
-		return
-	case quant.Q4_1:
-		unpackQ4_1x8AVX2(w, rb, nb, tile)
-		return
-	case quant.Q5_0:
-		unpackQ5_0x8AVX2(w, rb, nb, tile)
-		return
-	case quant.Q5_1:
-		unpackQ5_1x8AVX2(w, rb, nb, tile)
-		return
 	case quant.Q8_0:
 		unpackQ8_0x8AVX2(w, rb, nb, tile)
 		return
 	case quant.IQ4_NL:
 		unpackIQ4_NLx8AVX2(w, rb, nb, tile)
 		return
+	}
+	panic(noKernel(t, "unpackRows8"))
+}
+
+// unpackRows16 unpacks the quants of nb blocks of sixteen rows rb bytes
+// apart, rows 0-7 at w into the tile's first half at tile, rows 8-15 at w8
+// into its second half at tile8 (one dispatch for both).
+func unpackRows16(t quant.Type, w, w8 *byte, rb, nb int, tile, tile8 *byte) {
+	switch t {
+	case quant.Q4_0:
+		unpackQ4_0x8AVX2(w, rb, nb, tile)
+		unpackQ4_0x8AVX2(w8, rb, nb, tile8)
+		return
+	case quant.Q4_1:
+		unpackQ4_1x8AVX2(w, rb, nb, tile)
+		unpackQ4_1x8AVX2(w8, rb, nb, tile8)
+		return
+	case quant.Q5_0:
+		unpackQ5_0x8AVX2(w, rb, nb, tile)
+		unpackQ5_0x8AVX2(w8, rb, nb, tile8)
+		return
+	case quant.Q5_1:
+		unpackQ5_1x8AVX2(w, rb, nb, tile)
+		unpackQ5_1x8AVX2(w8, rb, nb, tile8)
+		return
 	case quant.Q2_K:
 		unpackQ2_Kx8AVX2(w, rb, nb, tile)
+		unpackQ2_Kx8AVX2(w8, rb, nb, tile8)
 		return
 	case quant.Q3_K:
 		unpackQ3_Kx8AVX2(w, rb, nb, tile)
+		unpackQ3_Kx8AVX2(w8, rb, nb, tile8)
 		return
 	case quant.Q4_K:
 		unpackQ4_Kx8AVX2(w, rb, nb, tile)
+		unpackQ4_Kx8AVX2(w8, rb, nb, tile8)
 		return
 	case quant.Q5_K:
 		unpackQ5_Kx8AVX2(w, rb, nb, tile)
+		unpackQ5_Kx8AVX2(w8, rb, nb, tile8)
 		return
 	case quant.Q6_K:
 		unpackQ6_Kx8AVX2(w, rb, nb, tile)
+		unpackQ6_Kx8AVX2(w8, rb, nb, tile8)
 		return
 	case quant.IQ4_XS:
 		unpackIQ4_XSx8AVX2(w, rb, nb, tile)
+		unpackIQ4_XSx8AVX2(w8, rb, nb, tile8)
 		return
 	}
-	panic(noKernel(t, "unpackRows8"))
+	panic(noKernel(t, "unpackRows16"))
 }
 
 // gemm8Cols runs the eight-row int8 tile kernel (one for all tile8 types)

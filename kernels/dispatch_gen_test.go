@@ -70,9 +70,14 @@ return 4 * q`},
 	{shapes: pair, doc: "dotPair computes two rows by two activations: out = r0c0, r0c1, r1c0, r1c1.",
 		sig: "(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)", name: "dot%sx2%s",
 		call: "%s(x, xstride, y, ystride, nb, out)\nreturn"},
-	{shapes: tile8 | tile16 | tileK, doc: "unpackRows8 unpacks the quants of nb blocks of eight rows rb bytes apart into a tile.",
+	{shapes: tile8, doc: "unpackRows8 unpacks the quants of nb blocks of eight rows rb bytes apart into a tile.",
 		sig: "(w *byte, rb, nb int, tile *byte)", name: "unpack%sx8%s",
 		call: "%s(w, rb, nb, tile)\nreturn", unpacker: true},
+	{shapes: tile16 | tileK, doc: `unpackRows16 unpacks the quants of nb blocks of sixteen rows rb bytes
+// apart, rows 0-7 at w into the tile's first half at tile, rows 8-15 at w8
+// into its second half at tile8 (one dispatch for both).`,
+		sig: "(w, w8 *byte, rb, nb int, tile, tile8 *byte)", name: "unpack%sx8%s",
+		call: "%[1]s(w, rb, nb, tile)\n%[1]s(w8, rb, nb, tile8)\nreturn", unpacker: true},
 	{shapes: tile8, doc: `gemm8Cols runs the eight-row int8 tile kernel (one for all tile8 types)
 // over the cols activation columns at qs, ab bytes apart, four at a time
 // (fewer than four: one at a time, the kernel computing it four times over),

@@ -210,8 +210,7 @@ func unpackTile16(t quant.Type, w []byte, rb, nr, b0, nbk int, tile *[tile16Byte
 	if asm {
 		bb := t.BlockBytes()
 		_ = w[15*rb+(b0+nbk)*bb-1]
-		unpackRows8(t, &w[b0*bb], rb, nbk, &tile[0])
-		unpackRows8(t, &w[8*rb+b0*bb], rb, nbk, &tile[32])
+		unpackRows16(t, &w[b0*bb], &w[8*rb+b0*bb], rb, nbk, &tile[0], &tile[32])
 	}
 	switch t {
 	case quant.Q4_K, quant.Q5_K:

@@ -48,10 +48,11 @@ func unpackTileQ45K(q5 bool, w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]b
 			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
 			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[2:])))
 			sc := (*[12]byte)(b[4:16])
+			scales, mins := blk[128+at:], blk[640+at:]
 			for j := range 8 {
 				s, m := scaleMinK4(j, sc)
-				le.PutUint32(blk[128+64*j+at:], uint32(s)|uint32(s)<<16)
-				le.PutUint32(blk[640+64*j+at:], uint32(m)|uint32(m)<<16)
+				le.PutUint32(scales[64*j:], uint32(s)|uint32(s)<<16)
+				le.PutUint32(mins[64*j:], uint32(m)|uint32(m)<<16)
 			}
 			if asm {
 				continue
@@ -155,10 +156,11 @@ func unpackTileIQ4XS(w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm
 			blk := (*[gemmXSBlock]byte)(tile[i*gemmXSBlock:])
 			le.PutUint32(blk[at:], math.Float32bits(f16(b[0:])))
 			sh := uint32(b[2]) | uint32(b[3])<<8
+			scales := blk[64+at:]
 			for ib := range 8 {
 				ls := int32(b[4+ib/2]>>(4*(ib%2))&15) | int32(sh>>(2*ib)&3)<<4
 				s := uint32(uint16(int16(ls - 32)))
-				le.PutUint32(blk[64+64*ib+at:], s|s<<16)
+				le.PutUint32(scales[64*ib:], s|s<<16)
 			}
 			if asm {
 				continue
@@ -204,13 +206,14 @@ func unpackTileQ3K(w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm b
 			le.PutUint32(blk[at:], math.Float32bits(f16(b[108:])))
 			var sc [16]int32
 			unpackQ3KScales(b, &sc)
+			scales, pairs := blk[64+at:], blk[1088+at:]
 			for s, v := range sc {
 				u := uint32(uint16(int16(v)))
-				le.PutUint32(blk[64+64*s+at:], u|u<<16)
+				le.PutUint32(scales[64*s:], u|u<<16)
 			}
 			for j := range 8 {
 				lo, hi := uint32(uint16(int16(sc[2*j]))), uint32(uint16(int16(sc[2*j+1])))
-				le.PutUint32(blk[1088+64*j+at:], lo|hi<<16)
+				le.PutUint32(pairs[64*j:], lo|hi<<16)
 			}
 			if asm {
 				continue
@@ -253,12 +256,13 @@ func unpackTileQ2K(w []byte, rb, nr, b0, nbk int, tile *[tile16Bytes]byte, asm b
 			blk := (*[gemmQ2KBlock]byte)(tile[i*gemmQ2KBlock:])
 			le.PutUint32(blk[at:], math.Float32bits(f16(b[80:])))
 			le.PutUint32(blk[64+at:], math.Float32bits(f16(b[82:])))
+			scales, mins := blk[128+at:], blk[1152+at:]
 			for s := range 16 {
 				u := uint32(b[s] & 15)
-				le.PutUint32(blk[128+64*s+at:], u|u<<16)
+				le.PutUint32(scales[64*s:], u|u<<16)
 			}
 			for j := range 8 {
-				le.PutUint32(blk[1152+64*j+at:], uint32(b[2*j]>>4)|uint32(b[2*j+1]>>4)<<16)
+				le.PutUint32(mins[64*j:], uint32(b[2*j]>>4)|uint32(b[2*j+1]>>4)<<16)
 			}
 			if asm {
 				continue
