@@ -35,7 +35,7 @@ if [ "$busy" ]; then
 	trap 'exit 1' INT TERM
 fi
 out=$(mktemp)
-flags=$(grep -m1 '^flags\|^Features' /proc/cpuinfo | grep -ow 'avx2\|avx512f\|avx512_vnni\|avx_vnni\|asimddp\|i8mm' | sort -u | tr '\n' ' ')
+flags=$(grep -m1 '^flags\|^Features' /proc/cpuinfo | grep -ow 'avx2\|avx512f\|avx512_vnni\|avx_vnni\|asimddp\|i8mm' | sort -u | tr '\n' ' ' | sed 's/ $//')
 echo "# $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $n CPUs, flags: ${flags:-none of avx2/avx512/dotprod}, $(uptime | sed 's/.*load/load/')"
 echo "# round binary threads pp64 tg32 (tokens/s)"
 for r in $(seq "$rounds"); do
