@@ -359,3 +359,66 @@ func dotPair(t quant.Type, x *byte, xstride int, y *byte, ystride, nb int, out *
 	}
 	panic(noKernel(t, "dotPair"))
 }
+
+// gemvPacked multiplies groups packed groups of four rows of t by one activation.
+func gemvPacked(t quant.Type, w, y *byte, nb, groups int, out *float32) {
+	switch t {
+	case quant.Q4_0:
+		if level >= lvDotProd {
+			gemvQ4_0p4DP(w, y, nb, groups, out)
+			return
+		}
+		gemvQ4_0p4NEON(w, y, nb, groups, out)
+		return
+	case quant.Q8_0:
+		if level >= lvDotProd {
+			gemvQ8_0p4DP(w, y, nb, groups, out)
+			return
+		}
+		gemvQ8_0p4NEON(w, y, nb, groups, out)
+		return
+	}
+	panic(noKernel(t, "gemvPacked"))
+}
+
+// gemmPacked8 multiplies one packed group of four rows of t by tiles tiles of eight columns.
+func gemmPacked8(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+	switch t {
+	case quant.Q4_0:
+		if level >= lvDotProd {
+			gemmQ4_0p4x8DP(w, y, ystride, nb, tiles, out, ldOut)
+			return
+		}
+		gemmQ4_0p4x8NEON(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	case quant.Q8_0:
+		if level >= lvDotProd {
+			gemmQ8_0p4x8DP(w, y, ystride, nb, tiles, out, ldOut)
+			return
+		}
+		gemmQ8_0p4x8NEON(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	}
+	panic(noKernel(t, "gemmPacked8"))
+}
+
+// gemmPacked4 multiplies one packed group of four rows of t by tiles tiles of four columns.
+func gemmPacked4(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+	switch t {
+	case quant.Q4_0:
+		if level >= lvDotProd {
+			gemmQ4_0p4x4DP(w, y, ystride, nb, tiles, out, ldOut)
+			return
+		}
+		gemmQ4_0p4x4NEON(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	case quant.Q8_0:
+		if level >= lvDotProd {
+			gemmQ8_0p4x4DP(w, y, ystride, nb, tiles, out, ldOut)
+			return
+		}
+		gemmQ8_0p4x4NEON(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	}
+	panic(noKernel(t, "gemmPacked4"))
+}

@@ -98,6 +98,15 @@ return`},
 	{shapes: tile16 | tileK, doc: "gemm16 runs the sixteen-row tile kernel of t over two columns ystride bytes apart.",
 		sig: "(tile *byte, nb int, y *byte, ystride int, out *[32]float32)", name: "gemm%sx16%s",
 		call: "%s(tile, nb, y, ystride, out)\nreturn"},
+	{shapes: packed, doc: "gemvPacked multiplies groups packed groups of four rows of t by one activation.",
+		sig: "(w, y *byte, nb, groups int, out *float32)", name: "gemv%sp4%s",
+		call: "%s(w, y, nb, groups, out)\nreturn"},
+	{shapes: packed, doc: "gemmPacked8 multiplies one packed group of four rows of t by tiles tiles of eight columns.",
+		sig: "(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)", name: "gemm%sp4x8%s",
+		call: "%s(w, y, ystride, nb, tiles, out, ldOut)\nreturn"},
+	{shapes: packed, doc: "gemmPacked4 multiplies one packed group of four rows of t by tiles tiles of four columns.",
+		sig: "(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)", name: "gemm%sp4x4%s",
+		call: "%s(w, y, ystride, nb, tiles, out, ldOut)\nreturn"},
 }
 
 // kernelLevel is the level whose kernel of one of the shapes s runs for w

@@ -53,6 +53,12 @@ const (
 	// tileK: tile16 for the 256-element K-quants (scales unpacked in Go,
 	// gemmk_amd64.go).
 	tileK
+	// packed: products of matrices Pack rearranged (pack.go: four rows
+	// interleaved per block): gemv<T>p4<L> runs groups of four rows by
+	// one activation, gemm<T>p4x8<L> and gemm<T>p4x4<L> one group by tiles
+	// of eight and four columns (arm64). Pack rearranges a type's matrices
+	// only where the current level has this shape.
+	packed
 )
 
 // Activation block sizes in bytes: a Q8_0 block is an f16 scale and 32
@@ -81,7 +87,7 @@ type weightType struct {
 var weightTypes = []weightType{
 	{t: quant.Q4_0, act: quant.Q8_0, generic: dotRowQ4_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
-		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
+		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
 	{t: quant.Q4_1, act: quant.Q8_0, generic: dotRowQ4_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
 		lvNEON: row, lvDotProd: row}},
@@ -93,7 +99,7 @@ var weightTypes = []weightType{
 		lvNEON: row, lvDotProd: row}},
 	{t: quant.Q8_0, act: quant.Q8_0, generic: dotRowQ8_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: row | tile8,
-		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
+		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
 	{t: quant.IQ4_NL, act: quant.Q8_0, generic: dotRowIQ4_NLGeneric, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: tile8,
 		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},

@@ -23,6 +23,7 @@ var families = []struct {
 	{"matvec", matvecFile},
 	{"matmul", matmulFile},
 	{"f32", f32File},
+	{"packed", packedFile},
 }
 
 // output returns the generated files, path relative to this directory to

@@ -26,6 +26,14 @@ func (a *Func) word(enc uint32, gnu string) {
 // SDOT: d.4S += the four-byte dot products of n.16B and m.16B (dotprod).
 func (a *Func) SDOT(m, n, d VReg) { a.rrr(0x4e809400, "sdot", m, n, d, "4s", "16b", "16b") }
 
+// SDOTE: d.4S += the four-byte dot products of n.16B with lane i of m
+// (m.4B[i]): lane k of d gets n's bytes 4k..4k+3 times m's bytes
+// 4i..4i+3 (dotprod).
+func (a *Func) SDOTE(m VReg, i int, n, d VReg) {
+	a.word(0x4f80e000|uint32(i&1)<<21|uint32(i>>1)<<11|uint32(m)<<16|uint32(n)<<5|uint32(d),
+		fmt.Sprintf("sdot v%d.4s, v%d.16b, v%d.4b[%d]", d, n, m, i))
+}
+
 // SMMLA: d.4S (2x2 int32) += n (2x8 int8) times m (2x8 int8) transposed
 // (i8mm).
 func (a *Func) SMMLA(m, n, d VReg) { a.rrr(0x4e80a400, "smmla", m, n, d, "4s", "16b", "16b") }
@@ -83,6 +91,18 @@ func (a *Func) FSUB4S(m, n, d VReg) {
 }
 func (a *Func) FADDP4S(m, n, d VReg) {
 	a.rrr(0x6e20d400, "faddp", m, n, d, "4s", "4s", "4s")
+}
+
+// SCVTFX: d.4S = n.4S as float32 with fbits fraction bits (n / 2^fbits,
+// exactly when it fits in 24 bits).
+func (a *Func) SCVTFX(fbits int, n, d VReg) {
+	a.word(0x4f00e400|uint32(64-fbits)<<16|uint32(n)<<5|uint32(d), fmt.Sprintf("scvtf v%d.4s, v%d.4s, #%d", d, n, fbits))
+}
+
+// FMULE: d.4S = n.4S * m.S[i].
+func (a *Func) FMULE(m VReg, i int, n, d VReg) {
+	a.word(0x4f809000|uint32(i&1)<<21|uint32(i>>1)<<11|uint32(m)<<16|uint32(n)<<5|uint32(d),
+		fmt.Sprintf("fmul v%d.4s, v%d.4s, v%d.s[%d]", d, n, m, i))
 }
 
 // FMLAE: d.4S += n.4S * m.S[0].

@@ -30,6 +30,13 @@ func TestEncodings(t *testing.T) {
 		a.SMLAL4S(m, n, d)
 		a.SMLAL24S(m, n, d)
 		a.SADALP(n, d)
+		for i := range 4 {
+			a.SDOTE(m, i, n, d)
+			a.FMULE(m, i, n, d)
+		}
+		for _, fb := range []int{1, 4, 32} {
+			a.SCVTFX(fb, n, d)
+		}
 		a.MUL4S(m, n, d)
 		a.MLA4S(m, n, d)
 		for i := range 4 {

@@ -78,6 +78,9 @@ func (a *Func) VLD1P(inc int, base Reg, regs ...Vec) {
 	a.Inst("VLD1.P", M(base, inc), List(regs))
 }
 
+// VLD1LaneP loads one element into lane l and adds inc to base.
+func (a *Func) VLD1LaneP(inc int, base Reg, l Lane) { a.Inst("VLD1.P", M(base, inc), l) }
+
 // VST1 stores the registers to (base); VST1P also adds inc to base.
 func (a *Func) VST1(base Reg, regs ...Vec) { a.Inst("VST1", List(regs), M(base, 0)) }
 func (a *Func) VST1P(inc int, base Reg, regs ...Vec) {

@@ -1,0 +1,17 @@
+//go:build !arm64 || purego
+
+package kernels
+
+import "github.com/gollm/gollm/quant"
+
+// packs reports whether Pack rearranges t at the current level: only
+// arm64 has packed kernels.
+func packs(quant.Type) bool { return false }
+
+func matVecPacked(t quant.Type, w []byte, nb, groups int, q []byte, out []float32) {
+	packedGroupsGeneric(t, w, nb, groups, q, out)
+}
+
+func matMulPacked(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	matMulPackedGeneric(t, w, nb, groups, qs, ab, cols, out, ldOut)
+}
