@@ -11,7 +11,8 @@
 # needs binfmt_misc. The cortex-a72 run is -short: its only level,
 # neon, already runs at full length under -cpu max; it checks that nothing
 # beyond ASIMD executes there. The model's thread/batch agreement and
-# allocation tests (generated models, seconds) run under both CPUs. Parity
+# allocation tests (generated models, seconds) and the check that loading
+# packs the Q4_0/Q8_0 matrices run under both CPUs. Parity
 # skips the two largest float models (phi3 F16, qwen2 F32: a minute or
 # more under emulation); every quantized model and qwen2 F16 still run.
 # The quant tests run too: dequantizers and quantizers must give ggml's bits
@@ -38,8 +39,8 @@ run go vet -tags purego ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -skip TestEnvLevel ./kernels
 run go test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' -skip TestEnvLevel ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' ./quant
-run go test -count=1 -timeout 30m -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|PrefillLogProbs|DecodeAllocatesNothing' \
+run go test -count=1 -timeout 30m -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|PrefillLogProbs|DecodeAllocatesNothing|PackedBytes' \
 	-skip 'TestParity/(tiny-phi3-s2-f16|tiny-qwen2-s1-f32)' ./model
-run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing' ./model
+run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing|PackedBytes' ./model
 unset GOARCH
 (cd kernels/_asm_arm64 && run go test -count=1 ./...)

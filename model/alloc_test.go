@@ -7,31 +7,38 @@ import (
 )
 
 // TestDecodeAllocatesNothing proves the decode path allocates nothing per
-// token, for each architecture, at one and two threads.
+// token, for each architecture, at one and two threads; Q4_0 also runs the
+// packed kernels where the CPU has them (arm64).
 func TestDecodeAllocatesNothing(t *testing.T) {
 	for _, arch := range testmodel.Architectures {
-		m, err := Load(testmodel.Tiny(t, arch, "Q4_K_M"))
+		for _, ft := range []string{"Q4_K_M", "Q4_0"} {
+			testDecodeAllocs(t, arch, ft)
+		}
+	}
+}
+
+func testDecodeAllocs(t *testing.T, arch, ft string) {
+	m, err := Load(testmodel.Tiny(t, arch, ft))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, threads := range []int{1, 2} {
+		s, err := m.NewSession(SessionOptions{ContextSize: 256, Threads: threads})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, threads := range []int{1, 2} {
-			s, err := m.NewSession(SessionOptions{ContextSize: 256, Threads: threads})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Prefill([]int32{1, 2, 3, 4}); err != nil {
-				t.Fatal(err)
-			}
-			allocs := testing.AllocsPerRun(50, func() {
-				if _, err := s.Decode(7); err != nil {
-					t.Fatal(err)
-				}
-			})
-			if allocs != 0 {
-				t.Errorf("%s threads=%d: Decode allocates %.1f times per token", arch, threads, allocs)
-			}
-			s.Close()
+		if _, err := s.Prefill([]int32{1, 2, 3, 4}); err != nil {
+			t.Fatal(err)
 		}
-		m.Close()
+		allocs := testing.AllocsPerRun(50, func() {
+			if _, err := s.Decode(7); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s %s threads=%d: Decode allocates %.1f times per token", arch, ft, threads, allocs)
+		}
+		s.Close()
 	}
+	m.Close()
 }

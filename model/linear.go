@@ -101,6 +101,14 @@ func (j *projectJob) rowRange(lo, hi int) {
 		if at != quant.F32 {
 			q = j.act[at]
 		}
+		if m.Packed != nil {
+			if j.n == 1 {
+				kernels.MatVecPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, q, t.out[r0:r1])
+				continue
+			}
+			kernels.MatMulPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, r1, q, j.n, t.out[r0:], m.Rows)
+			continue
+		}
 		w := m.Data[r0*m.RowBytes : r1*m.RowBytes]
 		if j.n == 1 {
 			kernels.MatVec(m.Type, w, m.Cols, j.x, q, t.out[r0:r1])

@@ -30,6 +30,8 @@ type Model struct {
 	// RoPE frequency divisors per rotated pair (LongRoPE, Llama 3), nil
 	// when absent. LongRoPE has two sets; see ropeFactors.
 	ropeFactorsLong, ropeFactorsShort []float32
+	// packedBytes is the size of the weights packed for the kernels.
+	packedBytes int64
 	fingerprintState
 }
 
@@ -62,8 +64,8 @@ func FromFile(f *gguf.File) (*Model, error) {
 	if n := m.Tokenizer.VocabSize(); n != cfg.NVocab {
 		return nil, fmt.Errorf("tokenizer has %d tokens but token_embd has %d rows", n, cfg.NVocab)
 	}
-	l := tensorLoader{f}
-	if m.tokenEmbd, err = l.matrix("token_embd.weight", cfg.NEmbd, cfg.NVocab, true); err != nil {
+	l := tensorLoader{f, &m.packedBytes}
+	if m.tokenEmbd, err = l.table("token_embd.weight", cfg.NEmbd, cfg.NVocab, true); err != nil {
 		return nil, err
 	}
 	if m.outputNorm, err = l.vector("output_norm.weight", cfg.NEmbd, true); err != nil {
@@ -73,7 +75,10 @@ func FromFile(f *gguf.File) (*Model, error) {
 		return nil, err
 	}
 	if m.output == nil {
+		// Tied embeddings: the same rows are looked up (from the file)
+		// and multiplied (packed).
 		m.output = m.tokenEmbd
+		m.packedBytes += m.output.Pack()
 	}
 	half := cfg.RopeDim / 2
 	if m.ropeFactorsLong, err = l.vector("rope_factors_long.weight", half, false); err != nil {
@@ -132,6 +137,11 @@ func (m *Model) ropeFactors(nCtx int) []float32 {
 	}
 	return m.ropeFactorsShort
 }
+
+// PackedBytes is the memory the model holds besides its mapped file: its
+// weights rearranged for this CPU's kernels (kernels.Pack; 0 where the
+// kernels multiply the file's layout).
+func (m *Model) PackedBytes() int64 { return m.packedBytes }
 
 // File returns the GGUF file the model was loaded from.
 func (m *Model) File() *gguf.File { return m.file }

@@ -50,6 +50,8 @@ type layer struct {
 // tensorLoader fetches tensors by name and checks their shapes and types.
 type tensorLoader struct {
 	f *gguf.File
+	// packed adds up the bytes of the matrices packed for the kernels.
+	packed *int64
 }
 
 func (l tensorLoader) info(name string, required bool) (*gguf.TensorInfo, error) {
@@ -63,8 +65,20 @@ func (l tensorLoader) info(name string, required bool) (*gguf.TensorInfo, error)
 	return t, nil
 }
 
-// matrix loads a 2-D weight of shape [cols, rows] (GGML order).
+// matrix loads a 2-D weight of shape [cols, rows] (GGML order) that the
+// forward pass multiplies, packed for this CPU's kernels where they are
+// faster that way (tensor.Matrix.Pack).
 func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*tensor.Matrix, error) {
+	m, err := l.table(name, cols, rows, required)
+	if m != nil {
+		*l.packed += m.Pack()
+	}
+	return m, err
+}
+
+// table loads a 2-D weight of shape [cols, rows] (GGML order) as the file
+// holds it: a matrix read by rows (the token embeddings) or packed later.
+func (l tensorLoader) table(name string, cols, rows int, required bool) (*tensor.Matrix, error) {
 	t, err := l.info(name, required)
 	if t == nil || err != nil {
 		return nil, err

@@ -6,12 +6,14 @@ package tensor
 import (
 	"fmt"
 
+	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
 )
 
 // Matrix is a matrix of Rows rows of Cols elements in a GGML block format.
 // Rows are stored one after another, RowBytes each; Data usually is a slice
-// of a memory-mapped file, so a Matrix never owns or copies its weights.
+// of a memory-mapped file, so a Matrix never owns or copies its weights,
+// apart from Packed.
 type Matrix struct {
 	Name     string
 	Type     quant.Type
@@ -19,6 +21,19 @@ type Matrix struct {
 	Cols     int
 	RowBytes int
 	Data     []byte
+	// Packed, when not nil, holds the same rows rearranged by kernels.Pack
+	// for this CPU's kernels (Pack): products read it through
+	// kernels.MatVecPacked and MatMulPacked, and everything else (row
+	// lookups, state files) reads Data.
+	Packed []byte
+}
+
+// Pack sets m.Packed to m's rows rearranged for this CPU's kernels when
+// they multiply m's type faster that way (kernels.Pack), and returns the
+// bytes it allocated.
+func (m *Matrix) Pack() int64 {
+	m.Packed = kernels.Pack(m.Type, m.Data, m.Rows, m.Cols)
+	return int64(len(m.Packed))
 }
 
 // NewMatrix views data as a rows × cols matrix of type t, checking that the
@@ -37,8 +52,14 @@ func NewMatrix(name string, t quant.Type, rows, cols int, data []byte) (*Matrix,
 // Row returns the bytes of row r.
 func (m *Matrix) Row(r int) []byte { return m.Data[r*m.RowBytes : (r+1)*m.RowBytes] }
 
-// RowRange returns rows [r0, r1) as a matrix sharing m's data.
+// RowRange returns rows [r0, r1) as a matrix sharing m's data (and its
+// packed rows, where the range is a packed matrix itself: see
+// kernels.PackedRowRange; otherwise the range is not packed).
 func (m *Matrix) RowRange(r0, r1 int, name string) *Matrix {
-	return &Matrix{Name: name, Type: m.Type, Rows: r1 - r0, Cols: m.Cols, RowBytes: m.RowBytes,
+	sub := &Matrix{Name: name, Type: m.Type, Rows: r1 - r0, Cols: m.Cols, RowBytes: m.RowBytes,
 		Data: m.Data[r0*m.RowBytes : r1*m.RowBytes]}
+	if m.Packed != nil {
+		sub.Packed = kernels.PackedRowRange(m.Packed, m.RowBytes, m.Rows, r0, r1)
+	}
+	return sub
 }
