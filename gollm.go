@@ -77,6 +77,10 @@ type Info struct {
 	Tokenizer string
 	// ChatTemplate is the model's tokenizer.chat_template ("" when absent).
 	ChatTemplate string
+	// RepackedBytes is the memory the weights take besides the mapped
+	// file: the matrices rearranged at load for this CPU's kernels (arm64:
+	// Q4_0 and Q8_0), 0 where the kernels read the file's layout.
+	RepackedBytes int64
 }
 
 // Load opens a GGUF model file. Its weights stay memory-mapped; Close
@@ -104,6 +108,7 @@ func (m *Model) Info() Info {
 		ContextLength: c.CtxTrain, VocabSize: c.NVocab, Layers: c.NLayer,
 		Embedding: c.NEmbd, Heads: c.NHead, KVHeads: c.NHeadKV,
 		Tokenizer: m.m.Tokenizer.Kind(), ChatTemplate: c.ChatTemplate,
+		RepackedBytes: m.m.PackedBytes(),
 	}
 }
 

@@ -41,6 +41,9 @@ type benchResult struct {
 	StdDev      float64   `json:"stddev_tokens_per_second"`
 	PeakRSS     int64     `json:"peak_rss_bytes,omitempty"`
 	ContextSize int       `json:"context_size"`
+	// Repacked is the weights' memory besides the mapped file
+	// (gollm.Info.RepackedBytes).
+	Repacked int64 `json:"repacked_bytes"`
 	// Memory is what the session held besides the weights, as the engine
 	// counts its buffers (model.Session.Memory) after the tests.
 	Memory benchMemory `json:"session_memory"`
@@ -58,7 +61,10 @@ type benchMemory struct {
 // runBench runs a pp test (a prompt of -p random tokens from an empty cache)
 // and a tg test (-n tokens decoded one at a time from an empty cache), each
 // -r times after one warm-up, and prints mean ± standard deviation in
-// tokens per second, as llama-bench does.
+// tokens per second, as llama-bench does. The warm-ups are llama-bench's
+// too: the whole prompt for pp, a single token for tg, so that instruction
+// counts of whole runs (../shared/tools/arm64-insns/per-token.sh) compare
+// with llama-bench's.
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", "-m MODEL [-p 512] [-n 128] [-t THREADS] [-r REPS] [--json]", stdout)
 	ef := addEngineFlags(fs)
@@ -98,6 +104,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	base := benchResult{
 		Model: benchModelName(info, *ef.model), SizeBytes: st.Size(), Params: info.Parameters,
 		Kernels: kernels.Level(), CPU: kernels.CPU(), Threads: s.Engine().Threads(), ContextSize: s.ContextSize(),
+		Repacked: info.RepackedBytes,
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	randomTokens := func(n int) []int32 {
@@ -112,11 +119,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	var results []benchResult
 	if *nPrompt > 0 {
 		prompt := randomTokens(*nPrompt)
-		r, err := benchRepeat(base, fmt.Sprintf("pp%d", *nPrompt), *nPrompt, *reps, bar, func() error {
+		prefill := func() error {
 			s.Reset()
 			_, err := s.Engine().Prefill(prompt)
 			return err
-		})
+		}
+		r, err := benchRepeat(base, fmt.Sprintf("pp%d", *nPrompt), *nPrompt, *reps, bar, prefill, prefill)
 		if err != nil {
 			return err
 		}
@@ -124,15 +132,18 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *nGen > 0 {
 		tokens := randomTokens(*nGen)
-		r, err := benchRepeat(base, fmt.Sprintf("tg%d", *nGen), *nGen, *reps, bar, func() error {
-			s.Reset()
-			for _, t := range tokens {
-				if _, err := s.Engine().Decode(t); err != nil {
-					return err
+		decode := func(tokens []int32) func() error {
+			return func() error {
+				s.Reset()
+				for _, t := range tokens {
+					if _, err := s.Engine().Decode(t); err != nil {
+						return err
+					}
 				}
+				return nil
 			}
-			return nil
-		})
+		}
+		r, err := benchRepeat(base, fmt.Sprintf("tg%d", *nGen), *nGen, *reps, bar, decode(tokens[:1]), decode(tokens))
 		if err != nil {
 			return err
 		}
@@ -155,12 +166,12 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// benchRepeat times run once as a warm-up and then reps times.
-func benchRepeat(base benchResult, test string, tokens, reps int, bar *progress.Bar, run func() error) (benchResult, error) {
+// benchRepeat runs warmUp once, then times run reps times.
+func benchRepeat(base benchResult, test string, tokens, reps int, bar *progress.Bar, warmUp, run func() error) (benchResult, error) {
 	r := base
 	r.Test, r.Tokens = test, tokens
 	bar.Set(test+" warm-up", 0, reps)
-	if err := run(); err != nil {
+	if err := warmUp(); err != nil {
 		return r, err
 	}
 	for i := 0; i < reps; i++ {
@@ -207,7 +218,8 @@ func printBenchTable(w io.Writer, rs []benchResult) {
 	}
 	if len(rs) > 0 {
 		r := rs[0]
-		fmt.Fprintf(w, "\ncpu: %s; peak memory: %s\n", r.CPU, sysinfo.FormatBytes(r.PeakRSS))
+		fmt.Fprintf(w, "\ncpu: %s; peak memory: %s (weights repacked for the kernels: %s)\n", r.CPU,
+			sysinfo.FormatBytes(r.PeakRSS), sysinfo.FormatBytes(r.Repacked))
 		fmt.Fprintf(w, "session (context %d): KV cache %s (%s), recurrent state %s, checkpoints %s, buffers %s\n",
 			r.ContextSize, sysinfo.FormatBytes(r.Memory.KV), r.Memory.KVType, sysinfo.FormatBytes(r.Memory.Recurrent),
 			sysinfo.FormatBytes(r.Memory.Checkpoints), sysinfo.FormatBytes(r.Memory.Scratch))

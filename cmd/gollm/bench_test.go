@@ -14,7 +14,7 @@ func TestBenchTableAndJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"| model |", "| pp16 |", "| tg4 |", "peak memory:", "session (context 20): KV cache "} {
+	for _, want := range []string{"| model |", "| pp16 |", "| tg4 |", "peak memory:", "session (context 20): KV cache ", "weights repacked for the kernels:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
