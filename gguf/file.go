@@ -92,6 +92,7 @@ type File struct {
 	tensors map[string]int
 	data    []byte // the whole file
 	closer  func() error
+	mapped  bool // data is Open's mapping of the file (see Evict)
 }
 
 // Parse parses a GGUF file held in memory. The returned File refers to buf;
@@ -338,6 +339,19 @@ func (f *File) Tensor(name string) (*TensorInfo, bool) {
 func (f *File) Data(t *TensorInfo) []byte {
 	start := uint64(f.DataOffset) + t.Offset
 	return f.data[start : start+uint64(t.Size) : start+uint64(t.Size)]
+}
+
+// Evict tells the operating system that the process no longer needs b, a
+// slice of a tensor's Data, in memory for now: the whole pages inside b
+// leave the process's resident memory and are read from the file again if
+// b is touched later, so b's contents never change. The model calls it for
+// weights it keeps a rearranged copy of. It does nothing for a File from
+// Parse, nor where the file is read rather than mapped (Windows and
+// platforms without mmap).
+func (f *File) Evict(b []byte) {
+	if f.mapped && len(b) > 0 {
+		evictPages(b)
+	}
 }
 
 // Size returns the size of the whole file in bytes.

@@ -7,6 +7,9 @@ import (
 	"os"
 )
 
+// evictPages does nothing: the file was read into memory, not mapped.
+func evictPages([]byte) {}
+
 // mapFile reads the file into memory on platforms without a mapping API.
 func mapFile(fh *os.File, size int) ([]byte, func() error, error) {
 	b := make([]byte, size)

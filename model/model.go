@@ -78,7 +78,7 @@ func FromFile(f *gguf.File) (*Model, error) {
 		// Tied embeddings: the same rows are looked up (from the file)
 		// and multiplied (packed).
 		m.output = m.tokenEmbd
-		m.packedBytes += m.output.Pack()
+		l.pack(m.output)
 	}
 	half := cfg.RopeDim / 2
 	if m.ropeFactorsLong, err = l.vector("rope_factors_long.weight", half, false); err != nil {

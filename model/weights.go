@@ -71,9 +71,22 @@ func (l tensorLoader) info(name string, required bool) (*gguf.TensorInfo, error)
 func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*tensor.Matrix, error) {
 	m, err := l.table(name, cols, rows, required)
 	if m != nil {
-		*l.packed += m.Pack()
+		l.pack(m)
 	}
 	return m, err
+}
+
+// pack packs m for this CPU's kernels where they multiply its type faster
+// that way, counts the copy's bytes, and lets the file's pages of m leave
+// memory (gguf.File.Evict): the products read the copy, and what reads
+// m.Data (token lookups of tied embeddings, the fingerprint) reads the
+// file again, so the model's resident weights are the copy alone rather
+// than twice their size.
+func (l tensorLoader) pack(m *tensor.Matrix) {
+	if n := m.Pack(); n > 0 {
+		*l.packed += n
+		l.f.Evict(m.Data)
+	}
 }
 
 // table loads a 2-D weight of shape [cols, rows] (GGML order) as the file
