@@ -5,7 +5,6 @@ import (
 
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
-	"github.com/gollm/gollm/tensor"
 )
 
 // A gated DeltaNet layer (Qwen3.5's linear attention) keeps, per value head,
@@ -32,17 +31,17 @@ const deltaChunk = 64
 
 // deltaNetWeights are the weights of a gated DeltaNet layer.
 type deltaNetWeights struct {
-	wqkv   *tensor.Matrix // attn_qkv: queries, keys, values [channels][d]
-	wz     *tensor.Matrix // attn_gate: the output gate [inner][d]
-	wBeta  *tensor.Matrix // ssm_beta: the step size, one row per value head
-	wAlpha *tensor.Matrix // ssm_alpha: the decay's input, one row per value head
+	wqkv   *Matrix // attn_qkv: queries, keys, values [channels][d]
+	wz     *Matrix // attn_gate: the output gate [inner][d]
+	wBeta  *Matrix // ssm_beta: the step size, one row per value head
+	wAlpha *Matrix // ssm_alpha: the decay's input, one row per value head
 	// convT is ssm_conv1d transposed to [tap][channel]: tap 0 weighs the
 	// oldest input, the last tap the current one.
 	convT  []float32
-	dtBias []float32      // ssm_dt.bias, per value head
-	a      []float32      // ssm_a (-exp(A_log)), per value head
-	norm   []float32      // ssm_norm, over one head
-	wOut   *tensor.Matrix // ssm_out [d][inner]
+	dtBias []float32 // ssm_dt.bias, per value head
+	a      []float32 // ssm_a (-exp(A_log)), per value head
+	norm   []float32 // ssm_norm, over one head
+	wOut   *Matrix   // ssm_out [d][inner]
 }
 
 // deltaNet loads a gated DeltaNet layer's weights.

@@ -5,13 +5,12 @@ import (
 
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
-	"github.com/gollm/gollm/tensor"
 )
 
 // target is one matrix product of a projection: out[t][r] = row r of m ·
 // input token t, plus bias[r] when bias is non-nil.
 type target struct {
-	m    *tensor.Matrix
+	m    *Matrix
 	out  []float32
 	bias []float32
 }

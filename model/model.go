@@ -1,8 +1,6 @@
 package model
 
 import (
-	"github.com/gollm/gollm/tensor"
-
 	"fmt"
 
 	"github.com/gollm/gollm/gguf"
@@ -18,9 +16,9 @@ type Model struct {
 
 	file       *gguf.File
 	arch       *architecture
-	tokenEmbd  *tensor.Matrix
+	tokenEmbd  *Matrix
 	outputNorm []float32
-	output     *tensor.Matrix // token_embd when the embeddings are tied
+	output     *Matrix // token_embd when the embeddings are tied
 	layers     []layer
 	// ropes are the distinct RoPEs of the layers (layer.rope indexes
 	// them); ropeStill marks the rotated pairs that multi-section RoPE

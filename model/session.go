@@ -1,8 +1,6 @@
 package model
 
 import (
-	"github.com/gollm/gollm/tensor"
-
 	"errors"
 	"fmt"
 	"runtime"
@@ -180,7 +178,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 // input.
 func (s *Session) activationBuffers() map[quant.Type][]byte {
 	need := map[quant.Type]int{}
-	add := func(m *tensor.Matrix) {
+	add := func(m *Matrix) {
 		if m == nil {
 			return
 		}
@@ -190,11 +188,11 @@ func (s *Session) activationBuffers() map[quant.Type][]byte {
 	add(s.m.output)
 	for i := range s.m.layers {
 		ly := &s.m.layers[i]
-		for _, m := range []*tensor.Matrix{ly.wq, ly.wk, ly.wv, ly.wo, ly.wGate, ly.wUp, ly.wDown} {
+		for _, m := range []*Matrix{ly.wq, ly.wk, ly.wv, ly.wo, ly.wGate, ly.wUp, ly.wDown} {
 			add(m)
 		}
 		if dn := ly.delta; dn != nil {
-			for _, m := range []*tensor.Matrix{dn.wqkv, dn.wz, dn.wBeta, dn.wAlpha, dn.wOut} {
+			for _, m := range []*Matrix{dn.wqkv, dn.wz, dn.wBeta, dn.wAlpha, dn.wOut} {
 				add(m)
 			}
 		}

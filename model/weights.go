@@ -7,7 +7,6 @@ import (
 	"github.com/gollm/gollm/gguf"
 	"github.com/gollm/gollm/kernels"
 	"github.com/gollm/gollm/quant"
-	"github.com/gollm/gollm/tensor"
 )
 
 // layer holds the weights of one block. Optional tensors are nil when the
@@ -20,15 +19,15 @@ type layer struct {
 	attnNorm []float32
 	// Separate projections, or one fused QKV matrix (phi3) whose rows are
 	// Q, then K, then V.
-	wq, wk, wv *tensor.Matrix
+	wq, wk, wv *Matrix
 	// gatedQ says wq's rows hold, per head, a query and an output gate
 	// (qwen35).
 	gatedQ     bool
-	wqkv       *tensor.Matrix
+	wqkv       *Matrix
 	bq, bk, bv []float32
 	qNorm      []float32 // per-head RMSNorm weights (qwen3, gemma3, qwen35)
 	kNorm      []float32
-	wo         *tensor.Matrix
+	wo         *Matrix
 	bo         []float32
 	// postAttnNorm normalizes the attention output before the residual
 	// add (gemma3).
@@ -36,9 +35,9 @@ type layer struct {
 	ffnNorm      []float32
 	// Separate gate and up, or one fused matrix (phi3) whose first half of
 	// rows is the gate and the second half up.
-	wGate, wUp *tensor.Matrix
-	wGateUp    *tensor.Matrix
-	wDown      *tensor.Matrix
+	wGate, wUp *Matrix
+	wGateUp    *Matrix
+	wDown      *Matrix
 	// postFFNNorm normalizes the feed-forward output before the residual
 	// add (gemma3).
 	postFFNNorm []float32
@@ -67,8 +66,8 @@ func (l tensorLoader) info(name string, required bool) (*gguf.TensorInfo, error)
 
 // matrix loads a 2-D weight of shape [cols, rows] (GGML order) that the
 // forward pass multiplies, packed for this CPU's kernels where they are
-// faster that way (tensor.Matrix.Pack).
-func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*tensor.Matrix, error) {
+// faster that way (Matrix.Pack).
+func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*Matrix, error) {
 	m, err := l.table(name, cols, rows, required)
 	if m != nil {
 		l.pack(m)
@@ -82,7 +81,7 @@ func (l tensorLoader) matrix(name string, cols, rows int, required bool) (*tenso
 // m.Data (token lookups of tied embeddings, the fingerprint) reads the
 // file again, so the model's resident weights are the copy alone rather
 // than twice their size.
-func (l tensorLoader) pack(m *tensor.Matrix) {
+func (l tensorLoader) pack(m *Matrix) {
 	if n := m.Pack(); n > 0 {
 		*l.packed += n
 		l.f.Evict(m.Data)
@@ -91,7 +90,7 @@ func (l tensorLoader) pack(m *tensor.Matrix) {
 
 // table loads a 2-D weight of shape [cols, rows] (GGML order) as the file
 // holds it: a matrix read by rows (the token embeddings) or packed later.
-func (l tensorLoader) table(name string, cols, rows int, required bool) (*tensor.Matrix, error) {
+func (l tensorLoader) table(name string, cols, rows int, required bool) (*Matrix, error) {
 	t, err := l.info(name, required)
 	if t == nil || err != nil {
 		return nil, err
@@ -102,7 +101,7 @@ func (l tensorLoader) table(name string, cols, rows int, required bool) (*tensor
 	if !kernels.Supported(t.Type) {
 		return nil, fmt.Errorf("tensor %q has type %s, which gollm cannot multiply", name, t.Type)
 	}
-	return tensor.NewMatrix(name, t.Type, rows, cols, l.f.Data(t))
+	return NewMatrix(name, t.Type, rows, cols, l.f.Data(t))
 }
 
 // vector loads a 1-D tensor of n elements as float32 (norm weights, biases,
@@ -153,7 +152,7 @@ func (b *blockLoader) has(name string) bool {
 	return ok
 }
 
-func (b *blockLoader) matrix(name string, cols, rows int, required bool) *tensor.Matrix {
+func (b *blockLoader) matrix(name string, cols, rows int, required bool) *Matrix {
 	if b.err != nil {
 		return nil
 	}

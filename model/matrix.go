@@ -1,7 +1,4 @@
-// Package tensor holds the shapes and views the rest of gollm shares: a
-// weight matrix stored in a GGML block format, viewed in place over the
-// memory-mapped GGUF data.
-package tensor
+package model
 
 import (
 	"fmt"
