@@ -1,7 +1,6 @@
 package gollm_test
 
 import (
-	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -45,15 +44,7 @@ const benchSchema = `{"type": "object", "properties": {
 //
 //	GOLLM_BENCH_MODEL=qwen05-q4_0.gguf go test -run '^$' -bench GrammarOverhead -benchtime 2x .
 func BenchmarkGrammarOverhead(b *testing.B) {
-	path := os.Getenv("GOLLM_BENCH_MODEL")
-	if path == "" {
-		b.Skip("set GOLLM_BENCH_MODEL to a model file")
-	}
-	m, err := gollm.Load(path, gollm.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m := loadBenchModel(b)
 	g, err := grammar.FromJSONSchema([]byte(benchSchema))
 	if err != nil {
 		b.Fatal(err)

@@ -18,15 +18,7 @@ import (
 //
 //	GOLLM_BENCH_MODEL=qwen05-q4_0.gguf go test -run '^$' -bench PromptSurprise -benchtime 3x .
 func BenchmarkPromptSurprise(b *testing.B) {
-	path := os.Getenv("GOLLM_BENCH_MODEL")
-	if path == "" {
-		b.Skip("set GOLLM_BENCH_MODEL to a model file")
-	}
-	m, err := gollm.Load(path, gollm.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer m.Close()
+	m := loadBenchModel(b)
 	s, err := m.NewSession(gollm.SessionOptions{ContextSize: 512})
 	if err != nil {
 		b.Fatal(err)
@@ -52,4 +44,20 @@ func BenchmarkPromptSurprise(b *testing.B) {
 			}
 		})
 	}
+}
+
+// loadBenchModel loads the model named by GOLLM_BENCH_MODEL for the root
+// package's benchmarks, skipping b without one; the model is closed when b
+// ends.
+func loadBenchModel(b *testing.B) *gollm.Model {
+	path := os.Getenv("GOLLM_BENCH_MODEL")
+	if path == "" {
+		b.Skip("set GOLLM_BENCH_MODEL to a model file")
+	}
+	m, err := gollm.Load(path, gollm.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { m.Close() })
+	return m
 }
