@@ -102,20 +102,6 @@ func packRows(t quant.Type, w []byte, rb, rows int, p []byte) {
 	copy(p[groups*packGroup*rb:], w[groups*packGroup*rb:])
 }
 
-// unpackBlock4 writes into blk the GGUF block of row r of the packed block
-// of four p.
-func unpackBlock4(t quant.Type, p []byte, r int, blk []byte) {
-	qb := t.BlockBytes() - 2
-	x := packXOR(t)
-	copy(blk[:2], p[2*r:2*r+2])
-	for j := 0; j < qb; j += 4 {
-		o := 8 + packGroup*j + 4*r
-		for i := range 4 {
-			blk[2+j+i] = p[o+i] ^ x
-		}
-	}
-}
-
 // packedGroupsGeneric computes out[4g+r] = dot(row r of group g, q) for
 // the groups packed groups at the start of w (nb blocks per row), in the
 // generic row kernels' order: per block, the integer sum times the weight

@@ -263,3 +263,18 @@ func BenchmarkPacked(b *testing.B) {
 		}
 	}
 }
+
+// unpackBlock4 writes into blk the GGUF block of row r of the packed block
+// of four p: the inverse of Pack's interleaving, which the round-trip test
+// checks against the original rows.
+func unpackBlock4(t quant.Type, p []byte, r int, blk []byte) {
+	qb := t.BlockBytes() - 2
+	x := packXOR(t)
+	copy(blk[:2], p[2*r:2*r+2])
+	for j := 0; j < qb; j += 4 {
+		o := 8 + packGroup*j + 4*r
+		for i := range 4 {
+			blk[2+j+i] = p[o+i] ^ x
+		}
+	}
+}
