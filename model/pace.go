@@ -9,9 +9,9 @@ const (
 	// projections per layer, 24 layers, and the output), long enough that
 	// a thread descheduled for a few milliseconds does not decide alone.
 	paceWindow = 64
-	// A window whose last workers arrive, summed over its jobs, later than
-	// 1/lateShare of its wall time after the ones before them is late: a
-	// worker is being kept off its core.
+	// A window whose last workers arrive, summed over its claimed jobs,
+	// later than 1/lateShare of those jobs' wall time after the ones
+	// before them is late: a worker is being kept off its core.
 	lateShare = 8
 	// More workers are kept only when they run at least 1+1/keepMargin
 	// times as fast as one fewer; when it is closer, fewer threads do the
@@ -35,9 +35,10 @@ const (
 // job waits for it. Fewer workers may then be faster, or not: the late
 // worker still does some of the rows, and the cores may share their vector
 // units with whatever else runs. So the pace measures instead of guessing.
-// It counts the multiply-adds of a window of claimed jobs and their wall
-// time, and after a late window runs the next one on one worker fewer; the
-// two rates decide which count stays. After a rest it tries one worker more
+// It counts the multiply-adds of a window of claimed jobs and the wall time
+// of every job in the window (the jobs between the claimed ones wait for a
+// late worker too), and after a late window runs the next one on one
+// worker fewer; the two rates decide which count stays. After a rest it tries one worker more
 // the same way, so the pool recovers when the other process goes away.
 // Only windows of jobs with the same batch size are compared (prefill and
 // decode run at different rates per multiply-add).
@@ -49,9 +50,10 @@ type pace struct {
 	batch int
 	odd   int // jobs of another batch size just before this one
 	jobs  int
-	late  time.Duration // summed lateness of the last worker of each job
-	wall  time.Duration // summed wall time
-	work  float64       // summed multiply-adds
+	late  time.Duration // summed lateness of the last worker of each claimed job
+	spent time.Duration // summed wall time of the claimed jobs
+	wall  time.Duration // summed wall time of all jobs, claimed or not
+	work  float64       // summed multiply-adds of the claimed jobs
 
 	// A comparison in progress: the window before it ran on from workers
 	// (0: no comparison) at ref multiply-adds per second.
@@ -63,6 +65,16 @@ type pace struct {
 }
 
 func newPace(n int) pace { return pace{n: n, k: n, rest: minRest} }
+
+// observeOther adds the wall time of a job that is not claimed (attention,
+// element-wise work split evenly between the workers) to the current
+// window. Such a job has no multiply-adds to count, but it waits for a late
+// worker in full, so the rate a worker count is judged by must include its
+// time. Its lateness is left out: an even split of uneven work (the heads of
+// a causal attention) arrives unevenly on an idle device too.
+func (p *pace) observeOther(wall time.Duration) {
+	p.wall += wall
+}
 
 // observe records a claimed job of batch tokens and work multiply-adds,
 // run by k workers: the last one arrived late after the one before it and
@@ -82,13 +94,14 @@ func (p *pace) observe(late, wall time.Duration, batch int, work float64, now ti
 	p.odd = 0
 	p.jobs++
 	p.late += late
+	p.spent += wall
 	p.wall += wall
 	p.work += work
 	if p.jobs < paceWindow {
 		return
 	}
 	rate := p.work / max(p.wall.Seconds(), 1e-9)
-	isLate := p.late*lateShare > p.wall
+	isLate := p.late*lateShare > p.spent
 	p.newWindow()
 	switch {
 	case p.from != 0:
@@ -124,5 +137,5 @@ func (p *pace) decide(rate float64, now time.Duration) {
 }
 
 func (p *pace) newWindow() {
-	p.jobs, p.late, p.wall, p.work = 0, 0, 0, 0
+	p.jobs, p.late, p.spent, p.wall, p.work = 0, 0, 0, 0, 0
 }

@@ -170,3 +170,29 @@ func TestPaceComparesOnlyLikeJobs(t *testing.T) {
 		t.Fatalf("after two jobs of another batch size: k = %d, comparing with %d, %d jobs of %d in the window", c.p.k, c.p.from, c.p.jobs, c.p.batch)
 	}
 }
+
+// TestPaceCountsTheJobsBetween: two workers do the claimed jobs faster
+// than one, but every job split evenly between them waits for the late
+// one, so one worker is faster in all; the pace must see it.
+func TestPaceCountsTheJobsBetween(t *testing.T) {
+	p := newPace(2)
+	p.batch = 1
+	now := time.Duration(0)
+	for range 4 * paceWindow {
+		claimed := time.Millisecond // one worker
+		other := time.Millisecond
+		late := time.Duration(0)
+		if p.k == 2 {
+			claimed = claimed * 10 / 12 // 1.2x as fast
+			other = 2 * other           // waits for the late worker
+			late = claimed / 4
+		}
+		now += claimed
+		p.observe(late, claimed, 1, 1e6, now)
+		now += other
+		p.observeOther(other)
+	}
+	if p.k != 1 {
+		t.Fatalf("k = %d: the waits of the jobs between the claimed ones were not counted", p.k)
+	}
+}

@@ -186,9 +186,11 @@ func (p *pool) runJob(j job, batch int, work float64) {
 			}
 		}
 	}
+	late, wall := lateness(p.arrived[:k])
 	if work > 0 {
-		late, wall := lateness(p.arrived[:k])
 		p.pace.observe(late, wall, batch, work, time.Since(p.epoch))
+	} else {
+		p.pace.observeOther(wall)
 	}
 }
 
