@@ -37,9 +37,10 @@ const (
 // units with whatever else runs. So the pace measures instead of guessing.
 // It counts the multiply-adds of a window of claimed jobs and the wall time
 // of every job in the window (the jobs between the claimed ones wait for a
-// late worker too), and after a late window runs the next one on one
-// worker fewer; the two rates decide which count stays. After a rest it tries one worker more
-// the same way, so the pool recovers when the other process goes away.
+// late worker too), and after two late windows in a row runs the next one
+// on one worker fewer; the rates decide which count stays. After a rest it
+// tries one worker more the same way, so the pool recovers when the other
+// process goes away.
 // Only windows of jobs with the same batch size are compared (prefill and
 // decode run at different rates per multiply-add).
 type pace struct {
@@ -59,6 +60,15 @@ type pace struct {
 	// (0: no comparison) at ref multiply-adds per second.
 	from int
 	ref  float64
+
+	// The last window: it ran on prevK workers (0: none of this batch
+	// size) at rate prev, late or not. A comparison starts only after two
+	// late windows in a row, against the faster of the two: a late window
+	// is one picked for being slow, and comparing against one unlucky
+	// window would favour fewer workers on an idle device.
+	prev     float64
+	prevK    int
+	prevLate bool
 
 	rest    time.Duration // how long the next rest lasts
 	restEnd time.Duration // no comparison starts before then
@@ -89,6 +99,7 @@ func (p *pace) observe(late, wall time.Duration, batch int, work float64, now ti
 			p.k, p.from = p.from, 0
 		}
 		p.batch = batch
+		p.prevK = 0
 		p.newWindow()
 	}
 	p.odd = 0
@@ -102,13 +113,17 @@ func (p *pace) observe(late, wall time.Duration, batch int, work float64, now ti
 	}
 	rate := p.work / max(p.wall.Seconds(), 1e-9)
 	isLate := p.late*lateShare > p.spent
+	ranOn := p.k
 	p.newWindow()
+	defer func() { p.prev, p.prevK, p.prevLate = rate, ranOn, isLate }()
 	switch {
 	case p.from != 0:
 		p.decide(rate, now)
 	case now < p.restEnd:
 	case isLate && p.k > 1:
-		p.from, p.ref, p.k = p.k, rate, p.k-1
+		if p.prevK == p.k && p.prevLate {
+			p.from, p.ref, p.k = p.k, max(rate, p.prev), p.k-1
+		}
 	case p.k < p.n:
 		p.from, p.ref, p.k = p.k, rate, p.k+1
 	}

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -71,8 +72,8 @@ func TestPaceFollowsABusySpell(t *testing.T) {
 		t.Fatalf("an idle device ran %d windows on one worker", got[1])
 	}
 	c.rate, c.late = rates(1, 0.9), always
-	if ks := c.jobs(2 * paceWindow); ks[paceWindow] != 1 || c.p.k != 1 {
-		t.Fatalf("after a late window: k = %d, want 1", c.p.k)
+	if ks := c.jobs(3 * paceWindow); ks[paceWindow] != 2 || ks[2*paceWindow] != 1 || c.p.k != 1 {
+		t.Fatalf("after two late windows: k = %d, want 1", c.p.k)
 	}
 	for want := minRest; ; want = min(2*want, maxRest) {
 		start := c.now
@@ -126,7 +127,7 @@ func TestPaceMargin(t *testing.T) {
 		want int
 	}{{1 + 1.0/keepMargin - 0.01, 1}, {1 + 1.0/keepMargin + 0.01, 2}} {
 		c := newPaceSim(2, rates(1, tc.gain), always)
-		c.windows(2)
+		c.windows(3)
 		if c.p.k != tc.want {
 			t.Errorf("two workers %.3fx as fast: k = %d, want %d", tc.gain, c.p.k, tc.want)
 		}
@@ -153,7 +154,7 @@ func TestPaceStepsDownToTheFastest(t *testing.T) {
 // another rate, ends it.
 func TestPaceComparesOnlyLikeJobs(t *testing.T) {
 	c := newPaceSim(2, rates(1, 0.9), always)
-	c.jobs(paceWindow + 3)
+	c.jobs(2*paceWindow + 3)
 	if c.p.k != 1 || c.p.from != 2 || c.p.jobs != 3 {
 		t.Fatalf("k = %d, comparing with %d, %d jobs in the window: want a try of one worker", c.p.k, c.p.from, c.p.jobs)
 	}
@@ -178,7 +179,7 @@ func TestPaceCountsTheJobsBetween(t *testing.T) {
 	p := newPace(2)
 	p.batch = 1
 	now := time.Duration(0)
-	for range 4 * paceWindow {
+	for range 3 * paceWindow {
 		claimed := time.Millisecond // one worker
 		other := time.Millisecond
 		late := time.Duration(0)
@@ -194,5 +195,28 @@ func TestPaceCountsTheJobsBetween(t *testing.T) {
 	}
 	if p.k != 1 {
 		t.Fatalf("k = %d: the waits of the jobs between the claimed ones were not counted", p.k)
+	}
+}
+
+// TestPaceOneUnluckyWindow: on a device where two workers are faster, one
+// window that came out slow and late starts no comparison; two in a row
+// do, against the faster of the two, which two workers beat.
+func TestPaceOneUnluckyWindow(t *testing.T) {
+	c := newPaceSim(2, rates(1, 1.5), never)
+	c.now = maxRest
+	c.windows(3)
+	c.rate, c.late = rates(1, 0.9), always
+	c.jobs(paceWindow) // an unlucky window
+	if c.p.k != 2 || c.p.from != 0 {
+		t.Fatalf("after one late window: k = %d, comparing with %d: want no comparison", c.p.k, c.p.from)
+	}
+	c.rate, c.late = rates(1, 1.1), always
+	c.jobs(paceWindow) // late again, but not as slow
+	if c.p.k != 1 || c.p.from != 2 || math.Abs(c.p.ref-1.1e9) > 1e6 {
+		t.Fatalf("after two late windows: k = %d, comparing with %d at %.3g: want a try of one worker against the faster window", c.p.k, c.p.from, c.p.ref)
+	}
+	c.jobs(paceWindow)
+	if c.p.k != 2 {
+		t.Fatalf("k = %d, want 2: one worker is slower than the better late window", c.p.k)
 	}
 }
