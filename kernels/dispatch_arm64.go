@@ -289,47 +289,12 @@ func dotCols4(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 		}
 		dotQ4_0x4NEON(x, y, ystride, nb, out)
 		return
-	case quant.Q5_0:
-		if level >= lvDotProd {
-			dotQ5_0x4DP(x, y, ystride, nb, out)
-			return
-		}
-		dotQ5_0x4NEON(x, y, ystride, nb, out)
-		return
 	case quant.Q8_0:
 		if level >= lvDotProd {
 			dotQ8_0x4DP(x, y, ystride, nb, out)
 			return
 		}
 		dotQ8_0x4NEON(x, y, ystride, nb, out)
-		return
-	case quant.IQ4_NL:
-		if level >= lvDotProd {
-			dotIQ4_NLx4DP(x, y, ystride, nb, out)
-			return
-		}
-		dotIQ4_NLx4NEON(x, y, ystride, nb, out)
-		return
-	case quant.Q4_K:
-		if level >= lvDotProd {
-			dotQ4_Kx4DP(x, y, ystride, nb, out)
-			return
-		}
-		dotQ4_Kx4NEON(x, y, ystride, nb, out)
-		return
-	case quant.Q5_K:
-		if level >= lvDotProd {
-			dotQ5_Kx4DP(x, y, ystride, nb, out)
-			return
-		}
-		dotQ5_Kx4NEON(x, y, ystride, nb, out)
-		return
-	case quant.Q6_K:
-		if level >= lvDotProd {
-			dotQ6_Kx4DP(x, y, ystride, nb, out)
-			return
-		}
-		dotQ6_Kx4NEON(x, y, ystride, nb, out)
 		return
 	}
 	panic(noKernel(t, "dotCols4"))
@@ -341,23 +306,39 @@ func dotPair(t quant.Type, x *byte, xstride int, y *byte, ystride, nb int, out *
 	case quant.Q4_0:
 		dotQ4_0x2I8MM(x, xstride, y, ystride, nb, out)
 		return
-	case quant.Q5_0:
-		dotQ5_0x2I8MM(x, xstride, y, ystride, nb, out)
-		return
 	case quant.Q8_0:
 		dotQ8_0x2I8MM(x, xstride, y, ystride, nb, out)
 		return
-	case quant.IQ4_NL:
-		dotIQ4_NLx2I8MM(x, xstride, y, ystride, nb, out)
-		return
-	case quant.Q4_K:
-		dotQ4_Kx2I8MM(x, xstride, y, ystride, nb, out)
-		return
-	case quant.Q6_K:
-		dotQ6_Kx2I8MM(x, xstride, y, ystride, nb, out)
-		return
 	}
 	panic(noKernel(t, "dotPair"))
+}
+
+// gemmTileK4 multiplies a tile of four rows of t by four columns ystride bytes apart.
+func gemmTileK4(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[16]float32) {
+	switch t {
+	case quant.Q4_K:
+		if level >= lvDotProd {
+			gemmQ4_Kt4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ4_Kt4NEON(tile, nb, y, ystride, out)
+		return
+	case quant.Q5_K:
+		if level >= lvDotProd {
+			gemmQ5_Kt4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ5_Kt4NEON(tile, nb, y, ystride, out)
+		return
+	case quant.Q6_K:
+		if level >= lvDotProd {
+			gemmQ6_Kt4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ6_Kt4NEON(tile, nb, y, ystride, out)
+		return
+	}
+	panic(noKernel(t, "gemmTileK4"))
 }
 
 // gemvPacked multiplies groups packed groups of four rows of t by one activation.

@@ -24,7 +24,9 @@
 // row (one weight row by one activation), rows4 (four rows, MatVec),
 // cols4 and pair (several columns, MatMul on arm64), tile8, tile16 and tileK
 // (MatMul's prefill tiles on amd64: rows unpacked once into an int8 tile
-// that every column runs over). A level without a shape uses the level
+// that every column runs over), tileQ8 and tileK4 (arm64's: four rows
+// unpacked in Go into a row-interleaved int8 tile), packed (arm64's
+// load-time layout of Q4_0 and Q8_0, pack.go). A level without a shape uses the level
 // below's (avx512 -> avx2, i8mm -> dotprod -> neon), and a type without a
 // row kernel the generic twin. A kernel of type T, level L and shape S is
 // the assembly routine named as in dispatch_gen_test.go's shapeFuncs
@@ -33,9 +35,10 @@
 // generated: on amd64 by the avo programs in _asm (one per family: dot for
 // rows, dot512 for avx512 rows, matvec for rows4, unpack for the tile
 // unpackers, gemm for the avx2 tile kernels, gemm512 for the avx512 ones),
-// on arm64 by _asm_arm64 (dot, matvec, matmul for cols4 and pair). The
-// tiles' Go drivers and the K-quants' Go scale unpacking are in
-// tile_amd64.go and tilek_amd64.go. dispatch_<arch>.go, generated from the
+// on arm64 by _asm_arm64 (dot, matvec, matmul for cols4 and pair, packed,
+// gemmk for the K-quant tiles). The tiles' Go drivers and the K-quants' Go
+// scale unpacking are in tile_amd64.go and tilek_amd64.go, arm64's tile
+// drivers and unpackers in tile_arm64.go. dispatch_<arch>.go, generated from the
 // table, holds the only switches that call the assembly; the drivers that
 // loop over rows and columns are matVec and matMul in kernels_<arch>.go
 // (the generic ones in generic.go). Float kernels (f32, floattile, exp) and

@@ -26,7 +26,7 @@ import "github.com/gollm/gollm/quant"
 
 // A shape is one form of assembly kernel; a type has a set of them per
 // level.
-type shape uint8
+type shape uint16
 
 const (
 	// row: the dot product of one weight row with one activation
@@ -59,6 +59,16 @@ const (
 	// of eight and four columns (arm64). Pack rearranges a type's matrices
 	// only where the current level has this shape.
 	packed
+	// tileQ8: MatMul rewrites four rows at a time of a 32-element type
+	// whose blocks unpack to d times 32 int8 values as Q8_0 blocks, packs
+	// them as Pack does, and multiplies the tile by every column with
+	// Q8_0's packed kernels (tile_arm64.go; arm64, where Q8_0 has packed
+	// kernels).
+	tileQ8
+	// tileK4: MatMul unpacks four rows at a time of a K-quant in Go into
+	// a tile of int8 quants with int32 scales (tile_arm64.go) that
+	// gemm<T>t4<L> multiplies by four columns per call (arm64).
+	tileK4
 )
 
 // Activation block sizes in bytes: a Q8_0 block is an f16 scale and 32
@@ -93,7 +103,7 @@ var weightTypes = []weightType{
 		lvNEON: row, lvDotProd: row}},
 	{t: quant.Q5_0, act: quant.Q8_0, generic: dotRowQ5_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
-		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
+		lvNEON: row | rows4 | tileQ8, lvDotProd: row | rows4}},
 	{t: quant.Q5_1, act: quant.Q8_0, generic: dotRowQ5_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
 		lvNEON: row, lvDotProd: row}},
@@ -102,7 +112,7 @@ var weightTypes = []weightType{
 		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
 	{t: quant.IQ4_NL, act: quant.Q8_0, generic: dotRowIQ4_NLGeneric, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: tile8,
-		lvNEON: row | rows4 | cols4, lvDotProd: row | rows4 | cols4, lvI8MM: pair}},
+		lvNEON: row | rows4 | tileQ8, lvDotProd: row | rows4}},
 	{t: quant.Q2_K, act: quant.Q8_K, generic: dotRowQ2_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row, lvDotProd: row}},
@@ -111,13 +121,13 @@ var weightTypes = []weightType{
 		lvNEON: row, lvDotProd: row}},
 	{t: quant.Q4_K, act: quant.Q8_K, generic: dotRowQ4_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | cols4, lvDotProd: row | cols4, lvI8MM: pair}},
+		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
 	{t: quant.Q5_K, act: quant.Q8_K, generic: dotRowQ5_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | cols4, lvDotProd: row | cols4}},
+		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
 	{t: quant.Q6_K, act: quant.Q8_K, generic: dotRowQ6_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | cols4, lvDotProd: row | cols4, lvI8MM: pair}},
+		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
 	{t: quant.IQ4_XS, act: quant.Q8_K, generic: dotRowIQ4_XSGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row, lvDotProd: row}},

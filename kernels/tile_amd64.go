@@ -56,23 +56,7 @@ func gemmStore(o *[32]float32, nc, nr int, first bool, out []float32, ldOut int)
 	}
 }
 
-const (
-	lo4  = 0x0f0f0f0f0f0f0f0f
-	bias = 0x8080808080808080
-)
-
-// q5hi[b] has 0x10 in byte i when bit i of b is set (the fifth bits of
-// eight Q5_0 quants).
-var q5hi = func() (t [256]uint64) {
-	for b := range t {
-		for i := range 8 {
-			if b>>i&1 != 0 {
-				t[b] |= 0x10 << (8 * i)
-			}
-		}
-	}
-	return
-}()
+const bias = 0x8080808080808080
 
 // unpackTile unpacks blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
 // into tile: full tiles in assembly, the last partial tile of a matrix in

@@ -223,29 +223,8 @@ func reduce8(a *Func) {
 	a.VADDP(V22.S4(), V20.S4(), V20.S4())
 }
 
-// k4dec decodes the Q4_K/Q5_K 6-bit scales and mins of the block at base
-// (ggml's utmp shuffle in general registers) into d, dmin (f16), scales
-// 0-3 and 4-7, mins 0-3 and 4-7 (one per byte); R11-R13 scratch.
-func k4dec(a *Func, base, d, dmin, sc03, sc47, m03, m47 Reg) {
-	a.MOVHU(M(base, 0), d)
-	a.MOVHU(M(base, 2), dmin)
-	a.MOVWU(M(base, 4), sc03)
-	a.MOVWU(M(base, 8), R11)
-	a.MOVWU(M(base, 12), R12)
-	a.LSRW(4, R12, m47)
-	a.ANDW(Hex(0x0f0f0f0f), m47, m47)
-	a.LSRW(6, R11, R13)
-	a.ANDW(Hex(0x03030303), R13, R13)
-	a.ORRW(R13.Lsl(4), m47, m47)
-	a.ANDW(Hex(0x3f3f3f3f), R11, m03)
-	a.ANDW(Hex(0x0f0f0f0f), R12, sc47)
-	a.LSRW(6, sc03, R13)
-	a.ANDW(Hex(0x03030303), R13, R13)
-	a.ORRW(R13.Lsl(4), sc47, sc47)
-	a.ANDW(Hex(0x3f3f3f3f), sc03, sc03)
-}
-
-// k4scales is k4dec of the block at R0 in the row kernels' registers:
+// k4scales decodes the Q4_K/Q5_K 6-bit scales and mins of the block at R0
+// (ggml's utmp shuffle in general registers) into the row kernels' registers:
 // d, dmin in R4, R5; scales 0-3 in R6, 4-7 in R11; mins 0-3 in R10, 4-7
 // in R9. (R11 is both scratch and a result: the shuffle reads it first.)
 func k4scales(a *Func) {

@@ -24,6 +24,7 @@ var families = []struct {
 	{"matmul", matmulFile},
 	{"f32", f32File},
 	{"packed", packedFile},
+	{"gemmk", gemmkFile},
 }
 
 // output returns the generated files, path relative to this directory to

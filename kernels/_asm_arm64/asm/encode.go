@@ -109,3 +109,18 @@ func (a *Func) FMULE(m VReg, i int, n, d VReg) {
 func (a *Func) FMLAE(m, n, d VReg) {
 	a.word(0x4f801000|uint32(m)<<16|uint32(n)<<5|uint32(d), fmt.Sprintf("fmla v%d.4s, v%d.4s, v%d.s[0]", d, n, m))
 }
+
+// SMLALE: d.4S += n.4H times lane i (0-7) of m.8H, m in V0-V15; SMLAL2E
+// takes n's high four halfwords (n.8H).
+func (a *Func) SMLALE(m VReg, i int, n, d VReg) { a.smlalE(0x0f402000, "smlal", "4h", m, i, n, d) }
+func (a *Func) SMLAL2E(m VReg, i int, n, d VReg) {
+	a.smlalE(0x4f402000, "smlal2", "8h", m, i, n, d)
+}
+
+func (a *Func) smlalE(base uint32, gnu, nt string, m VReg, i int, n, d VReg) {
+	if m > 15 {
+		panic("smlal by element: m must be V0-V15")
+	}
+	a.word(base|uint32(i>>2&1)<<11|uint32(i>>1&1)<<21|uint32(i&1)<<20|uint32(m)<<16|uint32(n)<<5|uint32(d),
+		fmt.Sprintf("%s v%d.4s, v%d.%s, v%d.h[%d]", gnu, d, n, nt, m, i))
+}

@@ -42,6 +42,10 @@ func TestEncodings(t *testing.T) {
 		for i := range 4 {
 			a.MLAE(m&15, i, n, d)
 		}
+		for i := range 8 {
+			a.SMLALE(m&15, i, n, d)
+			a.SMLAL2E(m&15, i, n, d)
+		}
 		a.SXTL8H(n, d)
 		a.SXTL28H(n, d)
 		a.SXTL4S(n, d)

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/gollm/gollm/kernels/_asm_arm64/asm"
+)
+
+// The K-quant tile kernels (gemmk_arm64.s) multiply a tile of four weight
+// rows that package kernels unpacked in Go (tile_arm64.go, unpackTileK) by
+// four Q8_K activation columns: func(tile *byte, nb int, y *byte, ystride
+// int, out *[16]float32), out[4c+r] = dot(row r, column c), column c at
+// y + c*ystride. A tile super-block holds the four rows' d (four float32),
+// with mins their dmin (four float32), then per sub-block of sub elements
+// the rows' integer scales (four int32) and their quants interleaved four
+// bytes at a time (row 0's bytes 0-3, row 1's, row 2's, row 3's, row 0's
+// bytes 4-7, ...), then with mins the rows' mins per sub-block (four
+// int16 each). By-element SDOT (dotprod) or broadcast bytes and
+// SMULL/SADALP (neon) leave the four rows' sums of a sub-block in the four
+// lanes of one register, which MLA scales into the column's integer sum;
+// the mins meet the activation's sums of sixteen by by-element SMLAL.
+func gemmkFile() *File {
+	f := NewFile(`K-quant tile kernels: four rows unpacked in Go to int8 tiles by four
+Q8_K columns (by-element SDOT at dotprod, SMULL/SADALP at neon).`)
+	for _, lv := range levels {
+		for _, k := range kTiles {
+			gemmK(f, lv, k)
+		}
+	}
+	return f
+}
+
+// kTile is the tile format of a K-quant type: sub elements per integer
+// scale (16 or 32), and whether the rows have mins.
+type kTile struct {
+	typ  string
+	sub  int
+	mins bool
+}
+
+var kTiles = []kTile{{"Q4_K", 32, true}, {"Q5_K", 32, true}, {"Q6_K", 16, false}}
+
+// tileDots adds to acc the four rows' integer sums of the quants ws (ws[j]
+// holding four bytes of each row, meeting activation bytes 4j..4j+3) with
+// the activation ys (16 bytes each). neon: each activation lane pair is
+// broadcast into t0, t1 and multiplied by SMULL (rows 0-1, into p) and
+// SMULL2 (rows 2-3, into q); two products (|w| <= 127, |y| <= 127) share
+// an int16 lane before SADALP widens them into acc and b, and ADDP adds
+// each row's two lanes (b is zeroed here).
+func tileDots(a *Func, lv level, ws, ys []VReg, acc, b, t0, t1, p, q VReg) {
+	ylane := func(j int) (VReg, int) { return ys[j/4], j % 4 }
+	if lv.sdot {
+		for j, x := range ws {
+			y, i := ylane(j)
+			a.SDOTE(y, i, x, acc)
+		}
+		return
+	}
+	a.Zero(b)
+	for j := 0; j < len(ws); j += 2 {
+		y, i := ylane(j)
+		a.VDUP(y.S(i), t0.S4())
+		y, i = ylane(j + 1)
+		a.VDUP(y.S(i), t1.S4())
+		a.SMULL8H(t0, ws[j], p)
+		a.SMLAL8H(t1, ws[j+1], p)
+		a.SMULL28H(t0, ws[j], q)
+		a.SMLAL28H(t1, ws[j+1], q)
+		a.SADALP(p, acc)
+		a.SADALP(q, b)
+	}
+	a.VADDP(b.S4(), acc.S4(), acc.S4())
+}
+
+// gemmK: registers R0 tile, R1/R5/R6/R7 the columns, R2 blocks left;
+// V16-V19 the columns' float sums, V12-V15 their integer sums of a
+// super-block, V20 d, V21 dmin, V22 the columns' activation scales, V24
+// a sub-block's scales, V0-V7 its quants, V8-V9 a column's activation
+// quants, V26-V29 sub-block sums.
+func gemmK(f *File, lv level, k kTile) {
+	name := "gemm" + k.typ + "t4" + lv.suffix
+	a := f.Func(name, "func(tile *byte, nb int, y *byte, ystride int, out *[16]float32)",
+		fmt.Sprintf("%s multiplies a tile of four %s rows by four columns (%s).", name, k.typ, lv.name()))
+	cols := []Reg{R1, R5, R6, R7}
+	nsub := 256 / k.sub
+	ws := vregs(V0, k.sub/4)
+	ys := vregs(V8, k.sub/16)
+	a.Load("tile", R0)
+	a.Load("nb", R2)
+	a.Load("y", R1)
+	a.Load("ystride", R10)
+	a.ADD(R1, R10, R5)
+	a.ADD(R5, R10, R6)
+	a.ADD(R6, R10, R7)
+	for c := range 4 {
+		a.Zero(V(16 + c))
+	}
+	a.CBZ(R2, "done")
+	a.Label("block")
+	a.VLD1P(16, R0, V20.S4())
+	if k.mins {
+		a.VLD1P(16, R0, V21.S4())
+	}
+	for c, y := range cols {
+		a.VLD1LaneP(4, y, V22.S(c))
+		a.Zero(V(12 + c))
+	}
+	for range nsub {
+		a.VLD1P(16, R0, V24.S4())
+		for i := 0; i < len(ws); i += 4 {
+			a.VLD1P(64, R0, ws[i].B16(), ws[i+1].B16(), ws[i+2].B16(), ws[i+3].B16())
+		}
+		for c, y := range cols {
+			s := V(26 + c)
+			if len(ys) == 2 {
+				a.VLD1P(32, y, ys[0].B16(), ys[1].B16())
+			} else {
+				a.VLD1P(16, y, ys[0].B16())
+			}
+			a.Zero(s)
+			tileDots(a, lv, ws, ys, s, V23, V10, V11, V30, V31)
+			a.MLA4S(V24, s, V(12+c))
+		}
+	}
+	if k.mins {
+		// Mins of sub-blocks 2i and 2i+1 in V(i) (low and high halves);
+		// the activation's sixteen sums in V8, V9, paired to sums of 32
+		// in V8 for 32-element sub-blocks.
+		for i := 0; i < nsub/2; i += 4 {
+			a.VLD1P(64, R0, V(i).H8(), V(i+1).H8(), V(i+2).H8(), V(i+3).H8())
+		}
+		for c, y := range cols {
+			s := V(26 + c)
+			a.VLD1P(32, y, V8.H8(), V9.H8())
+			sums := func(j int) (VReg, int) { return V(8 + j/8), j % 8 }
+			if k.sub == 32 {
+				a.VADDP(V9.H8(), V8.H8(), V8.H8())
+			}
+			a.Zero(s)
+			for j := range nsub {
+				m, i := sums(j)
+				if j%2 == 0 {
+					a.SMLALE(m, i, V(j/2), s)
+				} else {
+					a.SMLAL2E(m, i, V(j/2), s)
+				}
+			}
+		}
+	} else {
+		for _, y := range cols {
+			a.ADDto(Imm(32), y)
+		}
+	}
+	// acc += (d*sum - dmin*msum) * dy, per row and column.
+	for c := range 4 {
+		s := V(12 + c)
+		a.SCVTF4S(s, s)
+		a.FMUL4S(V20, s, s)
+		if k.mins {
+			m := V(26 + c)
+			a.SCVTF4S(m, m)
+			a.FMUL4S(V21, m, m)
+			a.FSUB4S(m, s, s)
+		}
+		a.FMULE(V22, c, s, s)
+		a.FADD4S(s, V(16+c), V(16+c))
+	}
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	a.Label("done")
+	a.Load("out", R9)
+	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
+	a.RET()
+}

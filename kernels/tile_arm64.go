@@ -1,0 +1,290 @@
+//go:build !purego
+
+package kernels
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/gollm/gollm/quant"
+)
+
+// Prefill (MatMul) tile path of arm64: four weight rows at a time are
+// unpacked once, in Go, into a tile of row-interleaved int8 quants (four
+// bytes of each row in turn, as Pack's layout), and every column of the
+// product then runs over the tile, its activation bytes meeting the four
+// rows at once by-element (SDOT at dotprod, SMULL/SADALP at neon). The
+// unpacking costs a fixed amount per call, whatever the number of columns.
+//
+// tileQ8 types (Q5_0, IQ4_NL: blocks of 32 that unpack to d times 32 int8
+// values, exactly a Q8_0 block) are rewritten as Q8_0 blocks and packed
+// with Pack's Q8_0 layout, then multiplied by Q8_0's packed kernels.
+
+const (
+	tileRows     = packGroup // weight rows per tile
+	tileQ8Blocks = 160       // blocks of 32 per tile (longer rows take several)
+	tileQ8Cols   = 64        // columns per pass over a tile through o
+)
+
+// matMulTileQ8 is MatMul's tileQ8 path. A last group of fewer than four
+// rows is padded with zero rows, so that every row goes through the same
+// kernels and a row's result does not depend on how a caller splits the
+// rows. Partial sums of rows longer than a tile are added in order.
+func matMulTileQ8(p *product) {
+	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
+	var tile [tileQ8Blocks * tileRows * q8_0Bytes]byte
+	var o [tileQ8Cols * tileRows]float32
+	for r0 := 0; r0 < p.rows; r0 += tileRows {
+		nr := min(tileRows, p.rows-r0)
+		for b0 := 0; b0 < nb; b0 += tileQ8Blocks {
+			nbk := min(tileQ8Blocks, nb-b0)
+			unpackTileQ8(t, w[r0*rb:], rb, nr, b0, nbk, tile[:])
+			x := tile[:nbk*tileRows*q8_0Bytes]
+			y := qs[b0*q8_0Bytes:]
+			if nr == tileRows && nbk == nb {
+				matMulPacked(quant.Q8_0, x, nbk, 1, y, ab, cols, out[r0:], ldOut)
+				continue
+			}
+			for c0 := 0; c0 < cols; c0 += tileQ8Cols {
+				nc := min(tileQ8Cols, cols-c0)
+				matMulPacked(quant.Q8_0, x, nbk, 1, y[c0*ab:], ab, nc, o[:], tileRows)
+				for c := range nc {
+					dst := out[(c0+c)*ldOut+r0 : (c0+c)*ldOut+r0+nr]
+					src := o[c*tileRows : c*tileRows+nr]
+					if b0 == 0 {
+						copy(dst, src)
+						continue
+					}
+					for r, v := range src {
+						dst[r] += v
+					}
+				}
+			}
+		}
+	}
+}
+
+// unpackTileQ8 writes blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
+// into tile as a packed group of four Q8_0 rows; rows nr..3 are zero.
+func unpackTileQ8(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
+	var four [tileRows * q8_0Bytes]byte // block b of the four rows, as Q8_0
+	for b := b0; b < b0+nbk; b++ {
+		for r := range tileRows {
+			if r < nr {
+				toQ8_0(t, w[r*rb:], b, 1, four[r*q8_0Bytes:(r+1)*q8_0Bytes])
+			} else {
+				clear(four[r*q8_0Bytes : (r+1)*q8_0Bytes])
+			}
+		}
+		o := (b - b0) * tileRows * q8_0Bytes
+		packRows(quant.Q8_0, four[:], q8_0Bytes, tileRows, tile[o:o+len(four)])
+	}
+}
+
+// toQ8_0 writes blocks [b0, b0+nbk) of the row at w, of type t (Q5_0 or
+// IQ4_NL), as Q8_0 blocks into dst: the same f16 scale and the 32 values
+// as int8.
+func toQ8_0(t quant.Type, w []byte, b0, nbk int, dst []byte) {
+	le := binary.LittleEndian
+	bb := t.BlockBytes()
+	for i := range nbk {
+		b := w[(b0+i)*bb : (b0+i+1)*bb]
+		d := (*[q8_0Bytes]byte)(dst[i*q8_0Bytes:])
+		d[0], d[1] = b[0], b[1]
+		switch t {
+		case quant.Q5_0:
+			// Element j: nibble j of qs (low nibbles first) with bit j of
+			// qh on top, minus 16. u = v XOR 16 is v-16 in five-bit two's
+			// complement; bytes with bit 4 set get bits 5-7 too.
+			const m4 = 0x1010101010101010
+			qh := le.Uint32(b[2:])
+			for h := range 2 {
+				x := le.Uint64(b[6+8*h:])
+				lo := x&lo4 | q5hi[byte(qh>>(8*h))]
+				hi := x>>4&lo4 | q5hi[byte(qh>>(16+8*h))]
+				lo ^= m4
+				hi ^= m4
+				le.PutUint64(d[2+8*h:], lo|(lo&m4)*14)
+				le.PutUint64(d[18+8*h:], hi|(hi&m4)*14)
+			}
+		case quant.IQ4_NL:
+			for j, c := range b[2:18] {
+				d[2+j] = byte(iq4nlValues[c&15])
+				d[18+j] = byte(iq4nlValues[c>>4])
+			}
+		}
+	}
+}
+
+// The K-quant tiles (tileK4): per super-block of four rows, the rows' d
+// (four float32), with mins their dmin (four float32), then per sub-block
+// of kSub(t) elements the rows' integer scales (four int32) and quants (4
+// bytes of each row in turn), then with mins the rows' mins per
+// sub-block (four int16 each): the layout gemm<T>t4<L> reads
+// (_asm_arm64/gemmk.go).
+const (
+	tileKBlocks = 8          // super-blocks per tile
+	tileKBlock  = 32 + 16*80 // the largest tile super-block (Q6_K's 1296 bytes)
+	tileKBytes  = tileKBlocks * tileKBlock
+)
+
+// kSub is the number of elements per integer scale of t's tile, kMins
+// whether its rows have mins.
+func kSub(t quant.Type) int {
+	if t == quant.Q6_K {
+		return 16
+	}
+	return 32
+}
+
+func kMins(t quant.Type) bool { return t == quant.Q4_K || t == quant.Q5_K }
+
+// kTileBlock is the size of one super-block of t's tile, kTileSub the
+// offset of its first sub-block.
+func kTileBlock(t quant.Type) int {
+	nsub := 256 / kSub(t)
+	n := kTileSub(t) + nsub*(16+4*kSub(t))
+	if kMins(t) {
+		n += 8 * nsub
+	}
+	return n
+}
+
+func kTileSub(t quant.Type) int {
+	if kMins(t) {
+		return 32
+	}
+	return 16
+}
+
+// matMulTileK4 is MatMul's tileK4 path, every row through the tile (a last
+// group of fewer than four rows padded with zero rows) so that a row's
+// result does not depend on how a caller splits the rows; columns four at
+// a time, a last one to three columns one by one (the kernel computing
+// the column four times). Partial sums of rows longer than a tile are
+// added in order.
+func matMulTileK4(p *product) {
+	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
+	var tile [tileKBytes]byte
+	var o [16]float32
+	for r0 := 0; r0 < p.rows; r0 += tileRows {
+		nr := min(tileRows, p.rows-r0)
+		for b0 := 0; b0 < nb; b0 += tileKBlocks {
+			nbk := min(tileKBlocks, nb-b0)
+			unpackTileK(t, w[r0*rb:], rb, nr, b0, nbk, tile[:])
+			first := b0 == 0
+			c := 0
+			for ; c+4 <= cols; c += 4 {
+				gemmTileK4(t, &tile[0], nbk, &qs[c*ab+b0*q8KBytes], ab, &o)
+				tileStore(&o, 4, nr, first, out[c*ldOut+r0:], ldOut)
+			}
+			for ; c < cols; c++ {
+				gemmTileK4(t, &tile[0], nbk, &qs[c*ab+b0*q8KBytes], 0, &o)
+				tileStore(&o, 1, nr, first, out[c*ldOut+r0:], ldOut)
+			}
+		}
+	}
+}
+
+// tileStore writes (first) or adds nc columns of nr rows of o (four rows
+// per column).
+func tileStore(o *[16]float32, nc, nr int, first bool, out []float32, ldOut int) {
+	for c := range nc {
+		dst := out[c*ldOut : c*ldOut+nr]
+		src := o[c*tileRows : c*tileRows+nr]
+		if first {
+			copy(dst, src)
+			continue
+		}
+		for r, v := range src {
+			dst[r] += v
+		}
+	}
+}
+
+// unpackTileK writes the tile of blocks [b0, b0+nbk) of nr rows (row i at
+// w[i*rb:]); rows nr..3 are zero.
+func unpackTileK(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
+	le := binary.LittleEndian
+	bb, tb, sub, s0 := t.BlockBytes(), kTileBlock(t), kSub(t), kTileSub(t)
+	ss := 16 + 4*sub // bytes per tile sub-block
+	if nr < tileRows {
+		clear(tile[:nbk*tb])
+	}
+	for r := range nr {
+		for i := range nbk {
+			b := w[r*rb+(b0+i)*bb : r*rb+(b0+i+1)*bb]
+			blk := tile[i*tb : (i+1)*tb]
+			// q puts eight quants, elements e..e+7 of sub-block s, as
+			// bytes of x.
+			q := func(s, e int, x uint64) {
+				o := s0 + s*ss + 16 + 16*(e/4) + 4*r
+				le.PutUint32(blk[o:], uint32(x))
+				le.PutUint32(blk[o+16:], uint32(x>>32))
+			}
+			scale := func(s int, v int32) { le.PutUint32(blk[s0+s*ss+4*r:], uint32(v)) }
+			switch t {
+			case quant.Q4_K, quant.Q5_K:
+				le.PutUint32(blk[4*r:], math.Float32bits(f16(b[0:])))
+				le.PutUint32(blk[16+4*r:], math.Float32bits(f16(b[2:])))
+				sc := (*[12]byte)(b[4:16])
+				mins := blk[s0+8*ss:]
+				for j := range 8 {
+					s, m := scaleMinK4(j, sc)
+					scale(j, s)
+					le.PutUint16(mins[8*j+2*r:], uint16(m))
+				}
+				qo := 16
+				if t == quant.Q5_K {
+					qo = 48
+				}
+				// Sub-blocks 2p and 2p+1: low and high nibbles of
+				// qs[32p:32p+32] (Q5_K: bits 2p and 2p+1 of qh on top).
+				for p := range 4 {
+					for h := range 4 {
+						x := le.Uint64(b[qo+32*p+8*h:])
+						lo, hi := x&lo4, x>>4&lo4
+						if t == quant.Q5_K {
+							const m1 = 0x0101010101010101
+							qh := le.Uint64(b[16+8*h:])
+							lo |= (qh >> (2 * p) & m1) << 4
+							hi |= (qh >> (2*p + 1) & m1) << 4
+						}
+						q(2*p, 8*h, lo)
+						q(2*p+1, 8*h, hi)
+					}
+				}
+			case quant.Q6_K:
+				le.PutUint32(blk[4*r:], math.Float32bits(f16(b[208:])))
+				for s := range 16 {
+					scale(s, int32(int8(b[192+s])))
+				}
+				// Element 128h + 32k + l (l < 32): nibble of ql (low
+				// nibbles of ql[64h+l] for k = 0, of ql[64h+32+l] for
+				// k = 1, their high nibbles for k = 2, 3) and bits 2k,
+				// 2k+1 of qh[32h+l] on top, minus 32.
+				const m2, m32 = 0x0303030303030303, 0x2020202020202020
+				for h := range 2 {
+					for c := range 4 {
+						ql0 := le.Uint64(b[64*h+8*c:])
+						ql1 := le.Uint64(b[64*h+32+8*c:])
+						qh := le.Uint64(b[128+32*h+8*c:])
+						v := [4]uint64{
+							ql0&lo4 | (qh&m2)<<4,
+							ql1&lo4 | (qh>>2&m2)<<4,
+							ql0>>4&lo4 | (qh>>4&m2)<<4,
+							ql1>>4&lo4 | (qh>>6&m2)<<4,
+						}
+						for k, x := range v {
+							e := 128*h + 32*k + 8*c
+							// x - 32 per byte: flip bit 5 (the six-bit
+							// two's complement), then copy it to bits 6-7.
+							x ^= m32
+							q(e/16, e%16, x|(x&m32)*6)
+						}
+					}
+				}
+			}
+		}
+	}
+}
