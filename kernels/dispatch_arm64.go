@@ -316,6 +316,20 @@ func dotPair(t quant.Type, x *byte, xstride int, y *byte, ystride, nb int, out *
 // gemmTileK4 multiplies a tile of four rows of t by four columns ystride bytes apart.
 func gemmTileK4(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[16]float32) {
 	switch t {
+	case quant.Q2_K:
+		if level >= lvDotProd {
+			gemmQ2_Kt4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ2_Kt4NEON(tile, nb, y, ystride, out)
+		return
+	case quant.Q3_K:
+		if level >= lvDotProd {
+			gemmQ3_Kt4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ3_Kt4NEON(tile, nb, y, ystride, out)
+		return
 	case quant.Q4_K:
 		if level >= lvDotProd {
 			gemmQ4_Kt4DP(tile, nb, y, ystride, out)
@@ -336,6 +350,13 @@ func gemmTileK4(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[16
 			return
 		}
 		gemmQ6_Kt4NEON(tile, nb, y, ystride, out)
+		return
+	case quant.IQ4_XS:
+		if level >= lvDotProd {
+			gemmIQ4_XSt4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmIQ4_XSt4NEON(tile, nb, y, ystride, out)
 		return
 	}
 	panic(noKernel(t, "gemmTileK4"))

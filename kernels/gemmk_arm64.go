@@ -4,6 +4,16 @@
 
 package kernels
 
+// gemmQ2_Kt4NEON multiplies a tile of four Q2_K rows by four columns (neon).
+//
+//go:noescape
+func gemmQ2_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// gemmQ3_Kt4NEON multiplies a tile of four Q3_K rows by four columns (neon).
+//
+//go:noescape
+func gemmQ3_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
 // gemmQ4_Kt4NEON multiplies a tile of four Q4_K rows by four columns (neon).
 //
 //go:noescape
@@ -19,6 +29,21 @@ func gemmQ5_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 //go:noescape
 func gemmQ6_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 
+// gemmIQ4_XSt4NEON multiplies a tile of four IQ4_XS rows by four columns (neon).
+//
+//go:noescape
+func gemmIQ4_XSt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// gemmQ2_Kt4DP multiplies a tile of four Q2_K rows by four columns (dotprod).
+//
+//go:noescape
+func gemmQ2_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// gemmQ3_Kt4DP multiplies a tile of four Q3_K rows by four columns (dotprod).
+//
+//go:noescape
+func gemmQ3_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
 // gemmQ4_Kt4DP multiplies a tile of four Q4_K rows by four columns (dotprod).
 //
 //go:noescape
@@ -33,3 +58,8 @@ func gemmQ5_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 //
 //go:noescape
 func gemmQ6_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// gemmIQ4_XSt4DP multiplies a tile of four IQ4_XS rows by four columns (dotprod).
+//
+//go:noescape
+func gemmIQ4_XSt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)

@@ -7,6 +7,2943 @@
 // K-quant tile kernels: four rows unpacked in Go to int8 tiles by four
 // Q8_K columns (by-element SDOT at dotprod, SMULL/SADALP at neon).
 
+// func gemmQ2_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ2_Kt4NEON(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 4(R1), V22.S[0]
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 64(R0), [V0.H8, V1.H8, V2.H8, V3.H8]
+	VLD1.P 64(R0), [V4.H8, V5.H8, V6.H8, V7.H8]
+	VLD1.P 32(R1), [V8.H8, V9.H8]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x0f48201a // smlal v26.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201a // smlal2 v26.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203a // smlal v26.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203a // smlal2 v26.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285a // smlal v26.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285a // smlal2 v26.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287a // smlal v26.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287a // smlal2 v26.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209a // smlal v26.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209a // smlal2 v26.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920ba // smlal v26.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920ba // smlal2 v26.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928da // smlal v26.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928da // smlal2 v26.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fa // smlal v26.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fa // smlal2 v26.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R5), [V8.H8, V9.H8]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0f48201b // smlal v27.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201b // smlal2 v27.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203b // smlal v27.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203b // smlal2 v27.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285b // smlal v27.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285b // smlal2 v27.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287b // smlal v27.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287b // smlal2 v27.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209b // smlal v27.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209b // smlal2 v27.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bb // smlal v27.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bb // smlal2 v27.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928db // smlal v27.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928db // smlal2 v27.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fb // smlal v27.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fb // smlal2 v27.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R6), [V8.H8, V9.H8]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x0f48201c // smlal v28.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201c // smlal2 v28.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203c // smlal v28.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203c // smlal2 v28.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285c // smlal v28.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285c // smlal2 v28.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287c // smlal v28.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287c // smlal2 v28.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209c // smlal v28.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209c // smlal2 v28.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bc // smlal v28.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bc // smlal2 v28.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928dc // smlal v28.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928dc // smlal2 v28.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fc // smlal v28.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fc // smlal2 v28.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R7), [V8.H8, V9.H8]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x0f48201d // smlal v29.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201d // smlal2 v29.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203d // smlal v29.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203d // smlal2 v29.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285d // smlal v29.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285d // smlal2 v29.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287d // smlal v29.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287d // smlal2 v29.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209d // smlal v29.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209d // smlal2 v29.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bd // smlal v29.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bd // smlal2 v29.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928dd // smlal v29.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928dd // smlal2 v29.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fd // smlal v29.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fd // smlal2 v29.4s, v7.8h, v9.h[7]
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x6e35df5a // fmul v26.4s, v26.4s, v21.4s
+	WORD $0x4ebad58c // fsub v12.4s, v12.4s, v26.4s
+	WORD $0x4f96918c // fmul v12.4s, v12.4s, v22.s[0]
+	WORD $0x4e2cd610 // fadd v16.4s, v16.4s, v12.4s
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	WORD $0x6e34ddad // fmul v13.4s, v13.4s, v20.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e35df7b // fmul v27.4s, v27.4s, v21.4s
+	WORD $0x4ebbd5ad // fsub v13.4s, v13.4s, v27.4s
+	WORD $0x4fb691ad // fmul v13.4s, v13.4s, v22.s[1]
+	WORD $0x4e2dd631 // fadd v17.4s, v17.4s, v13.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e35df9c // fmul v28.4s, v28.4s, v21.4s
+	WORD $0x4ebcd5ce // fsub v14.4s, v14.4s, v28.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x6e35dfbd // fmul v29.4s, v29.4s, v21.4s
+	WORD $0x4ebdd5ef // fsub v15.4s, v15.4s, v29.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ3_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ3_Kt4NEON(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 4(R1), V22.S[0]
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
+	WORD $0x4f96918c // fmul v12.4s, v12.4s, v22.s[0]
+	WORD $0x4e2cd610 // fadd v16.4s, v16.4s, v12.4s
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	WORD $0x6e34ddad // fmul v13.4s, v13.4s, v20.4s
+	WORD $0x4fb691ad // fmul v13.4s, v13.4s, v22.s[1]
+	WORD $0x4e2dd631 // fadd v17.4s, v17.4s, v13.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
 // func gemmQ4_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 TEXT ·gemmQ4_Kt4NEON(SB), NOSPLIT, $0-40
 	MOVD tile+0(FP), R0
@@ -4060,6 +6997,2410 @@ done:
 	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
 	RET
 
+// func gemmIQ4_XSt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmIQ4_XSt4NEON(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 4(R1), V22.S[0]
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V27.S4, V27.S4
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V28.S4, V28.S4
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V29.S4, V29.S4
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
+	WORD $0x4f96918c // fmul v12.4s, v12.4s, v22.s[0]
+	WORD $0x4e2cd610 // fadd v16.4s, v16.4s, v12.4s
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	WORD $0x6e34ddad // fmul v13.4s, v13.4s, v20.4s
+	WORD $0x4fb691ad // fmul v13.4s, v13.4s, v22.s[1]
+	WORD $0x4e2dd631 // fadd v17.4s, v17.4s, v13.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ2_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ2_Kt4DP(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 4(R1), V22.S[0]
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 64(R0), [V0.H8, V1.H8, V2.H8, V3.H8]
+	VLD1.P 64(R0), [V4.H8, V5.H8, V6.H8, V7.H8]
+	VLD1.P 32(R1), [V8.H8, V9.H8]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x0f48201a // smlal v26.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201a // smlal2 v26.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203a // smlal v26.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203a // smlal2 v26.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285a // smlal v26.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285a // smlal2 v26.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287a // smlal v26.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287a // smlal2 v26.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209a // smlal v26.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209a // smlal2 v26.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920ba // smlal v26.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920ba // smlal2 v26.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928da // smlal v26.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928da // smlal2 v26.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fa // smlal v26.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fa // smlal2 v26.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R5), [V8.H8, V9.H8]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0f48201b // smlal v27.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201b // smlal2 v27.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203b // smlal v27.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203b // smlal2 v27.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285b // smlal v27.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285b // smlal2 v27.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287b // smlal v27.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287b // smlal2 v27.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209b // smlal v27.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209b // smlal2 v27.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bb // smlal v27.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bb // smlal2 v27.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928db // smlal v27.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928db // smlal2 v27.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fb // smlal v27.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fb // smlal2 v27.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R6), [V8.H8, V9.H8]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x0f48201c // smlal v28.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201c // smlal2 v28.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203c // smlal v28.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203c // smlal2 v28.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285c // smlal v28.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285c // smlal2 v28.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287c // smlal v28.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287c // smlal2 v28.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209c // smlal v28.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209c // smlal2 v28.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bc // smlal v28.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bc // smlal2 v28.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928dc // smlal v28.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928dc // smlal2 v28.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fc // smlal v28.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fc // smlal2 v28.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R7), [V8.H8, V9.H8]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x0f48201d // smlal v29.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201d // smlal2 v29.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203d // smlal v29.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203d // smlal2 v29.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285d // smlal v29.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285d // smlal2 v29.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287d // smlal v29.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287d // smlal2 v29.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209d // smlal v29.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209d // smlal2 v29.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bd // smlal v29.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bd // smlal2 v29.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928dd // smlal v29.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928dd // smlal2 v29.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fd // smlal v29.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fd // smlal2 v29.4s, v7.8h, v9.h[7]
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x6e35df5a // fmul v26.4s, v26.4s, v21.4s
+	WORD $0x4ebad58c // fsub v12.4s, v12.4s, v26.4s
+	WORD $0x4f96918c // fmul v12.4s, v12.4s, v22.s[0]
+	WORD $0x4e2cd610 // fadd v16.4s, v16.4s, v12.4s
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	WORD $0x6e34ddad // fmul v13.4s, v13.4s, v20.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e35df7b // fmul v27.4s, v27.4s, v21.4s
+	WORD $0x4ebbd5ad // fsub v13.4s, v13.4s, v27.4s
+	WORD $0x4fb691ad // fmul v13.4s, v13.4s, v22.s[1]
+	WORD $0x4e2dd631 // fadd v17.4s, v17.4s, v13.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e35df9c // fmul v28.4s, v28.4s, v21.4s
+	WORD $0x4ebcd5ce // fsub v14.4s, v14.4s, v28.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x6e35dfbd // fmul v29.4s, v29.4s, v21.4s
+	WORD $0x4ebdd5ef // fsub v15.4s, v15.4s, v29.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ3_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ3_Kt4DP(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 4(R1), V22.S[0]
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 16(R1), [V8.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 16(R5), [V8.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 16(R6), [V8.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 16(R7), [V8.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
+	WORD $0x4f96918c // fmul v12.4s, v12.4s, v22.s[0]
+	WORD $0x4e2cd610 // fadd v16.4s, v16.4s, v12.4s
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	WORD $0x6e34ddad // fmul v13.4s, v13.4s, v20.4s
+	WORD $0x4fb691ad // fmul v13.4s, v13.4s, v22.s[1]
+	WORD $0x4e2dd631 // fadd v17.4s, v17.4s, v13.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
 // func gemmQ4_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 TEXT ·gemmQ4_Kt4DP(SB), NOSPLIT, $0-40
 	MOVD tile+0(FP), R0
@@ -5525,6 +10866,433 @@ block:
 	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
 	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
 	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	WORD $0x6e34dd8c // fmul v12.4s, v12.4s, v20.4s
+	WORD $0x4f96918c // fmul v12.4s, v12.4s, v22.s[0]
+	WORD $0x4e2cd610 // fadd v16.4s, v16.4s, v12.4s
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	WORD $0x6e34ddad // fmul v13.4s, v13.4s, v20.4s
+	WORD $0x4fb691ad // fmul v13.4s, v13.4s, v22.s[1]
+	WORD $0x4e2dd631 // fadd v17.4s, v17.4s, v13.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmIQ4_XSt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmIQ4_XSt4DP(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 4(R1), V22.S[0]
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8974c // mla v12.4s, v26.4s, v24.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4f88e01b // sdot v27.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03b // sdot v27.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85b // sdot v27.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87b // sdot v27.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09b // sdot v27.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bb // sdot v27.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8db // sdot v27.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fb // sdot v27.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8976d // mla v13.4s, v27.4s, v24.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4f88e01c // sdot v28.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03c // sdot v28.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85c // sdot v28.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87c // sdot v28.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09c // sdot v28.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bc // sdot v28.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dc // sdot v28.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fc // sdot v28.4s, v7.16b, v9.4b[3]
+	WORD $0x4eb8978e // mla v14.4s, v28.4s, v24.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4f88e01d // sdot v29.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03d // sdot v29.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85d // sdot v29.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87d // sdot v29.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09d // sdot v29.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0bd // sdot v29.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8dd // sdot v29.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fd // sdot v29.4s, v7.16b, v9.4b[3]
 	WORD $0x4eb897af // mla v15.4s, v29.4s, v24.4s
 	ADD $32, R1
 	ADD $32, R5

@@ -115,10 +115,10 @@ var weightTypes = []weightType{
 		lvNEON: row | rows4 | tileQ8, lvDotProd: row | rows4}},
 	{t: quant.Q2_K, act: quant.Q8_K, generic: dotRowQ2_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row, lvDotProd: row}},
+		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
 	{t: quant.Q3_K, act: quant.Q8_K, generic: dotRowQ3_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row, lvDotProd: row}},
+		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
 	{t: quant.Q4_K, act: quant.Q8_K, generic: dotRowQ4_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
 		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
@@ -130,7 +130,7 @@ var weightTypes = []weightType{
 		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
 	{t: quant.IQ4_XS, act: quant.Q8_K, generic: dotRowIQ4_XSGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row, lvDotProd: row}},
+		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
 }
 
 // levelShapes is a type's kernel shapes per level.

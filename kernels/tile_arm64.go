@@ -123,21 +123,22 @@ func toQ8_0(t quant.Type, w []byte, b0, nbk int, dst []byte) {
 // sub-block (four int16 each): the layout gemm<T>t4<L> reads
 // (_asm_arm64/gemmk.go).
 const (
-	tileKBlocks = 8          // super-blocks per tile
-	tileKBlock  = 32 + 16*80 // the largest tile super-block (Q6_K's 1296 bytes)
+	tileKBlocks = 8                 // super-blocks per tile
+	tileKBlock  = 32 + 16*80 + 8*16 // the largest tile super-block (Q2_K's)
 	tileKBytes  = tileKBlocks * tileKBlock
 )
 
 // kSub is the number of elements per integer scale of t's tile, kMins
 // whether its rows have mins.
 func kSub(t quant.Type) int {
-	if t == quant.Q6_K {
+	switch t {
+	case quant.Q2_K, quant.Q3_K, quant.Q6_K:
 		return 16
 	}
 	return 32
 }
 
-func kMins(t quant.Type) bool { return t == quant.Q4_K || t == quant.Q5_K }
+func kMins(t quant.Type) bool { return t == quant.Q2_K || t == quant.Q4_K || t == quant.Q5_K }
 
 // kTileBlock is the size of one super-block of t's tile, kTileSub the
 // offset of its first sub-block.
@@ -282,6 +283,64 @@ func unpackTileK(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
 							x ^= m32
 							q(e/16, e%16, x|(x&m32)*6)
 						}
+					}
+				}
+			case quant.Q3_K:
+				b := (*[110]byte)(b)
+				le.PutUint32(blk[4*r:], math.Float32bits(f16(b[108:])))
+				var sc [16]int32
+				unpackQ3KScales(b, &sc)
+				for s, v := range sc {
+					scale(s, v)
+				}
+				// Element 128h + 32s + l (l < 32): bits 2s, 2s+1 of
+				// qs[32h+l] and bit 4h+s of hmask[l] over them, minus 4.
+				const m1, m3, m4 = 0x0101010101010101, 0x0303030303030303, 0x0404040404040404
+				for h := range 2 {
+					for s := range 4 {
+						for c := range 4 {
+							x := le.Uint64(b[32+32*h+8*c:])>>(2*s)&m3 | (le.Uint64(b[8*c:])>>(4*h+s)&m1)<<2
+							x ^= m4 // three-bit two's complement of x-4
+							e := 128*h + 32*s + 8*c
+							q(e/16, e%16, x|(x&m4)*63)
+						}
+					}
+				}
+			case quant.Q2_K:
+				le.PutUint32(blk[4*r:], math.Float32bits(f16(b[80:])))
+				le.PutUint32(blk[16+4*r:], math.Float32bits(f16(b[82:])))
+				mins := blk[s0+16*ss:]
+				for s := range 16 {
+					scale(s, int32(b[s]&15))
+					le.PutUint16(mins[8*s+2*r:], uint16(b[s]>>4))
+				}
+				// Element 128h + 32s + l (l < 32): bits 2s, 2s+1 of
+				// qs[32h+l].
+				const m3 = 0x0303030303030303
+				for h := range 2 {
+					for s := range 4 {
+						for c := range 4 {
+							e := 128*h + 32*s + 8*c
+							q(e/16, e%16, le.Uint64(b[16+32*h+8*c:])>>(2*s)&m3)
+						}
+					}
+				}
+			case quant.IQ4_XS:
+				le.PutUint32(blk[4*r:], math.Float32bits(f16(b[0:])))
+				sh := uint32(le.Uint16(b[2:]))
+				for ib := range 8 {
+					ls := int32(b[4+ib/2]>>(4*(ib%2))&15) | int32(sh>>(2*ib)&3)<<4
+					scale(ib, ls-32)
+					// Low nibbles of qs[16ib:16ib+16] are elements 0-15,
+					// high nibbles 16-31, through the codebook.
+					for h := range 2 {
+						var lo, hi uint64
+						for i, c := range b[8+16*ib+8*h : 8+16*ib+8*h+8] {
+							lo |= uint64(uint8(iq4nlValues[c&15])) << (8 * i)
+							hi |= uint64(uint8(iq4nlValues[c>>4])) << (8 * i)
+						}
+						q(ib, 8*h, lo)
+						q(ib, 16+8*h, hi)
 					}
 				}
 			}

@@ -38,7 +38,10 @@ type kTile struct {
 	mins bool
 }
 
-var kTiles = []kTile{{"Q4_K", 32, true}, {"Q5_K", 32, true}, {"Q6_K", 16, false}}
+var kTiles = []kTile{
+	{"Q2_K", 16, true}, {"Q3_K", 16, false}, {"Q4_K", 32, true}, {"Q5_K", 32, true}, {"Q6_K", 16, false},
+	{"IQ4_XS", 32, false},
+}
 
 // tileDots adds to acc the four rows' integer sums of the quants ws (ws[j]
 // holding four bytes of each row, meeting activation bytes 4j..4j+3) with
