@@ -104,19 +104,40 @@ func dotIQ4_NL(a *Func, lv level) {
 	scale32(a)
 }
 
-// q5Consts loads the Q5 constants: nibble mask V8, 16 in V12, the q5tbl
-// rows in V13-V15.
+// q5Consts loads Q5_0's constants: nibble mask V8, 0xf0 in V12, the
+// q5tbl rows in V13-V15.
 func q5Consts(a *Func) {
 	a.VMOVI(15, V8.B16())
-	a.VMOVI(16, V12.B16())
+	a.VMOVI(0xf0, V12.B16())
 	a.Addr(q5Table, R7)
 	a.VLD1(R7, V13.B16(), V14.B16(), V15.B16())
+}
+
+// q5Signed unpacks a Q5_0 block, the 16 quant bytes in V0 and the 32
+// fifth bits in qh, to the int8 values (nibble | bit<<4) - 16: elements
+// 0-15 in V1, 16-31 in V0. VTBL (the byte of qh per element) and VCMTST
+// (its bit) give 0xff where the bit is set; 0xf0 AND NOT that is -16 where
+// it is clear and 0 where set, which or'ed onto the nibble is the value
+// (constants of q5Consts).
+func q5Signed(a *Func, qh Reg) {
+	a.VDUP(qh, V5.S4())
+	a.VTBL(V13.B16(), List{V5.B16()}, V6.B16())
+	a.VTBL(V14.B16(), List{V5.B16()}, V7.B16())
+	a.VCMTST(V15.B16(), V6.B16(), V6.B16())
+	a.VCMTST(V15.B16(), V7.B16(), V7.B16())
+	a.BIC16B(V6, V12, V6)
+	a.BIC16B(V7, V12, V7)
+	a.VAND(V8.B16(), V0.B16(), V1.B16())
+	a.VUSHR(4, V0.B16(), V0.B16())
+	a.VORR(V6.B16(), V1.B16(), V1.B16())
+	a.VORR(V7.B16(), V0.B16(), V0.B16())
 }
 
 // q5Bits spreads the 32 fifth bits in qh to bytes of value 16 (V6:
 // elements 0-15, V7: 16-31) with VTBL (the byte of qh per element) and
 // VCMTST (its bit), splits the 16 quant bytes of V0 into nibbles and ors
-// the bits in: elements 0-15 in V1, 16-31 in V0 (constants of q5Consts).
+// the bits in: elements 0-15 in V1, 16-31 in V0 (constants: nibble mask
+// V8, 16 in V12, the q5tbl rows in V13-V15).
 func q5Bits(a *Func, qh Reg) {
 	a.VDUP(qh, V5.S4())
 	a.VTBL(V13.B16(), List{V5.B16()}, V6.B16())
@@ -140,9 +161,7 @@ func dotQ5_0(a *Func, lv level) {
 	a.MOVHUP(2, R1, R5)
 	a.VLD1P(16, R0, V0.B16())
 	a.VLD1P(32, R1, V2.B16(), V3.B16())
-	q5Bits(a, R6)
-	a.VSUB(V12.B16(), V1.B16(), V1.B16())
-	a.VSUB(V12.B16(), V0.B16(), V0.B16())
+	q5Signed(a, R6)
 	a.Zero(V4)
 	lv.dots2(a, V4, V1, V2, V0, V3)
 	scale32(a)

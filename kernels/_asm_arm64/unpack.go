@@ -41,18 +41,11 @@ var unpackers = []unpack32{
 		a.VTBL(V1.B16(), List{V10.B16()}, V1.B16())
 		a.VTBL(V0.B16(), List{V10.B16()}, V0.B16())
 	}, false, V1, V0},
-	{"Q5_0", func(a *Func) {
-		a.VMOVI(15, V8.B16())
-		a.VMOVI(16, V12.B16())
-		a.Addr(q5Table, R9)
-		a.VLD1(R9, V13.B16(), V14.B16(), V15.B16())
-	}, func(a *Func, src Reg) {
+	{"Q5_0", q5Consts, func(a *Func, src Reg) {
 		a.MOVHUP(2, src, R4)
 		a.MOVWUP(4, src, R9)
 		a.VLD1P(16, src, V0.B16())
-		q5Bits(a, R9)
-		a.VSUB(V12.B16(), V1.B16(), V1.B16())
-		a.VSUB(V12.B16(), V0.B16(), V0.B16())
+		q5Signed(a, R9)
 	}, true, V1, V0},
 }
 

@@ -124,3 +124,6 @@ func (a *Func) smlalE(base uint32, gnu, nt string, m VReg, i int, n, d VReg) {
 	a.word(base|uint32(i>>2&1)<<11|uint32(i>>1&1)<<21|uint32(i&1)<<20|uint32(m)<<16|uint32(n)<<5|uint32(d),
 		fmt.Sprintf("%s v%d.4s, v%d.%s, v%d.h[%d]", gnu, d, n, nt, m, i))
 }
+
+// BIC: d.16B = n.16B AND NOT m.16B (the Go assembler has no VBIC).
+func (a *Func) BIC16B(m, n, d VReg) { a.rrr(0x4e601c00, "bic", m, n, d, "16b", "16b", "16b") }

@@ -42,6 +42,7 @@ func TestEncodings(t *testing.T) {
 		for i := range 4 {
 			a.MLAE(m&15, i, n, d)
 		}
+		a.BIC16B(m, n, d)
 		for i := range 8 {
 			a.SMLALE(m&15, i, n, d)
 			a.SMLAL2E(m&15, i, n, d)
