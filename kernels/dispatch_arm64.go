@@ -313,9 +313,23 @@ func dotPair(t quant.Type, x *byte, xstride int, y *byte, ystride, nb int, out *
 	panic(noKernel(t, "dotPair"))
 }
 
-// gemmTileK4 multiplies a tile of four rows of t by four columns ystride bytes apart.
-func gemmTileK4(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[16]float32) {
+// gemmTile4 multiplies a tile of four rows of t by four columns ystride bytes apart.
+func gemmTile4(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[16]float32) {
 	switch t {
+	case quant.Q4_1:
+		if level >= lvDotProd {
+			gemmQ4_1t4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ4_1t4NEON(tile, nb, y, ystride, out)
+		return
+	case quant.Q5_1:
+		if level >= lvDotProd {
+			gemmQ5_1t4DP(tile, nb, y, ystride, out)
+			return
+		}
+		gemmQ5_1t4NEON(tile, nb, y, ystride, out)
+		return
 	case quant.Q2_K:
 		if level >= lvDotProd {
 			gemmQ2_Kt4DP(tile, nb, y, ystride, out)
@@ -359,7 +373,7 @@ func gemmTileK4(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[16
 		gemmIQ4_XSt4NEON(tile, nb, y, ystride, out)
 		return
 	}
-	panic(noKernel(t, "gemmTileK4"))
+	panic(noKernel(t, "gemmTile4"))
 }
 
 // gemvPacked multiplies groups packed groups of four rows of t by one activation.

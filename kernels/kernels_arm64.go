@@ -55,7 +55,7 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 	matVecRows(t, w, rb, nb, y, out, r)
 }
 
-// matMul: types with a tile path (tileQ8, tileK4) run it (tile_arm64.go); for the
+// matMul: types with a tile path (tileQ8, tile4) run it (tile_arm64.go); for the
 // others, at the i8mm level 2x2 tiles of rows and columns go through SMMLA
 // first (pair); then four-column kernels (cols4) unpack each weight block
 // once per four columns; the rest runs the row kernel (matMulRows).
@@ -69,8 +69,8 @@ func matMul(p *product) {
 		matMulTileQ8(p)
 		return
 	}
-	if s&tileK4 != 0 {
-		matMulTileK4(p)
+	if s&tile4 != 0 {
+		matMulTile4(p)
 		return
 	}
 	c0 := 0

@@ -65,10 +65,11 @@ const (
 	// Q8_0's packed kernels (tile_arm64.go; arm64, where Q8_0 has packed
 	// kernels).
 	tileQ8
-	// tileK4: MatMul unpacks four rows at a time of a K-quant in Go into
-	// a tile of int8 quants with int32 scales (tile_arm64.go) that
-	// gemm<T>t4<L> multiplies by four columns per call (arm64).
-	tileK4
+	// tile4: MatMul unpacks four rows at a time in Go into a tile of
+	// row-interleaved int8 quants with their scales (tile_arm64.go: the
+	// K-quants with int32 sub-block scales, Q4_1 and Q5_1 with d and m)
+	// that gemm<T>t4<L> multiplies by four columns per call (arm64).
+	tile4
 )
 
 // Activation block sizes in bytes: a Q8_0 block is an f16 scale and 32
@@ -100,13 +101,13 @@ var weightTypes = []weightType{
 		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
 	{t: quant.Q4_1, act: quant.Q8_0, generic: dotRowQ4_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
-		lvNEON: row, lvDotProd: row}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q5_0, act: quant.Q8_0, generic: dotRowQ5_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
 		lvNEON: row | rows4 | tileQ8, lvDotProd: row | rows4}},
 	{t: quant.Q5_1, act: quant.Q8_0, generic: dotRowQ5_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
-		lvNEON: row, lvDotProd: row}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q8_0, act: quant.Q8_0, generic: dotRowQ8_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: row | tile8,
 		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
@@ -115,22 +116,22 @@ var weightTypes = []weightType{
 		lvNEON: row | rows4 | tileQ8, lvDotProd: row | rows4}},
 	{t: quant.Q2_K, act: quant.Q8_K, generic: dotRowQ2_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q3_K, act: quant.Q8_K, generic: dotRowQ3_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q4_K, act: quant.Q8_K, generic: dotRowQ4_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q5_K, act: quant.Q8_K, generic: dotRowQ5_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q6_K, act: quant.Q8_K, generic: dotRowQ6_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.IQ4_XS, act: quant.Q8_K, generic: dotRowIQ4_XSGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tileK4, lvDotProd: row | tileK4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4}},
 }
 
 // levelShapes is a type's kernel shapes per level.

@@ -116,7 +116,7 @@ func toQ8_0(t quant.Type, w []byte, b0, nbk int, dst []byte) {
 	}
 }
 
-// The K-quant tiles (tileK4): per super-block of four rows, the rows' d
+// The K-quant tiles (tile4): per super-block of four rows, the rows' d
 // (four float32), with mins their dmin (four float32), then per sub-block
 // of kSub(t) elements the rows' integer scales (four int32) and quants (4
 // bytes of each row in turn), then with mins the rows' mins per
@@ -158,29 +158,44 @@ func kTileSub(t quant.Type) int {
 	return 16
 }
 
-// matMulTileK4 is MatMul's tileK4 path, every row through the tile (a last
+// tile4Geometry gives t's tile4 layout: bytes per tile block, blocks per
+// tile, activation bytes per block.
+func tile4Geometry(t quant.Type) (tb, blocks, act int) {
+	if t == quant.Q4_1 || t == quant.Q5_1 {
+		return tileMBlock, tileMBlocks, q8_0Bytes
+	}
+	return kTileBlock(t), tileKBlocks, q8KBytes
+}
+
+// matMulTile4 is MatMul's tile4 path, every row through the tile (a last
 // group of fewer than four rows padded with zero rows) so that a row's
 // result does not depend on how a caller splits the rows; columns four at
 // a time, a last one to three columns one by one (the kernel computing
 // the column four times). Partial sums of rows longer than a tile are
 // added in order.
-func matMulTileK4(p *product) {
+func matMulTile4(p *product) {
 	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
 	var tile [tileKBytes]byte
 	var o [16]float32
+	tb, blocks, act := tile4Geometry(t)
 	for r0 := 0; r0 < p.rows; r0 += tileRows {
 		nr := min(tileRows, p.rows-r0)
-		for b0 := 0; b0 < nb; b0 += tileKBlocks {
-			nbk := min(tileKBlocks, nb-b0)
-			unpackTileK(t, w[r0*rb:], rb, nr, b0, nbk, tile[:])
+		for b0 := 0; b0 < nb; b0 += blocks {
+			nbk := min(blocks, nb-b0)
+			x := tile[:nbk*tb]
+			if act == q8_0Bytes {
+				unpackTileM(t, w[r0*rb:], rb, nr, b0, nbk, x)
+			} else {
+				unpackTileK(t, w[r0*rb:], rb, nr, b0, nbk, x)
+			}
 			first := b0 == 0
 			c := 0
 			for ; c+4 <= cols; c += 4 {
-				gemmTileK4(t, &tile[0], nbk, &qs[c*ab+b0*q8KBytes], ab, &o)
+				gemmTile4(t, &x[0], nbk, &qs[c*ab+b0*act], ab, &o)
 				tileStore(&o, 4, nr, first, out[c*ldOut+r0:], ldOut)
 			}
 			for ; c < cols; c++ {
-				gemmTileK4(t, &tile[0], nbk, &qs[c*ab+b0*q8KBytes], 0, &o)
+				gemmTile4(t, &x[0], nbk, &qs[c*ab+b0*act], 0, &o)
 				tileStore(&o, 1, nr, first, out[c*ldOut+r0:], ldOut)
 			}
 		}
@@ -342,6 +357,53 @@ func unpackTileK(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
 						q(ib, 8*h, lo)
 						q(ib, 16+8*h, hi)
 					}
+				}
+			}
+		}
+	}
+}
+
+// The Q4_1 and Q5_1 tiles (tile4): per block of four rows, the rows' d and
+// m (four float32 each), then their 32 unsigned quants interleaved four
+// bytes at a time (_asm_arm64/gemm4.go, gemmM).
+const (
+	tileMBlocks = 64               // blocks per tile
+	tileMBlock  = 32 + 32*tileRows // tile bytes per block
+)
+
+// unpackTileM writes the tile of blocks [b0, b0+nbk) of nr rows (row i at
+// w[i*rb:]) of Q4_1 or Q5_1; rows nr..3 are zero.
+func unpackTileM(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
+	le := binary.LittleEndian
+	bb := t.BlockBytes()
+	if nr < tileRows {
+		clear(tile[:nbk*tileMBlock])
+	}
+	for r := range nr {
+		for i := range nbk {
+			b := w[r*rb+(b0+i)*bb : r*rb+(b0+i+1)*bb]
+			blk := tile[i*tileMBlock : (i+1)*tileMBlock]
+			le.PutUint32(blk[4*r:], math.Float32bits(f16(b[0:])))
+			le.PutUint32(blk[16+4*r:], math.Float32bits(f16(b[2:])))
+			// Elements 8h..8h+7: low nibbles of qs[8h:8h+8]; 16+8h..:
+			// their high nibbles (Q5_1: bit e of qh on top of element e).
+			qs := b[4:]
+			var qh uint32
+			if t == quant.Q5_1 {
+				qh, qs = le.Uint32(b[4:]), b[8:]
+			}
+			for h := range 2 {
+				x := le.Uint64(qs[8*h:])
+				lo, hi := x&lo4, x>>4&lo4
+				if t == quant.Q5_1 {
+					lo |= q5hi[byte(qh>>(8*h))]
+					hi |= q5hi[byte(qh>>(16+8*h))]
+				}
+				for k, v := range [2]uint64{lo, hi} {
+					e := 16*k + 8*h
+					o := 32 + 16*(e/4) + 4*r
+					le.PutUint32(blk[o:], uint32(v))
+					le.PutUint32(blk[o+16:], uint32(v>>32))
 				}
 			}
 		}

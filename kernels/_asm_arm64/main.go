@@ -24,7 +24,7 @@ var families = []struct {
 	{"matmul", matmulFile},
 	{"f32", f32File},
 	{"packed", packedFile},
-	{"gemmk", gemmkFile},
+	{"gemm4", gemm4File},
 }
 
 // output returns the generated files, path relative to this directory to

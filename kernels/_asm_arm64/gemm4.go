@@ -6,11 +6,11 @@ import (
 	. "github.com/gollm/gollm/kernels/_asm_arm64/asm"
 )
 
-// The K-quant tile kernels (gemmk_arm64.s) multiply a tile of four weight
-// rows that package kernels unpacked in Go (tile_arm64.go, unpackTileK) by
-// four Q8_K activation columns: func(tile *byte, nb int, y *byte, ystride
-// int, out *[16]float32), out[4c+r] = dot(row r, column c), column c at
-// y + c*ystride. A tile super-block holds the four rows' d (four float32),
+// The four-row tile kernels (gemm4_arm64.s) multiply a tile of four weight
+// rows that package kernels unpacked in Go (tile_arm64.go) by four
+// activation columns: func(tile *byte, nb int, y *byte, ystride int, out
+// *[16]float32), out[4c+r] = dot(row r, column c), column c at y +
+// c*ystride. K-quants (gemmK, Q8_K columns): a tile super-block holds the four rows' d (four float32),
 // with mins their dmin (four float32), then per sub-block of sub elements
 // the rows' integer scales (four int32) and their quants interleaved four
 // bytes at a time (row 0's bytes 0-3, row 1's, row 2's, row 3's, row 0's
@@ -19,12 +19,18 @@ import (
 // SMULL/SADALP (neon) leave the four rows' sums of a sub-block in the four
 // lanes of one register, which MLA scales into the column's integer sum;
 // the mins meet the activation's sums of sixteen by by-element SMLAL.
-func gemmkFile() *File {
-	f := NewFile(`K-quant tile kernels: four rows unpacked in Go to int8 tiles by four
-Q8_K columns (by-element SDOT at dotprod, SMULL/SADALP at neon).`)
+// Q4_1 and Q5_1 (gemmM, Q8_0 columns): a tile block holds the four rows'
+// d and m (four float32 each) and their quants, interleaved as above; the
+// min term m * sum(y) takes the activation block's sum, by SDOT with ones.
+func gemm4File() *File {
+	f := NewFile(`Four-row tile kernels: four rows unpacked in Go to int8 tiles by four
+columns (by-element SDOT at dotprod, SMULL/SADALP at neon).`)
 	for _, lv := range levels {
 		for _, k := range kTiles {
 			gemmK(f, lv, k)
+		}
+		for _, t := range []string{"Q4_1", "Q5_1"} {
+			gemmM(f, lv, t)
 		}
 	}
 	return f
@@ -167,6 +173,60 @@ func gemmK(f *File, lv level, k kTile) {
 		}
 		a.FMULE(V22, c, s, s)
 		a.FADD4S(s, V(16+c), V(16+c))
+	}
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	a.Label("done")
+	a.Load("out", R9)
+	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
+	a.RET()
+}
+
+// gemmM: registers R0 tile, R1/R5/R6/R7 the columns, R2 blocks left;
+// V16-V19 the columns' float sums, V20 d, V21 m, V22 the columns'
+// activation scales, V0-V7 a block's quants, V8-V9 a column's activation
+// quants, V26 their integer sums, V27 the activation's sum, V28 ones.
+func gemmM(f *File, lv level, typ string) {
+	name := "gemm" + typ + "t4" + lv.suffix
+	a := f.Func(name, "func(tile *byte, nb int, y *byte, ystride int, out *[16]float32)",
+		fmt.Sprintf("%s multiplies a tile of four %s rows by four columns (%s).", name, typ, lv.name()))
+	cols := []Reg{R1, R5, R6, R7}
+	ws := vregs(V0, 8)
+	a.Load("tile", R0)
+	a.Load("nb", R2)
+	a.Load("y", R1)
+	a.Load("ystride", R10)
+	a.ADD(R1, R10, R5)
+	a.ADD(R5, R10, R6)
+	a.ADD(R6, R10, R7)
+	a.VMOVI(1, V28.B16())
+	for c := range 4 {
+		a.Zero(V(16 + c))
+	}
+	a.CBZ(R2, "done")
+	a.Label("block")
+	a.VLD1P(16, R0, V20.S4())
+	a.VLD1P(16, R0, V21.S4())
+	a.VLD1P(64, R0, V0.B16(), V1.B16(), V2.B16(), V3.B16())
+	a.VLD1P(64, R0, V4.B16(), V5.B16(), V6.B16(), V7.B16())
+	for c, y := range cols {
+		a.VLD1LaneP(2, y, V22.H(c))
+	}
+	a.FCVTL4S(V22, V22)
+	// acc += (d*sum + m*ysum) * dy, per row and column.
+	for c, y := range cols {
+		a.VLD1P(32, y, V8.B16(), V9.B16())
+		a.Zero(V26)
+		tileDots(a, lv, ws, []VReg{V8, V9}, V26, V23, V10, V11, V30, V31)
+		a.Zero(V27)
+		lv.dots2(a, V27, V28, V8, V28, V9)
+		a.VADDV(V27.S4(), V27)
+		a.SCVTF4S(V26, V26)
+		a.SCVTF4S(V27, V27)
+		a.FMUL4S(V20, V26, V26)
+		a.FMLAE(V27, V21, V26)
+		a.FMULE(V22, c, V26, V26)
+		a.FADD4S(V26, V(16+c), V(16+c))
 	}
 	a.SUBS(Imm(1), R2)
 	a.BNE("block")

@@ -34,6 +34,16 @@ func gemmQ6_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 //go:noescape
 func gemmIQ4_XSt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 
+// gemmQ4_1t4NEON multiplies a tile of four Q4_1 rows by four columns (neon).
+//
+//go:noescape
+func gemmQ4_1t4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// gemmQ5_1t4NEON multiplies a tile of four Q5_1 rows by four columns (neon).
+//
+//go:noescape
+func gemmQ5_1t4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
 // gemmQ2_Kt4DP multiplies a tile of four Q2_K rows by four columns (dotprod).
 //
 //go:noescape
@@ -63,3 +73,13 @@ func gemmQ6_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 //
 //go:noescape
 func gemmIQ4_XSt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// gemmQ4_1t4DP multiplies a tile of four Q4_1 rows by four columns (dotprod).
+//
+//go:noescape
+func gemmQ4_1t4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// gemmQ5_1t4DP multiplies a tile of four Q5_1 rows by four columns (dotprod).
+//
+//go:noescape
+func gemmQ5_1t4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)

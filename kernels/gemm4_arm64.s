@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// K-quant tile kernels: four rows unpacked in Go to int8 tiles by four
-// Q8_K columns (by-element SDOT at dotprod, SMULL/SADALP at neon).
+// Four-row tile kernels: four rows unpacked in Go to int8 tiles by four
+// columns (by-element SDOT at dotprod, SMULL/SADALP at neon).
 
 // func gemmQ2_Kt4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 TEXT ·gemmQ2_Kt4NEON(SB), NOSPLIT, $0-40
@@ -8256,6 +8256,462 @@ done:
 	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
 	RET
 
+// func gemmQ4_1t4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ4_1t4NEON(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VMOVI $1, V28.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 2(R1), V22.H[0]
+	VLD1.P 2(R5), V22.H[1]
+	VLD1.P 2(R6), V22.H[2]
+	VLD1.P 2(R7), V22.H[3]
+	WORD $0x0e217ad6 // fcvtl v22.4s, v22.4h
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f96935a // fmul v26.4s, v26.4s, v22.s[0]
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb6935a // fmul v26.4s, v26.4s, v22.s[1]
+	WORD $0x4e3ad631 // fadd v17.4s, v17.4s, v26.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f969b5a // fmul v26.4s, v26.4s, v22.s[2]
+	WORD $0x4e3ad652 // fadd v18.4s, v18.4s, v26.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb69b5a // fmul v26.4s, v26.4s, v22.s[3]
+	WORD $0x4e3ad673 // fadd v19.4s, v19.4s, v26.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ5_1t4NEON(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ5_1t4NEON(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VMOVI $1, V28.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 2(R1), V22.H[0]
+	VLD1.P 2(R5), V22.H[1]
+	VLD1.P 2(R6), V22.H[2]
+	VLD1.P 2(R7), V22.H[3]
+	WORD $0x0e217ad6 // fcvtl v22.4s, v22.4h
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f96935a // fmul v26.4s, v26.4s, v22.s[0]
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb6935a // fmul v26.4s, v26.4s, v22.s[1]
+	WORD $0x4e3ad631 // fadd v17.4s, v17.4s, v26.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f969b5a // fmul v26.4s, v26.4s, v22.s[2]
+	WORD $0x4e3ad652 // fadd v18.4s, v18.4s, v26.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VDUP V8.S[0], V10.S4
+	VDUP V8.S[1], V11.S4
+	WORD $0x0e2ac01e // smull v30.8h, v0.8b, v10.8b
+	WORD $0x0e2b803e // smlal v30.8h, v1.8b, v11.8b
+	WORD $0x4e2ac01f // smull2 v31.8h, v0.16b, v10.16b
+	WORD $0x4e2b803f // smlal2 v31.8h, v1.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V8.S[2], V10.S4
+	VDUP V8.S[3], V11.S4
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x0e2b807e // smlal v30.8h, v3.8b, v11.8b
+	WORD $0x4e2ac05f // smull2 v31.8h, v2.16b, v10.16b
+	WORD $0x4e2b807f // smlal2 v31.8h, v3.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[0], V10.S4
+	VDUP V9.S[1], V11.S4
+	WORD $0x0e2ac09e // smull v30.8h, v4.8b, v10.8b
+	WORD $0x0e2b80be // smlal v30.8h, v5.8b, v11.8b
+	WORD $0x4e2ac09f // smull2 v31.8h, v4.16b, v10.16b
+	WORD $0x4e2b80bf // smlal2 v31.8h, v5.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VDUP V9.S[2], V10.S4
+	VDUP V9.S[3], V11.S4
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x0e2b80fe // smlal v30.8h, v7.8b, v11.8b
+	WORD $0x4e2ac0df // smull2 v31.8h, v6.16b, v10.16b
+	WORD $0x4e2b80ff // smlal2 v31.8h, v7.16b, v11.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	VADDP V23.S4, V26.S4, V26.S4
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e28c39e // smull v30.8h, v28.8b, v8.8b
+	WORD $0x4e28839e // smlal2 v30.8h, v28.16b, v8.16b
+	WORD $0x0e29839e // smlal v30.8h, v28.8b, v9.8b
+	WORD $0x4e29839e // smlal2 v30.8h, v28.16b, v9.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb69b5a // fmul v26.4s, v26.4s, v22.s[3]
+	WORD $0x4e3ad673 // fadd v19.4s, v19.4s, v26.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
 // func gemmQ2_Kt4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 TEXT ·gemmQ2_Kt4DP(SB), NOSPLIT, $0-40
 	MOVD tile+0(FP), R0
@@ -11314,6 +11770,230 @@ block:
 	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
 	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
 	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ4_1t4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ4_1t4DP(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VMOVI $1, V28.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 2(R1), V22.H[0]
+	VLD1.P 2(R5), V22.H[1]
+	VLD1.P 2(R6), V22.H[2]
+	VLD1.P 2(R7), V22.H[3]
+	WORD $0x0e217ad6 // fcvtl v22.4s, v22.4h
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f96935a // fmul v26.4s, v26.4s, v22.s[0]
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb6935a // fmul v26.4s, v26.4s, v22.s[1]
+	WORD $0x4e3ad631 // fadd v17.4s, v17.4s, v26.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f969b5a // fmul v26.4s, v26.4s, v22.s[2]
+	WORD $0x4e3ad652 // fadd v18.4s, v18.4s, v26.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb69b5a // fmul v26.4s, v26.4s, v22.s[3]
+	WORD $0x4e3ad673 // fadd v19.4s, v19.4s, v26.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ5_1t4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+TEXT ·gemmQ5_1t4DP(SB), NOSPLIT, $0-40
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VMOVI $1, V28.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 2(R1), V22.H[0]
+	VLD1.P 2(R5), V22.H[1]
+	VLD1.P 2(R6), V22.H[2]
+	VLD1.P 2(R7), V22.H[3]
+	WORD $0x0e217ad6 // fcvtl v22.4s, v22.4h
+	VLD1.P 32(R1), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f96935a // fmul v26.4s, v26.4s, v22.s[0]
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	VLD1.P 32(R5), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb6935a // fmul v26.4s, v26.4s, v22.s[1]
+	WORD $0x4e3ad631 // fadd v17.4s, v17.4s, v26.4s
+	VLD1.P 32(R6), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4f969b5a // fmul v26.4s, v26.4s, v22.s[2]
+	WORD $0x4e3ad652 // fadd v18.4s, v18.4s, v26.4s
+	VLD1.P 32(R7), [V8.B16, V9.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4f88e01a // sdot v26.4s, v0.16b, v8.4b[0]
+	WORD $0x4fa8e03a // sdot v26.4s, v1.16b, v8.4b[1]
+	WORD $0x4f88e85a // sdot v26.4s, v2.16b, v8.4b[2]
+	WORD $0x4fa8e87a // sdot v26.4s, v3.16b, v8.4b[3]
+	WORD $0x4f89e09a // sdot v26.4s, v4.16b, v9.4b[0]
+	WORD $0x4fa9e0ba // sdot v26.4s, v5.16b, v9.4b[1]
+	WORD $0x4f89e8da // sdot v26.4s, v6.16b, v9.4b[2]
+	WORD $0x4fa9e8fa // sdot v26.4s, v7.16b, v9.4b[3]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e88979b // sdot v27.4s, v28.16b, v8.16b
+	WORD $0x4e89979b // sdot v27.4s, v28.16b, v9.16b
+	VADDV V27.S4, V27
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e34df5a // fmul v26.4s, v26.4s, v20.4s
+	WORD $0x4f9b12ba // fmla v26.4s, v21.4s, v27.s[0]
+	WORD $0x4fb69b5a // fmul v26.4s, v26.4s, v22.s[3]
+	WORD $0x4e3ad673 // fadd v19.4s, v19.4s, v26.4s
 	SUBS $1, R2
 	BNE block
 done:
