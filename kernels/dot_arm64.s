@@ -13,6 +13,17 @@ DATA iq4nl<>+0(SB)/8, $0xf6eaddcfbfad9881
 DATA iq4nl<>+8(SB)/8, $0x7159453526190d01
 GLOBL iq4nl<>(SB), RODATA|NOPTR, $16
 
+// q5head<>: byte indices of qh for elements 0-15 and 16-31 in the first eight
+// bytes of a Q5_0 block (d, then qh), then the bit of each element within
+// its byte.
+DATA q5head<>+0(SB)/8, $0x0202020202020202
+DATA q5head<>+8(SB)/8, $0x0303030303030303
+DATA q5head<>+16(SB)/8, $0x0404040404040404
+DATA q5head<>+24(SB)/8, $0x0505050505050505
+DATA q5head<>+32(SB)/8, $0x8040201008040201
+DATA q5head<>+40(SB)/8, $0x8040201008040201
+GLOBL q5head<>(SB), RODATA|NOPTR, $48
+
 // q5tbl<>: byte indices of qh for elements 0-15 and 16-31, then the bit of
 // each element within its byte.
 DATA q5tbl<>+0(SB)/8, $0x0000000000000000
@@ -153,15 +164,14 @@ TEXT ·dotQ5_0NEON(SB), NOSPLIT, $0-28
 	CBZ R2, done
 	VMOVI $15, V8.B16
 	VMOVI $240, V12.B16
-	MOVD $q5tbl<>(SB), R7
+	MOVD $q5head<>(SB), R7
 	VLD1 (R7), [V13.B16, V14.B16, V15.B16]
 loop:
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R6
+	MOVD.P 6(R0), R4
 	MOVHU.P 2(R1), R5
 	VLD1.P 16(R0), [V0.B16]
 	VLD1.P 32(R1), [V2.B16, V3.B16]
-	VDUP R6, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -1596,15 +1606,14 @@ TEXT ·dotQ5_0DP(SB), NOSPLIT, $0-28
 	CBZ R2, done
 	VMOVI $15, V8.B16
 	VMOVI $240, V12.B16
-	MOVD $q5tbl<>(SB), R7
+	MOVD $q5head<>(SB), R7
 	VLD1 (R7), [V13.B16, V14.B16, V15.B16]
 loop:
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R6
+	MOVD.P 6(R0), R4
 	MOVHU.P 2(R1), R5
 	VLD1.P 16(R0), [V0.B16]
 	VLD1.P 32(R1), [V2.B16, V3.B16]
-	VDUP R6, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16

@@ -13,15 +13,16 @@ DATA iq4nl<>+0(SB)/8, $0xf6eaddcfbfad9881
 DATA iq4nl<>+8(SB)/8, $0x7159453526190d01
 GLOBL iq4nl<>(SB), RODATA|NOPTR, $16
 
-// q5tbl<>: byte indices of qh for elements 0-15 and 16-31, then the bit of
-// each element within its byte.
-DATA q5tbl<>+0(SB)/8, $0x0000000000000000
-DATA q5tbl<>+8(SB)/8, $0x0101010101010101
-DATA q5tbl<>+16(SB)/8, $0x0202020202020202
-DATA q5tbl<>+24(SB)/8, $0x0303030303030303
-DATA q5tbl<>+32(SB)/8, $0x8040201008040201
-DATA q5tbl<>+40(SB)/8, $0x8040201008040201
-GLOBL q5tbl<>(SB), RODATA|NOPTR, $48
+// q5head<>: byte indices of qh for elements 0-15 and 16-31 in the first eight
+// bytes of a Q5_0 block (d, then qh), then the bit of each element within
+// its byte.
+DATA q5head<>+0(SB)/8, $0x0202020202020202
+DATA q5head<>+8(SB)/8, $0x0303030303030303
+DATA q5head<>+16(SB)/8, $0x0404040404040404
+DATA q5head<>+24(SB)/8, $0x0505050505050505
+DATA q5head<>+32(SB)/8, $0x8040201008040201
+DATA q5head<>+40(SB)/8, $0x8040201008040201
+GLOBL q5head<>(SB), RODATA|NOPTR, $48
 
 // func dotQ8_0r4NEON(x *byte, xstride int, y *byte, nb int, out *[4]float32)
 TEXT ·dotQ8_0r4NEON(SB), NOSPLIT, $0-40
@@ -300,7 +301,7 @@ TEXT ·dotQ5_0r4NEON(SB), NOSPLIT, $0-40
 	VEOR V16.B16, V16.B16, V16.B16
 	VMOVI $15, V8.B16
 	VMOVI $240, V12.B16
-	MOVD $q5tbl<>(SB), R7
+	MOVD $q5head<>(SB), R7
 	VLD1 (R7), [V13.B16, V14.B16, V15.B16]
 	CBZ R2, done
 loop:
@@ -309,10 +310,9 @@ loop:
 	FMOVS R8, F24
 	FCVTHS F24, F24
 	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R9
+	MOVD.P 6(R0), R4
 	VLD1.P 16(R0), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -330,10 +330,9 @@ loop:
 	WORD $0x0e35801e // smlal v30.8h, v0.8b, v21.8b
 	WORD $0x4e35801e // smlal2 v30.8h, v0.16b, v21.16b
 	WORD $0x4e606bda // sadalp v26.4s, v30.8h
-	MOVHU.P 2(R3), R4
-	MOVWU.P 4(R3), R9
+	MOVD.P 6(R3), R4
 	VLD1.P 16(R3), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -351,10 +350,9 @@ loop:
 	WORD $0x0e35801e // smlal v30.8h, v0.8b, v21.8b
 	WORD $0x4e35801e // smlal2 v30.8h, v0.16b, v21.16b
 	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
-	MOVHU.P 2(R5), R4
-	MOVWU.P 4(R5), R9
+	MOVD.P 6(R5), R4
 	VLD1.P 16(R5), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -372,10 +370,9 @@ loop:
 	WORD $0x0e35801e // smlal v30.8h, v0.8b, v21.8b
 	WORD $0x4e35801e // smlal2 v30.8h, v0.16b, v21.16b
 	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
-	MOVHU.P 2(R6), R4
-	MOVWU.P 4(R6), R9
+	MOVD.P 6(R6), R4
 	VLD1.P 16(R6), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -625,7 +622,7 @@ TEXT ·dotQ5_0r4DP(SB), NOSPLIT, $0-40
 	VEOR V16.B16, V16.B16, V16.B16
 	VMOVI $15, V8.B16
 	VMOVI $240, V12.B16
-	MOVD $q5tbl<>(SB), R7
+	MOVD $q5head<>(SB), R7
 	VLD1 (R7), [V13.B16, V14.B16, V15.B16]
 	CBZ R2, done
 loop:
@@ -634,10 +631,9 @@ loop:
 	FMOVS R8, F24
 	FCVTHS F24, F24
 	VDUP V24.S[0], V24.S4
-	MOVHU.P 2(R0), R4
-	MOVWU.P 4(R0), R9
+	MOVD.P 6(R0), R4
 	VLD1.P 16(R0), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -652,10 +648,9 @@ loop:
 	VEOR V26.B16, V26.B16, V26.B16
 	WORD $0x4e94943a // sdot v26.4s, v1.16b, v20.16b
 	WORD $0x4e95941a // sdot v26.4s, v0.16b, v21.16b
-	MOVHU.P 2(R3), R4
-	MOVWU.P 4(R3), R9
+	MOVD.P 6(R3), R4
 	VLD1.P 16(R3), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -670,10 +665,9 @@ loop:
 	VEOR V27.B16, V27.B16, V27.B16
 	WORD $0x4e94943b // sdot v27.4s, v1.16b, v20.16b
 	WORD $0x4e95941b // sdot v27.4s, v0.16b, v21.16b
-	MOVHU.P 2(R5), R4
-	MOVWU.P 4(R5), R9
+	MOVD.P 6(R5), R4
 	VLD1.P 16(R5), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16
@@ -688,10 +682,9 @@ loop:
 	VEOR V28.B16, V28.B16, V28.B16
 	WORD $0x4e94943c // sdot v28.4s, v1.16b, v20.16b
 	WORD $0x4e95941c // sdot v28.4s, v0.16b, v21.16b
-	MOVHU.P 2(R6), R4
-	MOVWU.P 4(R6), R9
+	MOVD.P 6(R6), R4
 	VLD1.P 16(R6), [V0.B16]
-	VDUP R9, V5.S4
+	VDUP R4, V5.D2
 	VTBL V13.B16, [V5.B16], V6.B16
 	VTBL V14.B16, [V5.B16], V7.B16
 	VCMTST V15.B16, V6.B16, V6.B16

@@ -105,22 +105,23 @@ func dotIQ4_NL(a *Func, lv level) {
 }
 
 // q5Consts loads Q5_0's constants: nibble mask V8, 0xf0 in V12, the
-// q5tbl rows in V13-V15.
+// q5head rows in V13-V15.
 func q5Consts(a *Func) {
 	a.VMOVI(15, V8.B16())
 	a.VMOVI(0xf0, V12.B16())
-	a.Addr(q5Table, R7)
+	a.Addr(q5HeadTable, R7)
 	a.VLD1(R7, V13.B16(), V14.B16(), V15.B16())
 }
 
-// q5Signed unpacks a Q5_0 block, the 16 quant bytes in V0 and the 32
-// fifth bits in qh, to the int8 values (nibble | bit<<4) - 16: elements
-// 0-15 in V1, 16-31 in V0. VTBL (the byte of qh per element) and VCMTST
+// q5Signed unpacks a Q5_0 block, the 16 quant bytes in V0 and its first
+// eight bytes in head (d, the 32 fifth bits qh, two quant bytes), to the
+// int8 values (nibble | bit<<4) - 16: elements 0-15 in V1, 16-31 in V0.
+// VTBL (the byte of qh per element) and VCMTST
 // (its bit) give 0xff where the bit is set; 0xf0 AND NOT that is -16 where
 // it is clear and 0 where set, which or'ed onto the nibble is the value
 // (constants of q5Consts).
-func q5Signed(a *Func, qh Reg) {
-	a.VDUP(qh, V5.S4())
+func q5Signed(a *Func, head Reg) {
+	a.VDUP(head, V5.D2())
 	a.VTBL(V13.B16(), List{V5.B16()}, V6.B16())
 	a.VTBL(V14.B16(), List{V5.B16()}, V7.B16())
 	a.VCMTST(V15.B16(), V6.B16(), V6.B16())
@@ -156,12 +157,11 @@ func q5Bits(a *Func, qh Reg) {
 func dotQ5_0(a *Func, lv level) {
 	q5Consts(a)
 	a.Label("loop")
-	a.MOVHUP(2, R0, R4)
-	a.MOVWUP(4, R0, R6)
+	a.MOVDP(6, R0, R4) // d and qh in one load
 	a.MOVHUP(2, R1, R5)
 	a.VLD1P(16, R0, V0.B16())
 	a.VLD1P(32, R1, V2.B16(), V3.B16())
-	q5Signed(a, R6)
+	q5Signed(a, R4)
 	a.Zero(V4)
 	lv.dots2(a, V4, V1, V2, V0, V3)
 	scale32(a)

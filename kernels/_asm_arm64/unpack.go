@@ -42,10 +42,9 @@ var unpackers = []unpack32{
 		a.VTBL(V0.B16(), List{V10.B16()}, V0.B16())
 	}, false, V1, V0},
 	{"Q5_0", q5Consts, func(a *Func, src Reg) {
-		a.MOVHUP(2, src, R4)
-		a.MOVWUP(4, src, R9)
+		a.MOVDP(6, src, R4) // d and qh in one load
 		a.VLD1P(16, src, V0.B16())
-		q5Signed(a, R9)
+		q5Signed(a, R4)
 	}, true, V1, V0},
 }
 

@@ -29,6 +29,10 @@ func (a *Func) RET()                               { a.Inst("RET") }
 func (a *Func) MOVHUP(inc int, base, dst Reg) { a.Inst("MOVHU.P", M(base, inc), dst) }
 func (a *Func) MOVWUP(inc int, base, dst Reg) { a.Inst("MOVWU.P", M(base, inc), dst) }
 
+// MOVDP loads eight bytes with post-increment: dst = *base; base += inc
+// (inc need not be 8).
+func (a *Func) MOVDP(inc int, base, dst Reg) { a.Inst("MOVD.P", M(base, inc), dst) }
+
 // Scalar floating point (Fn operands: VReg.F()).
 
 func (a *Func) FMOVS(src, dst Operand)        { a.Inst("FMOVS", src, dst) }
