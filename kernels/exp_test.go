@@ -53,6 +53,52 @@ func TestExpShiftMatchesGeneric(t *testing.T) {
 	}
 }
 
+// TestSiLUMulMatchesGeneric checks SiLUMul at every level against its
+// generic twin over lengths 0..600 (across the 256-element chunks) and
+// special values, within 4 ulp (the exponential's 2 ulp carried through
+// e/(e+1)), with a guard element past the output, and the twin against
+// the exact silu(g)*u.
+func TestSiLUMulMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, -1, -87.2, -87.4, 84, 88, 90, 1000, -1000,
+		float32(math.Inf(1)), float32(math.NaN()), 1e-30, -1e-30}
+	for _, lv := range Levels() {
+		t.Run(lv, func(t *testing.T) {
+			withLevel(t, lv, func() {
+				for n := 0; n <= 600; n += 1 + n/40 {
+					g, u := make([]float32, n+1), make([]float32, n)
+					for i := range u {
+						if rng.IntN(8) == 0 {
+							g[i] = special[rng.IntN(len(special))]
+						} else {
+							g[i] = float32(rng.NormFloat64() * 10)
+						}
+						u[i] = float32(rng.NormFloat64())
+					}
+					g[n] = 42 // guard
+					want := append([]float32(nil), g...)
+					SiLUMul(g, u)
+					siluMulGeneric(want[:n], u)
+					for i := range g {
+						d := math.Abs(float64(g[i]) - float64(want[i]))
+						if same := g[i] == want[i] || g[i] != g[i] && want[i] != want[i]; !same && !(d <= 4.8e-7*math.Abs(float64(want[i]))) {
+							t.Fatalf("n=%d: element %d = %g, generic %g", n, i, g[i], want[i])
+						}
+					}
+				}
+			})
+		})
+	}
+	for _, v := range []float32{-100, -20, -1, -1e-3, 0, 1e-3, 1, 20, 84, 100, 1000} {
+		g := []float32{v}
+		siluMulGeneric(g, []float32{3})
+		want := float64(v) / (1 + math.Exp(-float64(v))) * 3
+		if math.Abs(float64(g[0])-want) > 4e-7*math.Abs(want)+1e-37 {
+			t.Errorf("silu(%g)*3 = %g, want %g", v, g[0], want)
+		}
+	}
+}
+
 func BenchmarkExpShift(b *testing.B) {
 	src := make([]float32, 151936)
 	for i := range src {

@@ -82,18 +82,33 @@ func SoftmaxInPlace(x []float32) {
 }
 
 // SiLUMul computes gate[i] = silu(gate[i]) * up[i], silu(g) = g/(1+e^-g),
-// for i < min(len(gate), len(up)).
+// for i < min(len(gate), len(up)). The exponential is ExpShift's (within 2
+// ulp of e^g); silu(g) is taken as g * (e^g/(e^g+1)), which stays g for a
+// large g (e^g clamped near 2e38) and -0 for a very negative one.
 func SiLUMul(gate, up []float32) {
 	n := min(len(gate), len(up))
-	gate, up = gate[:n], up[:n]
+	raceReadFloats(up[:n])
+	raceWriteFloats(gate[:n])
+	siluMul(gate[:n], up[:n])
+}
+
+// siluMulGeneric is the portable twin of SiLUMul.
+func siluMulGeneric(gate, up []float32) { siluMulChunks(gate, up, true) }
+
+// siluMulChunks is SiLUMul (on slices of equal length), 256 elements at a
+// time, with the exponentials of expShiftGeneric or expShift. (A bool, not
+// a func value: through a func value the buffer would escape to the heap.)
+func siluMulChunks(gate, up []float32, generic bool) {
 	var e [256]float32
-	for start := 0; start < n; start += len(e) {
-		g := gate[start:min(start+len(e), n)]
-		ExpShift(e[:len(g)], g, 0)
+	for start := 0; start < len(gate); start += len(e) {
+		g := gate[start:min(start+len(e), len(gate))]
+		if generic {
+			expShiftGeneric(e[:len(g)], g, 0)
+		} else {
+			expShift(e[:len(g)], g, 0)
+		}
 		for i, v := range g {
-			// e^-v = 1/e^v: the exponent is taken of v itself, so a very
-			// negative v gives e^v = 0 and silu(v) = v*0 = -0, as exact.
-			g[i] = v * e[i] / (e[i] + 1) * up[start+i]
+			g[i] = v * (e[i] / (e[i] + 1)) * up[start+i]
 		}
 	}
 }

@@ -111,6 +111,9 @@ func expShift(dst, src []float32, m float32) float64 {
 	return sum + expShiftGeneric(dst[n8:], src[n8:], m)
 }
 
+// siluMul is SiLUMul with ExpShift's kernel for the exponentials.
+func siluMul(gate, up []float32) { siluMulChunks(gate, up, false) }
+
 // floatTile runs the 4-row by 3-column tile kernel over the first rows&^3
 // rows and cols-cols%3 columns and returns how many of each it did (0, 0
 // when the level or the shape does not allow it).

@@ -165,3 +165,25 @@ func dotBF16(a []uint16, b []float32) float32 {
 	}
 	return dotBF16Generic(a, b)
 }
+
+// expShift is ExpShift's kernel at every arm64 level: four lanes at a time
+// in assembly (exp_arm64.s), the last len%4 in Go.
+func expShift(dst, src []float32, m float32) float64 {
+	n4 := len(src) &^ 3
+	if level < lvNEON || n4 == 0 {
+		return expShiftGeneric(dst, src, m)
+	}
+	sum := expShiftNEON(&dst[0], &src[0], n4, m)
+	return sum + expShiftGeneric(dst[n4:], src[n4:], m)
+}
+
+// siluMul is SiLUMul's kernel at every arm64 level, as expShift.
+func siluMul(gate, up []float32) {
+	n4 := len(gate) &^ 3
+	if level < lvNEON || n4 == 0 {
+		siluMulGeneric(gate, up)
+		return
+	}
+	siluMulNEON(&gate[0], &up[0], n4)
+	siluMulGeneric(gate[n4:], up[n4:])
+}

@@ -25,6 +25,7 @@ var families = []struct {
 	{"f32", f32File},
 	{"packed", packedFile},
 	{"gemm4", gemm4File},
+	{"exp", expFile},
 }
 
 // output returns the generated files, path relative to this directory to

@@ -96,7 +96,8 @@ func comment(text, indent string) string {
 // param is one argument or result of a function in its frame.
 type param struct {
 	off   int
-	float bool // float32: loaded into an F register
+	float bool // float32 or float64: loaded into an F register
+	size  int
 }
 
 // layout returns the frame offsets of sig's arguments and results and the
@@ -126,7 +127,7 @@ func layout(sig string) (map[string]param, int) {
 			}
 			for _, n := range names {
 				off = (off + size - 1) / size * size
-				ps[n.Name] = param{off, float}
+				ps[n.Name] = param{off, float, size}
 				off += size
 			}
 		}
@@ -175,6 +176,8 @@ func (a *Func) Load(name string, r Operand) {
 	p := a.param(name)
 	op := "MOVD"
 	switch {
+	case p.float && p.size == 8:
+		op = "FMOVD"
 	case p.float:
 		op = "FMOVS"
 	case a.isByte(name):
@@ -201,7 +204,10 @@ func (a *Func) isByte(name string) bool {
 func (a *Func) Store(r Operand, name string) {
 	p := a.param(name)
 	op := "MOVD"
-	if p.float {
+	switch {
+	case p.float && p.size == 8:
+		op = "FMOVD"
+	case p.float:
 		op = "FMOVS"
 	}
 	a.Inst(op, r, Raw(fmt.Sprintf("%s+%d(FP)", name, p.off)))

@@ -127,3 +127,34 @@ func (a *Func) smlalE(base uint32, gnu, nt string, m VReg, i int, n, d VReg) {
 
 // BIC: d.16B = n.16B AND NOT m.16B (the Go assembler has no VBIC).
 func (a *Func) BIC16B(m, n, d VReg) { a.rrr(0x4e601c00, "bic", m, n, d, "16b", "16b", "16b") }
+
+// FMLS4S: d.4S -= n.4S * m.4S, fused.
+func (a *Func) FMLS4S(m, n, d VReg) { a.rrr(0x4ea0cc00, "fmls", m, n, d, "4s", "4s", "4s") }
+
+// FDIV4S: d.4S = n.4S / m.4S.
+func (a *Func) FDIV4S(m, n, d VReg) { a.rrr(0x6e20fc00, "fdiv", m, n, d, "4s", "4s", "4s") }
+
+// FMIN4S, FMAX4S: d.4S = min, max(n.4S, m.4S) (NaN if either is NaN).
+func (a *Func) FMIN4S(m, n, d VReg) { a.rrr(0x4ea0f400, "fmin", m, n, d, "4s", "4s", "4s") }
+func (a *Func) FMAX4S(m, n, d VReg) { a.rrr(0x4e20f400, "fmax", m, n, d, "4s", "4s", "4s") }
+
+// FCMGT4S: d.4S = all ones where n.4S > m.4S (false for NaN), else 0.
+func (a *Func) FCMGT4S(m, n, d VReg) { a.rrr(0x6ea0e400, "fcmgt", m, n, d, "4s", "4s", "4s") }
+
+// FMAXV: d (a scalar Sd) = the largest lane of n.4S.
+func (a *Func) FMAXV(n, d VReg) {
+	a.word(0x6e30f800|uint32(n)<<5|uint32(d), fmt.Sprintf("fmaxv s%d, v%d.4s", d, n))
+}
+
+// FCVTL2D, FCVTL22D: d.2D = the low (2: high) two float32 lanes of n,
+// widened to float64 (exact).
+func (a *Func) FCVTL2D(n, d VReg)  { a.rr(0x0e617800, "fcvtl", n, d, "2d", "2s") }
+func (a *Func) FCVTL22D(n, d VReg) { a.rr(0x4e617800, "fcvtl2", n, d, "2d", "4s") }
+
+// FADD2D: d.2D = n.2D + m.2D.
+func (a *Func) FADD2D(m, n, d VReg) { a.rrr(0x4e60d400, "fadd", m, n, d, "2d", "2d", "2d") }
+
+// FADDPD: d (a scalar Dd) = the sum of n's two float64 lanes.
+func (a *Func) FADDPD(n, d VReg) {
+	a.word(0x7e70d800|uint32(n)<<5|uint32(d), fmt.Sprintf("faddp d%d, v%d.2d", d, n))
+}

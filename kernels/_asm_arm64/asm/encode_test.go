@@ -61,6 +61,16 @@ func TestEncodings(t *testing.T) {
 		a.FSUB4S(m, n, d)
 		a.FADDP4S(m, n, d)
 		a.FMLAE(m, n, d)
+		a.FMLS4S(m, n, d)
+		a.FDIV4S(m, n, d)
+		a.FMIN4S(m, n, d)
+		a.FMAX4S(m, n, d)
+		a.FCMGT4S(m, n, d)
+		a.FMAXV(n, d)
+		a.FCVTL2D(n, d)
+		a.FCVTL22D(n, d)
+		a.FADD2D(m, n, d)
+		a.FADDPD(n, d)
 	}
 	line := regexp.MustCompile(`WORD \$0x([0-9a-f]{8}) // (.*)`)
 	var want []string

@@ -73,6 +73,15 @@ func (a *Func) VDUP(src Operand, d Vec) { a.Inst("VDUP", src, d) }
 // range).
 func (a *Func) VTBL(idx Vec, table List, d Vec) { a.Inst("VTBL", idx, table, d) }
 
+// VMOVV copies n to d (an alias of ORR).
+func (a *Func) VMOVV(n, d VReg) { a.VORR(n.B16(), n.B16(), d.B16()) }
+
+// VLD1R loads one element into every lane; VLD1RP also adds inc to base.
+func (a *Func) VLD1R(base Reg, d Vec) { a.Inst("VLD1R", M(base, 0), List{d}) }
+func (a *Func) VLD1RP(inc int, base Reg, d Vec) {
+	a.Inst("VLD1R.P", M(base, inc), List{d})
+}
+
 // Zero clears every bit of v.
 func (a *Func) Zero(v VReg) { a.VEOR(v.B16(), v.B16(), v.B16()) }
 
