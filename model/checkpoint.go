@@ -42,19 +42,25 @@ func (s *Session) needsCheckpoints() bool {
 }
 
 // takeCheckpoint records the session's state at its current position,
-// replacing the oldest checkpoint when it keeps the maximum.
+// replacing the oldest checkpoint when it keeps the maximum. It reuses the
+// buffers of the checkpoints it replaces and of those Truncate dropped, so
+// that a session prefilling prompts of similar lengths allocates nothing.
 func (s *Session) takeCheckpoint() {
 	if s.maxCheckpoints <= 0 {
 		return
 	}
 	var cp *checkpoint
-	if len(s.checkpoints) < s.maxCheckpoints {
-		cp = &checkpoint{}
+	if n := len(s.checkpoints); n < s.maxCheckpoints {
+		s.checkpoints = s.checkpoints[:n+1] // capacity maxCheckpoints
+		if s.checkpoints[n] == nil {
+			s.checkpoints[n] = &checkpoint{}
+		}
+		cp = s.checkpoints[n]
 	} else {
 		cp = s.checkpoints[0]
-		s.checkpoints = s.checkpoints[1:]
+		copy(s.checkpoints, s.checkpoints[1:])
+		s.checkpoints[n-1] = cp
 	}
-	s.checkpoints = append(s.checkpoints, cp)
 	c := &s.m.Config
 	cp.pos = s.pos
 	cp.from = max(0, s.pos-(c.SlidingWindow-1))

@@ -65,7 +65,8 @@ type Session struct {
 	// Rewinding layers that do not keep every position (checkpoint.go):
 	// ringStart is the first position whose keys and values every
 	// sliding-window ring still holds; checkpoints are the last
-	// maxCheckpoints prefill checkpoints, oldest first.
+	// maxCheckpoints prefill checkpoints, oldest first (its backing array
+	// past len keeps the dropped ones, whose buffers takeCheckpoint reuses).
 	ringStart      int
 	ringSlots      int // slots of the sliding-window rings, 0 without
 	maxCheckpoints int
@@ -126,6 +127,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	default:
 		s.maxCheckpoints = opts.Checkpoints
 	}
+	s.checkpoints = make([]*checkpoint, 0, s.maxCheckpoints)
 	s.tokens = make([]int32, 0, s.nCtx)
 	slots := c.cacheSlots(s.nCtx, s.nBatch, opts.SWAFull)
 	s.kv = newKVCache(opts.KVType, slots, c.NHeadKV, c.HeadDim, c.HeadDimV)
