@@ -187,3 +187,28 @@ func siluMul(gate, up []float32) {
 	siluMulNEON(&gate[0], &up[0], n4)
 	siluMulGeneric(gate[n4:], up[n4:])
 }
+
+// quantizeQ8_0 is quant.QuantizeQ8_0 (len(q) == len(x)/32*34), bit for bit,
+// in assembly at every arm64 level.
+func quantizeQ8_0(x []float32, q []byte) {
+	if level < lvNEON {
+		quant.QuantizeQ8_0(x, q)
+		return
+	}
+	raceReadFloats(x)
+	raceWriteBytes(q)
+	for nb := len(x) / 32; nb > 0; {
+		done := quantQ8_0NEON(&x[0], &q[0], nb)
+		if done == nb {
+			return
+		}
+		// The declined block: Inf, NaN or a subnormal d, where the
+		// reference's own overflow and NaN behaviour applies.
+		x, q = x[32*done:], q[34*done:]
+		quant.QuantizeQ8_0(x[:32], q[:34])
+		x, q, nb = x[32:], q[34:], nb-done-1
+	}
+}
+
+// quantizeQ8K is quant.QuantizeQ8K: no assembly on arm64 yet.
+func quantizeQ8K(x []float32, q []byte) { quant.QuantizeQ8K(x, q) }

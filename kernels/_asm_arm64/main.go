@@ -26,6 +26,7 @@ var families = []struct {
 	{"packed", packedFile},
 	{"gemm4", gemm4File},
 	{"exp", expFile},
+	{"quantact", quantactFile},
 }
 
 // output returns the generated files, path relative to this directory to

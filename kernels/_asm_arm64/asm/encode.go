@@ -158,3 +158,14 @@ func (a *Func) FADD2D(m, n, d VReg) { a.rrr(0x4e60d400, "fadd", m, n, d, "2d", "
 func (a *Func) FADDPD(n, d VReg) {
 	a.word(0x7e70d800|uint32(n)<<5|uint32(d), fmt.Sprintf("faddp d%d, v%d.2d", d, n))
 }
+
+// FABS4S: d.4S = |n.4S|.
+func (a *Func) FABS4S(n, d VReg) { a.rr(0x4ea0f800, "fabs", n, d, "4s", "4s") }
+
+// FCVTAS4S: d.4S = n.4S rounded to the nearest integer, ties away from
+// zero (math.Round), as int32.
+func (a *Func) FCVTAS4S(n, d VReg) { a.rr(0x4e21c800, "fcvtas", n, d, "4s", "4s") }
+
+// FCVTNS4S: d.4S = n.4S rounded to the nearest integer, ties to even, as
+// int32.
+func (a *Func) FCVTNS4S(n, d VReg) { a.rr(0x4e21a800, "fcvtns", n, d, "4s", "4s") }

@@ -71,6 +71,9 @@ func TestEncodings(t *testing.T) {
 		a.FCVTL22D(n, d)
 		a.FADD2D(m, n, d)
 		a.FADDPD(n, d)
+		a.FABS4S(n, d)
+		a.FCVTAS4S(n, d)
+		a.FCVTNS4S(n, d)
 	}
 	line := regexp.MustCompile(`WORD \$0x([0-9a-f]{8}) // (.*)`)
 	var want []string

@@ -99,3 +99,16 @@ func (a *Func) VST1(base Reg, regs ...Vec) { a.Inst("VST1", List(regs), M(base, 
 func (a *Func) VST1P(inc int, base Reg, regs ...Vec) {
 	a.Inst("VST1.P", List(regs), M(base, inc))
 }
+
+// Added for the quantact family.
+
+func (a *Func) MOVW(src, dst Operand)        { a.Inst("MOVW", src, dst) }
+func (a *Func) CMPW(src, n Operand)          { a.Inst("CMPW", src, n) }
+func (a *Func) CBZW(r Reg, l Label)          { a.Inst("CBZW", r, l) }
+func (a *Func) BEQ(l Label)                  { a.Inst("BEQ", l) }
+func (a *Func) BHS(l Label)                  { a.Inst("BHS", l) }
+func (a *Func) BLO(l Label)                  { a.Inst("BLO", l) }
+func (a *Func) FDIVS(m, n, dst Operand)      { a.Inst("FDIVS", m, n, dst) }
+func (a *Func) FCVTSH(src, dst Operand)      { a.Inst("FCVTSH", src, dst) }
+func (a *Func) VUZP1(m, n, d Vec)            { a.Inst("VUZP1", m, n, d) }
+func (a *Func) MOVHP(inc int, src, base Reg) { a.Inst("MOVH.P", src, M(base, inc)) }
