@@ -10,9 +10,10 @@ import (
 // quantized activations) tuned for the small products of attention tiles:
 // out[c*ldOut + r] = dot(row r of w, xs[c*n:(c+1)*n]) for r < rows, c <
 // cols. On the avx2 level, when n is a multiple of 8, it computes tiles of
-// 4 rows by 3 columns in registers, so that each loaded row and column
-// vector feeds several products; the rows and columns left over, and other
-// levels, go through MatMul. Its sums are ordered differently from
+// 4 rows by 3 columns in registers (on every arm64 level, when n is a
+// multiple of 4, tiles of 4 rows by 4 columns), so that each loaded row
+// and column vector feeds several products; the rows and columns left
+// over, and other levels, go through MatMul. Its sums are ordered differently from
 // MatMul's, so results agree with MatMul to float rounding, not bit for
 // bit; the same call always gives the same bits. It allocates nothing.
 func FloatTileMatMul(t quant.Type, w []byte, n, rows int, xs []float32, cols int, out []float32, ldOut int) {
@@ -34,12 +35,12 @@ func FloatTileMatMul(t quant.Type, w []byte, n, rows int, xs []float32, cols int
 	for c := range cols {
 		raceWriteFloats(out[c*ldOut : c*ldOut+rows])
 	}
-	r4, c3 := floatTile(t, w, n, rows, xs, cols, out, ldOut)
+	r4, cTiled := floatTile(t, w, n, rows, xs, cols, out, ldOut)
 	if r4 < rows {
 		MatMul(t, w[r4*rb:], n, rows-r4, xs, nil, cols, out[r4:], ldOut)
 	}
-	if c3 < cols && r4 > 0 {
-		MatMul(t, w, n, r4, xs[c3*n:], nil, cols-c3, out[c3*ldOut:], ldOut)
+	if cTiled < cols && r4 > 0 {
+		MatMul(t, w, n, r4, xs[cTiled*n:], nil, cols-cTiled, out[cTiled*ldOut:], ldOut)
 	}
 }
 

@@ -16,13 +16,13 @@ func TestFloatTileMatMul(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
 	prev := Level()
 	defer SetLevel(prev)
-	for _, lv := range []string{"generic", "avx2"} {
+	for _, lv := range Levels() {
 		if err := SetLevel(lv); err != nil {
 			t.Log(err)
 			continue
 		}
 		for _, typ := range []quant.Type{quant.F32, quant.F16} {
-			for _, sh := range [][3]int{{64, 64, 63}, {64, 61, 56}, {8, 4, 3}, {16, 3, 2}, {40, 7, 5}, {12, 9, 7}, {128, 64, 64}, {64, 1, 1}} {
+			for _, sh := range [][3]int{{64, 64, 63}, {64, 61, 56}, {8, 4, 3}, {16, 3, 2}, {40, 7, 5}, {12, 9, 7}, {128, 64, 64}, {64, 1, 1}, {4, 8, 8}, {10, 8, 8}, {36, 12, 9}} {
 				n, rows, cols := sh[0], sh[1], sh[2]
 				ldOut := rows + 2
 				wf := make([]float32, n*rows)
@@ -89,7 +89,7 @@ func TestMaxF32(t *testing.T) {
 	prev := Level()
 	defer SetLevel(prev)
 	rng := rand.New(rand.NewSource(5))
-	for _, lv := range []string{"generic", "avx2"} {
+	for _, lv := range Levels() {
 		if err := SetLevel(lv); err != nil {
 			t.Log(err)
 			continue

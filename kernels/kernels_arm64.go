@@ -212,3 +212,30 @@ func quantizeQ8_0(x []float32, q []byte) {
 
 // quantizeQ8K is quant.QuantizeQ8K: no assembly on arm64 yet.
 func quantizeQ8K(x []float32, q []byte) { quant.QuantizeQ8K(x, q) }
+
+// floatTile runs the 4-row by 4-column tile kernel over the first rows&^3
+// rows and cols&^3 columns and returns how many of each it did (0, 0
+// when the level or the shape does not allow it).
+func floatTile(t quant.Type, w []byte, n, rows int, xs []float32, cols int, out []float32, ldOut int) (int, int) {
+	r4, c4 := rows&^3, cols&^3
+	if level < lvNEON || n%4 != 0 || n == 0 || r4 == 0 || c4 == 0 {
+		return 0, 0
+	}
+	switch t {
+	case quant.F32:
+		tileF32x4x4NEON(&w[0], n, r4, &xs[0], c4, &out[0], ldOut)
+	case quant.F16:
+		tileF16x4x4NEON(&w[0], n, r4, &xs[0], c4, &out[0], ldOut)
+	default:
+		return 0, 0
+	}
+	return r4, c4
+}
+
+// maxF32 is MaxF32 in assembly at every arm64 level.
+func maxF32(x []float32) float32 {
+	if level >= lvNEON {
+		return maxF32NEON(&x[0], len(x))
+	}
+	return maxF32Generic(x)
+}

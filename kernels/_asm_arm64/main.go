@@ -27,6 +27,7 @@ var families = []struct {
 	{"gemm4", gemm4File},
 	{"exp", expFile},
 	{"quantact", quantactFile},
+	{"floattile", floattileFile},
 }
 
 // output returns the generated files, path relative to this directory to

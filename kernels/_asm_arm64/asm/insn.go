@@ -112,3 +112,8 @@ func (a *Func) FDIVS(m, n, dst Operand)      { a.Inst("FDIVS", m, n, dst) }
 func (a *Func) FCVTSH(src, dst Operand)      { a.Inst("FCVTSH", src, dst) }
 func (a *Func) VUZP1(m, n, d Vec)            { a.Inst("VUZP1", m, n, d) }
 func (a *Func) MOVHP(inc int, src, base Reg) { a.Inst("MOVH.P", src, M(base, inc)) }
+
+// Added for the floattile family.
+
+func (a *Func) LSL(sh Imm, n, dst Reg)  { a.Inst("LSL", sh, n, dst) }
+func (a *Func) FMAXS(m, n, dst Operand) { a.Inst("FMAXS", m, n, dst) }
