@@ -210,8 +210,25 @@ func quantizeQ8_0(x []float32, q []byte) {
 	}
 }
 
-// quantizeQ8K is quant.QuantizeQ8K: no assembly on arm64 yet.
-func quantizeQ8K(x []float32, q []byte) { quant.QuantizeQ8K(x, q) }
+// quantizeQ8K is quant.QuantizeQ8K (len(q) == len(x)/256*292), bit for
+// bit, in assembly at every arm64 level.
+func quantizeQ8K(x []float32, q []byte) {
+	if level < lvNEON {
+		quant.QuantizeQ8K(x, q)
+		return
+	}
+	raceReadFloats(x)
+	raceWriteBytes(q)
+	for nb := len(x) / quant.QK8K; nb > 0; {
+		done := quantQ8KNEON(&x[0], &q[0], nb)
+		if done == nb {
+			return
+		}
+		x, q = x[quant.QK8K*done:], q[292*done:]
+		quant.QuantizeQ8K(x[:quant.QK8K], q[:292])
+		x, q, nb = x[quant.QK8K:], q[292:], nb-done-1
+	}
+}
 
 // floatTile runs the 4-row by 4-column tile kernel over the first rows&^3
 // rows and cols&^3 columns and returns how many of each it did (0, 0

@@ -13,3 +13,13 @@ package kernels
 //
 //go:noescape
 func quantQ8_0NEON(x *float32, q *byte, nb int) int
+
+// quantQ8KNEON is quantQ8_0NEON for Q8_K blocks of 256 floats: it declines
+// blocks holding an Inf or NaN and blocks whose iscale = -127/max overflows,
+// max being the first value of largest magnitude, as in the reference.
+// Each quant is iscale*x + 1.5*2**23 in two roundings, less the magic's
+// bits (nearestInt): |iscale*x| <= 127.00001, so quants are in [-127, 127];
+// the sixteen bsums are the int32 sums of each run of 16.
+//
+//go:noescape
+func quantQ8KNEON(x *float32, q *byte, nb int) int

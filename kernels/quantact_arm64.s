@@ -88,3 +88,570 @@ id:
 done:
 	MOVD R3, ret+24(FP)
 	RET
+
+// func quantQ8KNEON(x *float32, q *byte, nb int) int
+TEXT ·quantQ8KNEON(SB), NOSPLIT, $0-32
+	MOVD x+0(FP), R0
+	MOVD q+8(FP), R1
+	MOVD nb+16(FP), R2
+	MOVD $0, R3
+	MOVW $0xc2fe0000, R5
+	FMOVS R5, F22
+	MOVW $0x3f800000, R5
+	FMOVS R5, F23
+	MOVW $0x4b400000, R5
+	VDUP R5, V29.S4
+block:
+	CMP R2, R3
+	BEQ done
+	// amax: the largest |x| (NaN if any x is NaN)
+	MOVD R0, R4
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x4ea0f800 // fabs v0.4s, v0.4s
+	WORD $0x4ea0f821 // fabs v1.4s, v1.4s
+	WORD $0x4ea0f842 // fabs v2.4s, v2.4s
+	WORD $0x4ea0f863 // fabs v3.4s, v3.4s
+	WORD $0x4ea0f884 // fabs v4.4s, v4.4s
+	WORD $0x4ea0f8a5 // fabs v5.4s, v5.4s
+	WORD $0x4ea0f8c6 // fabs v6.4s, v6.4s
+	WORD $0x4ea0f8e7 // fabs v7.4s, v7.4s
+	WORD $0x4e20f610 // fmax v16.4s, v16.4s, v0.4s
+	WORD $0x4e21f631 // fmax v17.4s, v17.4s, v1.4s
+	WORD $0x4e22f652 // fmax v18.4s, v18.4s, v2.4s
+	WORD $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
+	WORD $0x4e24f610 // fmax v16.4s, v16.4s, v4.4s
+	WORD $0x4e25f631 // fmax v17.4s, v17.4s, v5.4s
+	WORD $0x4e26f652 // fmax v18.4s, v18.4s, v6.4s
+	WORD $0x4e27f673 // fmax v19.4s, v19.4s, v7.4s
+	WORD $0x4e31f610 // fmax v16.4s, v16.4s, v17.4s
+	WORD $0x4e33f652 // fmax v18.4s, v18.4s, v19.4s
+	WORD $0x4e32f610 // fmax v16.4s, v16.4s, v18.4s
+	WORD $0x6e30fa10 // fmaxv s16, v16.4s
+	FMOVS F16, R5
+	MOVW $0x7f800000, R6
+	CMPW R6, R5
+	BHS done
+	CBZW R5, zero
+	// max: the first x with |x| == amax
+	VDUP R5, V20.S4
+	MOVD R0, R4
+find:
+	VLD1.P 16(R4), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	VCMEQ V20.S4, V1.S4, V1.S4
+	WORD $0x6eb0a822 // umaxv s2, v1.4s
+	FMOVS F2, R6
+	CBZW R6, find
+	VMOV V1.S[0], R6
+	CBNZW R6, lane0
+	VMOV V1.S[1], R6
+	CBNZW R6, lane1
+	VMOV V1.S[2], R6
+	CBNZW R6, lane2
+	VMOV V0.S[3], R7
+	B found
+lane0:
+	VMOV V0.S[0], R7
+	B found
+lane1:
+	VMOV V0.S[1], R7
+	B found
+lane2:
+	VMOV V0.S[2], R7
+	B found
+found:
+	FMOVS R7, F26
+	FDIVS F26, F22, F27
+	FMOVS F27, R6
+	ANDW $0x7fffffff, R6, R6
+	MOVW $0x7f800000, R5
+	CMPW R5, R6
+	BHS done
+	FDIVS F27, F23, F28
+	FMOVS F28, (R1)
+	VDUP V27.S[0], V30.S4
+	// quants and bsums, 64 values at a time
+	MOVD R0, R4
+	ADD $4, R1, R8
+	ADD $260, R1, R9
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R4), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(R4), [V12.S4, V13.S4, V14.S4, V15.S4]
+	WORD $0x6e3edc00 // fmul v0.4s, v0.4s, v30.4s
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	WORD $0x6e3edc42 // fmul v2.4s, v2.4s, v30.4s
+	WORD $0x6e3edc63 // fmul v3.4s, v3.4s, v30.4s
+	WORD $0x6e3edc84 // fmul v4.4s, v4.4s, v30.4s
+	WORD $0x6e3edca5 // fmul v5.4s, v5.4s, v30.4s
+	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
+	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
+	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
+	WORD $0x6e3edd29 // fmul v9.4s, v9.4s, v30.4s
+	WORD $0x6e3edd4a // fmul v10.4s, v10.4s, v30.4s
+	WORD $0x6e3edd6b // fmul v11.4s, v11.4s, v30.4s
+	WORD $0x6e3edd8c // fmul v12.4s, v12.4s, v30.4s
+	WORD $0x6e3eddad // fmul v13.4s, v13.4s, v30.4s
+	WORD $0x6e3eddce // fmul v14.4s, v14.4s, v30.4s
+	WORD $0x6e3eddef // fmul v15.4s, v15.4s, v30.4s
+	WORD $0x4e3dd400 // fadd v0.4s, v0.4s, v29.4s
+	WORD $0x4e3dd421 // fadd v1.4s, v1.4s, v29.4s
+	WORD $0x4e3dd442 // fadd v2.4s, v2.4s, v29.4s
+	WORD $0x4e3dd463 // fadd v3.4s, v3.4s, v29.4s
+	WORD $0x4e3dd484 // fadd v4.4s, v4.4s, v29.4s
+	WORD $0x4e3dd4a5 // fadd v5.4s, v5.4s, v29.4s
+	WORD $0x4e3dd4c6 // fadd v6.4s, v6.4s, v29.4s
+	WORD $0x4e3dd4e7 // fadd v7.4s, v7.4s, v29.4s
+	WORD $0x4e3dd508 // fadd v8.4s, v8.4s, v29.4s
+	WORD $0x4e3dd529 // fadd v9.4s, v9.4s, v29.4s
+	WORD $0x4e3dd54a // fadd v10.4s, v10.4s, v29.4s
+	WORD $0x4e3dd56b // fadd v11.4s, v11.4s, v29.4s
+	WORD $0x4e3dd58c // fadd v12.4s, v12.4s, v29.4s
+	WORD $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD $0x4e3dd5ce // fadd v14.4s, v14.4s, v29.4s
+	WORD $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
+	VSUB V29.S4, V0.S4, V0.S4
+	VSUB V29.S4, V1.S4, V1.S4
+	VSUB V29.S4, V2.S4, V2.S4
+	VSUB V29.S4, V3.S4, V3.S4
+	VSUB V29.S4, V4.S4, V4.S4
+	VSUB V29.S4, V5.S4, V5.S4
+	VSUB V29.S4, V6.S4, V6.S4
+	VSUB V29.S4, V7.S4, V7.S4
+	VSUB V29.S4, V8.S4, V8.S4
+	VSUB V29.S4, V9.S4, V9.S4
+	VSUB V29.S4, V10.S4, V10.S4
+	VSUB V29.S4, V11.S4, V11.S4
+	VSUB V29.S4, V12.S4, V12.S4
+	VSUB V29.S4, V13.S4, V13.S4
+	VSUB V29.S4, V14.S4, V14.S4
+	VSUB V29.S4, V15.S4, V15.S4
+	VADD V1.S4, V0.S4, V16.S4
+	VADD V3.S4, V2.S4, V24.S4
+	VADD V5.S4, V4.S4, V17.S4
+	VADD V7.S4, V6.S4, V25.S4
+	VADD V9.S4, V8.S4, V18.S4
+	VADD V11.S4, V10.S4, V26.S4
+	VADD V13.S4, V12.S4, V19.S4
+	VADD V15.S4, V14.S4, V27.S4
+	VADD V24.S4, V16.S4, V16.S4
+	VADD V25.S4, V17.S4, V17.S4
+	VADD V26.S4, V18.S4, V18.S4
+	VADD V27.S4, V19.S4, V19.S4
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VUZP1 V16.H8, V16.H8, V16.H8
+	FMOVD.P F16, 8(R9)
+	VUZP1 V1.H8, V0.H8, V0.H8
+	VUZP1 V3.H8, V2.H8, V2.H8
+	VUZP1 V5.H8, V4.H8, V4.H8
+	VUZP1 V7.H8, V6.H8, V6.H8
+	VUZP1 V9.H8, V8.H8, V8.H8
+	VUZP1 V11.H8, V10.H8, V10.H8
+	VUZP1 V13.H8, V12.H8, V12.H8
+	VUZP1 V15.H8, V14.H8, V14.H8
+	VUZP1 V2.B16, V0.B16, V24.B16
+	VUZP1 V6.B16, V4.B16, V25.B16
+	VUZP1 V10.B16, V8.B16, V26.B16
+	VUZP1 V14.B16, V12.B16, V27.B16
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R8)
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R4), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(R4), [V12.S4, V13.S4, V14.S4, V15.S4]
+	WORD $0x6e3edc00 // fmul v0.4s, v0.4s, v30.4s
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	WORD $0x6e3edc42 // fmul v2.4s, v2.4s, v30.4s
+	WORD $0x6e3edc63 // fmul v3.4s, v3.4s, v30.4s
+	WORD $0x6e3edc84 // fmul v4.4s, v4.4s, v30.4s
+	WORD $0x6e3edca5 // fmul v5.4s, v5.4s, v30.4s
+	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
+	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
+	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
+	WORD $0x6e3edd29 // fmul v9.4s, v9.4s, v30.4s
+	WORD $0x6e3edd4a // fmul v10.4s, v10.4s, v30.4s
+	WORD $0x6e3edd6b // fmul v11.4s, v11.4s, v30.4s
+	WORD $0x6e3edd8c // fmul v12.4s, v12.4s, v30.4s
+	WORD $0x6e3eddad // fmul v13.4s, v13.4s, v30.4s
+	WORD $0x6e3eddce // fmul v14.4s, v14.4s, v30.4s
+	WORD $0x6e3eddef // fmul v15.4s, v15.4s, v30.4s
+	WORD $0x4e3dd400 // fadd v0.4s, v0.4s, v29.4s
+	WORD $0x4e3dd421 // fadd v1.4s, v1.4s, v29.4s
+	WORD $0x4e3dd442 // fadd v2.4s, v2.4s, v29.4s
+	WORD $0x4e3dd463 // fadd v3.4s, v3.4s, v29.4s
+	WORD $0x4e3dd484 // fadd v4.4s, v4.4s, v29.4s
+	WORD $0x4e3dd4a5 // fadd v5.4s, v5.4s, v29.4s
+	WORD $0x4e3dd4c6 // fadd v6.4s, v6.4s, v29.4s
+	WORD $0x4e3dd4e7 // fadd v7.4s, v7.4s, v29.4s
+	WORD $0x4e3dd508 // fadd v8.4s, v8.4s, v29.4s
+	WORD $0x4e3dd529 // fadd v9.4s, v9.4s, v29.4s
+	WORD $0x4e3dd54a // fadd v10.4s, v10.4s, v29.4s
+	WORD $0x4e3dd56b // fadd v11.4s, v11.4s, v29.4s
+	WORD $0x4e3dd58c // fadd v12.4s, v12.4s, v29.4s
+	WORD $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD $0x4e3dd5ce // fadd v14.4s, v14.4s, v29.4s
+	WORD $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
+	VSUB V29.S4, V0.S4, V0.S4
+	VSUB V29.S4, V1.S4, V1.S4
+	VSUB V29.S4, V2.S4, V2.S4
+	VSUB V29.S4, V3.S4, V3.S4
+	VSUB V29.S4, V4.S4, V4.S4
+	VSUB V29.S4, V5.S4, V5.S4
+	VSUB V29.S4, V6.S4, V6.S4
+	VSUB V29.S4, V7.S4, V7.S4
+	VSUB V29.S4, V8.S4, V8.S4
+	VSUB V29.S4, V9.S4, V9.S4
+	VSUB V29.S4, V10.S4, V10.S4
+	VSUB V29.S4, V11.S4, V11.S4
+	VSUB V29.S4, V12.S4, V12.S4
+	VSUB V29.S4, V13.S4, V13.S4
+	VSUB V29.S4, V14.S4, V14.S4
+	VSUB V29.S4, V15.S4, V15.S4
+	VADD V1.S4, V0.S4, V16.S4
+	VADD V3.S4, V2.S4, V24.S4
+	VADD V5.S4, V4.S4, V17.S4
+	VADD V7.S4, V6.S4, V25.S4
+	VADD V9.S4, V8.S4, V18.S4
+	VADD V11.S4, V10.S4, V26.S4
+	VADD V13.S4, V12.S4, V19.S4
+	VADD V15.S4, V14.S4, V27.S4
+	VADD V24.S4, V16.S4, V16.S4
+	VADD V25.S4, V17.S4, V17.S4
+	VADD V26.S4, V18.S4, V18.S4
+	VADD V27.S4, V19.S4, V19.S4
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VUZP1 V16.H8, V16.H8, V16.H8
+	FMOVD.P F16, 8(R9)
+	VUZP1 V1.H8, V0.H8, V0.H8
+	VUZP1 V3.H8, V2.H8, V2.H8
+	VUZP1 V5.H8, V4.H8, V4.H8
+	VUZP1 V7.H8, V6.H8, V6.H8
+	VUZP1 V9.H8, V8.H8, V8.H8
+	VUZP1 V11.H8, V10.H8, V10.H8
+	VUZP1 V13.H8, V12.H8, V12.H8
+	VUZP1 V15.H8, V14.H8, V14.H8
+	VUZP1 V2.B16, V0.B16, V24.B16
+	VUZP1 V6.B16, V4.B16, V25.B16
+	VUZP1 V10.B16, V8.B16, V26.B16
+	VUZP1 V14.B16, V12.B16, V27.B16
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R8)
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R4), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(R4), [V12.S4, V13.S4, V14.S4, V15.S4]
+	WORD $0x6e3edc00 // fmul v0.4s, v0.4s, v30.4s
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	WORD $0x6e3edc42 // fmul v2.4s, v2.4s, v30.4s
+	WORD $0x6e3edc63 // fmul v3.4s, v3.4s, v30.4s
+	WORD $0x6e3edc84 // fmul v4.4s, v4.4s, v30.4s
+	WORD $0x6e3edca5 // fmul v5.4s, v5.4s, v30.4s
+	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
+	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
+	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
+	WORD $0x6e3edd29 // fmul v9.4s, v9.4s, v30.4s
+	WORD $0x6e3edd4a // fmul v10.4s, v10.4s, v30.4s
+	WORD $0x6e3edd6b // fmul v11.4s, v11.4s, v30.4s
+	WORD $0x6e3edd8c // fmul v12.4s, v12.4s, v30.4s
+	WORD $0x6e3eddad // fmul v13.4s, v13.4s, v30.4s
+	WORD $0x6e3eddce // fmul v14.4s, v14.4s, v30.4s
+	WORD $0x6e3eddef // fmul v15.4s, v15.4s, v30.4s
+	WORD $0x4e3dd400 // fadd v0.4s, v0.4s, v29.4s
+	WORD $0x4e3dd421 // fadd v1.4s, v1.4s, v29.4s
+	WORD $0x4e3dd442 // fadd v2.4s, v2.4s, v29.4s
+	WORD $0x4e3dd463 // fadd v3.4s, v3.4s, v29.4s
+	WORD $0x4e3dd484 // fadd v4.4s, v4.4s, v29.4s
+	WORD $0x4e3dd4a5 // fadd v5.4s, v5.4s, v29.4s
+	WORD $0x4e3dd4c6 // fadd v6.4s, v6.4s, v29.4s
+	WORD $0x4e3dd4e7 // fadd v7.4s, v7.4s, v29.4s
+	WORD $0x4e3dd508 // fadd v8.4s, v8.4s, v29.4s
+	WORD $0x4e3dd529 // fadd v9.4s, v9.4s, v29.4s
+	WORD $0x4e3dd54a // fadd v10.4s, v10.4s, v29.4s
+	WORD $0x4e3dd56b // fadd v11.4s, v11.4s, v29.4s
+	WORD $0x4e3dd58c // fadd v12.4s, v12.4s, v29.4s
+	WORD $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD $0x4e3dd5ce // fadd v14.4s, v14.4s, v29.4s
+	WORD $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
+	VSUB V29.S4, V0.S4, V0.S4
+	VSUB V29.S4, V1.S4, V1.S4
+	VSUB V29.S4, V2.S4, V2.S4
+	VSUB V29.S4, V3.S4, V3.S4
+	VSUB V29.S4, V4.S4, V4.S4
+	VSUB V29.S4, V5.S4, V5.S4
+	VSUB V29.S4, V6.S4, V6.S4
+	VSUB V29.S4, V7.S4, V7.S4
+	VSUB V29.S4, V8.S4, V8.S4
+	VSUB V29.S4, V9.S4, V9.S4
+	VSUB V29.S4, V10.S4, V10.S4
+	VSUB V29.S4, V11.S4, V11.S4
+	VSUB V29.S4, V12.S4, V12.S4
+	VSUB V29.S4, V13.S4, V13.S4
+	VSUB V29.S4, V14.S4, V14.S4
+	VSUB V29.S4, V15.S4, V15.S4
+	VADD V1.S4, V0.S4, V16.S4
+	VADD V3.S4, V2.S4, V24.S4
+	VADD V5.S4, V4.S4, V17.S4
+	VADD V7.S4, V6.S4, V25.S4
+	VADD V9.S4, V8.S4, V18.S4
+	VADD V11.S4, V10.S4, V26.S4
+	VADD V13.S4, V12.S4, V19.S4
+	VADD V15.S4, V14.S4, V27.S4
+	VADD V24.S4, V16.S4, V16.S4
+	VADD V25.S4, V17.S4, V17.S4
+	VADD V26.S4, V18.S4, V18.S4
+	VADD V27.S4, V19.S4, V19.S4
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VUZP1 V16.H8, V16.H8, V16.H8
+	FMOVD.P F16, 8(R9)
+	VUZP1 V1.H8, V0.H8, V0.H8
+	VUZP1 V3.H8, V2.H8, V2.H8
+	VUZP1 V5.H8, V4.H8, V4.H8
+	VUZP1 V7.H8, V6.H8, V6.H8
+	VUZP1 V9.H8, V8.H8, V8.H8
+	VUZP1 V11.H8, V10.H8, V10.H8
+	VUZP1 V13.H8, V12.H8, V12.H8
+	VUZP1 V15.H8, V14.H8, V14.H8
+	VUZP1 V2.B16, V0.B16, V24.B16
+	VUZP1 V6.B16, V4.B16, V25.B16
+	VUZP1 V10.B16, V8.B16, V26.B16
+	VUZP1 V14.B16, V12.B16, V27.B16
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R8)
+	VLD1.P 64(R4), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R4), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R4), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(R4), [V12.S4, V13.S4, V14.S4, V15.S4]
+	WORD $0x6e3edc00 // fmul v0.4s, v0.4s, v30.4s
+	WORD $0x6e3edc21 // fmul v1.4s, v1.4s, v30.4s
+	WORD $0x6e3edc42 // fmul v2.4s, v2.4s, v30.4s
+	WORD $0x6e3edc63 // fmul v3.4s, v3.4s, v30.4s
+	WORD $0x6e3edc84 // fmul v4.4s, v4.4s, v30.4s
+	WORD $0x6e3edca5 // fmul v5.4s, v5.4s, v30.4s
+	WORD $0x6e3edcc6 // fmul v6.4s, v6.4s, v30.4s
+	WORD $0x6e3edce7 // fmul v7.4s, v7.4s, v30.4s
+	WORD $0x6e3edd08 // fmul v8.4s, v8.4s, v30.4s
+	WORD $0x6e3edd29 // fmul v9.4s, v9.4s, v30.4s
+	WORD $0x6e3edd4a // fmul v10.4s, v10.4s, v30.4s
+	WORD $0x6e3edd6b // fmul v11.4s, v11.4s, v30.4s
+	WORD $0x6e3edd8c // fmul v12.4s, v12.4s, v30.4s
+	WORD $0x6e3eddad // fmul v13.4s, v13.4s, v30.4s
+	WORD $0x6e3eddce // fmul v14.4s, v14.4s, v30.4s
+	WORD $0x6e3eddef // fmul v15.4s, v15.4s, v30.4s
+	WORD $0x4e3dd400 // fadd v0.4s, v0.4s, v29.4s
+	WORD $0x4e3dd421 // fadd v1.4s, v1.4s, v29.4s
+	WORD $0x4e3dd442 // fadd v2.4s, v2.4s, v29.4s
+	WORD $0x4e3dd463 // fadd v3.4s, v3.4s, v29.4s
+	WORD $0x4e3dd484 // fadd v4.4s, v4.4s, v29.4s
+	WORD $0x4e3dd4a5 // fadd v5.4s, v5.4s, v29.4s
+	WORD $0x4e3dd4c6 // fadd v6.4s, v6.4s, v29.4s
+	WORD $0x4e3dd4e7 // fadd v7.4s, v7.4s, v29.4s
+	WORD $0x4e3dd508 // fadd v8.4s, v8.4s, v29.4s
+	WORD $0x4e3dd529 // fadd v9.4s, v9.4s, v29.4s
+	WORD $0x4e3dd54a // fadd v10.4s, v10.4s, v29.4s
+	WORD $0x4e3dd56b // fadd v11.4s, v11.4s, v29.4s
+	WORD $0x4e3dd58c // fadd v12.4s, v12.4s, v29.4s
+	WORD $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD $0x4e3dd5ce // fadd v14.4s, v14.4s, v29.4s
+	WORD $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
+	VSUB V29.S4, V0.S4, V0.S4
+	VSUB V29.S4, V1.S4, V1.S4
+	VSUB V29.S4, V2.S4, V2.S4
+	VSUB V29.S4, V3.S4, V3.S4
+	VSUB V29.S4, V4.S4, V4.S4
+	VSUB V29.S4, V5.S4, V5.S4
+	VSUB V29.S4, V6.S4, V6.S4
+	VSUB V29.S4, V7.S4, V7.S4
+	VSUB V29.S4, V8.S4, V8.S4
+	VSUB V29.S4, V9.S4, V9.S4
+	VSUB V29.S4, V10.S4, V10.S4
+	VSUB V29.S4, V11.S4, V11.S4
+	VSUB V29.S4, V12.S4, V12.S4
+	VSUB V29.S4, V13.S4, V13.S4
+	VSUB V29.S4, V14.S4, V14.S4
+	VSUB V29.S4, V15.S4, V15.S4
+	VADD V1.S4, V0.S4, V16.S4
+	VADD V3.S4, V2.S4, V24.S4
+	VADD V5.S4, V4.S4, V17.S4
+	VADD V7.S4, V6.S4, V25.S4
+	VADD V9.S4, V8.S4, V18.S4
+	VADD V11.S4, V10.S4, V26.S4
+	VADD V13.S4, V12.S4, V19.S4
+	VADD V15.S4, V14.S4, V27.S4
+	VADD V24.S4, V16.S4, V16.S4
+	VADD V25.S4, V17.S4, V17.S4
+	VADD V26.S4, V18.S4, V18.S4
+	VADD V27.S4, V19.S4, V19.S4
+	VADDP V17.S4, V16.S4, V16.S4
+	VADDP V19.S4, V18.S4, V18.S4
+	VADDP V18.S4, V16.S4, V16.S4
+	VUZP1 V16.H8, V16.H8, V16.H8
+	FMOVD.P F16, 8(R9)
+	VUZP1 V1.H8, V0.H8, V0.H8
+	VUZP1 V3.H8, V2.H8, V2.H8
+	VUZP1 V5.H8, V4.H8, V4.H8
+	VUZP1 V7.H8, V6.H8, V6.H8
+	VUZP1 V9.H8, V8.H8, V8.H8
+	VUZP1 V11.H8, V10.H8, V10.H8
+	VUZP1 V13.H8, V12.H8, V12.H8
+	VUZP1 V15.H8, V14.H8, V14.H8
+	VUZP1 V2.B16, V0.B16, V24.B16
+	VUZP1 V6.B16, V4.B16, V25.B16
+	VUZP1 V10.B16, V8.B16, V26.B16
+	VUZP1 V14.B16, V12.B16, V27.B16
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R8)
+	B next
+zero:
+	// All zero (±0): the reference clears the block.
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	MOVD R1, R4
+	VST1.P [V0.B16, V1.B16, V2.B16, V3.B16], 64(R4)
+	VST1.P [V0.B16, V1.B16, V2.B16, V3.B16], 64(R4)
+	VST1.P [V0.B16, V1.B16, V2.B16, V3.B16], 64(R4)
+	VST1.P [V0.B16, V1.B16, V2.B16, V3.B16], 64(R4)
+	VST1.P [V0.B16, V1.B16], 32(R4)
+	MOVW ZR, (R4)
+next:
+	ADD $1024, R0, R0
+	ADD $292, R1, R1
+	ADD $1, R3, R3
+	B block
+done:
+	MOVD R3, ret+24(FP)
+	RET

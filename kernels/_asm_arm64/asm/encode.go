@@ -169,3 +169,8 @@ func (a *Func) FCVTAS4S(n, d VReg) { a.rr(0x4e21c800, "fcvtas", n, d, "4s", "4s"
 // FCVTNS4S: d.4S = n.4S rounded to the nearest integer, ties to even, as
 // int32.
 func (a *Func) FCVTNS4S(n, d VReg) { a.rr(0x4e21a800, "fcvtns", n, d, "4s", "4s") }
+
+// UMAXV4S: d (a scalar Sd) = the largest lane of n.4S, unsigned.
+func (a *Func) UMAXV4S(n, d VReg) {
+	a.word(0x6eb0a800|uint32(n)<<5|uint32(d), fmt.Sprintf("umaxv s%d, v%d.4s", d, n))
+}

@@ -74,6 +74,7 @@ func TestEncodings(t *testing.T) {
 		a.FABS4S(n, d)
 		a.FCVTAS4S(n, d)
 		a.FCVTNS4S(n, d)
+		a.UMAXV4S(n, d)
 	}
 	line := regexp.MustCompile(`WORD \$0x([0-9a-f]{8}) // (.*)`)
 	var want []string

@@ -115,5 +115,8 @@ func (a *Func) MOVHP(inc int, src, base Reg) { a.Inst("MOVH.P", src, M(base, inc
 
 // Added for the floattile family.
 
-func (a *Func) LSL(sh Imm, n, dst Reg)  { a.Inst("LSL", sh, n, dst) }
-func (a *Func) FMAXS(m, n, dst Operand) { a.Inst("FMAXS", m, n, dst) }
+func (a *Func) LSL(sh Imm, n, dst Reg)       { a.Inst("LSL", sh, n, dst) }
+func (a *Func) FMAXS(m, n, dst Operand)      { a.Inst("FMAXS", m, n, dst) }
+func (a *Func) VCMEQ(m, n, d Vec)            { a.Inst("VCMEQ", m, n, d) }
+func (a *Func) CBNZW(r Reg, l Label)         { a.Inst("CBNZW", r, l) }
+func (a *Func) MOVWP(inc int, src, base Reg) { a.Inst("MOVW.P", src, M(base, inc)) }
