@@ -55,7 +55,18 @@ func RMSNorm(dst, x, w []float32, eps float32) {
 	if len(x) == 0 {
 		return
 	}
-	var s0, s1 float64
+	raceReadFloats(x)
+	raceReadFloats(w)
+	raceWriteFloats(dst)
+	s0, s1 := sumSquares(x)
+	mean := float32((s0 + s1) / float64(len(x)))
+	scale := float32(1 / math.Sqrt(float64(mean+eps)))
+	scaleMul(dst, x, w, scale)
+}
+
+// sumSquaresGeneric returns the float64 sums of x[i]² over the even and
+// the odd i, each in order of i (RMSNorm's two accumulators).
+func sumSquaresGeneric(x []float32) (s0, s1 float64) {
 	i := 0
 	for ; i+1 < len(x); i += 2 {
 		s0 += float64(x[i]) * float64(x[i])
@@ -64,8 +75,14 @@ func RMSNorm(dst, x, w []float32, eps float32) {
 	if i < len(x) {
 		s0 += float64(x[i]) * float64(x[i])
 	}
-	mean := float32((s0 + s1) / float64(len(x)))
-	scale := float32(1 / math.Sqrt(float64(mean+eps)))
+	return s0, s1
+}
+
+// scaleMulGeneric sets dst[i] = x[i] * scale * w[i] (slices of equal
+// length).
+func scaleMulGeneric(dst, x, w []float32, scale float32) {
+	w = w[:len(x)]
+	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = v * scale * w[i]
 	}
@@ -127,7 +144,12 @@ func F16ToF32Slice(dst []float32, src []uint16) {
 // even): dst[i] = src[i] for i < min(len(dst), len(src)).
 func F32ToF16Slice(dst []uint16, src []float32) {
 	n := min(len(dst), len(src))
-	dst, src = dst[:n], src[:n]
+	raceReadFloats(src[:n])
+	f32ToF16(dst[:n], src[:n])
+}
+
+func f32ToF16Generic(dst []uint16, src []float32) {
+	dst = dst[:len(src)]
 	for i, f := range src {
 		dst[i] = quant.F32ToF16(f)
 	}

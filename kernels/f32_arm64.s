@@ -243,3 +243,59 @@ loop1:
 	BNE loop1
 done:
 	RET
+
+// func sumSquaresNEON(x *float32, n int) (even, odd float64)
+TEXT ·sumSquaresNEON(SB), NOSPLIT, $0-32
+	MOVD x+0(FP), R0
+	MOVD n+8(FP), R1
+	VEOR V16.B16, V16.B16, V16.B16
+	CBZ R1, done
+loop:
+	VLD1.P 16(R0), [V0.S4]
+	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
+	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
+	WORD $0x4e61cc30 // fmla v16.2d, v1.2d, v1.2d
+	WORD $0x4e62cc50 // fmla v16.2d, v2.2d, v2.2d
+	SUBS $4, R1
+	BNE loop
+done:
+	FMOVD F16, even+16(FP)
+	VDUP V16.D[1], V17.D2
+	FMOVD F17, odd+24(FP)
+	RET
+
+// func scaleMulNEON(dst, x, w *float32, n int, scale float32)
+TEXT ·scaleMulNEON(SB), NOSPLIT, $0-36
+	MOVD dst+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD w+16(FP), R2
+	MOVD n+24(FP), R3
+	FMOVS scale+32(FP), F31
+	VDUP V31.S[0], V31.S4
+	CBZ R3, done
+loop:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V1.S4]
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	WORD $0x6e21dc00 // fmul v0.4s, v0.4s, v1.4s
+	VST1.P [V0.S4], 16(R0)
+	SUBS $4, R3
+	BNE loop
+done:
+	RET
+
+// func f32ToF16NEON(dst *uint16, src *float32, n int)
+TEXT ·f32ToF16NEON(SB), NOSPLIT, $0-24
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R2
+	CBZ R2, done
+loop:
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	WORD $0x0e216802 // fcvtn v2.4h, v0.4s
+	WORD $0x4e216822 // fcvtn2 v2.8h, v1.4s
+	VST1.P [V2.H8], 16(R0)
+	SUBS $8, R2
+	BNE loop
+done:
+	RET

@@ -104,3 +104,80 @@ func TestNorms(t *testing.T) {
 		t.Errorf("F16 round trip: %v", fs)
 	}
 }
+
+// TestRMSNormMatchesGeneric checks RMSNorm at every level against its
+// generic pieces bit for bit (the sums of squares keep their order), over
+// lengths 0..300 with a guard element past the output.
+func TestRMSNormMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, lv := range Levels() {
+		t.Run(lv, func(t *testing.T) {
+			withLevel(t, lv, func() {
+				for n := 1; n <= 300; n++ {
+					x, w := make([]float32, n), make([]float32, n)
+					for i := range x {
+						x[i] = float32(rng.NormFloat64() * math.Exp(4*rng.NormFloat64()))
+						w[i] = float32(rng.NormFloat64())
+					}
+					got := make([]float32, n+1)
+					got[n] = 42
+					RMSNorm(got[:n], x, w, 1e-6)
+					s0, s1 := sumSquaresGeneric(x)
+					scale := float32(1 / math.Sqrt(float64(float32((s0+s1)/float64(n))+1e-6)))
+					want := make([]float32, n)
+					scaleMulGeneric(want, x, w, scale)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("n=%d: element %d = %g, generic %g", n, i, got[i], want[i])
+						}
+					}
+					if got[n] != 42 {
+						t.Fatalf("n=%d: wrote past the end", n)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestF32ToF16MatchesGeneric checks F32ToF16Slice at every level against
+// quant.F32ToF16 bit for bit (any NaN for a NaN) over random bit patterns,
+// values around the F16 range's edges, and every length up to 40.
+func TestF32ToF16MatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	edges := []float32{0, float32(math.Copysign(0, -1)), 65504, 65519.996, 65520, -65520, 6.1035156e-05, 5.9604645e-08,
+		2.9802322e-08, 2.9802326e-08, 1e-10, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	for _, lv := range Levels() {
+		t.Run(lv, func(t *testing.T) {
+			withLevel(t, lv, func() {
+				for round := range 200 {
+					n := round % 41
+					src := make([]float32, n)
+					for i := range src {
+						switch rng.IntN(3) {
+						case 0:
+							src[i] = math.Float32frombits(rng.Uint32())
+						case 1:
+							src[i] = edges[rng.IntN(len(edges))]
+						default:
+							src[i] = float32(rng.NormFloat64() * math.Exp(8*rng.NormFloat64()))
+						}
+					}
+					got := make([]uint16, n+1)
+					got[n] = 0x1234
+					F32ToF16Slice(got[:n], src)
+					for i, f := range src {
+						want := quant.F32ToF16(f)
+						isNaN := func(h uint16) bool { return h&0x7c00 == 0x7c00 && h&0x3ff != 0 }
+						if got[i] != want && !(isNaN(got[i]) && isNaN(want)) {
+							t.Fatalf("F16(%g) (bits %#08x) = %#04x, generic %#04x", f, math.Float32bits(f), got[i], want)
+						}
+					}
+					if got[n] != 0x1234 {
+						t.Fatalf("n=%d: wrote past the end", n)
+					}
+				}
+			})
+		})
+	}
+}

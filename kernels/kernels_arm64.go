@@ -256,3 +256,47 @@ func maxF32(x []float32) float32 {
 	}
 	return maxF32Generic(x)
 }
+
+// sumSquares is RMSNorm's sum of squares, bit for bit as
+// sumSquaresGeneric: the assembly keeps the even and the odd sums in the
+// two lanes of one accumulator, in order.
+func sumSquares(x []float32) (s0, s1 float64) {
+	n4 := len(x) &^ 3
+	if level < lvNEON || n4 == 0 {
+		return sumSquaresGeneric(x)
+	}
+	s0, s1 = sumSquaresNEON(&x[0], n4)
+	for i := n4; i < len(x); i++ { // n4 is even: i's parity picks the sum
+		if i%2 == 0 {
+			s0 += float64(x[i]) * float64(x[i])
+		} else {
+			s1 += float64(x[i]) * float64(x[i])
+		}
+	}
+	return s0, s1
+}
+
+// scaleMul is scaleMulGeneric, bit for bit (the same two products).
+func scaleMul(dst, x, w []float32, scale float32) {
+	n4 := len(x) &^ 3
+	if level < lvNEON {
+		n4 = 0
+	}
+	if n4 > 0 {
+		scaleMulNEON(&dst[0], &x[0], &w[0], n4, scale)
+	}
+	scaleMulGeneric(dst[n4:], x[n4:], w[n4:len(x)], scale)
+}
+
+// f32ToF16 is f32ToF16Generic (the conversions are IEEE's, nearest even),
+// eight at a time in assembly.
+func f32ToF16(dst []uint16, src []float32) {
+	n8 := len(src) &^ 7
+	if level < lvNEON {
+		n8 = 0
+	}
+	if n8 > 0 {
+		f32ToF16NEON(&dst[0], &src[0], n8)
+	}
+	f32ToF16Generic(dst[n8:], src[n8:])
+}

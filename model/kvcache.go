@@ -132,12 +132,20 @@ func (c *kvCache) store(l, pos, n int, k, v []float32) {
 				copy(c.k32[at:at+c.hd], src)
 			}
 			vals := v[(t*c.nHeadKV+h)*c.hdv : (t*c.nHeadKV+h+1)*c.hdv]
-			for d, x := range vals {
-				at := c.valueIndex(l, h, d, slot)
-				if c.typ == quant.F16 {
-					c.v16[at] = quant.F32ToF16(x)
-				} else {
-					c.v32[at] = x
+			if c.typ != quant.F16 {
+				for d, x := range vals {
+					c.v32[c.valueIndex(l, h, d, slot)] = x
+				}
+				continue
+			}
+			// Values are stored transposed: convert a run of them at
+			// once, then scatter.
+			var h16 [256]uint16
+			for d0 := 0; d0 < len(vals); d0 += len(h16) {
+				run := vals[d0:min(d0+len(h16), len(vals))]
+				kernels.F32ToF16Slice(h16[:len(run)], run)
+				for d := range run {
+					c.v16[c.valueIndex(l, h, d0+d, slot)] = h16[d]
 				}
 			}
 		}

@@ -28,7 +28,73 @@ elements per iteration, then 4 at a time, then a scalar tail.`)
 		a.Load("n", R2)
 		axpyBody(a, e)
 	}
+	normKernels(f)
 	return f
+}
+
+// normKernels writes the pieces of RMSNorm and the F16 store of the KV
+// cache.
+func normKernels(f *File) {
+	a := f.Func("sumSquaresNEON", "func(x *float32, n int) (even, odd float64)",
+		`sumSquaresNEON returns the float64 sums of x[i]*x[i] over the even and
+the odd i < n (a multiple of 4), each added in order of i: the two lanes
+of one float64 accumulator, so the sums are RMSNorm's s0 and s1 bit for
+bit (a float32 squared is exact in float64, fused or not).`)
+	a.Load("x", R0)
+	a.Load("n", R1)
+	a.Zero(V16)
+	a.CBZ(R1, "done")
+	a.Label("loop")
+	a.VLD1P(16, R0, V0.S4())
+	a.FCVTL2D(V0, V1)
+	a.FCVTL22D(V0, V2)
+	a.FMLA2D(V1, V1, V16)
+	a.FMLA2D(V2, V2, V16)
+	a.SUBS(Imm(4), R1)
+	a.BNE("loop")
+	a.Label("done")
+	a.Store(V16.F(), "even")
+	a.VDUP(V16.D(1), V17.D2())
+	a.Store(V17.F(), "odd")
+	a.RET()
+
+	a = f.Func("scaleMulNEON", "func(dst, x, w *float32, n int, scale float32)",
+		`scaleMulNEON sets dst[i] = x[i] * scale * w[i] (two roundings, in that
+order) for n elements (a multiple of 4).`)
+	a.Load("dst", R0)
+	a.Load("x", R1)
+	a.Load("w", R2)
+	a.Load("n", R3)
+	a.Load("scale", V31.F())
+	a.VDUP(V31.S(0), V31.S4())
+	a.CBZ(R3, "done")
+	a.Label("loop")
+	a.VLD1P(16, R1, V0.S4())
+	a.VLD1P(16, R2, V1.S4())
+	a.FMUL4S(V31, V0, V0)
+	a.FMUL4S(V1, V0, V0)
+	a.VST1P(16, R0, V0.S4())
+	a.SUBS(Imm(4), R3)
+	a.BNE("loop")
+	a.Label("done")
+	a.RET()
+
+	a = f.Func("f32ToF16NEON", "func(dst *uint16, src *float32, n int)",
+		`f32ToF16NEON converts n float32 values (a multiple of 8) to F16, rounding
+to nearest even.`)
+	a.Load("dst", R0)
+	a.Load("src", R1)
+	a.Load("n", R2)
+	a.CBZ(R2, "done")
+	a.Label("loop")
+	a.VLD1P(32, R1, V0.S4(), V1.S4())
+	a.FCVTN4H(V0, V2)
+	a.FCVTN28H(V1, V2)
+	a.VST1P(16, R0, V2.H8())
+	a.SUBS(Imm(8), R2)
+	a.BNE("loop")
+	a.Label("done")
+	a.RET()
 }
 
 // floatLoad is how a float format at R0 becomes float32 lanes: 16 into

@@ -133,7 +133,9 @@ func layout(sig string) (map[string]param, int) {
 		}
 	}
 	add(ft.Params, "")
-	off = (off + 7) &^ 7
+	if ft.Results != nil {
+		off = (off + 7) &^ 7
+	}
 	add(ft.Results, "ret")
 	return ps, off
 }

@@ -174,3 +174,11 @@ func (a *Func) FCVTNS4S(n, d VReg) { a.rr(0x4e21a800, "fcvtns", n, d, "4s", "4s"
 func (a *Func) UMAXV4S(n, d VReg) {
 	a.word(0x6eb0a800|uint32(n)<<5|uint32(d), fmt.Sprintf("umaxv s%d, v%d.4s", d, n))
 }
+
+// FMLA2D: d.2D += n.2D * m.2D, fused.
+func (a *Func) FMLA2D(m, n, d VReg) { a.rrr(0x4e60cc00, "fmla", m, n, d, "2d", "2d", "2d") }
+
+// FCVTN4H, FCVTN28H: the four float32 lanes of n narrowed to F16 (nearest
+// even) into the low (2: high) half of d.
+func (a *Func) FCVTN4H(n, d VReg)  { a.rr(0x0e216800, "fcvtn", n, d, "4h", "4s") }
+func (a *Func) FCVTN28H(n, d VReg) { a.rr(0x4e216800, "fcvtn2", n, d, "8h", "4s") }

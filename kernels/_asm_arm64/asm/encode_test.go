@@ -75,6 +75,9 @@ func TestEncodings(t *testing.T) {
 		a.FCVTAS4S(n, d)
 		a.FCVTNS4S(n, d)
 		a.UMAXV4S(n, d)
+		a.FMLA2D(m, n, d)
+		a.FCVTN4H(n, d)
+		a.FCVTN28H(n, d)
 	}
 	line := regexp.MustCompile(`WORD \$0x([0-9a-f]{8}) // (.*)`)
 	var want []string
@@ -114,6 +117,7 @@ func TestLayout(t *testing.T) {
 		{"func(x, y *byte, nb int) float32", "x+0 y+8 nb+16 ret+24", 28},
 		{"func(alpha float32, x *uint16, y *float32, n int)", "alpha+0 x+8 y+16 n+24", 32},
 		{"func(x *byte, n int32, ok bool) (s float32, e int)", "x+0 n+8 ok+12 s+16 e+24", 32},
+		{"func(x *float32, n int, s float32)", "x+0 n+8 s+16", 20},
 	} {
 		ps, size := layout(c.sig)
 		var got []string
