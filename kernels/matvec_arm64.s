@@ -36,11 +36,9 @@ TEXT ·dotQ8_0r4NEON(SB), NOSPLIT, $0-40
 	VEOR V16.B16, V16.B16, V16.B16
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVHU.P 2(R0), R4
 	VLD1.P 32(R0), [V0.B16, V1.B16]
 	VMOV R4, V23.H[0]
@@ -94,9 +92,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
@@ -118,11 +115,9 @@ TEXT ·dotQ4_0r4NEON(SB), NOSPLIT, $0-40
 	VMOVI $8, V9.B16
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVHU.P 2(R0), R4
 	VLD1.P 16(R0), [V0.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -180,9 +175,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
@@ -205,11 +199,9 @@ TEXT ·dotIQ4_NLr4NEON(SB), NOSPLIT, $0-40
 	VLD1 (R9), [V10.B16]
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVHU.P 2(R0), R4
 	VLD1.P 16(R0), [V0.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -279,9 +271,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
@@ -305,11 +296,9 @@ TEXT ·dotQ5_0r4NEON(SB), NOSPLIT, $0-40
 	VLD1 (R7), [V13.B16, V14.B16, V15.B16]
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVD.P 6(R0), R4
 	VLD1.P 16(R0), [V0.B16]
 	VDUP R4, V5.D2
@@ -395,9 +384,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
@@ -417,11 +405,9 @@ TEXT ·dotQ8_0r4DP(SB), NOSPLIT, $0-40
 	VEOR V16.B16, V16.B16, V16.B16
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVHU.P 2(R0), R4
 	VLD1.P 32(R0), [V0.B16, V1.B16]
 	VMOV R4, V23.H[0]
@@ -451,9 +437,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
@@ -475,11 +460,9 @@ TEXT ·dotQ4_0r4DP(SB), NOSPLIT, $0-40
 	VMOVI $8, V9.B16
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVHU.P 2(R0), R4
 	VLD1.P 16(R0), [V0.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -525,9 +508,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
@@ -550,11 +532,9 @@ TEXT ·dotIQ4_NLr4DP(SB), NOSPLIT, $0-40
 	VLD1 (R9), [V10.B16]
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVHU.P 2(R0), R4
 	VLD1.P 16(R0), [V0.B16]
 	VAND V8.B16, V0.B16, V1.B16
@@ -600,9 +580,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
@@ -626,11 +605,9 @@ TEXT ·dotQ5_0r4DP(SB), NOSPLIT, $0-40
 	VLD1 (R7), [V13.B16, V14.B16, V15.B16]
 	CBZ R2, done
 loop:
-	MOVHU.P 2(R1), R8
+	VLD1.P 2(R1), V24.H[0]
 	VLD1.P 32(R1), [V20.B16, V21.B16]
-	FMOVS R8, F24
 	FCVTHS F24, F24
-	VDUP V24.S[0], V24.S4
 	MOVD.P 6(R0), R4
 	VLD1.P 16(R0), [V0.B16]
 	VDUP R4, V5.D2
@@ -704,9 +681,8 @@ loop:
 	VADDP V28.S4, V26.S4, V26.S4
 	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
 	WORD $0x0e217af9 // fcvtl v25.4s, v23.4h
-	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
-	WORD $0x6e38df5a // fmul v26.4s, v26.4s, v24.4s
-	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	WORD $0x4f989339 // fmul v25.4s, v25.4s, v24.s[0]
+	WORD $0x4e39cf50 // fmla v16.4s, v26.4s, v25.4s
 	SUBS $1, R2
 	BNE loop
 done:
