@@ -17,8 +17,8 @@ import (
 // unpacking costs a fixed amount per call, whatever the number of columns.
 //
 // tileQ8 types (Q5_0, IQ4_NL: blocks of 32 that unpack to d times 32 int8
-// values, exactly a Q8_0 block) are rewritten as Q8_0 blocks and packed
-// with Pack's Q8_0 layout, then multiplied by Q8_0's packed kernels.
+// values, exactly a Q8_0 block) are unpacked into Pack's layout of Q8_0
+// and multiplied by Q8_0's packed kernels.
 
 const (
 	tileRows     = packGroup // weight rows per tile
@@ -65,52 +65,55 @@ func matMulTileQ8(p *product) {
 }
 
 // unpackTileQ8 writes blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
-// into tile as a packed group of four Q8_0 rows; rows nr..3 are zero.
+// of type t (Q5_0 or IQ4_NL) into tile as a packed group of four Q8_0 rows
+// (pack.go's layout: per block of four the rows' f16 scales, then their
+// int8 values four bytes of each row in turn; Q8_0 is stored as it is).
+// Rows nr..3 are zero.
 func unpackTileQ8(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
-	var four [tileRows * q8_0Bytes]byte // block b of the four rows, as Q8_0
-	for b := b0; b < b0+nbk; b++ {
-		for r := range tileRows {
-			if r < nr {
-				toQ8_0(t, w[r*rb:], b, 1, four[r*q8_0Bytes:(r+1)*q8_0Bytes])
-			} else {
-				clear(four[r*q8_0Bytes : (r+1)*q8_0Bytes])
-			}
-		}
-		o := (b - b0) * tileRows * q8_0Bytes
-		packRows(quant.Q8_0, four[:], q8_0Bytes, tileRows, tile[o:o+len(four)])
-	}
-}
-
-// toQ8_0 writes blocks [b0, b0+nbk) of the row at w, of type t (Q5_0 or
-// IQ4_NL), as Q8_0 blocks into dst: the same f16 scale and the 32 values
-// as int8.
-func toQ8_0(t quant.Type, w []byte, b0, nbk int, dst []byte) {
 	le := binary.LittleEndian
+	const gb = tileRows * q8_0Bytes // bytes of a packed block of four
 	bb := t.BlockBytes()
-	for i := range nbk {
-		b := w[(b0+i)*bb : (b0+i+1)*bb]
-		d := (*[q8_0Bytes]byte)(dst[i*q8_0Bytes:])
-		d[0], d[1] = b[0], b[1]
-		switch t {
-		case quant.Q5_0:
-			// Element j: nibble j of qs (low nibbles first) with bit j of
-			// qh on top, minus 16. u = v XOR 16 is v-16 in five-bit two's
-			// complement; bytes with bit 4 set get bits 5-7 too.
-			const m4 = 0x1010101010101010
-			qh := le.Uint32(b[2:])
-			for h := range 2 {
-				x := le.Uint64(b[6+8*h:])
-				lo := x&lo4 | q5hi[byte(qh>>(8*h))]
-				hi := x>>4&lo4 | q5hi[byte(qh>>(16+8*h))]
-				lo ^= m4
-				hi ^= m4
-				le.PutUint64(d[2+8*h:], lo|(lo&m4)*14)
-				le.PutUint64(d[18+8*h:], hi|(hi&m4)*14)
+	if nr < tileRows {
+		clear(tile[:nbk*gb])
+	}
+	for r := range nr {
+		row := w[r*rb+b0*bb : r*rb+(b0+nbk)*bb]
+		for i := range nbk {
+			b := row[i*bb : (i+1)*bb]
+			d := (*[gb]byte)(tile[i*gb:])
+			d[2*r], d[2*r+1] = b[0], b[1]
+			// put writes values 8k..8k+7 of the row, the bytes of v.
+			put := func(k int, v uint64) {
+				le.PutUint32(d[8+32*k+4*r:], uint32(v))
+				le.PutUint32(d[8+32*k+16+4*r:], uint32(v>>32))
 			}
-		case quant.IQ4_NL:
-			for j, c := range b[2:18] {
-				d[2+j] = byte(iq4nlValues[c&15])
-				d[18+j] = byte(iq4nlValues[c>>4])
+			switch t {
+			case quant.Q5_0:
+				// Value j: nibble j of qs (low nibbles first) with bit j
+				// of qh on top, minus 16. u = v XOR 16 is v-16 in
+				// five-bit two's complement; bytes with bit 4 set get
+				// bits 5-7 too.
+				const m4 = 0x1010101010101010
+				qh := le.Uint32(b[2:])
+				for h := range 2 {
+					x := le.Uint64(b[6+8*h:])
+					lo := x&lo4 | q5hi[byte(qh>>(8*h))]
+					hi := x>>4&lo4 | q5hi[byte(qh>>(16+8*h))]
+					lo ^= m4
+					hi ^= m4
+					put(h, lo|(lo&m4)*14)
+					put(2+h, hi|(hi&m4)*14)
+				}
+			case quant.IQ4_NL:
+				for h := range 2 {
+					var lo, hi uint64
+					for j, c := range b[2+8*h : 10+8*h] {
+						lo |= uint64(uint8(iq4nlValues[c&15])) << (8 * j)
+						hi |= uint64(uint8(iq4nlValues[c>>4])) << (8 * j)
+					}
+					put(h, lo)
+					put(2+h, hi)
+				}
 			}
 		}
 	}
