@@ -289,12 +289,47 @@ func dotCols4(t quant.Type, x, y *byte, ystride, nb int, out *[4]float32) {
 		}
 		dotQ4_0x4NEON(x, y, ystride, nb, out)
 		return
+	case quant.Q5_0:
+		if level >= lvDotProd {
+			dotQ5_0x4DP(x, y, ystride, nb, out)
+			return
+		}
+		dotQ5_0x4NEON(x, y, ystride, nb, out)
+		return
 	case quant.Q8_0:
 		if level >= lvDotProd {
 			dotQ8_0x4DP(x, y, ystride, nb, out)
 			return
 		}
 		dotQ8_0x4NEON(x, y, ystride, nb, out)
+		return
+	case quant.IQ4_NL:
+		if level >= lvDotProd {
+			dotIQ4_NLx4DP(x, y, ystride, nb, out)
+			return
+		}
+		dotIQ4_NLx4NEON(x, y, ystride, nb, out)
+		return
+	case quant.Q4_K:
+		if level >= lvDotProd {
+			dotQ4_Kx4DP(x, y, ystride, nb, out)
+			return
+		}
+		dotQ4_Kx4NEON(x, y, ystride, nb, out)
+		return
+	case quant.Q5_K:
+		if level >= lvDotProd {
+			dotQ5_Kx4DP(x, y, ystride, nb, out)
+			return
+		}
+		dotQ5_Kx4NEON(x, y, ystride, nb, out)
+		return
+	case quant.Q6_K:
+		if level >= lvDotProd {
+			dotQ6_Kx4DP(x, y, ystride, nb, out)
+			return
+		}
+		dotQ6_Kx4NEON(x, y, ystride, nb, out)
 		return
 	}
 	panic(noKernel(t, "dotCols4"))

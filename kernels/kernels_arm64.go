@@ -55,8 +55,9 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 	matVecRows(t, w, rb, nb, y, out, r)
 }
 
-// matMul: types with a tile path (tileQ8, tile4) run it (tile_arm64.go); for the
-// others, at the i8mm level 2x2 tiles of rows and columns go through SMMLA
+// matMul: types with a tile path (tileQ8, tile4; tile_arm64.go) run it
+// when the batch has enough columns to repay its fixed unpacking cost;
+// otherwise, and for the other types, at the i8mm level 2x2 tiles of rows and columns go through SMMLA
 // first (pair); then four-column kernels (cols4) unpack each weight block
 // once per four columns; the rest runs the row kernel (matMulRows).
 func matMul(p *product) {
@@ -65,11 +66,11 @@ func matMul(p *product) {
 		matMulGeneric(p)
 		return
 	}
-	if s&tileQ8 != 0 {
+	if s&tileQ8 != 0 && p.cols >= tileQ8MinCols {
 		matMulTileQ8(p)
 		return
 	}
-	if s&tile4 != 0 {
+	if s&tile4 != 0 && (p.cols >= tile4MinCols || s&cols4 == 0 && p.cols >= tile4MinColsRows) {
 		matMulTile4(p)
 		return
 	}

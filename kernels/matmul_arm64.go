@@ -14,6 +14,31 @@ func dotQ8_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
 //go:noescape
 func dotQ4_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
 
+// dotIQ4_NLx4NEON is the neon four-column kernel of IQ4_NL.
+//
+//go:noescape
+func dotIQ4_NLx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ5_0x4NEON is the neon four-column kernel of Q5_0.
+//
+//go:noescape
+func dotQ5_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ4_Kx4NEON is the neon four-column kernel of Q4_K.
+//
+//go:noescape
+func dotQ4_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ5_Kx4NEON is the neon four-column kernel of Q5_K.
+//
+//go:noescape
+func dotQ5_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ6_Kx4NEON is the neon four-column kernel of Q6_K.
+//
+//go:noescape
+func dotQ6_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+
 // dotQ8_0x4DP is the dotprod four-column kernel of Q8_0.
 //
 //go:noescape
@@ -23,6 +48,31 @@ func dotQ8_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
 //
 //go:noescape
 func dotQ4_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotIQ4_NLx4DP is the dotprod four-column kernel of IQ4_NL.
+//
+//go:noescape
+func dotIQ4_NLx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ5_0x4DP is the dotprod four-column kernel of Q5_0.
+//
+//go:noescape
+func dotQ5_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ4_Kx4DP is the dotprod four-column kernel of Q4_K.
+//
+//go:noescape
+func dotQ4_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ5_Kx4DP is the dotprod four-column kernel of Q5_K.
+//
+//go:noescape
+func dotQ5_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+
+// dotQ6_Kx4DP is the dotprod four-column kernel of Q6_K.
+//
+//go:noescape
+func dotQ6_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
 
 // dotQ8_0x2I8MM is the i8mm 2x2 kernel of Q8_0.
 //

@@ -7,6 +7,22 @@
 // MatMul kernels: four columns per weight row (neon, dotprod) and 2x2
 // tiles of rows and columns with SMMLA (i8mm).
 
+// iq4nl<>: the IQ4_NL codebook.
+DATA iq4nl<>+0(SB)/8, $0xf6eaddcfbfad9881
+DATA iq4nl<>+8(SB)/8, $0x7159453526190d01
+GLOBL iq4nl<>(SB), RODATA|NOPTR, $16
+
+// q5head<>: byte indices of qh for elements 0-15 and 16-31 in the first eight
+// bytes of a Q5_0 block (d, then qh), then the bit of each element within
+// its byte.
+DATA q5head<>+0(SB)/8, $0x0202020202020202
+DATA q5head<>+8(SB)/8, $0x0303030303030303
+DATA q5head<>+16(SB)/8, $0x0404040404040404
+DATA q5head<>+24(SB)/8, $0x0505050505050505
+DATA q5head<>+32(SB)/8, $0x8040201008040201
+DATA q5head<>+40(SB)/8, $0x8040201008040201
+GLOBL q5head<>(SB), RODATA|NOPTR, $48
+
 // func dotQ8_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
 TEXT ·dotQ8_0x4NEON(SB), NOSPLIT, $0-40
 	MOVD x+0(FP), R0
@@ -161,6 +177,1519 @@ done:
 	VST1 [V16.S4], (R9)
 	RET
 
+// func dotIQ4_NLx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotIQ4_NLx4NEON(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VMOVI $15, V8.B16
+	MOVD $iq4nl<>(SB), R9
+	VLD1 (R9), [V10.B16]
+	CBZ R2, done
+loop:
+	MOVHU.P 2(R0), R4
+	VLD1.P 16(R0), [V0.B16]
+	VAND V8.B16, V0.B16, V1.B16
+	VUSHR $4, V0.B16, V0.B16
+	VTBL V1.B16, [V10.B16], V1.B16
+	VTBL V0.B16, [V10.B16], V0.B16
+	FMOVS R4, F23
+	FCVTHS F23, F23
+	VDUP V23.S[0], V23.S4
+	MOVHU.P 2(R1), R8
+	VMOV R8, V24.H[0]
+	VLD1.P 32(R1), [V20.B16, V21.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34c03f // smull2 v31.8h, v1.16b, v20.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	WORD $0x0e35c01e // smull v30.8h, v0.8b, v21.8b
+	WORD $0x4e35c01f // smull2 v31.8h, v0.16b, v21.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	MOVHU.P 2(R5), R8
+	VMOV R8, V24.H[1]
+	VLD1.P 32(R5), [V20.B16, V21.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34c03f // smull2 v31.8h, v1.16b, v20.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bfb // sadalp v27.4s, v31.8h
+	WORD $0x0e35c01e // smull v30.8h, v0.8b, v21.8b
+	WORD $0x4e35c01f // smull2 v31.8h, v0.16b, v21.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	WORD $0x4e606bfb // sadalp v27.4s, v31.8h
+	MOVHU.P 2(R6), R8
+	VMOV R8, V24.H[2]
+	VLD1.P 32(R6), [V20.B16, V21.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34c03f // smull2 v31.8h, v1.16b, v20.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bfc // sadalp v28.4s, v31.8h
+	WORD $0x0e35c01e // smull v30.8h, v0.8b, v21.8b
+	WORD $0x4e35c01f // smull2 v31.8h, v0.16b, v21.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	WORD $0x4e606bfc // sadalp v28.4s, v31.8h
+	MOVHU.P 2(R7), R8
+	VMOV R8, V24.H[3]
+	VLD1.P 32(R7), [V20.B16, V21.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34c03f // smull2 v31.8h, v1.16b, v20.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bfd // sadalp v29.4s, v31.8h
+	WORD $0x0e35c01e // smull v30.8h, v0.8b, v21.8b
+	WORD $0x4e35c01f // smull2 v31.8h, v0.16b, v21.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	WORD $0x4e606bfd // sadalp v29.4s, v31.8h
+	VADDP V27.S4, V26.S4, V26.S4
+	VADDP V29.S4, V28.S4, V28.S4
+	VADDP V28.S4, V26.S4, V26.S4
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x0e217b19 // fcvtl v25.4s, v24.4h
+	WORD $0x6e37df5a // fmul v26.4s, v26.4s, v23.4s
+	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4], (R9)
+	RET
+
+// func dotQ5_0x4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ5_0x4NEON(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VMOVI $15, V8.B16
+	VMOVI $240, V12.B16
+	MOVD $q5head<>(SB), R9
+	VLD1 (R9), [V13.B16, V14.B16, V15.B16]
+	CBZ R2, done
+loop:
+	MOVD.P 6(R0), R4
+	VLD1.P 16(R0), [V0.B16]
+	VDUP R4, V5.D2
+	VTBL V13.B16, [V5.B16], V6.B16
+	VTBL V14.B16, [V5.B16], V7.B16
+	VCMTST V15.B16, V6.B16, V6.B16
+	VCMTST V15.B16, V7.B16, V7.B16
+	WORD $0x4e661d86 // bic v6.16b, v12.16b, v6.16b
+	WORD $0x4e671d87 // bic v7.16b, v12.16b, v7.16b
+	VAND V8.B16, V0.B16, V1.B16
+	VUSHR $4, V0.B16, V0.B16
+	VORR V6.B16, V1.B16, V1.B16
+	VORR V7.B16, V0.B16, V0.B16
+	FMOVS R4, F23
+	FCVTHS F23, F23
+	VDUP V23.S[0], V23.S4
+	MOVHU.P 2(R1), R8
+	VMOV R8, V24.H[0]
+	VLD1.P 32(R1), [V20.B16, V21.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34803e // smlal2 v30.8h, v1.16b, v20.16b
+	WORD $0x0e35801e // smlal v30.8h, v0.8b, v21.8b
+	WORD $0x4e35801e // smlal2 v30.8h, v0.16b, v21.16b
+	WORD $0x4e606bda // sadalp v26.4s, v30.8h
+	MOVHU.P 2(R5), R8
+	VMOV R8, V24.H[1]
+	VLD1.P 32(R5), [V20.B16, V21.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34803e // smlal2 v30.8h, v1.16b, v20.16b
+	WORD $0x0e35801e // smlal v30.8h, v0.8b, v21.8b
+	WORD $0x4e35801e // smlal2 v30.8h, v0.16b, v21.16b
+	WORD $0x4e606bdb // sadalp v27.4s, v30.8h
+	MOVHU.P 2(R6), R8
+	VMOV R8, V24.H[2]
+	VLD1.P 32(R6), [V20.B16, V21.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34803e // smlal2 v30.8h, v1.16b, v20.16b
+	WORD $0x0e35801e // smlal v30.8h, v0.8b, v21.8b
+	WORD $0x4e35801e // smlal2 v30.8h, v0.16b, v21.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	MOVHU.P 2(R7), R8
+	VMOV R8, V24.H[3]
+	VLD1.P 32(R7), [V20.B16, V21.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x0e34c03e // smull v30.8h, v1.8b, v20.8b
+	WORD $0x4e34803e // smlal2 v30.8h, v1.16b, v20.16b
+	WORD $0x0e35801e // smlal v30.8h, v0.8b, v21.8b
+	WORD $0x4e35801e // smlal2 v30.8h, v0.16b, v21.16b
+	WORD $0x4e606bdd // sadalp v29.4s, v30.8h
+	VADDP V27.S4, V26.S4, V26.S4
+	VADDP V29.S4, V28.S4, V28.S4
+	VADDP V28.S4, V26.S4, V26.S4
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x0e217b19 // fcvtl v25.4s, v24.4h
+	WORD $0x6e37df5a // fmul v26.4s, v26.4s, v23.4s
+	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4], (R9)
+	RET
+
+// func dotQ4_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ4_Kx4NEON(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VMOVI $15, V23.B16
+	CBZ R2, done
+loop:
+	MOVHU (R0), R14
+	MOVHU 2(R0), R15
+	MOVWU 4(R0), R16
+	MOVWU 8(R0), R11
+	MOVWU 12(R0), R12
+	LSRW $4, R12, R20
+	ANDW $0xf0f0f0f, R20, R20
+	LSRW $6, R11, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R20, R20
+	ANDW $0x3f3f3f3f, R11, R19
+	ANDW $0xf0f0f0f, R12, R17
+	LSRW $6, R16, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R17, R17
+	ANDW $0x3f3f3f3f, R16, R16
+	VMOV R16, V26.S[0]
+	VUXTL V26.B8, V26.H8
+	VUXTL V26.H4, V26.S4
+	VMOV R17, V27.S[0]
+	VUXTL V27.B8, V27.H8
+	VUXTL V27.H4, V27.S4
+	VMOV R19, V28.S[0]
+	VMOV R20, V28.S[1]
+	VUXTL V28.B8, V28.H8
+	ADD $16, R0, R8
+	MOVWU.P 4(R1), R21
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVWU.P 4(R5), R22
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVWU.P 4(R6), R23
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVWU.P 4(R7), R24
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014c // mla v12.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016c // mla v12.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014d // mla v13.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016d // mla v13.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014e // mla v14.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016e // mla v14.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014f // mla v15.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016f // mla v15.4s, v11.4s, v26.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094c // mla v12.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096c // mla v12.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094d // mla v13.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096d // mla v13.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094e // mla v14.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096e // mla v14.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094f // mla v15.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096f // mla v15.4s, v11.4s, v26.s[3]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014c // mla v12.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016c // mla v12.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014d // mla v13.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016d // mla v13.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014e // mla v14.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016e // mla v14.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014f // mla v15.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016f // mla v15.4s, v11.4s, v27.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094c // mla v12.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096c // mla v12.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094d // mla v13.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096d // mla v13.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094e // mla v14.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096e // mla v14.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094f // mla v15.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096f // mla v15.4s, v11.4s, v27.s[3]
+	FMOVS R14, F24
+	FCVTHS F24, F24
+	FMOVS R15, F25
+	FCVTHS F25, F25
+	VLD1.P 32(R1), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V12.S4, V12
+	VMOV V12.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R21, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F16, F16
+	VLD1.P 32(R5), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V13.S4, V13
+	VMOV V13.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R22, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F17, F17
+	VLD1.P 32(R6), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V14.S4, V14
+	VMOV V14.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R23, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F18, F18
+	VLD1.P 32(R7), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V15.S4, V15
+	VMOV V15.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R24, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F19, F19
+	MOVD R8, R0
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	FMOVS F16, (R9)
+	FMOVS F17, 4(R9)
+	FMOVS F18, 8(R9)
+	FMOVS F19, 12(R9)
+	RET
+
+// func dotQ5_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ5_Kx4NEON(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VMOVI $15, V23.B16
+	CBZ R2, done
+loop:
+	MOVHU (R0), R14
+	MOVHU 2(R0), R15
+	MOVWU 4(R0), R16
+	MOVWU 8(R0), R11
+	MOVWU 12(R0), R12
+	LSRW $4, R12, R20
+	ANDW $0xf0f0f0f, R20, R20
+	LSRW $6, R11, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R20, R20
+	ANDW $0x3f3f3f3f, R11, R19
+	ANDW $0xf0f0f0f, R12, R17
+	LSRW $6, R16, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R17, R17
+	ANDW $0x3f3f3f3f, R16, R16
+	VMOV R16, V26.S[0]
+	VUXTL V26.B8, V26.H8
+	VUXTL V26.H4, V26.S4
+	VMOV R17, V27.S[0]
+	VUXTL V27.B8, V27.H8
+	VUXTL V27.H4, V27.S4
+	VMOV R19, V28.S[0]
+	VMOV R20, V28.S[1]
+	VUXTL V28.B8, V28.H8
+	ADD $16, R0, R8
+	MOVWU.P 4(R1), R21
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVWU.P 4(R5), R22
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVWU.P 4(R6), R23
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVWU.P 4(R7), R24
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 32(R8), [V24.B16, V25.B16]
+	VMOVI $16, V21.B16
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VSHL $4, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSHL $4, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSHL $3, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSHL $3, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014c // mla v12.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016c // mla v12.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014d // mla v13.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016d // mla v13.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014e // mla v14.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016e // mla v14.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a014f // mla v15.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016f // mla v15.4s, v11.4s, v26.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VSHL $2, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSHL $2, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSHL $1, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSHL $1, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094c // mla v12.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096c // mla v12.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094d // mla v13.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096d // mla v13.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094e // mla v14.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096e // mla v14.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9a094f // mla v15.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096f // mla v15.4s, v11.4s, v26.s[3]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VORR V24.B16, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VORR V25.B16, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VUSHR $1, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VUSHR $1, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014c // mla v12.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016c // mla v12.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014d // mla v13.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016d // mla v13.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014e // mla v14.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016e // mla v14.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b014f // mla v15.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016f // mla v15.4s, v11.4s, v27.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VUSHR $2, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VUSHR $2, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VUSHR $3, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VUSHR $3, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094c // mla v12.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096c // mla v12.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094d // mla v13.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096d // mla v13.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094e // mla v14.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096e // mla v14.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x0e26c01e // smull v30.8h, v0.8b, v6.8b
+	WORD $0x4e26801e // smlal2 v30.8h, v0.16b, v6.16b
+	WORD $0x0e27803e // smlal v30.8h, v1.8b, v7.8b
+	WORD $0x4e27803e // smlal2 v30.8h, v1.16b, v7.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e28c05e // smull v30.8h, v2.8b, v8.8b
+	WORD $0x4e28805e // smlal2 v30.8h, v2.16b, v8.16b
+	WORD $0x0e29807e // smlal v30.8h, v3.8b, v9.8b
+	WORD $0x4e29807e // smlal2 v30.8h, v3.16b, v9.16b
+	WORD $0x4e606bcb // sadalp v11.4s, v30.8h
+	WORD $0x6f9b094f // mla v15.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096f // mla v15.4s, v11.4s, v27.s[3]
+	FMOVS R14, F24
+	FCVTHS F24, F24
+	FMOVS R15, F25
+	FCVTHS F25, F25
+	VLD1.P 32(R1), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V12.S4, V12
+	VMOV V12.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R21, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F16, F16
+	VLD1.P 32(R5), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V13.S4, V13
+	VMOV V13.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R22, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F17, F17
+	VLD1.P 32(R6), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V14.S4, V14
+	VMOV V14.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R23, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F18, F18
+	VLD1.P 32(R7), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V15.S4, V15
+	VMOV V15.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R24, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F19, F19
+	MOVD R8, R0
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	FMOVS F16, (R9)
+	FMOVS F17, 4(R9)
+	FMOVS F18, 8(R9)
+	FMOVS F19, 12(R9)
+	RET
+
+// func dotQ6_Kx4NEON(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ6_Kx4NEON(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VMOVI $15, V21.B16
+	VMOVI $48, V22.B16
+	VMOVI $32, V23.B16
+	CBZ R2, done
+loop:
+	MOVD R0, R3
+	ADD $192, R3, R9
+	VLD1 (R9), [V24.B16]
+	WORD $0x4f08a71a // sxtl2 v26.8h, v24.16b
+	WORD $0x0f08a718 // sxtl v24.8h, v24.8b
+	WORD $0x4f10a719 // sxtl2 v25.4s, v24.8h
+	WORD $0x0f10a718 // sxtl v24.4s, v24.4h
+	WORD $0x4f10a75b // sxtl2 v27.4s, v26.8h
+	WORD $0x0f10a75a // sxtl v26.4s, v26.4h
+	ADD $128, R3, R8
+	MOVWU.P 4(R1), R21
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVWU.P 4(R5), R22
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVWU.P 4(R6), R23
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVWU.P 4(R7), R24
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 32(R8), [V28.B16, V29.B16]
+	VAND V21.B16, V8.B16, V0.B16
+	VSHL $4, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSUB V23.B16, V0.B16, V0.B16
+	VAND V21.B16, V9.B16, V1.B16
+	VSHL $4, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSUB V23.B16, V1.B16, V1.B16
+	VAND V21.B16, V10.B16, V2.B16
+	VSHL $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSUB V23.B16, V2.B16, V2.B16
+	VAND V21.B16, V11.B16, V3.B16
+	VSHL $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VSUB V23.B16, V3.B16, V3.B16
+	VUSHR $4, V8.B16, V4.B16
+	VAND V22.B16, V28.B16, V20.B16
+	VORR V20.B16, V4.B16, V4.B16
+	VSUB V23.B16, V4.B16, V4.B16
+	VUSHR $4, V9.B16, V5.B16
+	VAND V22.B16, V29.B16, V20.B16
+	VORR V20.B16, V5.B16, V5.B16
+	VSUB V23.B16, V5.B16, V5.B16
+	VUSHR $4, V10.B16, V6.B16
+	VUSHR $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V6.B16, V6.B16
+	VSUB V23.B16, V6.B16, V6.B16
+	VUSHR $4, V11.B16, V7.B16
+	VUSHR $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V7.B16, V7.B16
+	VSUB V23.B16, V7.B16, V7.B16
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f98028c // mla v12.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb8028c // mla v12.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f980a8c // mla v12.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb80a8c // mla v12.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f99028c // mla v12.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb9028c // mla v12.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f990a8c // mla v12.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb90a8c // mla v12.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f98028d // mla v13.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb8028d // mla v13.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f980a8d // mla v13.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb80a8d // mla v13.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f99028d // mla v13.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb9028d // mla v13.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f990a8d // mla v13.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb90a8d // mla v13.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f98028e // mla v14.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb8028e // mla v14.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f980a8e // mla v14.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb80a8e // mla v14.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f99028e // mla v14.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb9028e // mla v14.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f990a8e // mla v14.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb90a8e // mla v14.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f98028f // mla v15.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb8028f // mla v15.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f980a8f // mla v15.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb80a8f // mla v15.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f99028f // mla v15.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb9028f // mla v15.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f990a8f // mla v15.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fb90a8f // mla v15.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 32(R8), [V28.B16, V29.B16]
+	VAND V21.B16, V8.B16, V0.B16
+	VSHL $4, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSUB V23.B16, V0.B16, V0.B16
+	VAND V21.B16, V9.B16, V1.B16
+	VSHL $4, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSUB V23.B16, V1.B16, V1.B16
+	VAND V21.B16, V10.B16, V2.B16
+	VSHL $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSUB V23.B16, V2.B16, V2.B16
+	VAND V21.B16, V11.B16, V3.B16
+	VSHL $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VSUB V23.B16, V3.B16, V3.B16
+	VUSHR $4, V8.B16, V4.B16
+	VAND V22.B16, V28.B16, V20.B16
+	VORR V20.B16, V4.B16, V4.B16
+	VSUB V23.B16, V4.B16, V4.B16
+	VUSHR $4, V9.B16, V5.B16
+	VAND V22.B16, V29.B16, V20.B16
+	VORR V20.B16, V5.B16, V5.B16
+	VSUB V23.B16, V5.B16, V5.B16
+	VUSHR $4, V10.B16, V6.B16
+	VUSHR $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V6.B16, V6.B16
+	VSUB V23.B16, V6.B16, V6.B16
+	VUSHR $4, V11.B16, V7.B16
+	VUSHR $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V7.B16, V7.B16
+	VSUB V23.B16, V7.B16, V7.B16
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a028c // mla v12.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba028c // mla v12.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a0a8c // mla v12.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba0a8c // mla v12.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b028c // mla v12.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb028c // mla v12.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b0a8c // mla v12.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb0a8c // mla v12.4s, v20.4s, v27.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a028d // mla v13.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba028d // mla v13.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a0a8d // mla v13.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba0a8d // mla v13.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b028d // mla v13.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb028d // mla v13.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b0a8d // mla v13.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb0a8d // mla v13.4s, v20.4s, v27.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a028e // mla v14.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba028e // mla v14.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a0a8e // mla v14.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba0a8e // mla v14.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b028e // mla v14.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb028e // mla v14.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b0a8e // mla v14.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb0a8e // mla v14.4s, v20.4s, v27.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c01e // smull v30.8h, v0.8b, v8.8b
+	WORD $0x4e28801e // smlal2 v30.8h, v0.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a028f // mla v15.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c03e // smull v30.8h, v1.8b, v9.8b
+	WORD $0x4e29803e // smlal2 v30.8h, v1.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba028f // mla v15.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac05e // smull v30.8h, v2.8b, v10.8b
+	WORD $0x4e2a805e // smlal2 v30.8h, v2.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9a0a8f // mla v15.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc07e // smull v30.8h, v3.8b, v11.8b
+	WORD $0x4e2b807e // smlal2 v30.8h, v3.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fba0a8f // mla v15.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e28c09e // smull v30.8h, v4.8b, v8.8b
+	WORD $0x4e28809e // smlal2 v30.8h, v4.16b, v8.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b028f // mla v15.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e29c0be // smull v30.8h, v5.8b, v9.8b
+	WORD $0x4e2980be // smlal2 v30.8h, v5.16b, v9.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb028f // mla v15.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2ac0de // smull v30.8h, v6.8b, v10.8b
+	WORD $0x4e2a80de // smlal2 v30.8h, v6.16b, v10.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6f9b0a8f // mla v15.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x0e2bc0fe // smull v30.8h, v7.8b, v11.8b
+	WORD $0x4e2b80fe // smlal2 v30.8h, v7.16b, v11.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x6fbb0a8f // mla v15.4s, v20.4s, v27.s[3]
+	ADD $32, R1
+	VADDV V12.S4, V12
+	VMOV V12.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R21, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F16, F16
+	ADD $32, R5
+	VADDV V13.S4, V13
+	VMOV V13.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R22, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F17, F17
+	ADD $32, R6
+	VADDV V14.S4, V14
+	VMOV V14.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R23, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F18, F18
+	ADD $32, R7
+	VADDV V15.S4, V15
+	VMOV V15.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R24, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F19, F19
+	ADD $210, R3, R0
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	FMOVS F16, (R9)
+	FMOVS F17, 4(R9)
+	FMOVS F18, 8(R9)
+	FMOVS F19, 12(R9)
+	RET
+
 // func dotQ8_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
 TEXT ·dotQ8_0x4DP(SB), NOSPLIT, $0-40
 	MOVD x+0(FP), R0
@@ -277,6 +1806,1163 @@ loop:
 done:
 	MOVD out+32(FP), R9
 	VST1 [V16.S4], (R9)
+	RET
+
+// func dotIQ4_NLx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotIQ4_NLx4DP(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VMOVI $15, V8.B16
+	MOVD $iq4nl<>(SB), R9
+	VLD1 (R9), [V10.B16]
+	CBZ R2, done
+loop:
+	MOVHU.P 2(R0), R4
+	VLD1.P 16(R0), [V0.B16]
+	VAND V8.B16, V0.B16, V1.B16
+	VUSHR $4, V0.B16, V0.B16
+	VTBL V1.B16, [V10.B16], V1.B16
+	VTBL V0.B16, [V10.B16], V0.B16
+	FMOVS R4, F23
+	FCVTHS F23, F23
+	VDUP V23.S[0], V23.S4
+	MOVHU.P 2(R1), R8
+	VMOV R8, V24.H[0]
+	VLD1.P 32(R1), [V20.B16, V21.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4e94943a // sdot v26.4s, v1.16b, v20.16b
+	WORD $0x4e95941a // sdot v26.4s, v0.16b, v21.16b
+	MOVHU.P 2(R5), R8
+	VMOV R8, V24.H[1]
+	VLD1.P 32(R5), [V20.B16, V21.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e94943b // sdot v27.4s, v1.16b, v20.16b
+	WORD $0x4e95941b // sdot v27.4s, v0.16b, v21.16b
+	MOVHU.P 2(R6), R8
+	VMOV R8, V24.H[2]
+	VLD1.P 32(R6), [V20.B16, V21.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4e94943c // sdot v28.4s, v1.16b, v20.16b
+	WORD $0x4e95941c // sdot v28.4s, v0.16b, v21.16b
+	MOVHU.P 2(R7), R8
+	VMOV R8, V24.H[3]
+	VLD1.P 32(R7), [V20.B16, V21.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e94943d // sdot v29.4s, v1.16b, v20.16b
+	WORD $0x4e95941d // sdot v29.4s, v0.16b, v21.16b
+	VADDP V27.S4, V26.S4, V26.S4
+	VADDP V29.S4, V28.S4, V28.S4
+	VADDP V28.S4, V26.S4, V26.S4
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x0e217b19 // fcvtl v25.4s, v24.4h
+	WORD $0x6e37df5a // fmul v26.4s, v26.4s, v23.4s
+	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4], (R9)
+	RET
+
+// func dotQ5_0x4DP(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ5_0x4DP(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VMOVI $15, V8.B16
+	VMOVI $240, V12.B16
+	MOVD $q5head<>(SB), R9
+	VLD1 (R9), [V13.B16, V14.B16, V15.B16]
+	CBZ R2, done
+loop:
+	MOVD.P 6(R0), R4
+	VLD1.P 16(R0), [V0.B16]
+	VDUP R4, V5.D2
+	VTBL V13.B16, [V5.B16], V6.B16
+	VTBL V14.B16, [V5.B16], V7.B16
+	VCMTST V15.B16, V6.B16, V6.B16
+	VCMTST V15.B16, V7.B16, V7.B16
+	WORD $0x4e661d86 // bic v6.16b, v12.16b, v6.16b
+	WORD $0x4e671d87 // bic v7.16b, v12.16b, v7.16b
+	VAND V8.B16, V0.B16, V1.B16
+	VUSHR $4, V0.B16, V0.B16
+	VORR V6.B16, V1.B16, V1.B16
+	VORR V7.B16, V0.B16, V0.B16
+	FMOVS R4, F23
+	FCVTHS F23, F23
+	VDUP V23.S[0], V23.S4
+	MOVHU.P 2(R1), R8
+	VMOV R8, V24.H[0]
+	VLD1.P 32(R1), [V20.B16, V21.B16]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x4e94943a // sdot v26.4s, v1.16b, v20.16b
+	WORD $0x4e95941a // sdot v26.4s, v0.16b, v21.16b
+	MOVHU.P 2(R5), R8
+	VMOV R8, V24.H[1]
+	VLD1.P 32(R5), [V20.B16, V21.B16]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x4e94943b // sdot v27.4s, v1.16b, v20.16b
+	WORD $0x4e95941b // sdot v27.4s, v0.16b, v21.16b
+	MOVHU.P 2(R6), R8
+	VMOV R8, V24.H[2]
+	VLD1.P 32(R6), [V20.B16, V21.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x4e94943c // sdot v28.4s, v1.16b, v20.16b
+	WORD $0x4e95941c // sdot v28.4s, v0.16b, v21.16b
+	MOVHU.P 2(R7), R8
+	VMOV R8, V24.H[3]
+	VLD1.P 32(R7), [V20.B16, V21.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e94943d // sdot v29.4s, v1.16b, v20.16b
+	WORD $0x4e95941d // sdot v29.4s, v0.16b, v21.16b
+	VADDP V27.S4, V26.S4, V26.S4
+	VADDP V29.S4, V28.S4, V28.S4
+	VADDP V28.S4, V26.S4, V26.S4
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x0e217b19 // fcvtl v25.4s, v24.4h
+	WORD $0x6e37df5a // fmul v26.4s, v26.4s, v23.4s
+	WORD $0x6e39df5a // fmul v26.4s, v26.4s, v25.4s
+	WORD $0x4e3ad610 // fadd v16.4s, v16.4s, v26.4s
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	VST1 [V16.S4], (R9)
+	RET
+
+// func dotQ4_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ4_Kx4DP(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VMOVI $15, V23.B16
+	CBZ R2, done
+loop:
+	MOVHU (R0), R14
+	MOVHU 2(R0), R15
+	MOVWU 4(R0), R16
+	MOVWU 8(R0), R11
+	MOVWU 12(R0), R12
+	LSRW $4, R12, R20
+	ANDW $0xf0f0f0f, R20, R20
+	LSRW $6, R11, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R20, R20
+	ANDW $0x3f3f3f3f, R11, R19
+	ANDW $0xf0f0f0f, R12, R17
+	LSRW $6, R16, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R17, R17
+	ANDW $0x3f3f3f3f, R16, R16
+	VMOV R16, V26.S[0]
+	VUXTL V26.B8, V26.H8
+	VUXTL V26.H4, V26.S4
+	VMOV R17, V27.S[0]
+	VUXTL V27.B8, V27.H8
+	VUXTL V27.H4, V27.S4
+	VMOV R19, V28.S[0]
+	VMOV R20, V28.S[1]
+	VUXTL V28.B8, V28.H8
+	ADD $16, R0, R8
+	MOVWU.P 4(R1), R21
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVWU.P 4(R5), R22
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVWU.P 4(R6), R23
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVWU.P 4(R7), R24
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014c // mla v12.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016c // mla v12.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014d // mla v13.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016d // mla v13.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014e // mla v14.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016e // mla v14.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014f // mla v15.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016f // mla v15.4s, v11.4s, v26.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094c // mla v12.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096c // mla v12.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094d // mla v13.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096d // mla v13.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094e // mla v14.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096e // mla v14.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094f // mla v15.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096f // mla v15.4s, v11.4s, v26.s[3]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014c // mla v12.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016c // mla v12.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014d // mla v13.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016d // mla v13.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014e // mla v14.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016e // mla v14.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014f // mla v15.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016f // mla v15.4s, v11.4s, v27.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094c // mla v12.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096c // mla v12.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094d // mla v13.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096d // mla v13.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094e // mla v14.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096e // mla v14.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094f // mla v15.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096f // mla v15.4s, v11.4s, v27.s[3]
+	FMOVS R14, F24
+	FCVTHS F24, F24
+	FMOVS R15, F25
+	FCVTHS F25, F25
+	VLD1.P 32(R1), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V12.S4, V12
+	VMOV V12.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R21, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F16, F16
+	VLD1.P 32(R5), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V13.S4, V13
+	VMOV V13.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R22, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F17, F17
+	VLD1.P 32(R6), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V14.S4, V14
+	VMOV V14.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R23, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F18, F18
+	VLD1.P 32(R7), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V15.S4, V15
+	VMOV V15.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R24, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F19, F19
+	MOVD R8, R0
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	FMOVS F16, (R9)
+	FMOVS F17, 4(R9)
+	FMOVS F18, 8(R9)
+	FMOVS F19, 12(R9)
+	RET
+
+// func dotQ5_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ5_Kx4DP(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VMOVI $15, V23.B16
+	CBZ R2, done
+loop:
+	MOVHU (R0), R14
+	MOVHU 2(R0), R15
+	MOVWU 4(R0), R16
+	MOVWU 8(R0), R11
+	MOVWU 12(R0), R12
+	LSRW $4, R12, R20
+	ANDW $0xf0f0f0f, R20, R20
+	LSRW $6, R11, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R20, R20
+	ANDW $0x3f3f3f3f, R11, R19
+	ANDW $0xf0f0f0f, R12, R17
+	LSRW $6, R16, R13
+	ANDW $0x3030303, R13, R13
+	ORRW R13<<4, R17, R17
+	ANDW $0x3f3f3f3f, R16, R16
+	VMOV R16, V26.S[0]
+	VUXTL V26.B8, V26.H8
+	VUXTL V26.H4, V26.S4
+	VMOV R17, V27.S[0]
+	VUXTL V27.B8, V27.H8
+	VUXTL V27.H4, V27.S4
+	VMOV R19, V28.S[0]
+	VMOV R20, V28.S[1]
+	VUXTL V28.B8, V28.H8
+	ADD $16, R0, R8
+	MOVWU.P 4(R1), R21
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVWU.P 4(R5), R22
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVWU.P 4(R6), R23
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVWU.P 4(R7), R24
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 32(R8), [V24.B16, V25.B16]
+	VMOVI $16, V21.B16
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VSHL $4, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSHL $4, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSHL $3, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSHL $3, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014c // mla v12.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016c // mla v12.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014d // mla v13.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016d // mla v13.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014e // mla v14.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016e // mla v14.4s, v11.4s, v26.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a014f // mla v15.4s, v10.4s, v26.s[0]
+	WORD $0x6fba016f // mla v15.4s, v11.4s, v26.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VSHL $2, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSHL $2, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSHL $1, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSHL $1, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094c // mla v12.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096c // mla v12.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094d // mla v13.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096d // mla v13.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094e // mla v14.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096e // mla v14.4s, v11.4s, v26.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9a094f // mla v15.4s, v10.4s, v26.s[2]
+	WORD $0x6fba096f // mla v15.4s, v11.4s, v26.s[3]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VORR V24.B16, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VORR V25.B16, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VUSHR $1, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VUSHR $1, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014c // mla v12.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016c // mla v12.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014d // mla v13.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016d // mla v13.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014e // mla v14.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016e // mla v14.4s, v11.4s, v27.s[1]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b014f // mla v15.4s, v10.4s, v27.s[0]
+	WORD $0x6fbb016f // mla v15.4s, v11.4s, v27.s[1]
+	VLD1.P 32(R8), [V4.B16, V5.B16]
+	VAND V23.B16, V4.B16, V0.B16
+	VAND V23.B16, V5.B16, V1.B16
+	VUSHR $4, V4.B16, V2.B16
+	VUSHR $4, V5.B16, V3.B16
+	VUSHR $2, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VUSHR $2, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VUSHR $3, V24.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VUSHR $3, V25.B16, V20.B16
+	VAND V21.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VLD1.P 64(R1), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094c // mla v12.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096c // mla v12.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R5), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094d // mla v13.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096d // mla v13.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R6), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094e // mla v14.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096e // mla v14.4s, v11.4s, v27.s[3]
+	VLD1.P 64(R7), [V6.B16, V7.B16, V8.B16, V9.B16]
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	WORD $0x4e86940a // sdot v10.4s, v0.16b, v6.16b
+	WORD $0x4e87942a // sdot v10.4s, v1.16b, v7.16b
+	WORD $0x4e88944b // sdot v11.4s, v2.16b, v8.16b
+	WORD $0x4e89946b // sdot v11.4s, v3.16b, v9.16b
+	WORD $0x6f9b094f // mla v15.4s, v10.4s, v27.s[2]
+	WORD $0x6fbb096f // mla v15.4s, v11.4s, v27.s[3]
+	FMOVS R14, F24
+	FCVTHS F24, F24
+	FMOVS R15, F25
+	FCVTHS F25, F25
+	VLD1.P 32(R1), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V12.S4, V12
+	VMOV V12.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R21, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F16, F16
+	VLD1.P 32(R5), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V13.S4, V13
+	VMOV V13.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R22, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F17, F17
+	VLD1.P 32(R6), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V14.S4, V14
+	VMOV V14.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R23, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F18, F18
+	VLD1.P 32(R7), [V20.H8, V21.H8]
+	VADDP V21.H8, V20.H8, V20.H8
+	WORD $0x0e7cc296 // smull v22.4s, v20.4h, v28.4h
+	WORD $0x4e7c8296 // smlal2 v22.4s, v20.8h, v28.8h
+	VADDV V22.S4, V22
+	VMOV V22.S[0], R25
+	SCVTFWS R25, F22
+	VADDV V15.S4, V15
+	VMOV V15.S[0], R25
+	SCVTFWS R25, F21
+	FMOVS R24, F29
+	FMULS F29, F24, F20
+	FMULS F21, F20, F20
+	FMULS F29, F25, F21
+	FMULS F22, F21, F21
+	FSUBS F21, F20, F20
+	FADDS F20, F19, F19
+	MOVD R8, R0
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	FMOVS F16, (R9)
+	FMOVS F17, 4(R9)
+	FMOVS F18, 8(R9)
+	FMOVS F19, 12(R9)
+	RET
+
+// func dotQ6_Kx4DP(x, y *byte, ystride, nb int, out *[4]float32)
+TEXT ·dotQ6_Kx4DP(SB), NOSPLIT, $0-40
+	MOVD x+0(FP), R0
+	MOVD y+8(FP), R1
+	MOVD ystride+16(FP), R10
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	MOVD nb+24(FP), R2
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VMOVI $15, V21.B16
+	VMOVI $48, V22.B16
+	VMOVI $32, V23.B16
+	CBZ R2, done
+loop:
+	MOVD R0, R3
+	ADD $192, R3, R9
+	VLD1 (R9), [V24.B16]
+	WORD $0x4f08a71a // sxtl2 v26.8h, v24.16b
+	WORD $0x0f08a718 // sxtl v24.8h, v24.8b
+	WORD $0x4f10a719 // sxtl2 v25.4s, v24.8h
+	WORD $0x0f10a718 // sxtl v24.4s, v24.4h
+	WORD $0x4f10a75b // sxtl2 v27.4s, v26.8h
+	WORD $0x0f10a75a // sxtl v26.4s, v26.4h
+	ADD $128, R3, R8
+	MOVWU.P 4(R1), R21
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVWU.P 4(R5), R22
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVWU.P 4(R6), R23
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVWU.P 4(R7), R24
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 32(R8), [V28.B16, V29.B16]
+	VAND V21.B16, V8.B16, V0.B16
+	VSHL $4, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSUB V23.B16, V0.B16, V0.B16
+	VAND V21.B16, V9.B16, V1.B16
+	VSHL $4, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSUB V23.B16, V1.B16, V1.B16
+	VAND V21.B16, V10.B16, V2.B16
+	VSHL $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSUB V23.B16, V2.B16, V2.B16
+	VAND V21.B16, V11.B16, V3.B16
+	VSHL $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VSUB V23.B16, V3.B16, V3.B16
+	VUSHR $4, V8.B16, V4.B16
+	VAND V22.B16, V28.B16, V20.B16
+	VORR V20.B16, V4.B16, V4.B16
+	VSUB V23.B16, V4.B16, V4.B16
+	VUSHR $4, V9.B16, V5.B16
+	VAND V22.B16, V29.B16, V20.B16
+	VORR V20.B16, V5.B16, V5.B16
+	VSUB V23.B16, V5.B16, V5.B16
+	VUSHR $4, V10.B16, V6.B16
+	VUSHR $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V6.B16, V6.B16
+	VSUB V23.B16, V6.B16, V6.B16
+	VUSHR $4, V11.B16, V7.B16
+	VUSHR $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V7.B16, V7.B16
+	VSUB V23.B16, V7.B16, V7.B16
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f98028c // mla v12.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fb8028c // mla v12.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f980a8c // mla v12.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fb80a8c // mla v12.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f99028c // mla v12.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fb9028c // mla v12.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f990a8c // mla v12.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fb90a8c // mla v12.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f98028d // mla v13.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fb8028d // mla v13.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f980a8d // mla v13.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fb80a8d // mla v13.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f99028d // mla v13.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fb9028d // mla v13.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f990a8d // mla v13.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fb90a8d // mla v13.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f98028e // mla v14.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fb8028e // mla v14.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f980a8e // mla v14.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fb80a8e // mla v14.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f99028e // mla v14.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fb9028e // mla v14.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f990a8e // mla v14.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fb90a8e // mla v14.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f98028f // mla v15.4s, v20.4s, v24.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fb8028f // mla v15.4s, v20.4s, v24.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f980a8f // mla v15.4s, v20.4s, v24.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fb80a8f // mla v15.4s, v20.4s, v24.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f99028f // mla v15.4s, v20.4s, v25.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fb9028f // mla v15.4s, v20.4s, v25.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f990a8f // mla v15.4s, v20.4s, v25.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fb90a8f // mla v15.4s, v20.4s, v25.s[3]
+	VLD1.P 64(R0), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 32(R8), [V28.B16, V29.B16]
+	VAND V21.B16, V8.B16, V0.B16
+	VSHL $4, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V0.B16, V0.B16
+	VSUB V23.B16, V0.B16, V0.B16
+	VAND V21.B16, V9.B16, V1.B16
+	VSHL $4, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V1.B16, V1.B16
+	VSUB V23.B16, V1.B16, V1.B16
+	VAND V21.B16, V10.B16, V2.B16
+	VSHL $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V2.B16, V2.B16
+	VSUB V23.B16, V2.B16, V2.B16
+	VAND V21.B16, V11.B16, V3.B16
+	VSHL $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V3.B16, V3.B16
+	VSUB V23.B16, V3.B16, V3.B16
+	VUSHR $4, V8.B16, V4.B16
+	VAND V22.B16, V28.B16, V20.B16
+	VORR V20.B16, V4.B16, V4.B16
+	VSUB V23.B16, V4.B16, V4.B16
+	VUSHR $4, V9.B16, V5.B16
+	VAND V22.B16, V29.B16, V20.B16
+	VORR V20.B16, V5.B16, V5.B16
+	VSUB V23.B16, V5.B16, V5.B16
+	VUSHR $4, V10.B16, V6.B16
+	VUSHR $2, V28.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V6.B16, V6.B16
+	VSUB V23.B16, V6.B16, V6.B16
+	VUSHR $4, V11.B16, V7.B16
+	VUSHR $2, V29.B16, V20.B16
+	VAND V22.B16, V20.B16, V20.B16
+	VORR V20.B16, V7.B16, V7.B16
+	VSUB V23.B16, V7.B16, V7.B16
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f9a028c // mla v12.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fba028c // mla v12.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f9a0a8c // mla v12.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fba0a8c // mla v12.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R1), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f9b028c // mla v12.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fbb028c // mla v12.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f9b0a8c // mla v12.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fbb0a8c // mla v12.4s, v20.4s, v27.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f9a028d // mla v13.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fba028d // mla v13.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f9a0a8d // mla v13.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fba0a8d // mla v13.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R5), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f9b028d // mla v13.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fbb028d // mla v13.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f9b0a8d // mla v13.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fbb0a8d // mla v13.4s, v20.4s, v27.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f9a028e // mla v14.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fba028e // mla v14.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f9a0a8e // mla v14.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fba0a8e // mla v14.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f9b028e // mla v14.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fbb028e // mla v14.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f9b0a8e // mla v14.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fbb0a8e // mla v14.4s, v20.4s, v27.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889414 // sdot v20.4s, v0.16b, v8.16b
+	WORD $0x6f9a028f // mla v15.4s, v20.4s, v26.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e899434 // sdot v20.4s, v1.16b, v9.16b
+	WORD $0x6fba028f // mla v15.4s, v20.4s, v26.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a9454 // sdot v20.4s, v2.16b, v10.16b
+	WORD $0x6f9a0a8f // mla v15.4s, v20.4s, v26.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b9474 // sdot v20.4s, v3.16b, v11.16b
+	WORD $0x6fba0a8f // mla v15.4s, v20.4s, v26.s[3]
+	VLD1.P 64(R7), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e889494 // sdot v20.4s, v4.16b, v8.16b
+	WORD $0x6f9b028f // mla v15.4s, v20.4s, v27.s[0]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8994b4 // sdot v20.4s, v5.16b, v9.16b
+	WORD $0x6fbb028f // mla v15.4s, v20.4s, v27.s[1]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8a94d4 // sdot v20.4s, v6.16b, v10.16b
+	WORD $0x6f9b0a8f // mla v15.4s, v20.4s, v27.s[2]
+	VEOR V20.B16, V20.B16, V20.B16
+	WORD $0x4e8b94f4 // sdot v20.4s, v7.16b, v11.16b
+	WORD $0x6fbb0a8f // mla v15.4s, v20.4s, v27.s[3]
+	ADD $32, R1
+	VADDV V12.S4, V12
+	VMOV V12.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R21, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F16, F16
+	ADD $32, R5
+	VADDV V13.S4, V13
+	VMOV V13.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R22, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F17, F17
+	ADD $32, R6
+	VADDV V14.S4, V14
+	VMOV V14.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R23, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F18, F18
+	ADD $32, R7
+	VADDV V15.S4, V15
+	VMOV V15.S[0], R25
+	SCVTFWS R25, F24
+	MOVHU 208(R3), R25
+	FMOVS R25, F20
+	FCVTHS F20, F20
+	FMOVS R24, F29
+	FMULS F29, F20, F20
+	FMULS F24, F20, F20
+	FADDS F20, F19, F19
+	ADD $210, R3, R0
+	SUBS $1, R2
+	BNE loop
+done:
+	MOVD out+32(FP), R9
+	FMOVS F16, (R9)
+	FMOVS F17, 4(R9)
+	FMOVS F18, 8(R9)
+	FMOVS F19, 12(R9)
 	RET
 
 // func dotQ8_0x2I8MM(x *byte, xstride int, y *byte, ystride, nb int, out *[4]float32)

@@ -104,7 +104,7 @@ var weightTypes = []weightType{
 		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q5_0, act: quant.Q8_0, generic: dotRowQ5_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
-		lvNEON: row | rows4 | tileQ8, lvDotProd: row | rows4}},
+		lvNEON: row | rows4 | cols4 | tileQ8, lvDotProd: row | rows4 | cols4}},
 	{t: quant.Q5_1, act: quant.Q8_0, generic: dotRowQ5_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
 		lvNEON: row | tile4, lvDotProd: row | tile4}},
@@ -113,7 +113,7 @@ var weightTypes = []weightType{
 		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
 	{t: quant.IQ4_NL, act: quant.Q8_0, generic: dotRowIQ4_NLGeneric, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: tile8,
-		lvNEON: row | rows4 | tileQ8, lvDotProd: row | rows4}},
+		lvNEON: row | rows4 | cols4 | tileQ8, lvDotProd: row | rows4 | cols4}},
 	{t: quant.Q2_K, act: quant.Q8_K, generic: dotRowQ2_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row | tile4, lvDotProd: row | tile4}},
@@ -122,13 +122,13 @@ var weightTypes = []weightType{
 		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q4_K, act: quant.Q8_K, generic: dotRowQ4_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4}},
 	{t: quant.Q5_K, act: quant.Q8_K, generic: dotRowQ5_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4}},
 	{t: quant.Q6_K, act: quant.Q8_K, generic: dotRowQ6_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4}},
 	{t: quant.IQ4_XS, act: quant.Q8_K, generic: dotRowIQ4_XSGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
 		lvNEON: row | tile4, lvDotProd: row | tile4}},

@@ -20,6 +20,19 @@ import (
 // values, exactly a Q8_0 block) are unpacked into Pack's layout of Q8_0
 // and multiplied by Q8_0's packed kernels.
 
+// The tiles are unpacked in Go, a fixed cost per call that more columns
+// repay. Counted under qemu at dotprod (Qwen2.5-0.5B Q4_K_M, a 16-token
+// prefill): a K-quant tile costs about 1900 instructions per row and
+// super-block to unpack and then about 29 per column, against 68 for the
+// four-column kernels (cols4) and 108 for the row kernel; a Q5_0 tile about
+// 230 per row and block, then about 4 per column, against 13 for cols4.
+// MatMul takes the tile from these batch sizes on.
+const (
+	tile4MinCols     = 48 // types with four-column kernels
+	tile4MinColsRows = 24 // the other tile4 types (against the row kernel)
+	tileQ8MinCols    = 24
+)
+
 const (
 	tileRows     = packGroup // weight rows per tile
 	tileQ8Blocks = 160       // blocks of 32 per tile (longer rows take several)

@@ -105,12 +105,12 @@ func dotIQ4_NL(a *Func, lv level) {
 }
 
 // q5Consts loads Q5_0's constants: nibble mask V8, 0xf0 in V12, the
-// q5head rows in V13-V15.
-func q5Consts(a *Func) {
+// q5head rows in V13-V15 (tmp holds the table's address).
+func q5Consts(a *Func, tmp Reg) {
 	a.VMOVI(15, V8.B16())
 	a.VMOVI(0xf0, V12.B16())
-	a.Addr(q5HeadTable, R7)
-	a.VLD1(R7, V13.B16(), V14.B16(), V15.B16())
+	a.Addr(q5HeadTable, tmp)
+	a.VLD1(tmp, V13.B16(), V14.B16(), V15.B16())
 }
 
 // q5Signed unpacks a Q5_0 block, the 16 quant bytes in V0 and its first
@@ -155,7 +155,7 @@ func q5Bits(a *Func, qh Reg) {
 
 // Q5_0: value = (nibble | bit<<4) - 16.
 func dotQ5_0(a *Func, lv level) {
-	q5Consts(a)
+	q5Consts(a, R7)
 	a.Label("loop")
 	a.MOVDP(6, R0, R4) // d and qh in one load
 	a.MOVHUP(2, R1, R5)
@@ -653,4 +653,26 @@ func dotQ3_K(a *Func, lv level) {
 	a.MOVHU(M(R7, 108), R4)
 	a.MOVD(R7, R0)
 	kfloat(a, R4, 110)
+}
+
+// k4dec decodes the Q4_K/Q5_K 6-bit scales and mins of the block at base
+// (ggml's utmp shuffle in general registers) into d, dmin (f16), scales
+// 0-3 and 4-7, mins 0-3 and 4-7 (one per byte); R11-R13 scratch.
+func k4dec(a *Func, base, d, dmin, sc03, sc47, m03, m47 Reg) {
+	a.MOVHU(M(base, 0), d)
+	a.MOVHU(M(base, 2), dmin)
+	a.MOVWU(M(base, 4), sc03)
+	a.MOVWU(M(base, 8), R11)
+	a.MOVWU(M(base, 12), R12)
+	a.LSRW(4, R12, m47)
+	a.ANDW(Hex(0x0f0f0f0f), m47, m47)
+	a.LSRW(6, R11, R13)
+	a.ANDW(Hex(0x03030303), R13, R13)
+	a.ORRW(R13.Lsl(4), m47, m47)
+	a.ANDW(Hex(0x3f3f3f3f), R11, m03)
+	a.ANDW(Hex(0x0f0f0f0f), R12, sc47)
+	a.LSRW(6, sc03, R13)
+	a.ANDW(Hex(0x03030303), R13, R13)
+	a.ORRW(R13.Lsl(4), sc47, sc47)
+	a.ANDW(Hex(0x3f3f3f3f), sc03, sc03)
 }

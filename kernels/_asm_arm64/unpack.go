@@ -41,7 +41,7 @@ var unpackers = []unpack32{
 		a.VTBL(V1.B16(), List{V10.B16()}, V1.B16())
 		a.VTBL(V0.B16(), List{V10.B16()}, V0.B16())
 	}, false, V1, V0},
-	{"Q5_0", q5Consts, func(a *Func, src Reg) {
+	{"Q5_0", func(a *Func) { q5Consts(a, R9) }, func(a *Func, src Reg) {
 		a.MOVDP(6, src, R4) // d and qh in one load
 		a.VLD1P(16, src, V0.B16())
 		q5Signed(a, R4)
