@@ -59,16 +59,17 @@ const (
 	// of eight and four columns (arm64). Pack rearranges a type's matrices
 	// only where the current level has this shape.
 	packed
-	// tileQ8: MatMul rewrites four rows at a time of a 32-element type
-	// whose blocks unpack to d times 32 int8 values as Q8_0 blocks, packs
-	// them as Pack does, and multiplies the tile by every column with
-	// Q8_0's packed kernels (tile_arm64.go; arm64, where Q8_0 has packed
-	// kernels).
+	// tileQ8: MatMul unpacks four rows at a time of a 32-element type
+	// whose blocks are d times 32 int8 values into Pack's layout of Q8_0
+	// and multiplies the tile by every column with Q8_0's packed kernels
+	// (tile_arm64.go; arm64, where Q8_0 has packed kernels). Batches too
+	// short to repay the unpacking take the other shapes.
 	tileQ8
 	// tile4: MatMul unpacks four rows at a time in Go into a tile of
 	// row-interleaved int8 quants with their scales (tile_arm64.go: the
 	// K-quants with int32 sub-block scales, Q4_1 and Q5_1 with d and m)
-	// that gemm<T>t4<L> multiplies by four columns per call (arm64).
+	// that gemm<T>t4<L> multiplies by four columns per call (arm64), for
+	// batches long enough to repay the unpacking.
 	tile4
 )
 
