@@ -432,44 +432,96 @@ func gemvPacked(t quant.Type, w, y *byte, nb, groups int, out *float32) {
 	panic(noKernel(t, "gemvPacked"))
 }
 
-// gemmPacked8 multiplies one packed group of four rows of t by tiles tiles of eight columns.
-func gemmPacked8(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+// gemmPacked8 multiplies one packed group of four rows of t by tiles tiles of eight columns, their scales at s (colScales8).
+func gemmPacked8(t quant.Type, w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int) {
 	switch t {
 	case quant.Q4_0:
 		if level >= lvDotProd {
-			gemmQ4_0p4x8DP(w, y, ystride, nb, tiles, out, ldOut)
+			gemmQ4_0p4x8DP(w, y, ystride, nb, tiles, s, out, ldOut)
 			return
 		}
-		gemmQ4_0p4x8NEON(w, y, ystride, nb, tiles, out, ldOut)
+		gemmQ4_0p4x8NEON(w, y, ystride, nb, tiles, s, out, ldOut)
 		return
 	case quant.Q8_0:
 		if level >= lvDotProd {
-			gemmQ8_0p4x8DP(w, y, ystride, nb, tiles, out, ldOut)
+			gemmQ8_0p4x8DP(w, y, ystride, nb, tiles, s, out, ldOut)
 			return
 		}
-		gemmQ8_0p4x8NEON(w, y, ystride, nb, tiles, out, ldOut)
+		gemmQ8_0p4x8NEON(w, y, ystride, nb, tiles, s, out, ldOut)
 		return
 	}
 	panic(noKernel(t, "gemmPacked8"))
 }
 
-// gemmPacked4 multiplies one packed group of four rows of t by tiles tiles of four columns.
-func gemmPacked4(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+// gemmPacked4 multiplies one packed group of four rows of t by tiles tiles of four columns, their scales at s (colScales4).
+func gemmPacked4(t quant.Type, w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int) {
 	switch t {
 	case quant.Q4_0:
 		if level >= lvDotProd {
-			gemmQ4_0p4x4DP(w, y, ystride, nb, tiles, out, ldOut)
+			gemmQ4_0p4x4DP(w, y, ystride, nb, tiles, s, out, ldOut)
 			return
 		}
-		gemmQ4_0p4x4NEON(w, y, ystride, nb, tiles, out, ldOut)
+		gemmQ4_0p4x4NEON(w, y, ystride, nb, tiles, s, out, ldOut)
 		return
 	case quant.Q8_0:
 		if level >= lvDotProd {
-			gemmQ8_0p4x4DP(w, y, ystride, nb, tiles, out, ldOut)
+			gemmQ8_0p4x4DP(w, y, ystride, nb, tiles, s, out, ldOut)
 			return
 		}
-		gemmQ8_0p4x4NEON(w, y, ystride, nb, tiles, out, ldOut)
+		gemmQ8_0p4x4NEON(w, y, ystride, nb, tiles, s, out, ldOut)
 		return
 	}
 	panic(noKernel(t, "gemmPacked4"))
+}
+
+// gemmPairs12 multiplies one packed group of four rows of t by tiles tiles of six column pairs (pairActs' layout).
+func gemmPairs12(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+	switch t {
+	case quant.Q4_0:
+		gemmQ4_0p4x12I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	case quant.Q8_0:
+		gemmQ8_0p4x12I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	}
+	panic(noKernel(t, "gemmPairs12"))
+}
+
+// gemmPairs8 multiplies one packed group of four rows of t by tiles tiles of four column pairs (pairActs' layout).
+func gemmPairs8(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+	switch t {
+	case quant.Q4_0:
+		gemmQ4_0p4x8I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	case quant.Q8_0:
+		gemmQ8_0p4x8I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	}
+	panic(noKernel(t, "gemmPairs8"))
+}
+
+// gemmPairs4 multiplies one packed group of four rows of t by tiles tiles of two column pairs (pairActs' layout).
+func gemmPairs4(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+	switch t {
+	case quant.Q4_0:
+		gemmQ4_0p4x4I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	case quant.Q8_0:
+		gemmQ8_0p4x4I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	}
+	panic(noKernel(t, "gemmPairs4"))
+}
+
+// gemmPairs2 multiplies one packed group of four rows of t by tiles tiles of one column pair (pairActs' layout).
+func gemmPairs2(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
+	switch t {
+	case quant.Q4_0:
+		gemmQ4_0p4x2I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	case quant.Q8_0:
+		gemmQ8_0p4x2I8MM(w, y, ystride, nb, tiles, out, ldOut)
+		return
+	}
+	panic(noKernel(t, "gemmPairs2"))
 }

@@ -25,6 +25,14 @@ import (
 // rows after the last whole group keep GGUF's layout. A packed matrix has
 // exactly the size of the original.
 //
+// Products of several columns prepare the activations once per call: the
+// dotprod and neon tiles read the columns' scales converted to float32;
+// the i8mm tiles (SMMLA, 2x2 int32 tiles of two rows by two columns) read
+// the columns rearranged in pairs, each block's quants interleaved eight
+// bytes at a time, and turn each two weight registers into the row-pair
+// operands with one ZIP1 and one ZIP2. That scratch (about 1.2 times the
+// quantized activations at i8mm) comes from a sync.Pool.
+//
 // Every level multiplies packed matrices (the generic twin rebuilds each
 // GGUF block), so SetLevel may change the level after a model packed its
 // weights.

@@ -2,7 +2,12 @@
 
 package kernels
 
-import "github.com/gollm/gollm/quant"
+import (
+	"sync"
+	"unsafe"
+
+	"github.com/gollm/gollm/quant"
+)
 
 // packs reports whether Pack rearranges t at the current level: where the
 // type table gives t packed kernels (packed_arm64.s).
@@ -22,28 +27,111 @@ func matVecPacked(t quant.Type, w []byte, nb, groups int, q []byte, out []float3
 // matMulPacked computes out[c*ldOut + 4g+r] = dot(row r of group g,
 // column c) for groups whole packed groups at the start of w: group by
 // group (its rows stay in L1), tiles of eight and four columns, then one
-// column at a time. Every kernel gives a row and column the same bits.
+// column at a time. The tiles read the columns' scales as float32,
+// converted once per call (colScales). Every kernel gives a row and column
+// the same bits.
 func matMulPacked(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	_ = out[(cols-1)*ldOut+packGroup*groups-1]
 	if !packs(t) {
 		matMulPackedGeneric(t, w, nb, groups, qs, ab, cols, out, ldOut)
 		return
 	}
+	if shapesNow(t)&packedPairs != 0 && cols >= 2 {
+		matMulPackedPairs(t, w, nb, groups, qs, ab, cols, out, ldOut)
+		return
+	}
+	matMulPackedTiles(t, w, nb, groups, qs, ab, cols, out, ldOut)
+}
+
+// matMulPackedTiles is matMulPacked by the packed shape's kernels alone
+// (no SMMLA pairs: their rearrangement pays off only over many groups,
+// so MatMul's tileQ8 path, a group per call, uses this).
+func matMulPackedTiles(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	n8, n4 := cols/8, cols%8/4 // tiles of eight and four columns
+	bp := scratch(4 * nb * (8*n8 + 4*n4))
+	s := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(*bp))), len(*bp)/4)
+	if n8 > 0 {
+		colScales8(&qs[0], ab, nb, n8, &s[0])
+	}
+	s4 := s[8*n8*nb:]
+	if n4 > 0 {
+		colScales4(&qs[8*n8*ab], ab, nb, 1, &s4[0])
+	}
 	gb := packGroup * nb * t.BlockBytes()
 	for g := range groups {
 		x := &w[g*gb]
 		o := out[packGroup*g:]
 		c := 0
-		if n := cols / 8; n > 0 {
-			gemmPacked8(t, x, &qs[0], ab, nb, n, &o[0], ldOut)
-			c = 8 * n
+		if n8 > 0 {
+			gemmPacked8(t, x, &qs[0], ab, nb, n8, &s[0], &o[0], ldOut)
+			c = 8 * n8
 		}
-		if cols-c >= 4 {
-			gemmPacked4(t, x, &qs[c*ab], ab, nb, 1, &o[c*ldOut], ldOut)
+		if n4 > 0 {
+			gemmPacked4(t, x, &qs[c*ab], ab, nb, 1, &s4[0], &o[c*ldOut], ldOut)
 			c += 4
 		}
 		for ; c < cols; c++ {
 			gemvPacked(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
 		}
 	}
+	scratchBufs.Put(bp)
+}
+
+// scratchBufs holds the buffers matMulPacked prepares activations in
+// (*[]byte), so that prefill allocates nothing once warm.
+var scratchBufs sync.Pool
+
+// scratch returns a buffer of at least n bytes (at least one) from
+// scratchBufs, aligned for float32; give it back with scratchBufs.Put.
+func scratch(n int) *[]byte {
+	n = max(n, 1)
+	bp, _ := scratchBufs.Get().(*[]byte)
+	if bp == nil || len(*bp) < n {
+		bp = new([]byte)
+		*bp = make([]byte, n)
+	}
+	return bp
+}
+
+// pairBytes is the size of one pair of columns' block in pairActs' layout:
+// the two scales as float32 [d0 d1 d0 d1], then the quants interleaved
+// eight bytes at a time.
+const pairBytes = 16 + 64
+
+// matMulPackedPairs is matMulPacked by the SMMLA tiles (the packedPairs
+// shape): the columns are rearranged in pairs once (pairActs), then each
+// group runs tiles of six, four, two and one pairs of them; an odd last column
+// goes through gemvPacked. The tiles end each block as the other packed
+// kernels do, so a column's bits do not depend on its tile.
+func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	pairs := cols / 2
+	ps := nb * pairBytes // bytes of one pair
+	bp := scratch(pairs * ps)
+	y := *bp
+	pairActs(&qs[0], ab, nb, pairs, &y[0])
+	gb := packGroup * nb * t.BlockBytes()
+	for g := range groups {
+		x := &w[g*gb]
+		o := out[packGroup*g:]
+		p := 0
+		if n := pairs / 6; n > 0 {
+			gemmPairs12(t, x, &y[0], ps, nb, n, &o[0], ldOut)
+			p = 6 * n
+		}
+		if pairs-p >= 4 {
+			gemmPairs8(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
+			p += 4
+		}
+		if pairs-p >= 2 {
+			gemmPairs4(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
+			p += 2
+		}
+		if pairs-p == 1 {
+			gemmPairs2(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
+		}
+		if c := cols - 1; cols%2 != 0 {
+			gemvPacked(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
+		}
+	}
+	scratchBufs.Put(bp)
 }

@@ -11,16 +11,16 @@ package kernels
 func gemvQ4_0p4NEON(w, y *byte, nb, groups int, out *float32)
 
 // gemmQ4_0p4x8NEON multiplies a packed group of four Q4_0 rows by tiles tiles of
-// 8 columns (neon).
+// 8 columns, their scales at s (colScales8; neon).
 //
 //go:noescape
-func gemmQ4_0p4x8NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ4_0p4x8NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
 
 // gemmQ4_0p4x4NEON multiplies a packed group of four Q4_0 rows by tiles tiles of
-// 4 columns (neon).
+// 4 columns, their scales at s (colScales4; neon).
 //
 //go:noescape
-func gemmQ4_0p4x4NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ4_0p4x4NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
 
 // gemvQ8_0p4NEON multiplies groups packed groups of four Q8_0 rows by one
 // activation (neon).
@@ -29,16 +29,16 @@ func gemmQ4_0p4x4NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut in
 func gemvQ8_0p4NEON(w, y *byte, nb, groups int, out *float32)
 
 // gemmQ8_0p4x8NEON multiplies a packed group of four Q8_0 rows by tiles tiles of
-// 8 columns (neon).
+// 8 columns, their scales at s (colScales8; neon).
 //
 //go:noescape
-func gemmQ8_0p4x8NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ8_0p4x8NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
 
 // gemmQ8_0p4x4NEON multiplies a packed group of four Q8_0 rows by tiles tiles of
-// 4 columns (neon).
+// 4 columns, their scales at s (colScales4; neon).
 //
 //go:noescape
-func gemmQ8_0p4x4NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ8_0p4x4NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
 
 // gemvQ4_0p4DP multiplies groups packed groups of four Q4_0 rows by one
 // activation (dotprod).
@@ -47,16 +47,16 @@ func gemmQ8_0p4x4NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut in
 func gemvQ4_0p4DP(w, y *byte, nb, groups int, out *float32)
 
 // gemmQ4_0p4x8DP multiplies a packed group of four Q4_0 rows by tiles tiles of
-// 8 columns (dotprod).
+// 8 columns, their scales at s (colScales8; dotprod).
 //
 //go:noescape
-func gemmQ4_0p4x8DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ4_0p4x8DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
 
 // gemmQ4_0p4x4DP multiplies a packed group of four Q4_0 rows by tiles tiles of
-// 4 columns (dotprod).
+// 4 columns, their scales at s (colScales4; dotprod).
 //
 //go:noescape
-func gemmQ4_0p4x4DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ4_0p4x4DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
 
 // gemvQ8_0p4DP multiplies groups packed groups of four Q8_0 rows by one
 // activation (dotprod).
@@ -65,13 +65,79 @@ func gemmQ4_0p4x4DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 func gemvQ8_0p4DP(w, y *byte, nb, groups int, out *float32)
 
 // gemmQ8_0p4x8DP multiplies a packed group of four Q8_0 rows by tiles tiles of
-// 8 columns (dotprod).
+// 8 columns, their scales at s (colScales8; dotprod).
 //
 //go:noescape
-func gemmQ8_0p4x8DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ8_0p4x8DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
 
 // gemmQ8_0p4x4DP multiplies a packed group of four Q8_0 rows by tiles tiles of
-// 4 columns (dotprod).
+// 4 columns, their scales at s (colScales4; dotprod).
 //
 //go:noescape
-func gemmQ8_0p4x4DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+func gemmQ8_0p4x4DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+
+// colScales8 writes the scales of tiles tiles of 8 Q8_0 activations of nb blocks,
+// ystride bytes apart, as float32 into s, as the packed tiles read them.
+//
+//go:noescape
+func colScales8(y *byte, ystride, nb, tiles int, s *float32)
+
+// colScales4 writes the scales of tiles tiles of 4 Q8_0 activations of nb blocks,
+// ystride bytes apart, as float32 into s, as the packed tiles read them.
+//
+//go:noescape
+func colScales4(y *byte, ystride, nb, tiles int, s *float32)
+
+// pairActs rearranges 2*pairs Q8_0 activations of nb blocks, ystride bytes
+// apart, into the column-pair layout of the i8mm packed tiles at dst.
+//
+//go:noescape
+func pairActs(y *byte, ystride, nb, pairs int, dst *byte)
+
+// gemmQ4_0p4x12I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
+// 12 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ4_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ4_0p4x8I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
+// 8 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ4_0p4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ4_0p4x4I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
+// 4 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ4_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ4_0p4x2I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
+// 2 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ4_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ8_0p4x12I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
+// 12 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ8_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ8_0p4x8I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
+// 8 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ8_0p4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ8_0p4x4I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
+// 4 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ8_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ8_0p4x2I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
+// 2 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ8_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)

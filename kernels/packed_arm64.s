@@ -6,7 +6,7 @@
 
 // Products of packed matrices (kernels.Pack): four rows interleaved per
 // block, multiplied into one lane per row: by-element SDOT (dotprod), broadcast
-// activation bytes and SMULL/SADALP (neon).
+// activation bytes and SMULL/SADALP (neon); SMMLA on column pairs (i8mm).
 
 // func gemvQ4_0p4NEON(w, y *byte, nb, groups int, out *float32)
 TEXT ·gemvQ4_0p4NEON(SB), NOSPLIT, $0-40
@@ -193,16 +193,19 @@ blocks1:
 groups0:
 	RET
 
-// func gemmQ4_0p4x8NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ4_0p4x8NEON(SB), NOSPLIT, $0-56
+// func gemmQ4_0p4x8NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x8NEON(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 	VMOVI $240, V31.B16
 tile:
 	MOVD R8, R10
@@ -235,17 +238,8 @@ block:
 	VSHL $4, V23.B16, V19.B16
 	VAND V31.B16, V23.B16, V23.B16
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	VLD1.P 2(R14), V27.H[0]
-	VLD1.P 2(R15), V27.H[1]
-	VLD1.P 2(R16), V27.H[2]
-	VLD1.P 2(R17), V27.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	WORD $0x0e217b7d // fcvtl v29.4s, v27.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 32(R1), [V28.S4, V29.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -284,7 +278,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -323,7 +317,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -362,7 +356,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -401,7 +395,7 @@ block:
 	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
-	VLD1.P 32(R14), [V24.B16, V25.B16]
+	VLD1.P (R14)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -440,7 +434,7 @@ block:
 	WORD $0x4f9d90c2 // fmul v2.4s, v6.4s, v29.s[0]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4c // fmla v12.4s, v2.4s, v3.4s
-	VLD1.P 32(R15), [V24.B16, V25.B16]
+	VLD1.P (R15)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -479,7 +473,7 @@ block:
 	WORD $0x4fbd90c2 // fmul v2.4s, v6.4s, v29.s[1]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4d // fmla v13.4s, v2.4s, v3.4s
-	VLD1.P 32(R16), [V24.B16, V25.B16]
+	VLD1.P (R16)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -518,7 +512,7 @@ block:
 	WORD $0x4f9d98c2 // fmul v2.4s, v6.4s, v29.s[2]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4e // fmla v14.4s, v2.4s, v3.4s
-	VLD1.P 32(R17), [V24.B16, V25.B16]
+	VLD1.P (R17)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -582,16 +576,19 @@ block:
 	BNE tile
 	RET
 
-// func gemmQ4_0p4x4NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ4_0p4x4NEON(SB), NOSPLIT, $0-56
+// func gemmQ4_0p4x4NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x4NEON(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 	VMOVI $240, V31.B16
 tile:
 	MOVD R8, R10
@@ -616,12 +613,8 @@ block:
 	VSHL $4, V23.B16, V19.B16
 	VAND V31.B16, V23.B16, V23.B16
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 16(R1), [V28.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -660,7 +653,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -699,7 +692,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -738,7 +731,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -957,16 +950,19 @@ blocks1:
 groups0:
 	RET
 
-// func gemmQ8_0p4x8NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ8_0p4x8NEON(SB), NOSPLIT, $0-56
+// func gemmQ8_0p4x8NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x8NEON(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
@@ -991,17 +987,8 @@ block:
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	VLD1.P 2(R14), V27.H[0]
-	VLD1.P 2(R15), V27.H[1]
-	VLD1.P 2(R16), V27.H[2]
-	VLD1.P 2(R17), V27.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	WORD $0x0e217b7d // fcvtl v29.4s, v27.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 32(R1), [V28.S4, V29.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1040,7 +1027,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1079,7 +1066,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1118,7 +1105,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1157,7 +1144,7 @@ block:
 	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
-	VLD1.P 32(R14), [V24.B16, V25.B16]
+	VLD1.P (R14)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1196,7 +1183,7 @@ block:
 	WORD $0x4f9d90c2 // fmul v2.4s, v6.4s, v29.s[0]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4c // fmla v12.4s, v2.4s, v3.4s
-	VLD1.P 32(R15), [V24.B16, V25.B16]
+	VLD1.P (R15)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1235,7 +1222,7 @@ block:
 	WORD $0x4fbd90c2 // fmul v2.4s, v6.4s, v29.s[1]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4d // fmla v13.4s, v2.4s, v3.4s
-	VLD1.P 32(R16), [V24.B16, V25.B16]
+	VLD1.P (R16)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1274,7 +1261,7 @@ block:
 	WORD $0x4f9d98c2 // fmul v2.4s, v6.4s, v29.s[2]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4e // fmla v14.4s, v2.4s, v3.4s
-	VLD1.P 32(R17), [V24.B16, V25.B16]
+	VLD1.P (R17)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1338,16 +1325,19 @@ block:
 	BNE tile
 	RET
 
-// func gemmQ8_0p4x4NEON(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ8_0p4x4NEON(SB), NOSPLIT, $0-56
+// func gemmQ8_0p4x4NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x4NEON(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
@@ -1364,12 +1354,8 @@ block:
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 16(R1), [V28.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1408,7 +1394,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1447,7 +1433,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1486,7 +1472,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	VEOR V2.B16, V2.B16, V2.B16
 	VDUP V24.S[0], V0.S4
@@ -1657,16 +1643,19 @@ blocks1:
 groups0:
 	RET
 
-// func gemmQ4_0p4x8DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ4_0p4x8DP(SB), NOSPLIT, $0-56
+// func gemmQ4_0p4x8DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x8DP(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 	VMOVI $240, V31.B16
 tile:
 	MOVD R8, R10
@@ -1699,17 +1688,8 @@ block:
 	VSHL $4, V23.B16, V19.B16
 	VAND V31.B16, V23.B16, V23.B16
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	VLD1.P 2(R14), V27.H[0]
-	VLD1.P 2(R15), V27.H[1]
-	VLD1.P 2(R16), V27.H[2]
-	VLD1.P 2(R17), V27.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	WORD $0x0e217b7d // fcvtl v29.4s, v27.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 32(R1), [V28.S4, V29.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1722,7 +1702,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1735,7 +1715,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1748,7 +1728,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1761,7 +1741,7 @@ block:
 	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
-	VLD1.P 32(R14), [V24.B16, V25.B16]
+	VLD1.P (R14)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1774,7 +1754,7 @@ block:
 	WORD $0x4f9d90c2 // fmul v2.4s, v6.4s, v29.s[0]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4c // fmla v12.4s, v2.4s, v3.4s
-	VLD1.P 32(R15), [V24.B16, V25.B16]
+	VLD1.P (R15)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1787,7 +1767,7 @@ block:
 	WORD $0x4fbd90c2 // fmul v2.4s, v6.4s, v29.s[1]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4d // fmla v13.4s, v2.4s, v3.4s
-	VLD1.P 32(R16), [V24.B16, V25.B16]
+	VLD1.P (R16)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1800,7 +1780,7 @@ block:
 	WORD $0x4f9d98c2 // fmul v2.4s, v6.4s, v29.s[2]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4e // fmla v14.4s, v2.4s, v3.4s
-	VLD1.P 32(R17), [V24.B16, V25.B16]
+	VLD1.P (R17)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1838,16 +1818,19 @@ block:
 	BNE tile
 	RET
 
-// func gemmQ4_0p4x4DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ4_0p4x4DP(SB), NOSPLIT, $0-56
+// func gemmQ4_0p4x4DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x4DP(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 	VMOVI $240, V31.B16
 tile:
 	MOVD R8, R10
@@ -1872,12 +1855,8 @@ block:
 	VSHL $4, V23.B16, V19.B16
 	VAND V31.B16, V23.B16, V23.B16
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 16(R1), [V28.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1890,7 +1869,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1903,7 +1882,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -1916,7 +1895,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2039,16 +2018,19 @@ blocks1:
 groups0:
 	RET
 
-// func gemmQ8_0p4x8DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ8_0p4x8DP(SB), NOSPLIT, $0-56
+// func gemmQ8_0p4x8DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x8DP(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
@@ -2073,17 +2055,8 @@ block:
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	VLD1.P 2(R14), V27.H[0]
-	VLD1.P 2(R15), V27.H[1]
-	VLD1.P 2(R16), V27.H[2]
-	VLD1.P 2(R17), V27.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	WORD $0x0e217b7d // fcvtl v29.4s, v27.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 32(R1), [V28.S4, V29.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2096,7 +2069,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2109,7 +2082,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2122,7 +2095,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2135,7 +2108,7 @@ block:
 	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
-	VLD1.P 32(R14), [V24.B16, V25.B16]
+	VLD1.P (R14)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2148,7 +2121,7 @@ block:
 	WORD $0x4f9d90c2 // fmul v2.4s, v6.4s, v29.s[0]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4c // fmla v12.4s, v2.4s, v3.4s
-	VLD1.P 32(R15), [V24.B16, V25.B16]
+	VLD1.P (R15)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2161,7 +2134,7 @@ block:
 	WORD $0x4fbd90c2 // fmul v2.4s, v6.4s, v29.s[1]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4d // fmla v13.4s, v2.4s, v3.4s
-	VLD1.P 32(R16), [V24.B16, V25.B16]
+	VLD1.P (R16)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2174,7 +2147,7 @@ block:
 	WORD $0x4f9d98c2 // fmul v2.4s, v6.4s, v29.s[2]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4e // fmla v14.4s, v2.4s, v3.4s
-	VLD1.P 32(R17), [V24.B16, V25.B16]
+	VLD1.P (R17)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2212,16 +2185,19 @@ block:
 	BNE tile
 	RET
 
-// func gemmQ8_0p4x4DP(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
-TEXT ·gemmQ8_0p4x4DP(SB), NOSPLIT, $0-56
+// func gemmQ8_0p4x4DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x4DP(SB), NOSPLIT, $0-64
 	MOVD w+0(FP), R7
 	MOVD y+8(FP), R8
 	MOVD ystride+16(FP), R4
 	MOVD nb+24(FP), R6
 	MOVD tiles+32(FP), R3
-	MOVD out+40(FP), R9
-	MOVD ldOut+48(FP), R5
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
 	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
@@ -2238,12 +2214,8 @@ block:
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
-	VLD1.P 2(R10), V26.H[0]
-	VLD1.P 2(R11), V26.H[1]
-	VLD1.P 2(R12), V26.H[2]
-	VLD1.P 2(R13), V26.H[3]
-	WORD $0x0e217b5c // fcvtl v28.4s, v26.4h
-	VLD1.P 32(R10), [V24.B16, V25.B16]
+	VLD1.P 16(R1), [V28.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2256,7 +2228,7 @@ block:
 	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
-	VLD1.P 32(R11), [V24.B16, V25.B16]
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2269,7 +2241,7 @@ block:
 	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
-	VLD1.P 32(R12), [V24.B16, V25.B16]
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2282,7 +2254,7 @@ block:
 	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
 	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
 	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
-	VLD1.P 32(R13), [V24.B16, V25.B16]
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
 	VEOR V3.B16, V3.B16, V3.B16
 	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
 	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
@@ -2308,6 +2280,1132 @@ block:
 	ADD R5, R19
 	MOVD R19, R9
 	ADD R4<<2, R8, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func colScales8(y *byte, ystride, nb, tiles int, s *float32)
+TEXT ·colScales8(SB), NOSPLIT, $0-40
+	MOVD y+0(FP), R8
+	MOVD ystride+8(FP), R4
+	MOVD nb+16(FP), R6
+	MOVD tiles+24(FP), R3
+	MOVD s+32(FP), R1
+	MOVD $34, R20
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	ADD R13, R4, R14
+	ADD R14, R4, R15
+	ADD R15, R4, R16
+	ADD R16, R4, R17
+	MOVD R6, R2
+block:
+	VLD1.P (R10)(R20), V0.H[0]
+	VLD1.P (R11)(R20), V0.H[1]
+	VLD1.P (R12)(R20), V0.H[2]
+	VLD1.P (R13)(R20), V0.H[3]
+	VLD1.P (R14)(R20), V1.H[0]
+	VLD1.P (R15)(R20), V1.H[1]
+	VLD1.P (R16)(R20), V1.H[2]
+	VLD1.P (R17)(R20), V1.H[3]
+	WORD $0x0e217800 // fcvtl v0.4s, v0.4h
+	WORD $0x0e217821 // fcvtl v1.4s, v1.4h
+	VST1.P [V0.S4, V1.S4], 32(R1)
+	SUBS $1, R2
+	BNE block
+	ADD R4<<3, R8, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func colScales4(y *byte, ystride, nb, tiles int, s *float32)
+TEXT ·colScales4(SB), NOSPLIT, $0-40
+	MOVD y+0(FP), R8
+	MOVD ystride+8(FP), R4
+	MOVD nb+16(FP), R6
+	MOVD tiles+24(FP), R3
+	MOVD s+32(FP), R1
+	MOVD $34, R20
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	MOVD R6, R2
+block:
+	VLD1.P (R10)(R20), V0.H[0]
+	VLD1.P (R11)(R20), V0.H[1]
+	VLD1.P (R12)(R20), V0.H[2]
+	VLD1.P (R13)(R20), V0.H[3]
+	WORD $0x0e217800 // fcvtl v0.4s, v0.4h
+	VST1.P [V0.S4], 16(R1)
+	SUBS $1, R2
+	BNE block
+	ADD R4<<2, R8, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func pairActs(y *byte, ystride, nb, pairs int, dst *byte)
+TEXT ·pairActs(SB), NOSPLIT, $0-40
+	MOVD y+0(FP), R0
+	MOVD ystride+8(FP), R3
+	MOVD nb+16(FP), R4
+	MOVD pairs+24(FP), R5
+	MOVD dst+32(FP), R6
+pair:
+	ADD R0, R3, R1
+	ADD R1, R3, R7
+	MOVD R4, R2
+block:
+	VLD1.P 2(R0), V0.H[0]
+	VLD1.P 32(R0), [V1.B16, V2.B16]
+	VLD1.P 2(R1), V0.H[1]
+	VLD1.P 32(R1), [V3.B16, V4.B16]
+	WORD $0x0e217800 // fcvtl v0.4s, v0.4h
+	VZIP1 V0.D2, V0.D2, V5.D2
+	VZIP1 V3.D2, V1.D2, V6.D2
+	VZIP2 V3.D2, V1.D2, V7.D2
+	VZIP1 V4.D2, V2.D2, V8.D2
+	VZIP2 V4.D2, V2.D2, V9.D2
+	VST1.P [V5.S4, V6.S4, V7.S4, V8.S4], 64(R6)
+	VST1.P [V9.S4], 16(R6)
+	SUBS $1, R2
+	BNE block
+	MOVD R7, R0
+	SUBS $1, R5
+	BNE pair
+	RET
+
+// func gemmQ4_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x12I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	VMOVI $240, V31.B16
+	MOVD $6, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	ADD R13, R4, R14
+	ADD R14, R4, R15
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
+	VLD1.P 16(R11), [V28.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc2 // fmla v2.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde3 // fmla v3.4s, v15.4s, v30.4s
+	VLD1.P 16(R12), [V28.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc4 // fmla v4.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde5 // fmla v5.4s, v15.4s, v30.4s
+	VLD1.P 16(R13), [V28.S4]
+	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc6 // fmla v6.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde7 // fmla v7.4s, v15.4s, v30.4s
+	VLD1.P 16(R14), [V28.S4]
+	VLD1.P 64(R14), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc8 // fmla v8.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde9 // fmla v9.4s, v15.4s, v30.4s
+	VLD1.P 16(R15), [V28.S4]
+	VLD1.P 64(R15), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdca // fmla v10.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdeb // fmla v11.4s, v15.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V5.S4, V4.S4, V24.S4
+	VUZP2 V5.S4, V4.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V7.S4, V6.S4, V24.S4
+	VUZP2 V7.S4, V6.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V9.S4, V8.S4, V24.S4
+	VUZP2 V9.S4, V8.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V11.S4, V10.S4, V24.S4
+	VUZP2 V11.S4, V10.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0p4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x8I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	VMOVI $240, V31.B16
+	MOVD $4, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
+	VLD1.P 16(R11), [V28.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc2 // fmla v2.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde3 // fmla v3.4s, v15.4s, v30.4s
+	VLD1.P 16(R12), [V28.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc4 // fmla v4.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde5 // fmla v5.4s, v15.4s, v30.4s
+	VLD1.P 16(R13), [V28.S4]
+	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc6 // fmla v6.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde7 // fmla v7.4s, v15.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V5.S4, V4.S4, V24.S4
+	VUZP2 V5.S4, V4.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V7.S4, V6.S4, V24.S4
+	VUZP2 V7.S4, V6.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x4I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	VMOVI $240, V31.B16
+	MOVD $2, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
+	VLD1.P 16(R11), [V28.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc2 // fmla v2.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde3 // fmla v3.4s, v15.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0p4x2I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	VMOVI $240, V31.B16
+	MOVD $1, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
+	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
+	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
+	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
+	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
+	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ8_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x12I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $6, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	ADD R13, R4, R14
+	ADD R14, R4, R15
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
+	VLD1.P 16(R11), [V28.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec2 // fmla v2.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee3 // fmla v3.4s, v23.4s, v30.4s
+	VLD1.P 16(R12), [V28.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec4 // fmla v4.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee5 // fmla v5.4s, v23.4s, v30.4s
+	VLD1.P 16(R13), [V28.S4]
+	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec6 // fmla v6.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee7 // fmla v7.4s, v23.4s, v30.4s
+	VLD1.P 16(R14), [V28.S4]
+	VLD1.P 64(R14), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec8 // fmla v8.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee9 // fmla v9.4s, v23.4s, v30.4s
+	VLD1.P 16(R15), [V28.S4]
+	VLD1.P 64(R15), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dceca // fmla v10.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3eceeb // fmla v11.4s, v23.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V5.S4, V4.S4, V24.S4
+	VUZP2 V5.S4, V4.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V7.S4, V6.S4, V24.S4
+	VUZP2 V7.S4, V6.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V9.S4, V8.S4, V24.S4
+	VUZP2 V9.S4, V8.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V11.S4, V10.S4, V24.S4
+	VUZP2 V11.S4, V10.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ8_0p4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x8I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $4, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
+	VLD1.P 16(R11), [V28.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec2 // fmla v2.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee3 // fmla v3.4s, v23.4s, v30.4s
+	VLD1.P 16(R12), [V28.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec4 // fmla v4.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee5 // fmla v5.4s, v23.4s, v30.4s
+	VLD1.P 16(R13), [V28.S4]
+	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec6 // fmla v6.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee7 // fmla v7.4s, v23.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V5.S4, V4.S4, V24.S4
+	VUZP2 V5.S4, V4.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V7.S4, V6.S4, V24.S4
+	VUZP2 V7.S4, V6.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ8_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x4I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $2, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
+	VLD1.P 16(R11), [V28.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec2 // fmla v2.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee3 // fmla v3.4s, v23.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ8_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ8_0p4x2I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $1, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
+	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
+	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
+	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
+	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
+	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
 	SUBS $1, R3
 	BNE tile
 	RET

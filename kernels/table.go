@@ -71,6 +71,11 @@ const (
 	// that gemm<T>t4<L> multiplies by four columns per call (arm64), for
 	// batches long enough to repay the unpacking.
 	tile4
+	// packedPairs: the packed matrices by columns in pairs
+	// (gemm<T>p4x{12,8,4,2}<L>: arm64's SMMLA), the
+	// activations first rearranged by pairActs; the packed shape's kernels
+	// still run single columns.
+	packedPairs
 )
 
 // Activation block sizes in bytes: a Q8_0 block is an f16 scale and 32
@@ -99,7 +104,7 @@ type weightType struct {
 var weightTypes = []weightType{
 	{t: quant.Q4_0, act: quant.Q8_0, generic: dotRowQ4_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
-		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
+		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair | packedPairs}},
 	{t: quant.Q4_1, act: quant.Q8_0, generic: dotRowQ4_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
 		lvNEON: row | tile4, lvDotProd: row | tile4}},
@@ -111,7 +116,7 @@ var weightTypes = []weightType{
 		lvNEON: row | tile4, lvDotProd: row | tile4}},
 	{t: quant.Q8_0, act: quant.Q8_0, generic: dotRowQ8_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: row | tile8,
-		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair}},
+		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair | packedPairs}},
 	{t: quant.IQ4_NL, act: quant.Q8_0, generic: dotRowIQ4_NLGeneric, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: tile8,
 		lvNEON: row | rows4 | cols4 | tileQ8, lvDotProd: row | rows4 | cols4}},

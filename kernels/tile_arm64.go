@@ -18,7 +18,7 @@ import (
 //
 // tileQ8 types (Q5_0, IQ4_NL: blocks of 32 that unpack to d times 32 int8
 // values, exactly a Q8_0 block) are unpacked into Pack's layout of Q8_0
-// and multiplied by Q8_0's packed kernels.
+// and multiplied by Q8_0's packed kernels (matMulPackedTiles).
 
 // The tiles are unpacked in Go, a fixed cost per call that more columns
 // repay. Counted under qemu at dotprod (Qwen2.5-0.5B Q4_K_M, a 16-token
@@ -55,12 +55,12 @@ func matMulTileQ8(p *product) {
 			x := tile[:nbk*tileRows*q8_0Bytes]
 			y := qs[b0*q8_0Bytes:]
 			if nr == tileRows && nbk == nb {
-				matMulPacked(quant.Q8_0, x, nbk, 1, y, ab, cols, out[r0:], ldOut)
+				matMulPackedTiles(quant.Q8_0, x, nbk, 1, y, ab, cols, out[r0:], ldOut)
 				continue
 			}
 			for c0 := 0; c0 < cols; c0 += tileQ8Cols {
 				nc := min(tileQ8Cols, cols-c0)
-				matMulPacked(quant.Q8_0, x, nbk, 1, y[c0*ab:], ab, nc, o[:], tileRows)
+				matMulPackedTiles(quant.Q8_0, x, nbk, 1, y[c0*ab:], ab, nc, o[:], tileRows)
 				for c := range nc {
 					dst := out[(c0+c)*ldOut+r0 : (c0+c)*ldOut+r0+nr]
 					src := o[c*tileRows : c*tileRows+nr]

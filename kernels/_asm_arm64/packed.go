@@ -21,13 +21,22 @@ import (
 func packedFile() *File {
 	f := NewFile(`Products of packed matrices (kernels.Pack): four rows interleaved per
 block, multiplied into one lane per row: by-element SDOT (dotprod), broadcast
-activation bytes and SMULL/SADALP (neon).`)
+activation bytes and SMULL/SADALP (neon); SMMLA on column pairs (i8mm).`)
 	for _, lv := range levels {
 		for _, p := range packedTypes {
 			gemvPacked(f, lv, p)
 			for _, c := range []int{8, 4} {
 				gemmPacked(f, lv, p, c)
 			}
+		}
+	}
+	for _, c := range []int{8, 4} {
+		colScales(f, c)
+	}
+	pairActs(f)
+	for _, p := range pairTypes {
+		for _, pairs := range []int{6, 4, 2, 1} {
+			gemmPairs(f, p, pairs)
 		}
 	}
 	return f
@@ -214,28 +223,32 @@ func gemvPacked(f *File, lv level, p packedType) {
 	a.RET()
 }
 
-// gemmPacked: func(w, y *byte, ystride, nb, tiles int, out *float32,
-// ldOut int) multiplies one packed group of four rows (nb blocks of four)
-// by tiles*cols columns, column c's activation at y + c*ystride, and
-// stores rows 0-3 of column c at out + c*ldOut floats. Each block of four
-// is unpacked once per tile of cols columns.
+// gemmPacked: func(w, y *byte, ystride, nb, tiles int, s *float32, out
+// *float32, ldOut int) multiplies one packed group of four rows (nb blocks
+// of four) by tiles*cols columns, column c's activation at y + c*ystride,
+// and stores rows 0-3 of column c at out + c*ldOut floats. s holds the
+// columns' scales as float32, tile by tile and block by block (colScales):
+// cols consecutive floats per block. Each block of four is unpacked once
+// per tile of cols columns.
 func gemmPacked(f *File, lv level, p packedType, cols int) {
 	name := fmt.Sprintf("gemm%sp4x%d%s", p.typ, cols, lv.suffix)
-	a := f.Func(name, "func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)",
-		fmt.Sprintf("%s multiplies a packed group of four %s rows by tiles tiles of\n%d columns (%s).", name, p.typ, cols, lv.name()))
+	a := f.Func(name, "func(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)",
+		fmt.Sprintf("%s multiplies a packed group of four %s rows by tiles tiles of\n%d columns, their scales at s (colScales%d; %s).", name, p.typ, cols, cols, lv.name()))
 	ptrs := []Reg{R10, R11, R12, R13, R14, R15, R16, R17}[:cols]
 	accs := vregs(V8, cols)
-	s := sums{vregs(V16, 8), V3, V2}
-	dyh := []VReg{V26, V27} // the columns' f16 scales, four per register
-	dyf := []VReg{V28, V29} // as float32
+	sm := sums{vregs(V16, 8), V3, V2}
+	dyf := []VReg{V28, V29}[:(cols+3)/4] // the columns' scales
 	a.Load("w", R7)
 	a.Load("y", R8)
 	a.Load("ystride", R4)
 	a.Load("nb", R6)
 	a.Load("tiles", R3)
+	a.Load("s", R1)
 	a.Load("out", R9)
 	a.Load("ldOut", R5)
 	a.Inst("LSL", Imm(2), R5, R5) // bytes
+	a.MOVD(Imm(34), R20)          // bytes of an activation block
+	a.ADD(Imm(2), R8, R8)         // the quants, after the scale
 	p.consts(a)
 	a.Label("tile")
 	a.MOVD(R8, ptrs[0])
@@ -248,18 +261,17 @@ func gemmPacked(f *File, lv level, p packedType, cols int) {
 	a.MOVD(R7, R0)
 	a.MOVD(R6, R2)
 	a.Label("block")
-	p.load(a, R0, V6, s.ws)
+	p.load(a, R0, V6, sm.ws)
 	a.FCVTL4S(V6, V6)
-	for c, y := range ptrs {
-		a.VLD1LaneP(2, y, dyh[c/4].H(c%4))
+	var ds []Vec
+	for _, d := range dyf {
+		ds = append(ds, d.S4())
 	}
-	for i := range (cols + 3) / 4 {
-		a.FCVTL4S(dyh[i], dyf[i])
-	}
+	a.VLD1P(4*cols, R1, ds...)
 	for c, y := range ptrs {
-		a.VLD1P(32, y, V24.B16(), V25.B16())
-		packedDots(a, lv, []sums{s}, V24, V25, V0, V1, V4, V5)
-		scaleSums(a, p, s.a, V6, dyf[c/4], c%4, s.b, accs[c])
+		a.VLD1PR(R20, y, V24.B16(), V25.B16())
+		packedDots(a, lv, []sums{sm}, V24, V25, V0, V1, V4, V5)
+		scaleSums(a, p, sm.a, V6, dyf[c/4], c%4, sm.b, accs[c])
 	}
 	a.SUBS(Imm(1), R2)
 	a.BNE("block")
@@ -269,6 +281,46 @@ func gemmPacked(f *File, lv level, p packedType, cols int) {
 		a.ADDto(R5, R19)
 	}
 	a.MOVD(R19, R9)
+	a.ADD(R4.Lsl(log2(cols)), R8, R8)
+	a.SUBS(Imm(1), R3)
+	a.BNE("tile")
+	a.RET()
+}
+
+// colScales: func(y *byte, ystride, nb, tiles int, s *float32) writes the
+// f16 scales of tiles*cols Q8_0 activations of nb blocks, ystride bytes
+// apart, as float32 into s: tile by tile, block by block, cols per block,
+// as gemmPacked reads them.
+func colScales(f *File, cols int) {
+	name := fmt.Sprintf("colScales%d", cols)
+	a := f.Func(name, "func(y *byte, ystride, nb, tiles int, s *float32)",
+		fmt.Sprintf("%s writes the scales of tiles tiles of %d Q8_0 activations of nb blocks,\nystride bytes apart, as float32 into s, as the packed tiles read them.", name, cols))
+	ptrs := []Reg{R10, R11, R12, R13, R14, R15, R16, R17}[:cols]
+	dh := []VReg{V0, V1}[:(cols+3)/4]
+	a.Load("y", R8)
+	a.Load("ystride", R4)
+	a.Load("nb", R6)
+	a.Load("tiles", R3)
+	a.Load("s", R1)
+	a.MOVD(Imm(34), R20)
+	a.Label("tile")
+	a.MOVD(R8, ptrs[0])
+	for i := 1; i < cols; i++ {
+		a.ADD(ptrs[i-1], R4, ptrs[i])
+	}
+	a.MOVD(R6, R2)
+	a.Label("block")
+	for c, y := range ptrs {
+		a.VLD1LanePR(R20, y, dh[c/4].H(c%4))
+	}
+	var ds []Vec
+	for _, d := range dh {
+		a.FCVTL4S(d, d)
+		ds = append(ds, d.S4())
+	}
+	a.VST1P(4*cols, R1, ds...)
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
 	a.ADD(R4.Lsl(log2(cols)), R8, R8)
 	a.SUBS(Imm(1), R3)
 	a.BNE("tile")

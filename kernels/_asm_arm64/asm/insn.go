@@ -1,5 +1,7 @@
 package asm
 
+import "fmt"
+
 // Instructions the Go assembler accepts, one method each, operands in Go
 // order (sources first, destination last).
 
@@ -55,6 +57,7 @@ func (a *Func) VADDP(m, n, d Vec)      { a.Inst("VADDP", m, n, d) }
 func (a *Func) VCMTST(m, n, d Vec)     { a.Inst("VCMTST", m, n, d) }
 func (a *Func) VZIP1(m, n, d Vec)      { a.Inst("VZIP1", m, n, d) }
 func (a *Func) VZIP2(m, n, d Vec)      { a.Inst("VZIP2", m, n, d) }
+func (a *Func) VUZP2(m, n, d Vec)      { a.Inst("VUZP2", m, n, d) }
 func (a *Func) VUSHR(sh Imm, n, d Vec) { a.Inst("VUSHR", sh, n, d) }
 func (a *Func) VSHL(sh Imm, n, d Vec)  { a.Inst("VSHL", sh, n, d) }
 func (a *Func) VUXTL(n, d Vec)         { a.Inst("VUXTL", n, d) }
@@ -91,8 +94,17 @@ func (a *Func) VLD1P(inc int, base Reg, regs ...Vec) {
 	a.Inst("VLD1.P", M(base, inc), List(regs))
 }
 
-// VLD1LaneP loads one element into lane l and adds inc to base.
+// VLD1PR loads the registers from (base) and adds register inc to base.
+func (a *Func) VLD1PR(inc, base Reg, regs ...Vec) {
+	a.Inst("VLD1.P", Raw(fmt.Sprintf("(%v)(%v)", base, inc)), List(regs))
+}
+
+// VLD1LaneP loads one element into lane l and adds inc to base;
+// VLD1LanePR adds register inc.
 func (a *Func) VLD1LaneP(inc int, base Reg, l Lane) { a.Inst("VLD1.P", M(base, inc), l) }
+func (a *Func) VLD1LanePR(inc, base Reg, l Lane) {
+	a.Inst("VLD1.P", Raw(fmt.Sprintf("(%v)(%v)", base, inc)), l)
+}
 
 // VST1 stores the registers to (base); VST1P also adds inc to base.
 func (a *Func) VST1(base Reg, regs ...Vec) { a.Inst("VST1", List(regs), M(base, 0)) }

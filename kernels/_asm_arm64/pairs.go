@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/gollm/gollm/kernels/_asm_arm64/asm"
+)
+
+// The i8mm packed tiles multiply kernels.Pack's groups of four rows by
+// columns in pairs with SMMLA, which adds a 2x8 int8 matrix (two rows of
+// eight bytes, one per register half) times the transpose of another (two
+// columns) into a 2x2 int32 tile: 32 multiply-adds per instruction, twice
+// SDOT's.
+//
+// The activations are first rearranged once per product (pairActs): per
+// pair of columns c0, c1 and block, 80 bytes: the scales as float32
+// [d0 d1 d0 d1], then four 16-byte chunks, chunk k holding c0's quants
+// 8k..8k+7 and then c1's. The weights stay in the dotprod level's packed
+// layout (four bytes of each of the four rows per register): one ZIP1 and
+// one ZIP2 on 32-bit lanes of two such registers give the 8-byte row-pair
+// operands of rows 0-1 and 2-3. A block of a tile then ends per 2x2 tile
+// as every packed kernel ends it: acc += float32(sum) * (d_r * d_c).
+
+// pairBytes is the size of one pair of columns' block in pairActs' layout.
+const pairBytes = 16 + 64
+
+// pairActs: func(y *byte, ystride, nb, pairs int, dst *byte) rearranges
+// 2*pairs Q8_0 activations of nb blocks, ystride bytes apart, into the
+// column-pair layout at dst (pairs*nb*pairBytes bytes).
+func pairActs(f *File) {
+	a := f.Func("pairActs", "func(y *byte, ystride, nb, pairs int, dst *byte)",
+		"pairActs rearranges 2*pairs Q8_0 activations of nb blocks, ystride bytes\napart, into the column-pair layout of the i8mm packed tiles at dst.")
+	a.Load("y", R0)
+	a.Load("ystride", R3)
+	a.Load("nb", R4)
+	a.Load("pairs", R5)
+	a.Load("dst", R6)
+	a.Label("pair")
+	a.ADD(R0, R3, R1)
+	a.ADD(R1, R3, R7)
+	a.MOVD(R4, R2)
+	a.Label("block")
+	a.VLD1LaneP(2, R0, V0.H(0))
+	a.VLD1P(32, R0, V1.B16(), V2.B16())
+	a.VLD1LaneP(2, R1, V0.H(1))
+	a.VLD1P(32, R1, V3.B16(), V4.B16())
+	a.FCVTL4S(V0, V0)
+	a.VZIP1(V0.D2(), V0.D2(), V5.D2())
+	zipRows(a, V1, V2, V3, V4, 6)
+	a.VST1P(64, R6, V5.S4(), V6.S4(), V7.S4(), V8.S4())
+	a.VST1P(16, R6, V9.S4())
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	a.MOVD(R7, R0)
+	a.SUBS(Imm(1), R5)
+	a.BNE("pair")
+	a.RET()
+}
+
+// pairWeights is how a type's block of four becomes the SMMLA operands:
+// load reads the block at src (post-incremented), leaves the rows' scales
+// as float32 [d0 d0 d1 d1] in V12 and [d2 d2 d3 d3] in V13, and returns
+// w[p][k], the operand of rows 2p, 2p+1 and elements 8k..8k+7, and two
+// scratch registers.
+type pairWeights struct {
+	typ   string
+	fbits int
+	load  func(a *Func, src Reg) (w [2][4]VReg, tmp [2]VReg)
+}
+
+// pairScales loads a block of four's scales from src into V12 and V13.
+func pairScales(a *Func, src Reg) {
+	a.VLD1P(8, src, V12.H4())
+	a.VZIP1(V12.H8(), V12.H8(), V12.H8())
+	a.FCVTL24S(V12, V13)
+	a.FCVTL4S(V12, V12)
+}
+
+// zipPairs interleaves the 32-bit lanes of x (bytes 4j..4j+3 of rows 0-3)
+// and y (bytes 4j+4..4j+7) into rows 0-1's eight bytes (d0) and rows
+// 2-3's (d1).
+func zipPairs(a *Func, x, y, d0, d1 VReg) {
+	a.VZIP1(y.S4(), x.S4(), d0.S4())
+	a.VZIP2(y.S4(), x.S4(), d1.S4())
+}
+
+var pairTypes = []pairWeights{
+	{"Q4_0", 4, func(a *Func, src Reg) (w [2][4]VReg, tmp [2]VReg) {
+		pairScales(a, src)
+		a.VLD1P(64, src, V16.B16(), V17.B16(), V18.B16(), V19.B16())
+		zipPairs(a, V16, V17, V20, V21) // nibble bytes 0-7
+		zipPairs(a, V18, V19, V22, V23) // nibble bytes 8-15
+		// Low nibbles (elements 0-15) shifted up, high ones (16-31) in
+		// place: (n - 8) * 16 (Pack stores the nibbles XOR 8).
+		for i := range 4 {
+			a.VSHL(4, V(20+i).B16(), V(16+i).B16())
+			a.VAND(packMask.B16(), V(20+i).B16(), V(20+i).B16())
+		}
+		w = [2][4]VReg{{V16, V18, V20, V22}, {V17, V19, V21, V23}}
+		return w, [2]VReg{V14, V15}
+	}},
+	{"Q8_0", 0, func(a *Func, src Reg) (w [2][4]VReg, tmp [2]VReg) {
+		pairScales(a, src)
+		a.VLD1P(64, src, V16.B16(), V17.B16(), V18.B16(), V19.B16())
+		a.VLD1P(64, src, V20.B16(), V21.B16(), V22.B16(), V23.B16())
+		for k := range 4 {
+			zipPairs(a, V(16+2*k), V(17+2*k), V(14+2*k), V(15+2*k))
+			w[0][k], w[1][k] = V(14+2*k), V(15+2*k)
+		}
+		return w, [2]VReg{V22, V23}
+	}},
+}
+
+// gemmPairs: func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut
+// int) multiplies one packed group of four rows (nb blocks of four) by
+// tiles tiles of 2*pairs columns in pairActs' layout, pair j of the
+// activations at y + j*ystride, and stores rows 0-3 of column c at out +
+// c*ldOut floats.
+func gemmPairs(f *File, p pairWeights, pairs int) {
+	name := fmt.Sprintf("gemm%sp4x%dI8MM", p.typ, 2*pairs)
+	a := f.Func(name, "func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)",
+		fmt.Sprintf("%s multiplies a packed group of four %s rows by tiles tiles of\n%d columns in pairActs' layout, ystride bytes per pair (i8mm).", name, p.typ, 2*pairs))
+	ptrs := []Reg{R10, R11, R12, R13, R14, R15}[:pairs]
+	a.Load("w", R7)
+	a.Load("y", R8)
+	a.Load("ystride", R4)
+	a.Load("nb", R6)
+	a.Load("tiles", R3)
+	a.Load("out", R9)
+	a.Load("ldOut", R5)
+	a.Inst("LSL", Imm(2), R5, R5) // bytes
+	if p.typ == "Q4_0" {
+		a.VMOVI(0xf0, packMask.B16())
+	}
+	a.MOVD(Imm(pairs), R1)
+	a.Inst("MUL", R4, R1, R1) // bytes of a tile's pairs
+	// acc[j][h]: rows 2h, 2h+1 by columns 2j, 2j+1 (V0-V11 for six
+	// pairs; the integer sums of a pair's block go to V29, V30).
+	acc := func(j, h int) VReg { return V(2*j + h) }
+	a.Label("tile")
+	a.MOVD(R8, ptrs[0])
+	for i := 1; i < pairs; i++ {
+		a.ADD(ptrs[i-1], R4, ptrs[i])
+	}
+	for j := range 2 * pairs {
+		a.Zero(V(j))
+	}
+	a.MOVD(R7, R0)
+	a.MOVD(R6, R2)
+	a.Label("block")
+	w, tmp := p.load(a, R0)
+	for j, y := range ptrs {
+		a.VLD1P(16, y, V28.S4())
+		a.VLD1P(64, y, V24.B16(), V25.B16(), V26.B16(), V27.B16())
+		sums := [2]VReg{V29, V30}
+		for _, s := range sums {
+			a.Zero(s)
+		}
+		for k := range 4 {
+			for h, s := range sums {
+				a.SMMLA(V(24+k), w[h][k], s)
+			}
+		}
+		for h, s := range sums {
+			a.FMUL4S(V28, V12+VReg(h), tmp[h])
+			if p.fbits > 0 {
+				a.SCVTFX(p.fbits, s, s)
+			} else {
+				a.SCVTF4S(s, s)
+			}
+			a.FMLA4S(s, tmp[h], acc(j, h))
+		}
+	}
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	// Each pair's two 2x2 tiles become its two columns' rows 0-3.
+	a.MOVD(R9, R19)
+	for j := range pairs {
+		a.VUZP1(acc(j, 1).S4(), acc(j, 0).S4(), V24.S4())
+		a.VUZP2(acc(j, 1).S4(), acc(j, 0).S4(), V25.S4())
+		a.VST1(R19, V24.S4())
+		a.ADDto(R5, R19)
+		a.VST1(R19, V25.S4())
+		a.ADDto(R5, R19)
+	}
+	a.MOVD(R19, R9)
+	a.ADDto(R1, R8)
+	a.SUBS(Imm(1), R3)
+	a.BNE("tile")
+	a.RET()
+}
