@@ -115,7 +115,6 @@ func (p *pace) observe(late, wall time.Duration, batch int, work float64, now ti
 	isLate := p.late*lateShare > p.spent
 	ranOn := p.k
 	p.newWindow()
-	defer func() { p.prev, p.prevK, p.prevLate = rate, ranOn, isLate }()
 	switch {
 	case p.from != 0:
 		p.decide(rate, now)
@@ -127,6 +126,7 @@ func (p *pace) observe(late, wall time.Duration, batch int, work float64, now ti
 	case p.k < p.n:
 		p.from, p.ref, p.k = p.k, rate, p.k+1
 	}
+	p.prev, p.prevK, p.prevLate = rate, ranOn, isLate
 }
 
 // decide ends a comparison: the window just ended ran on k workers at
