@@ -52,8 +52,10 @@ type Format struct {
 	BlockBytes int // bytes per block
 }
 
-// formats is the single table of block formats, indexed by Type.
-var formats = map[Type]Format{
+// formats is the single table of block formats, indexed by Type (an array,
+// not a map: BlockSize and BlockBytes are on every kernel call's path); a
+// zero entry is an id gollm does not know.
+var formats = [BF16 + 1]Format{
 	F32:    {F32, "F32", 1, 4},
 	F16:    {F16, "F16", 1, 2},
 	Q4_0:   {Q4_0, "Q4_0", 32, 18},
@@ -75,19 +77,21 @@ var formats = map[Type]Format{
 
 // Lookup returns the format of t, or false when t is not a type gollm knows.
 func Lookup(t Type) (Format, bool) {
-	f, ok := formats[t]
-	return f, ok
+	if t >= Type(len(formats)) || formats[t].BlockSize == 0 {
+		return Format{}, false
+	}
+	return formats[t], true
 }
 
 // Known reports whether t is a type gollm knows.
 func (t Type) Known() bool {
-	_, ok := formats[t]
+	_, ok := Lookup(t)
 	return ok
 }
 
 // String returns the GGML name of t ("Q4_K"), or "type(N)" for unknown ids.
 func (t Type) String() string {
-	if f, ok := formats[t]; ok {
+	if f, ok := Lookup(t); ok {
 		return f.Name
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
@@ -96,24 +100,30 @@ func (t Type) String() string {
 // ParseType returns the type whose GGML name is name (case-sensitive, as
 // printed by String).
 func ParseType(name string) (Type, bool) {
-	for t, f := range formats {
-		if f.Name == name {
-			return t, true
+	for _, f := range formats {
+		if f.BlockSize != 0 && f.Name == name {
+			return f.Type, true
 		}
 	}
 	return 0, false
 }
 
 // BlockSize returns the number of elements in one block of t (0 if unknown).
-func (t Type) BlockSize() int { return formats[t].BlockSize }
+func (t Type) BlockSize() int {
+	f, _ := Lookup(t)
+	return f.BlockSize
+}
 
 // BlockBytes returns the number of bytes in one block of t (0 if unknown).
-func (t Type) BlockBytes() int { return formats[t].BlockBytes }
+func (t Type) BlockBytes() int {
+	f, _ := Lookup(t)
+	return f.BlockBytes
+}
 
 // RowBytes returns the size in bytes of a row of n elements of type t. It
 // fails when t is unknown or n is not a whole number of blocks.
 func (t Type) RowBytes(n int64) (int64, error) {
-	f, ok := formats[t]
+	f, ok := Lookup(t)
 	if !ok {
 		return 0, fmt.Errorf("unknown tensor type %d", uint32(t))
 	}
@@ -132,10 +142,10 @@ func (t Type) RowBytes(n int64) (int64, error) {
 
 // Types returns every known type in id order.
 func Types() []Type {
-	out := make([]Type, 0, len(formats))
-	for id := Type(0); id <= BF16; id++ {
-		if _, ok := formats[id]; ok {
-			out = append(out, id)
+	var out []Type
+	for _, f := range formats {
+		if f.BlockSize != 0 {
+			out = append(out, f.Type)
 		}
 	}
 	return out
