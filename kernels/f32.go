@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gollm/gollm/quant"
@@ -85,6 +86,48 @@ func scaleMulGeneric(dst, x, w []float32, scale float32) {
 	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = v * scale * w[i]
+	}
+}
+
+// RoPE rotates pairs of elements of each row of width hd in x (len(x)/hd
+// rows) by the angles whose cosines and sines are cos and sin: pair j <
+// len(cos) of a row, (x[j], x[j+len(cos)]) when neox (GPT-NeoX's halves),
+// else (x[2j], x[2j+1]), becomes (a*cos[j] - b*sin[j], a*sin[j] +
+// b*cos[j]). Each product is rounded before the sum, so the result is the
+// same on every platform. The rotated pairs must fit in a row.
+func RoPE(x []float32, hd int, cos, sin []float32, neox bool) {
+	half := len(cos)
+	if len(sin) < half || 2*half > hd || len(x)%hd != 0 {
+		panic(fmt.Sprintf("kernels: RoPE: %d cosines, %d sines, rows of %d in %d floats", half, len(sin), hd, len(x)))
+	}
+	if half == 0 || len(x) == 0 {
+		return
+	}
+	raceWriteFloats(x)
+	raceReadFloats(cos)
+	raceReadFloats(sin[:half])
+	rope(x, hd, cos, sin[:half], neox)
+}
+
+// ropeGeneric is the portable twin of RoPE.
+func ropeGeneric(x []float32, hd int, cs, sn []float32, neox bool) {
+	half := len(cs)
+	sn = sn[:half]
+	for r := 0; r+hd <= len(x); r += hd {
+		v := x[r : r+hd]
+		if neox {
+			for j, c := range cs {
+				a, b := v[j], v[j+half]
+				v[j] = float32(a*c) - float32(b*sn[j])
+				v[j+half] = float32(a*sn[j]) + float32(b*c)
+			}
+			continue
+		}
+		for j, c := range cs {
+			a, b := v[2*j], v[2*j+1]
+			v[2*j] = float32(a*c) - float32(b*sn[j])
+			v[2*j+1] = float32(a*sn[j]) + float32(b*c)
+		}
 	}
 }
 

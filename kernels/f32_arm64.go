@@ -48,3 +48,17 @@ func scaleMulNEON(dst, x, w *float32, n int, scale float32)
 //
 //go:noescape
 func f32ToF16NEON(dst *uint16, src *float32, n int)
+
+// ropeNeoxNEON rotates pair j < half (a multiple of 4) of each of the rows
+// of hd floats at x, (x[j], x[j+half]), by the angle whose cosine and sine are
+// cos[j] and sin[j]: (a*cos - b*sin, a*sin + b*cos), as ropeGeneric.
+//
+//go:noescape
+func ropeNeoxNEON(x *float32, rows, hd int, cos, sin *float32, half int)
+
+// ropePairsNEON rotates pair j < half (a multiple of 4) of each of the rows
+// of hd floats at x, (x[2j], x[2j+1]), by the angle whose cosine and sine are
+// cos[j] and sin[j]: (a*cos - b*sin, a*sin + b*cos), as ropeGeneric.
+//
+//go:noescape
+func ropePairsNEON(x *float32, rows, hd int, cos, sin *float32, half int)

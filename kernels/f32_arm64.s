@@ -299,3 +299,80 @@ loop:
 	BNE loop
 done:
 	RET
+
+// func ropeNeoxNEON(x *float32, rows, hd int, cos, sin *float32, half int)
+TEXT ·ropeNeoxNEON(SB), NOSPLIT, $0-48
+	MOVD x+0(FP), R0
+	MOVD rows+8(FP), R1
+	MOVD hd+16(FP), R2
+	LSL $2, R2, R2
+	MOVD cos+24(FP), R3
+	MOVD sin+32(FP), R4
+	MOVD half+40(FP), R5
+	CBZ R1, done
+row:
+	MOVD R0, R6
+	ADD R5<<2, R0, R7
+	MOVD R3, R8
+	MOVD R4, R9
+	MOVD R5, R10
+pairs:
+	VLD1 (R6), [V0.S4]
+	VLD1 (R7), [V1.S4]
+	VLD1.P 16(R8), [V2.S4]
+	VLD1.P 16(R9), [V3.S4]
+	// a*cos - b*sin, a*sin + b*cos
+	WORD $0x6e22dc04 // fmul v4.4s, v0.4s, v2.4s
+	WORD $0x6e23dc25 // fmul v5.4s, v1.4s, v3.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	WORD $0x6e23dc06 // fmul v6.4s, v0.4s, v3.4s
+	WORD $0x6e22dc27 // fmul v7.4s, v1.4s, v2.4s
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	VST1.P [V4.S4], 16(R6)
+	VST1.P [V6.S4], 16(R7)
+	SUBS $4, R10
+	BNE pairs
+	ADD R2, R0
+	SUBS $1, R1
+	BNE row
+done:
+	RET
+
+// func ropePairsNEON(x *float32, rows, hd int, cos, sin *float32, half int)
+TEXT ·ropePairsNEON(SB), NOSPLIT, $0-48
+	MOVD x+0(FP), R0
+	MOVD rows+8(FP), R1
+	MOVD hd+16(FP), R2
+	LSL $2, R2, R2
+	MOVD cos+24(FP), R3
+	MOVD sin+32(FP), R4
+	MOVD half+40(FP), R5
+	CBZ R1, done
+row:
+	MOVD R0, R6
+	MOVD R3, R8
+	MOVD R4, R9
+	MOVD R5, R10
+pairs:
+	VLD1 (R6), [V16.S4, V17.S4]
+	VUZP1 V17.S4, V16.S4, V0.S4
+	VUZP2 V17.S4, V16.S4, V1.S4
+	VLD1.P 16(R8), [V2.S4]
+	VLD1.P 16(R9), [V3.S4]
+	// a*cos - b*sin, a*sin + b*cos
+	WORD $0x6e22dc04 // fmul v4.4s, v0.4s, v2.4s
+	WORD $0x6e23dc25 // fmul v5.4s, v1.4s, v3.4s
+	WORD $0x4ea5d484 // fsub v4.4s, v4.4s, v5.4s
+	WORD $0x6e23dc06 // fmul v6.4s, v0.4s, v3.4s
+	WORD $0x6e22dc27 // fmul v7.4s, v1.4s, v2.4s
+	WORD $0x4e27d4c6 // fadd v6.4s, v6.4s, v7.4s
+	VZIP1 V6.S4, V4.S4, V16.S4
+	VZIP2 V6.S4, V4.S4, V17.S4
+	VST1.P [V16.S4, V17.S4], 32(R6)
+	SUBS $4, R10
+	BNE pairs
+	ADD R2, R0
+	SUBS $1, R1
+	BNE row
+done:
+	RET

@@ -181,3 +181,53 @@ func TestF32ToF16MatchesGeneric(t *testing.T) {
 		})
 	}
 }
+
+// TestRoPEMatchesGeneric checks RoPE at every level against ropeGeneric
+// bit for bit, for both pair layouts, partial rotations (fewer pairs than
+// half a row), pair counts that are and are not multiples of 4, and
+// several rows, with a guard element past x.
+func TestRoPEMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, lv := range Levels() {
+		t.Run(lv, func(t *testing.T) {
+			withLevel(t, lv, func() {
+				for _, half := range []int{1, 3, 4, 8, 12, 32, 64} {
+					for _, hd := range []int{2 * half, 2*half + 2, 2*half + 8} {
+						for rows := 1; rows <= 5; rows++ {
+							for _, neox := range []bool{true, false} {
+								x := make([]float32, rows*hd+1)
+								cs, sn := make([]float32, half), make([]float32, half)
+								for i := range x {
+									x[i] = float32(rng.NormFloat64() * math.Exp(2*rng.NormFloat64()))
+								}
+								for j := range cs {
+									a := rng.Float64() * 2 * math.Pi
+									cs[j], sn[j] = float32(math.Cos(a)), float32(math.Sin(a))
+								}
+								x[rows*hd] = 42
+								want := append([]float32(nil), x[:rows*hd]...)
+								ropeGeneric(want, hd, cs, sn, neox)
+								RoPE(x[:rows*hd], hd, cs, sn, neox)
+								for i := range want {
+									if math.Float32bits(x[i]) != math.Float32bits(want[i]) {
+										t.Fatalf("half %d hd %d rows %d neox %v: element %d = %g, generic %g",
+											half, hd, rows, neox, i, x[i], want[i])
+									}
+								}
+								if x[rows*hd] != 42 {
+									t.Fatalf("half %d hd %d rows %d: wrote past the end", half, hd, rows)
+								}
+							}
+						}
+					}
+				}
+			})
+		})
+	}
+	// A quarter turn maps (a, b) to (-b, a).
+	x := []float32{1, 2, 3, 4}
+	RoPE(x, 4, []float32{0, 0}, []float32{1, 1}, true)
+	if x[0] != -3 || x[1] != -4 || x[2] != 1 || x[3] != 2 {
+		t.Errorf("quarter turn (neox): %v", x)
+	}
+}

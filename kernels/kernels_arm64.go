@@ -189,6 +189,21 @@ func siluMul(gate, up []float32) {
 	siluMulGeneric(gate[n4:], up[n4:])
 }
 
+// rope is RoPE's kernel at every arm64 level when the pairs per row are
+// a multiple of 4 (ropeGeneric otherwise).
+func rope(x []float32, hd int, cs, sn []float32, neox bool) {
+	half := len(cs)
+	if level < lvNEON || half%4 != 0 {
+		ropeGeneric(x, hd, cs, sn, neox)
+		return
+	}
+	if neox {
+		ropeNeoxNEON(&x[0], len(x)/hd, hd, &cs[0], &sn[0], half)
+	} else {
+		ropePairsNEON(&x[0], len(x)/hd, hd, &cs[0], &sn[0], half)
+	}
+}
+
 // quantizeQ8_0 is quant.QuantizeQ8_0 (len(q) == len(x)/32*34), bit for bit,
 // in assembly at every arm64 level.
 func quantizeQ8_0(x []float32, q []byte) {

@@ -335,22 +335,7 @@ func (s *Session) applyRope(x []float32, n, heads, r int) {
 	c := &s.m.Config
 	hd, half := c.HeadDim, c.RopeDim/2
 	for i := 0; i < n; i++ {
-		cs, sn := s.ropeCos[r][i*half:(i+1)*half], s.ropeSin[r][i*half:(i+1)*half]
-		for h := 0; h < heads; h++ {
-			v := x[(i*heads+h)*hd : (i*heads+h+1)*hd]
-			if c.RopeMode == RopeNeox {
-				for j := 0; j < half; j++ {
-					a, b := v[j], v[j+half]
-					v[j] = a*cs[j] - b*sn[j]
-					v[j+half] = a*sn[j] + b*cs[j]
-				}
-				continue
-			}
-			for j := 0; j < half; j++ {
-				a, b := v[2*j], v[2*j+1]
-				v[2*j] = a*cs[j] - b*sn[j]
-				v[2*j+1] = a*sn[j] + b*cs[j]
-			}
-		}
+		kernels.RoPE(x[i*heads*hd:(i+1)*heads*hd], hd,
+			s.ropeCos[r][i*half:(i+1)*half], s.ropeSin[r][i*half:(i+1)*half], c.RopeMode == RopeNeox)
 	}
 }

@@ -29,7 +29,77 @@ elements per iteration, then 4 at a time, then a scalar tail.`)
 		axpyBody(a, e)
 	}
 	normKernels(f)
+	ropeKernels(f)
 	return f
+}
+
+// ropeKernels writes RoPE's rotation (f32.go's ropeGeneric) for both pair
+// layouts: four pairs per iteration, each product rounded before the sum
+// (FMUL, FMUL, FSUB/FADD), so the results are the Go twin's bit for bit.
+func ropeKernels(f *File) {
+	for _, neox := range []bool{true, false} {
+		name, pairs := "ropeNeoxNEON", "(x[j], x[j+half])"
+		if !neox {
+			name, pairs = "ropePairsNEON", "(x[2j], x[2j+1])"
+		}
+		a := f.Func(name, "func(x *float32, rows, hd int, cos, sin *float32, half int)",
+			name+` rotates pair j < half (a multiple of 4) of each of the rows
+of hd floats at x, `+pairs+`, by the angle whose cosine and sine are
+cos[j] and sin[j]: (a*cos - b*sin, a*sin + b*cos), as ropeGeneric.`)
+		// R0: the row; R1: rows left; R2: the row stride in bytes; R3, R4:
+		// cos and sin; R5: half; R6 (and R7 for neox: the pairs' second
+		// halves): the pairs; R8, R9: cos and sin of the pairs; R10: pairs
+		// left in the row.
+		a.Load("x", R0)
+		a.Load("rows", R1)
+		a.Load("hd", R2)
+		a.LSL(Imm(2), R2, R2)
+		a.Load("cos", R3)
+		a.Load("sin", R4)
+		a.Load("half", R5)
+		a.CBZ(R1, "done")
+		a.Label("row")
+		a.MOVD(R0, R6)
+		if neox {
+			a.ADD(R5.Lsl(2), R0, R7)
+		}
+		a.MOVD(R3, R8)
+		a.MOVD(R4, R9)
+		a.MOVD(R5, R10)
+		a.Label("pairs")
+		if neox {
+			a.VLD1(R6, V0.S4())
+			a.VLD1(R7, V1.S4())
+		} else {
+			a.VLD1(R6, V16.S4(), V17.S4())
+			a.VUZP1(V17.S4(), V16.S4(), V0.S4())
+			a.VUZP2(V17.S4(), V16.S4(), V1.S4())
+		}
+		a.VLD1P(16, R8, V2.S4())
+		a.VLD1P(16, R9, V3.S4())
+		a.Comment("a*cos - b*sin, a*sin + b*cos")
+		a.FMUL4S(V2, V0, V4)
+		a.FMUL4S(V3, V1, V5)
+		a.FSUB4S(V5, V4, V4)
+		a.FMUL4S(V3, V0, V6)
+		a.FMUL4S(V2, V1, V7)
+		a.FADD4S(V7, V6, V6)
+		if neox {
+			a.VST1P(16, R6, V4.S4())
+			a.VST1P(16, R7, V6.S4())
+		} else {
+			a.VZIP1(V6.S4(), V4.S4(), V16.S4())
+			a.VZIP2(V6.S4(), V4.S4(), V17.S4())
+			a.VST1P(32, R6, V16.S4(), V17.S4())
+		}
+		a.SUBS(Imm(4), R10)
+		a.BNE("pairs")
+		a.ADDto(R2, R0)
+		a.SUBS(Imm(1), R1)
+		a.BNE("row")
+		a.Label("done")
+		a.RET()
+	}
 }
 
 // normKernels writes the pieces of RMSNorm and the F16 store of the KV
