@@ -40,9 +40,22 @@ func AxpyF16(alpha float32, x []uint16, y []float32) {
 }
 
 // Scale multiplies every element of x by s.
-func Scale(x []float32, s float32) {
-	for i := range x {
-		x[i] *= s
+func Scale(x []float32, s float32) { ScaleTo(x, x, s) }
+
+// ScaleTo sets dst[i] = src[i] * s for i < min(len(dst), len(src)). dst
+// may be src, but must not overlap it otherwise.
+func ScaleTo(dst, src []float32, s float32) {
+	n := min(len(dst), len(src))
+	raceReadFloats(src[:n])
+	raceWriteFloats(dst[:n])
+	scaleTo(dst[:n], src[:n], s)
+}
+
+// scaleToGeneric is the portable twin of ScaleTo.
+func scaleToGeneric(dst, src []float32, s float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = v * s
 	}
 }
 

@@ -43,6 +43,12 @@ func sumSquaresNEON(x *float32, n int) (even, odd float64)
 //go:noescape
 func scaleMulNEON(dst, x, w *float32, n int, scale float32)
 
+// scaleNEON sets dst[i] = src[i] * s for n elements (a multiple of 4),
+// 16 per iteration, then 4 at a time; dst may be src.
+//
+//go:noescape
+func scaleNEON(dst, src *float32, n int, s float32)
+
 // f32ToF16NEON converts n float32 values (a multiple of 8) to F16, rounding
 // to nearest even.
 //

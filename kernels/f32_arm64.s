@@ -284,6 +284,34 @@ loop:
 done:
 	RET
 
+// func scaleNEON(dst, src *float32, n int, s float32)
+TEXT ·scaleNEON(SB), NOSPLIT, $0-28
+	MOVD dst+0(FP), R0
+	MOVD src+8(FP), R1
+	MOVD n+16(FP), R2
+	FMOVS s+24(FP), F31
+	VDUP V31.S[0], V31.S4
+loop16:
+	CMP $16, R2
+	BLT loop4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	WORD $0x6e3fdc42 // fmul v2.4s, v2.4s, v31.4s
+	WORD $0x6e3fdc63 // fmul v3.4s, v3.4s, v31.4s
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB $16, R2
+	B loop16
+loop4:
+	CBZ R2, done
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	VST1.P [V0.S4], 16(R0)
+	SUB $4, R2
+	B loop4
+done:
+	RET
+
 // func f32ToF16NEON(dst *uint16, src *float32, n int)
 TEXT ·f32ToF16NEON(SB), NOSPLIT, $0-24
 	MOVD dst+0(FP), R0

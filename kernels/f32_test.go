@@ -231,3 +231,39 @@ func TestRoPEMatchesGeneric(t *testing.T) {
 		t.Errorf("quarter turn (neox): %v", x)
 	}
 }
+
+// TestScaleToMatchesGeneric checks ScaleTo and Scale at every level
+// against scaleToGeneric bit for bit at every length up to 70, with a
+// guard element past the output.
+func TestScaleToMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for _, lv := range Levels() {
+		t.Run(lv, func(t *testing.T) {
+			withLevel(t, lv, func() {
+				for n := 0; n <= 70; n++ {
+					src := make([]float32, n)
+					for i := range src {
+						src[i] = float32(rng.NormFloat64() * math.Exp(4*rng.NormFloat64()))
+					}
+					s := float32(rng.NormFloat64())
+					want := make([]float32, n)
+					scaleToGeneric(want, src, s)
+					got := make([]float32, n+1)
+					got[n] = 42
+					ScaleTo(got[:n], src, s)
+					inPlace := append([]float32(nil), src...)
+					Scale(inPlace, s)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) ||
+							math.Float32bits(inPlace[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("n=%d: element %d = %g (in place %g), generic %g", n, i, got[i], inPlace[i], want[i])
+						}
+					}
+					if got[n] != 42 {
+						t.Fatalf("n=%d: wrote past the end", n)
+					}
+				}
+			})
+		})
+	}
+}

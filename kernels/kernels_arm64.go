@@ -189,6 +189,18 @@ func siluMul(gate, up []float32) {
 	siluMulGeneric(gate[n4:], up[n4:])
 }
 
+// scaleTo is ScaleTo's kernel at every arm64 level: four lanes at a time
+// in assembly, the last len%4 in Go.
+func scaleTo(dst, src []float32, s float32) {
+	n4 := len(src) &^ 3
+	if level < lvNEON || n4 == 0 {
+		scaleToGeneric(dst, src, s)
+		return
+	}
+	scaleNEON(&dst[0], &src[0], n4, s)
+	scaleToGeneric(dst[n4:], src[n4:], s)
+}
+
 // rope is RoPE's kernel at every arm64 level when the pairs per row are
 // a multiple of 4 (ropeGeneric otherwise).
 func rope(x []float32, hd int, cs, sn []float32, neox bool) {

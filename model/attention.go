@@ -181,9 +181,7 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 	// score.
 	for t := 0; t < bq; t++ {
 		at := ((i0+t)*c.NHead + firstHead) * hd
-		for e, x := range s.q[at : at+g*hd] {
-			sc.q[t*g*hd+e] = x * j.scale
-		}
+		kernels.ScaleTo(sc.q[t*g*hd:(t+1)*g*hd], s.q[at:at+g*hd], j.scale)
 	}
 	q := sc.q[:cols*hd]
 	o := sc.o[:cols*hdv]
@@ -254,10 +252,7 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		for h := 0; h < g; h++ {
 			col := t*g + h
 			out := s.attnOut[((i0+t)*c.NHead+firstHead+h)*hdv : ((i0+t)*c.NHead+firstHead+h+1)*hdv]
-			inv := float32(1 / sum[col])
-			for d, x := range o[col*hdv : (col+1)*hdv] {
-				out[d] = x * inv
-			}
+			kernels.ScaleTo(out, o[col*hdv:(col+1)*hdv], float32(1/sum[col]))
 		}
 	}
 }

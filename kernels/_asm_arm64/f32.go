@@ -149,6 +149,34 @@ order) for n elements (a multiple of 4).`)
 	a.Label("done")
 	a.RET()
 
+	a = f.Func("scaleNEON", "func(dst, src *float32, n int, s float32)",
+		`scaleNEON sets dst[i] = src[i] * s for n elements (a multiple of 4),
+16 per iteration, then 4 at a time; dst may be src.`)
+	a.Load("dst", R0)
+	a.Load("src", R1)
+	a.Load("n", R2)
+	a.Load("s", V31.F())
+	a.VDUP(V31.S(0), V31.S4())
+	a.Label("loop16")
+	a.CMP(Imm(16), R2)
+	a.BLT("loop4")
+	a.VLD1P(64, R1, V0.S4(), V1.S4(), V2.S4(), V3.S4())
+	for i := range 4 {
+		a.FMUL4S(V31, V(i), V(i))
+	}
+	a.VST1P(64, R0, V0.S4(), V1.S4(), V2.S4(), V3.S4())
+	a.SUB(Imm(16), R2)
+	a.B("loop16")
+	a.Label("loop4")
+	a.CBZ(R2, "done")
+	a.VLD1P(16, R1, V0.S4())
+	a.FMUL4S(V31, V0, V0)
+	a.VST1P(16, R0, V0.S4())
+	a.SUB(Imm(4), R2)
+	a.B("loop4")
+	a.Label("done")
+	a.RET()
+
 	a = f.Func("f32ToF16NEON", "func(dst *uint16, src *float32, n int)",
 		`f32ToF16NEON converts n float32 values (a multiple of 8) to F16, rounding
 to nearest even.`)
