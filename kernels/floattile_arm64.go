@@ -14,6 +14,25 @@ func tileF32x4x4NEON(w *byte, n, rows int, x *float32, cols int, out *float32, l
 //go:noescape
 func tileF16x4x4NEON(w *byte, n, rows int, x *float32, cols int, out *float32, ldo int)
 
+// tileF32TNEON sets out[c*ldo + r] = the sum over k < n of wt[k*ldw + r]
+// * x[c*n + k] for r < rows (a multiple of 4) and c < cols, n a positive
+// multiple of 4.
+//
+//go:noescape
+func tileF32TNEON(wt *float32, ldw, n, rows int, x *float32, cols int, out *float32, ldo int)
+
+// transposeF32NEON sets dst[c*ldd + r] = src[r*lds + c] as float32 for r < rows
+// and c < cols (both multiples of 4); lds counts elements.
+//
+//go:noescape
+func transposeF32NEON(src *byte, lds, rows, cols int, dst *float32, ldd int)
+
+// transposeF16NEON sets dst[c*ldd + r] = src[r*lds + c] as float32 for r < rows
+// and c < cols (both multiples of 4); lds counts elements.
+//
+//go:noescape
+func transposeF16NEON(src *byte, lds, rows, cols int, dst *float32, ldd int)
+
 // maxF32NEON returns the largest of the n >= 1 floats at x (none NaN).
 //
 //go:noescape

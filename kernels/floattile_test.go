@@ -109,3 +109,97 @@ func TestMaxF32(t *testing.T) {
 		}
 	}
 }
+
+// TestFloatTileMatMulT compares FloatTileMatMulT with a float64 product
+// over shapes that exercise the 16-, 8- and 4-row groups, the 4-column
+// groups and single columns, leftover rows, n not a multiple of 4, and
+// strides wider than the rows, at every level this CPU runs; nothing past
+// a column's rows is written.
+func TestFloatTileMatMulT(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for _, lv := range Levels() {
+		t.Run(lv, func(t *testing.T) {
+			withLevel(t, lv, func() {
+				for _, sh := range [][4]int{{64, 128, 84, 128}, {64, 64, 7, 64}, {16, 28, 5, 30}, {8, 4, 1, 4}, {12, 13, 9, 16},
+					{6, 8, 3, 8}, {4, 3, 2, 5}, {128, 64, 12, 64}, {4, 44, 6, 44}, {1, 16, 4, 16}} {
+					n, rows, cols, ldw := sh[0], sh[1], sh[2], sh[3]
+					ldOut := rows + 3
+					wt := make([]float32, (n-1)*ldw+rows)
+					for i := range wt {
+						wt[i] = float32(rng.NormFloat64())
+					}
+					xs := make([]float32, n*cols)
+					for i := range xs {
+						xs[i] = float32(rng.NormFloat64())
+					}
+					out := make([]float32, (cols-1)*ldOut+rows+1)
+					const canary = 12345
+					for c := 0; c < cols; c++ {
+						out[c*ldOut+rows] = canary
+					}
+					FloatTileMatMulT(wt, ldw, n, rows, xs, cols, out, ldOut)
+					for c := 0; c < cols; c++ {
+						if out[c*ldOut+rows] != canary {
+							t.Fatalf("%v: wrote past row %d of column %d", sh, rows, c)
+						}
+						for r := 0; r < rows; r++ {
+							var want, mag float64
+							for k := 0; k < n; k++ {
+								p := float64(wt[k*ldw+r]) * float64(xs[c*n+k])
+								want += p
+								mag += math.Abs(p)
+							}
+							if got := float64(out[c*ldOut+r]); math.Abs(got-want) > 1e-6*mag {
+								t.Fatalf("%v: out[%d][%d] = %g, want %g", sh, c, r, got, want)
+							}
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestTransposeToF32 checks TransposeToF32 at every level against its
+// generic twin bit for bit (F16 and F32, strided sources, shapes with and
+// without leftover rows and columns), and that it writes nothing but the
+// transposed elements.
+func TestTransposeToF32(t *testing.T) {
+	rng := rand.New(rand.NewSource(9))
+	for _, lv := range Levels() {
+		t.Run(lv, func(t *testing.T) {
+			withLevel(t, lv, func() {
+				for _, typ := range []quant.Type{quant.F32, quant.F16} {
+					for _, sh := range [][4]int{{13, 64, 64, 16}, {64, 13, 128, 64}, {4, 4, 4, 4}, {7, 9, 11, 10}, {48, 64, 64, 48}, {3, 2, 2, 3}, {64, 48, 200, 64}} {
+						rows, cols, ldSrc, ldDst := sh[0], sh[1], sh[2], sh[3]
+						eb := typ.BlockBytes()
+						src := make([]byte, ((rows-1)*ldSrc+cols)*eb)
+						for i := 0; i+eb <= len(src); i += eb {
+							f := float32(rng.NormFloat64())
+							if typ == quant.F16 {
+								h := quant.F32ToF16(f)
+								src[i], src[i+1] = byte(h), byte(h>>8)
+							} else {
+								b := math.Float32bits(f)
+								src[i], src[i+1], src[i+2], src[i+3] = byte(b), byte(b>>8), byte(b>>16), byte(b>>24)
+							}
+						}
+						const canary = 777
+						got := make([]float32, (cols-1)*ldDst+rows+1)
+						want := make([]float32, len(got))
+						for i := range got {
+							got[i], want[i] = canary, canary
+						}
+						TransposeToF32(typ, src, ldSrc, rows, cols, got, ldDst)
+						transposeToF32Generic(typ, src, ldSrc, rows, cols, want, ldDst)
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%v %v: element %d = %g, generic %g", typ, sh, i, got[i], want[i])
+							}
+						}
+					}
+				}
+			})
+		})
+	}
+}

@@ -328,3 +328,34 @@ func f32ToF16(dst []uint16, src []float32) {
 	}
 	f32ToF16Generic(dst[n8:], src[n8:])
 }
+
+// floatTileTransposed: at every arm64 level with assembly, attention
+// takes FloatTileMatMulT's form.
+func floatTileTransposed() bool { return level >= lvNEON }
+
+// floatTileT runs FloatTileMatMulT's kernel over the rows that are a
+// multiple of 4 and returns how many it did (0 when n is not a multiple
+// of 4).
+func floatTileT(wt []float32, ldw, n, rows int, xs []float32, cols int, out []float32, ldOut int) int {
+	r4 := rows &^ 3
+	if level < lvNEON || n%4 != 0 || r4 == 0 {
+		return 0
+	}
+	tileF32TNEON(&wt[0], ldw, n, r4, &xs[0], cols, &out[0], ldOut)
+	return r4
+}
+
+// transposeToF32 runs TransposeToF32's kernel over the rows and columns
+// that are multiples of 4 and returns how many of each it did.
+func transposeToF32(t quant.Type, src []byte, ldSrc, rows, cols int, dst []float32, ldDst int) (int, int) {
+	r4, c4 := rows&^3, cols&^3
+	if level < lvNEON || r4 == 0 || c4 == 0 {
+		return 0, 0
+	}
+	if t == quant.F16 {
+		transposeF16NEON(&src[0], ldSrc, r4, c4, &dst[0], ldDst)
+	} else {
+		transposeF32NEON(&src[0], ldSrc, r4, c4, &dst[0], ldDst)
+	}
+	return r4, c4
+}

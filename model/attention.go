@@ -32,6 +32,8 @@ type attnScratch struct {
 	q   []float32 // the item's queries [bq*g][hd]
 	s   []float32 // score, then probability, tile [bq*g][attnPad(bk)]
 	v   []byte    // the key block's values, contiguous [hdv][attnPad(bk)]
+	kt  []float32 // transposed form: the key block's keys [hd][attnPad(bk)]
+	vt  []float32 // transposed form: its values [attnPad(bk)][hdv]
 	pv  []float32 // probabilities times values [bq*g][hdv]
 	o   []float32 // running output [bq*g][hdv]
 	m   []float32 // running maximum per column
@@ -45,6 +47,8 @@ func newAttnScratch(bq, bk, g, hd, hdv, elemBytes int) attnScratch {
 		q:   make([]float32, c*hd),
 		s:   make([]float32, c*bk),
 		v:   make([]byte, hdv*bk*elemBytes),
+		kt:  make([]float32, hd*bk),
+		vt:  make([]float32, bk*hdv),
 		pv:  make([]float32, c*hdv),
 		o:   make([]float32, c*hdv),
 		m:   make([]float32, c),
@@ -201,7 +205,16 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		kb := min(j.bk, end-k0, kv.layers[j.layer].slots-slot)
 		kp := attnPad(kb)
 		st := sc.s[:cols*kp] // [cols][kp]
-		kernels.FloatTileMatMul(kv.typ, kv.keys(j.layer, kvh, slot, kb), hd, kb, q, cols, st, kp)
+		transposed := kernels.FloatTileTransposed()
+		if transposed {
+			// The keys as [hd][kp] float32: the scores of the
+			// padding keys are cleared below with the masked ones.
+			kt := sc.kt[:hd*kp]
+			kernels.TransposeToF32(kv.typ, kv.keys(j.layer, kvh, slot, kb), hd, kb, hd, kt, kp)
+			kernels.FloatTileMatMulT(kt, kp, hd, kp, q, cols, st, kp)
+		} else {
+			kernels.FloatTileMatMul(kv.typ, kv.keys(j.layer, kvh, slot, kb), hd, kb, q, cols, st, kp)
+		}
 
 		// Mask and exponentiate each column; rescale its running
 		// output and sum when its maximum grows.
@@ -234,16 +247,25 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		}
 
 		// pv[col][d] = sum_k p[col][k] * V[d][k0+k]: the block's values,
-		// copied to contiguous rows padded with zeros to kp, times the
-		// probability columns.
-		eb := kv.elemBytes
-		vt := sc.v[:hdv*kp*eb]
-		for d := 0; d < hdv; d++ {
-			row := vt[d*kp*eb : (d+1)*kp*eb]
-			clear(row[copy(row, kv.values(j.layer, kvh, d, slot, kb)):])
-		}
+		// padded with zeros to kp keys (as contiguous rows [hdv][kp], or
+		// transposed to [kp][hdv] float32), times the probability
+		// columns.
 		pv := sc.pv[:cols*hdv]
-		kernels.FloatTileMatMul(kv.typ, vt, kp, hdv, st, cols, pv, hdv)
+		if transposed {
+			vt := sc.vt[:kp*hdv]
+			vals, stride := kv.valueBlock(j.layer, kvh, slot, kb)
+			kernels.TransposeToF32(kv.typ, vals, stride, hdv, kb, vt, hdv)
+			clear(vt[kb*hdv:])
+			kernels.FloatTileMatMulT(vt, hdv, kp, hdv, st, cols, pv, hdv)
+		} else {
+			eb := kv.elemBytes
+			vt := sc.v[:hdv*kp*eb]
+			for d := 0; d < hdv; d++ {
+				row := vt[d*kp*eb : (d+1)*kp*eb]
+				clear(row[copy(row, kv.values(j.layer, kvh, d, slot, kb)):])
+			}
+			kernels.FloatTileMatMul(kv.typ, vt, kp, hdv, st, cols, pv, hdv)
+		}
 		kernels.Axpy(1, pv, o)
 		k0 += kb
 	}

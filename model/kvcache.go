@@ -166,6 +166,14 @@ func (c *kvCache) values(l, h, d, i, n int) []byte {
 	return c.v[at : at+n*c.elemBytes]
 }
 
+// valueBlock returns the values of kv head h in slots [i, i+n) of layer
+// l: hdv rows (one per element d) of n elements, stride elements apart.
+func (c *kvCache) valueBlock(l, h, i, n int) (b []byte, stride int) {
+	stride = c.layers[l].slots
+	at := c.valueIndex(l, h, 0, i) * c.elemBytes
+	return c.v[at : at+((c.hdv-1)*stride+n)*c.elemBytes], stride
+}
+
 // valueDot returns the dot product of element d of the values of kv head h
 // in slots [i, i+len(w)) of layer l with the weights w.
 func (c *kvCache) valueDot(l, h, d, i int, w []float32) float32 {

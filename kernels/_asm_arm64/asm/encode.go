@@ -182,3 +182,9 @@ func (a *Func) FMLA2D(m, n, d VReg) { a.rrr(0x4e60cc00, "fmla", m, n, d, "2d", "
 // even) into the low (2: high) half of d.
 func (a *Func) FCVTN4H(n, d VReg)  { a.rr(0x0e216800, "fcvtn", n, d, "4h", "4s") }
 func (a *Func) FCVTN28H(n, d VReg) { a.rr(0x4e216800, "fcvtn2", n, d, "8h", "4s") }
+
+// FMLAEi: d.4S += n.4S * m.S[i] (i 0-3), fused (FMLAE with any lane).
+func (a *Func) FMLAEi(m VReg, i int, n, d VReg) {
+	a.word(0x4f801000|uint32(i&1)<<21|uint32(i>>1)<<11|uint32(m)<<16|uint32(n)<<5|uint32(d),
+		fmt.Sprintf("fmla v%d.4s, v%d.4s, v%d.s[%d]", d, n, m, i))
+}

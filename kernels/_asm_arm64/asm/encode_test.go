@@ -78,6 +78,9 @@ func TestEncodings(t *testing.T) {
 		a.FMLA2D(m, n, d)
 		a.FCVTN4H(n, d)
 		a.FCVTN28H(n, d)
+		for i := range 4 {
+			a.FMLAEi(m, i, n, d)
+		}
 	}
 	line := regexp.MustCompile(`WORD \$0x([0-9a-f]{8}) // (.*)`)
 	var want []string
