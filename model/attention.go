@@ -206,11 +206,15 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		kp := attnPad(kb)
 		st := sc.s[:cols*kp] // [cols][kp]
 		transposed := kernels.FloatTileTransposed()
+		// The transposed form reads the slots up to kp when the ring
+		// holds them (whole 4x4 blocks for TransposeToF32): the scores
+		// of the padding keys are cleared below with the masked ones,
+		// their values after the transposition.
+		kn := min(kp, kv.layers[j.layer].slots-slot)
 		if transposed {
-			// The keys as [hd][kp] float32: the scores of the
-			// padding keys are cleared below with the masked ones.
+			// The keys as [hd][kp] float32.
 			kt := sc.kt[:hd*kp]
-			kernels.TransposeToF32(kv.typ, kv.keys(j.layer, kvh, slot, kb), hd, kb, hd, kt, kp)
+			kernels.TransposeToF32(kv.typ, kv.keys(j.layer, kvh, slot, kn), hd, kn, hd, kt, kp)
 			kernels.FloatTileMatMulT(kt, kp, hd, kp, q, cols, st, kp)
 		} else {
 			kernels.FloatTileMatMul(kv.typ, kv.keys(j.layer, kvh, slot, kb), hd, kb, q, cols, st, kp)
@@ -253,8 +257,8 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 		pv := sc.pv[:cols*hdv]
 		if transposed {
 			vt := sc.vt[:kp*hdv]
-			vals, stride := kv.valueBlock(j.layer, kvh, slot, kb)
-			kernels.TransposeToF32(kv.typ, vals, stride, hdv, kb, vt, hdv)
+			vals, stride := kv.valueBlock(j.layer, kvh, slot, kn)
+			kernels.TransposeToF32(kv.typ, vals, stride, hdv, kn, vt, hdv)
 			clear(vt[kb*hdv:])
 			kernels.FloatTileMatMulT(vt, hdv, kp, hdv, st, cols, pv, hdv)
 		} else {
