@@ -47,16 +47,33 @@ func matMulPacked(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols in
 // (no SMMLA pairs: their rearrangement pays off only over many groups,
 // so MatMul's tileQ8 path, a group per call, uses this).
 func matMulPackedTiles(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
+	bp, s := packedTileScales(qs, ab, nb, cols)
+	matMulPackedTilesScaled(t, w, nb, groups, qs, ab, cols, s, out, ldOut)
+	scratchBufs.Put(bp)
+}
+
+// packedTileScales converts the scales of cols Q8_0 columns of nb blocks
+// (ab bytes apart) to float32 once, as matMulPackedTilesScaled reads them:
+// tiles of eight columns (colScales8), then one of four. Give bp back to
+// scratchBufs when done with s.
+func packedTileScales(qs []byte, ab, nb, cols int) (bp *[]byte, s []float32) {
 	n8, n4 := cols/8, cols%8/4 // tiles of eight and four columns
-	bp := scratch(4 * nb * (8*n8 + 4*n4))
-	s := unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(*bp))), len(*bp)/4)
+	bp = scratch(4 * nb * (8*n8 + 4*n4))
+	s = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(*bp))), len(*bp)/4)
 	if n8 > 0 {
 		colScales8(&qs[0], ab, nb, n8, &s[0])
 	}
-	s4 := s[8*n8*nb:]
 	if n4 > 0 {
-		colScales4(&qs[8*n8*ab], ab, nb, 1, &s4[0])
+		colScales4(&qs[8*n8*ab], ab, nb, 1, &s[8*n8*nb])
 	}
+	return bp, s
+}
+
+// matMulPackedTilesScaled is matMulPackedTiles with the column scales s
+// from packedTileScales.
+func matMulPackedTilesScaled(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, s []float32, out []float32, ldOut int) {
+	n8, n4 := cols/8, cols%8/4
+	s4 := s[8*n8*nb:]
 	gb := packGroup * nb * t.BlockBytes()
 	for g := range groups {
 		x := &w[g*gb]
@@ -74,7 +91,6 @@ func matMulPackedTiles(t quant.Type, w []byte, nb, groups int, qs []byte, ab, co
 			gemvPacked(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
 		}
 	}
-	scratchBufs.Put(bp)
 }
 
 // scratchBufs holds the buffers matMulPacked prepares activations in

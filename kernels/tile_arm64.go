@@ -47,6 +47,13 @@ func matMulTileQ8(p *product) {
 	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
 	var tile [tileQ8Blocks * tileRows * q8_0Bytes]byte
 	var o [tileQ8Cols * tileRows]float32
+	// Whole groups of rows that fit one tile all take every column: their
+	// scales are converted once.
+	var bp *[]byte
+	var s []float32
+	if nb <= tileQ8Blocks && p.rows >= tileRows {
+		bp, s = packedTileScales(qs, ab, nb, cols)
+	}
 	for r0 := 0; r0 < p.rows; r0 += tileRows {
 		nr := min(tileRows, p.rows-r0)
 		for b0 := 0; b0 < nb; b0 += tileQ8Blocks {
@@ -55,7 +62,7 @@ func matMulTileQ8(p *product) {
 			x := tile[:nbk*tileRows*q8_0Bytes]
 			y := qs[b0*q8_0Bytes:]
 			if nr == tileRows && nbk == nb {
-				matMulPackedTiles(quant.Q8_0, x, nbk, 1, y, ab, cols, out[r0:], ldOut)
+				matMulPackedTilesScaled(quant.Q8_0, x, nbk, 1, y, ab, cols, s, out[r0:], ldOut)
 				continue
 			}
 			for c0 := 0; c0 < cols; c0 += tileQ8Cols {
@@ -74,6 +81,9 @@ func matMulTileQ8(p *product) {
 				}
 			}
 		}
+	}
+	if bp != nil {
+		scratchBufs.Put(bp)
 	}
 }
 
