@@ -25,13 +25,15 @@ import (
 // rows after the last whole group keep GGUF's layout. A packed matrix has
 // exactly the size of the original.
 //
-// Products of several columns prepare the activations once per call: the
-// dotprod and neon tiles read the columns' scales converted to float32;
-// the i8mm tiles (SMMLA, 2x2 int32 tiles of two rows by two columns) read
-// the columns rearranged in pairs, each block's quants interleaved eight
-// bytes at a time, and turn each two weight registers into the row-pair
-// operands with one ZIP1 and one ZIP2. That scratch (about 1.2 times the
-// quantized activations at i8mm) comes from a sync.Pool.
+// Products of several columns prepare the activations once per input
+// (PrepareActs, whatever the number of matrices and row ranges that input
+// meets): the dotprod and neon tiles read the columns' scales converted to
+// float32; the i8mm tiles (SMMLA, 2x2 int32 tiles of two rows by two
+// columns) read the columns rearranged in pairs, each block's quants
+// interleaved eight bytes at a time, and turn each two weight registers
+// into the row-pair operands with one ZIP1 and one ZIP2. The caller owns
+// that scratch (PackedActsBytes: about 1.2 times the quantized activations
+// at i8mm).
 //
 // Every level multiplies packed matrices (the generic twin rebuilds each
 // GGUF block), so SetLevel may change the level after a model packed its
@@ -200,13 +202,68 @@ func MatVecPacked(t quant.Type, w []byte, n, rows, r0 int, q []byte, out []float
 	}
 }
 
+// PackedActs is a batch of quantized activation columns ready for
+// MatMulPacked: the columns as QuantizeAct wrote them, and what the
+// current level's packed tiles read derived from them (on arm64 the
+// columns rearranged in pairs for the i8mm tiles, or their scales as
+// float32 for the dotprod and neon tiles). PrepareActs makes it once per
+// input, so that the products of that input with several matrices, each
+// split into row ranges among workers, share the work.
+type PackedActs struct {
+	t    quant.Type // the weight type the columns were quantized for
+	q    []byte     // cols columns of ActBytes(t, n) bytes
+	n    int        // elements per column
+	cols int
+	lvl  levelID // the level prep was made for
+	prep []byte  // what lvl's tiles read (packedActsPrep)
+}
+
+// Type returns the weight type the columns were prepared for.
+func (a *PackedActs) Type() quant.Type { return a.t }
+
+// PackedActsBytes returns the most scratch PrepareActs needs, at any
+// level, for cols columns of n elements quantized for weights of type t.
+func PackedActsBytes(t quant.Type, n, cols int) int {
+	if !hasPackedLayout(t) || n <= 0 || cols <= 0 {
+		return 0
+	}
+	return packedActsBytes(n/t.BlockSize(), cols)
+}
+
+// PrepareActs readies cols columns q of n elements, quantized by
+// QuantizeAct for weights of type t, for MatMulPacked at the current
+// level, deriving what the level's tiles read into buf (at least
+// PackedActsBytes(t, n, cols) bytes, which the result keeps). It
+// allocates nothing. Prepare again after SetLevel.
+func PrepareActs(t quant.Type, q []byte, n, cols int, buf []byte) PackedActs {
+	ab := ActBytes(t, n)
+	if cols < 0 || len(q) < cols*ab {
+		panic(fmt.Sprintf("kernels: PrepareActs: %d bytes do not hold %d columns of %d", len(q), cols, ab))
+	}
+	a := PackedActs{t: t, q: q[:cols*ab], n: n, cols: cols, lvl: level}
+	if need := PackedActsBytes(t, n, cols); need > 0 {
+		if len(buf) < need {
+			panic(fmt.Sprintf("kernels: PrepareActs: buffer of %d bytes, need %d", len(buf), need))
+		}
+		a.prep = packedActsPrep(t, a.q, ab, n/t.BlockSize(), cols, buf)
+	}
+	return a
+}
+
 // MatMulPacked is MatMul for a matrix that Pack rearranged: w is the whole
-// packed matrix of rows rows of n elements, and for c in [0, cols) and r
-// in [r0, r1), out[c*ldOut + r-r0] = dot(row r, column c). It allocates
-// nothing.
-func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, qs []byte, cols int, out []float32, ldOut int) {
+// packed matrix of rows rows of n elements of type t, a holds the columns
+// (PrepareActs for t and n at the current level), and for c in
+// [0, a's columns) and r in [r0, r1), out[c*ldOut + r-r0] = dot(row r,
+// column c). It allocates nothing.
+func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, a *PackedActs, out []float32, ldOut int) {
 	rb := checkPacked(t, w, n, rows, r0, r1)
-	m := r1 - r0
+	if a.n != n || a.t != t {
+		panic(fmt.Sprintf("kernels: MatMulPacked: %v rows of %d by activations prepared for %v rows of %d", t, n, a.t, a.n))
+	}
+	if a.lvl != level {
+		panic(fmt.Sprintf("kernels: MatMulPacked: activations prepared at level %s, multiplied at %s", levelNames[a.lvl], levelNames[level]))
+	}
+	m, cols, qs := r1-r0, a.cols, a.q
 	if cols <= 0 || m == 0 {
 		return
 	}
@@ -214,9 +271,6 @@ func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, qs []byte, cols i
 		panic(fmt.Sprintf("kernels: MatMulPacked: output of %d floats with stride %d too small for %d x %d", len(out), ldOut, cols, m))
 	}
 	ab := ActBytes(t, n)
-	if len(qs) < cols*ab {
-		panic(fmt.Sprintf("kernels: MatMulPacked: qs has %d bytes, need %d", len(qs), cols*ab))
-	}
 	if n == 0 {
 		for c := range cols {
 			clear(out[c*ldOut : c*ldOut+m])
@@ -224,7 +278,7 @@ func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, qs []byte, cols i
 		return
 	}
 	raceReadBytes(w[r0/packGroup*packGroup*rb : r1*rb])
-	raceReadBytes(qs[:cols*ab])
+	raceReadBytes(qs)
 	for c := range cols {
 		raceWriteFloats(out[c*ldOut : c*ldOut+m])
 	}
@@ -246,7 +300,7 @@ func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, qs []byte, cols i
 		r = partial(r)
 	}
 	if g0, g1 := r/packGroup, min(r1, full)/packGroup; g1 > g0 && r < full {
-		matMulPacked(t, w[g0*gb:g1*gb], nb, g1-g0, qs, ab, cols, out[r-r0:], ldOut)
+		matMulPacked(t, w[g0*gb:g1*gb], nb, g1-g0, a, out[r-r0:], ldOut)
 		r = g1 * packGroup
 	}
 	if r < min(r1, full) {

@@ -25,22 +25,82 @@ func matVecPacked(t quant.Type, w []byte, nb, groups int, q []byte, out []float3
 }
 
 // matMulPacked computes out[c*ldOut + 4g+r] = dot(row r of group g,
-// column c) for groups whole packed groups at the start of w: group by
-// group (its rows stay in L1), tiles of eight and four columns, then one
-// column at a time. The tiles read the columns' scales as float32,
-// converted once per call (colScales). Every kernel gives a row and column
-// the same bits.
-func matMulPacked(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
+// column c) for groups whole packed groups at the start of w and the
+// columns of a: group by group (its rows stay in L1), by the SMMLA tiles
+// over column pairs at i8mm, else by tiles of eight and four columns that
+// read the columns' scales as float32, then one column at a time. Every
+// kernel gives a row and column the same bits.
+func matMulPacked(t quant.Type, w []byte, nb, groups int, a *PackedActs, out []float32, ldOut int) {
+	cols := a.cols
 	_ = out[(cols-1)*ldOut+packGroup*groups-1]
-	if !packs(t) {
-		matMulPackedGeneric(t, w, nb, groups, qs, ab, cols, out, ldOut)
-		return
+	ab := len(a.q) / cols
+	switch prepFor(t, cols) {
+	case prepNone:
+		matMulPackedGeneric(t, w, nb, groups, a.q, ab, cols, out, ldOut)
+	case prepPairs:
+		matMulPackedPairs(t, w, nb, groups, a.q, ab, cols, a.prep, out, ldOut)
+	case prepScales:
+		matMulPackedTilesScaled(t, w, nb, groups, a.q, ab, cols, floats(a.prep), out, ldOut)
 	}
-	if shapesNow(t)&packedPairs != 0 && cols >= 2 {
-		matMulPackedPairs(t, w, nb, groups, qs, ab, cols, out, ldOut)
-		return
+}
+
+// What packedActsPrep derives from the columns for the packed tiles.
+const (
+	prepNone   = iota // nothing: the generic twin reads the columns
+	prepPairs         // the columns in pairs (pairActs) for the SMMLA tiles
+	prepScales        // the columns' scales as float32 (colScales8, colScales4)
+)
+
+// prepFor is what the current level's packed products of t by cols
+// columns read besides the columns.
+func prepFor(t quant.Type, cols int) int {
+	switch {
+	case !packs(t):
+		return prepNone
+	case shapesNow(t)&packedPairs != 0 && cols >= 2:
+		return prepPairs
+	default:
+		return prepScales
 	}
-	matMulPackedTiles(t, w, nb, groups, qs, ab, cols, out, ldOut)
+}
+
+// packedActsBytes is PackedActsBytes for nb blocks per column: the larger
+// of the pair layout and the float32 scales.
+func packedActsBytes(nb, cols int) int {
+	return max(cols/2*nb*pairBytes, 4*nb*tileScaleCols(cols))
+}
+
+// tileScaleCols is how many columns the tiles of eight and four columns
+// cover.
+func tileScaleCols(cols int) int { return cols/8*8 + cols%8/4*4 }
+
+// packedActsPrep derives into buf what the current level's packed tiles
+// of t read from cols columns q (ab bytes each, nb blocks), and returns it.
+func packedActsPrep(t quant.Type, q []byte, ab, nb, cols int, buf []byte) []byte {
+	switch prepFor(t, cols) {
+	case prepPairs:
+		y := buf[:cols/2*nb*pairBytes]
+		pairActs(&q[0], ab, nb, cols/2, &y[0])
+		return y
+	case prepScales:
+		s := buf[:4*nb*tileScaleCols(cols)]
+		if len(s) > 0 {
+			colScales(q, ab, nb, cols, floats(s))
+		}
+		return s
+	}
+	return nil
+}
+
+// floats views b, 4-byte aligned, as float32.
+func floats(b []byte) []float32 {
+	if len(b) == 0 {
+		return nil
+	}
+	if uintptr(unsafe.Pointer(&b[0]))%4 != 0 {
+		panic("kernels: float32 scratch is not 4-byte aligned")
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
 }
 
 // matMulPackedTiles is matMulPacked by the packed shape's kernels alone
@@ -53,20 +113,26 @@ func matMulPackedTiles(t quant.Type, w []byte, nb, groups int, qs []byte, ab, co
 }
 
 // packedTileScales converts the scales of cols Q8_0 columns of nb blocks
-// (ab bytes apart) to float32 once, as matMulPackedTilesScaled reads them:
-// tiles of eight columns (colScales8), then one of four. Give bp back to
-// scratchBufs when done with s.
+// (ab bytes apart) to float32 once, as matMulPackedTilesScaled reads them.
+// Give bp back to scratchBufs when done with s.
 func packedTileScales(qs []byte, ab, nb, cols int) (bp *[]byte, s []float32) {
+	bp = scratch(4 * nb * tileScaleCols(cols))
+	s = floats(*bp)
+	colScales(qs, ab, nb, cols, s)
+	return bp, s
+}
+
+// colScales writes the scales of cols Q8_0 columns of nb blocks (ab bytes
+// apart) into s as float32: tiles of eight columns (colScales8), then one
+// of four.
+func colScales(qs []byte, ab, nb, cols int, s []float32) {
 	n8, n4 := cols/8, cols%8/4 // tiles of eight and four columns
-	bp = scratch(4 * nb * (8*n8 + 4*n4))
-	s = unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(*bp))), len(*bp)/4)
 	if n8 > 0 {
 		colScales8(&qs[0], ab, nb, n8, &s[0])
 	}
 	if n4 > 0 {
 		colScales4(&qs[8*n8*ab], ab, nb, 1, &s[8*n8*nb])
 	}
-	return bp, s
 }
 
 // matMulPackedTilesScaled is matMulPackedTiles with the column scales s
@@ -115,16 +181,13 @@ func scratch(n int) *[]byte {
 const pairBytes = 16 + 64
 
 // matMulPackedPairs is matMulPacked by the SMMLA tiles (the packedPairs
-// shape): the columns are rearranged in pairs once (pairActs), then each
-// group runs tiles of six, four, two and one pairs of them; an odd last column
-// goes through gemvPacked. The tiles end each block as the other packed
-// kernels do, so a column's bits do not depend on its tile.
-func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
+// shape) over y, the columns in pairs (pairActs): each group runs tiles of
+// six, four, two and one pairs; an odd last column goes through
+// gemvPacked. The tiles end each block as the other packed kernels do, so
+// a column's bits do not depend on its tile.
+func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, y []byte, out []float32, ldOut int) {
 	pairs := cols / 2
 	ps := nb * pairBytes // bytes of one pair
-	bp := scratch(pairs * ps)
-	y := *bp
-	pairActs(&qs[0], ab, nb, pairs, &y[0])
 	gb := packGroup * nb * t.BlockBytes()
 	for g := range groups {
 		x := &w[g*gb]
@@ -149,5 +212,4 @@ func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, co
 			gemvPacked(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
 		}
 	}
-	scratchBufs.Put(bp)
 }

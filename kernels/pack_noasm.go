@@ -12,6 +12,12 @@ func matVecPacked(t quant.Type, w []byte, nb, groups int, q []byte, out []float3
 	packedGroupsGeneric(t, w, nb, groups, q, out)
 }
 
-func matMulPacked(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	matMulPackedGeneric(t, w, nb, groups, qs, ab, cols, out, ldOut)
+func matMulPacked(t quant.Type, w []byte, nb, groups int, a *PackedActs, out []float32, ldOut int) {
+	matMulPackedGeneric(t, w, nb, groups, a.q, len(a.q)/a.cols, a.cols, out, ldOut)
 }
+
+// packedActsBytes is PackedActsBytes: nothing to prepare without packed
+// kernels.
+func packedActsBytes(nb, cols int) int { return 0 }
+
+func packedActsPrep(t quant.Type, q []byte, ab, nb, cols int, buf []byte) []byte { return nil }

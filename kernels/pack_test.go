@@ -117,7 +117,8 @@ func testPackedType(t *testing.T, ty quant.Type) {
 						for i := range got {
 							got[i] = -12345
 						}
-						MatMulPacked(ty, p, n, rows, r0, r1, qs, cols, got, m+1)
+						a := prepareActs(ty, qs, n, cols)
+						MatMulPacked(ty, p, n, rows, r0, r1, &a, got, m+1)
 						vec := make([]float32, m)
 						for c := range cols {
 							// MatVecPacked for the first and last columns (the
@@ -191,7 +192,8 @@ func TestPackedExtremes(t *testing.T) {
 			withLevel(t, lv, func() {
 				out := make([]float32, rows*cols)
 				MatVecPacked(ty, p, nb*32, rows, 0, q, out[:rows])
-				MatMulPacked(ty, p, nb*32, rows, 0, rows, q, cols, out, rows)
+				a := prepareActs(ty, q, nb*32, cols)
+				MatMulPacked(ty, p, nb*32, rows, 0, rows, &a, out, rows)
 				for i, g := range out {
 					if g != want {
 						t.Fatalf("%s %v: out[%d] = %g, want %g", lv, ty, i, g, want)
@@ -215,10 +217,12 @@ func TestPackedNoAllocs(t *testing.T) {
 				p := make([]byte, len(w))
 				packRows(ty, w, rb, rows, p)
 				qs := make([]byte, cols*ActBytes(ty, n))
+				buf := make([]byte, PackedActsBytes(ty, n, cols))
 				out := make([]float32, rows*cols)
 				if a := testing.AllocsPerRun(5, func() {
 					MatVecPacked(ty, p, n, rows, 1, qs, out[:8])
-					MatMulPacked(ty, p, n, rows, 1, rows, qs, cols, out, rows)
+					a := PrepareActs(ty, qs, n, cols, buf)
+					MatMulPacked(ty, p, n, rows, 1, rows, &a, out, rows)
 				}); a != 0 {
 					t.Errorf("%s %v: %v allocations", lv, ty, a)
 				}
@@ -248,6 +252,7 @@ func BenchmarkPacked(b *testing.B) {
 				qs = append(qs, q...)
 			}
 			out := make([]float32, sz.rows*sz.cols)
+			buf := make([]byte, PackedActsBytes(ty, sz.n, sz.cols))
 			for _, lv := range Levels() {
 				b.Run(fmt.Sprintf("type=%v/impl=%s/%s", ty, lv, sz.name), func(b *testing.B) {
 					b.SetBytes(int64(len(w) * sz.cols))
@@ -256,7 +261,8 @@ func BenchmarkPacked(b *testing.B) {
 							if sz.cols == 1 {
 								MatVecPacked(ty, p, sz.n, sz.rows, 0, qs, out)
 							} else {
-								MatMulPacked(ty, p, sz.n, sz.rows, 0, sz.rows, qs, sz.cols, out, sz.rows)
+								a := PrepareActs(ty, qs, sz.n, sz.cols, buf)
+								MatMulPacked(ty, p, sz.n, sz.rows, 0, sz.rows, &a, out, sz.rows)
 							}
 						}
 					})
@@ -278,5 +284,52 @@ func unpackBlock4(t quant.Type, p []byte, r int, blk []byte) {
 		for i := range 4 {
 			blk[2+j+i] = p[o+i] ^ x
 		}
+	}
+}
+
+// prepareActs prepares cols columns qs of n elements for MatMulPacked at
+// the current level in a buffer of exactly PackedActsBytes.
+func prepareActs(ty quant.Type, qs []byte, n, cols int) PackedActs {
+	return PrepareActs(ty, qs, n, cols, make([]byte, PackedActsBytes(ty, n, cols)))
+}
+
+// TestPackedActsChecked: activations prepared for another type, length or
+// level are refused with a panic, not multiplied.
+func TestPackedActsChecked(t *testing.T) {
+	const n, rows, cols = 64, 4, 3
+	ty := quant.Q8_0
+	w := make([]byte, rows*n/32*ty.BlockBytes())
+	qs := make([]byte, cols*ActBytes(ty, n))
+	out := make([]float32, rows*cols)
+	mustPanic := func(name string, f func()) {
+		t.Helper()
+		defer func() {
+			if recover() == nil {
+				t.Errorf("%s: no panic", name)
+			}
+		}()
+		f()
+	}
+	mustPanic("other type", func() {
+		a := prepareActs(quant.Q4_0, qs, n, cols)
+		MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows)
+	})
+	mustPanic("other length", func() {
+		a := prepareActs(ty, qs, n/2, cols)
+		MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows)
+	})
+	mustPanic("short buffer", func() {
+		if need := PackedActsBytes(ty, n, cols); need > 0 {
+			PrepareActs(ty, qs, n, cols, make([]byte, need-1))
+		} else {
+			PrepareActs(ty, qs[:len(qs)-1], n, cols, nil)
+		}
+	})
+	if lv := Levels(); len(lv) > 1 {
+		var a PackedActs
+		withLevel(t, lv[0], func() { a = prepareActs(ty, qs, n, cols) })
+		withLevel(t, lv[len(lv)-1], func() {
+			mustPanic("other level", func() { MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows) })
+		})
 	}
 }

@@ -203,7 +203,7 @@ func (s *Session) selfAttention(l, n int, xn, out []float32) {
 	c, ly := &s.m.Config, &s.m.layers[l]
 	qDim, kDim, vDim := c.NHead*c.HeadDim, c.NHeadKV*c.HeadDim, c.NHeadKV*c.HeadDimV
 	s.project(xn, c.NEmbd, n,
-		target{ly.wq, s.q[:n*qDim], ly.bq}, target{ly.wk, s.k[:n*kDim], ly.bk}, target{ly.wv, s.v[:n*vDim], ly.bv})
+		target{m: ly.wq, out: s.q[:n*qDim], bias: ly.bq}, target{m: ly.wk, out: s.k[:n*kDim], bias: ly.bk}, target{m: ly.wv, out: s.v[:n*vDim], bias: ly.bv})
 	s.attend(l, n)
 	oDim := c.NHead * c.HeadDimV
 	s.project(s.attnOut[:n*oDim], oDim, n, target{m: ly.wo, out: out, bias: ly.bo})

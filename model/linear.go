@@ -13,6 +13,8 @@ type target struct {
 	m    *Matrix
 	out  []float32
 	bias []float32
+	q    []byte              // the input in m's activation format (set by project)
+	acts *kernels.PackedActs // the input prepared for m's packed products (set by project)
 }
 
 // maxTargets is the most matrices that share one input (a gated DeltaNet's
@@ -31,9 +33,9 @@ type projectJob struct {
 	nTargets int
 	x        []float32 // [n][cols]
 	cols, n  int
-	act      map[quant.Type][]byte
-	rows     int // total rows of all targets
-	chunk    int // rows per claim, a multiple of 16
+	prepared [maxTargets]kernels.PackedActs // one per packed weight type of the targets
+	rows     int                            // total rows of all targets
+	chunk    int                            // rows per claim, a multiple of 16
 	next     atomic.Int64
 }
 
@@ -47,20 +49,22 @@ func chunkRows(rows, nw int) int {
 
 // project computes the products of input x ([n][cols]) with each target's
 // matrix. The input is quantized once per activation format and shared by
-// every target that consumes that format.
+// every target that consumes that format; for a batch, the packed
+// matrices' tiles get it prepared once per packed weight type.
 func (s *Session) project(x []float32, cols, n int, ts ...target) {
 	if len(ts) > maxTargets {
 		panic("model: project: more targets than maxTargets")
 	}
 	j := &s.proj
 	j.nTargets = copy(j.targets[:], ts)
-	j.x, j.cols, j.n, j.act, j.rows = x, cols, n, s.actQ, 0
+	j.x, j.cols, j.n, j.rows = x, cols, n, 0
 	for i := range j.nTargets {
 		j.rows += j.targets[i].m.Rows
 	}
 	j.chunk = chunkRows(j.rows, s.pool.n)
 	j.next.Store(0)
 	s.quantizeInput(x, cols, n, j.targets[:j.nTargets])
+	s.prepareInput(j)
 	s.pool.runClaimed(j, n, float64(j.rows)*float64(cols*n))
 	for i := range j.nTargets {
 		t := &j.targets[i]
@@ -94,18 +98,13 @@ func (j *projectJob) rowRange(lo, hi int) {
 		if r0 >= r1 {
 			continue
 		}
-		m := t.m
-		var q []byte
-		at := kernels.ActType(m.Type)
-		if at != quant.F32 {
-			q = j.act[at]
-		}
+		m, q := t.m, t.q
 		if m.Packed != nil {
 			if j.n == 1 {
 				kernels.MatVecPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, q, t.out[r0:r1])
 				continue
 			}
-			kernels.MatMulPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, r1, q, j.n, t.out[r0:], m.Rows)
+			kernels.MatMulPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, r1, t.acts, t.out[r0:], m.Rows)
 			continue
 		}
 		w := m.Data[r0*m.RowBytes : r1*m.RowBytes]
@@ -135,7 +134,7 @@ func (j *quantizeJob) do(w, nw int) {
 }
 
 // quantizeInput quantizes x once for each activation format the targets
-// consume.
+// consume, and points each target at its format's columns.
 func (s *Session) quantizeInput(x []float32, cols, n int, ts []target) {
 	var done [2]quant.Type
 	nDone := 0
@@ -146,6 +145,7 @@ outer:
 		if at == quant.F32 {
 			continue
 		}
+		ts[i].q = s.actQ[at][:n*kernels.ActBytes(wt, cols)]
 		for _, d := range done[:nDone] {
 			if d == at {
 				continue outer
@@ -162,5 +162,30 @@ outer:
 		} else {
 			s.pool.run(j)
 		}
+	}
+}
+
+// prepareInput readies the quantized input of a batch once per packed
+// weight type among j's targets (kernels.PrepareActs) and points each
+// packed target at it: every worker's row ranges of every such matrix
+// share it.
+func (s *Session) prepareInput(j *projectJob) {
+	nPrep := 0
+next:
+	for i := range j.targets[:j.nTargets] {
+		t := &j.targets[i]
+		t.acts = nil
+		if t.m.Packed == nil || j.n == 1 {
+			continue
+		}
+		for k := range j.prepared[:nPrep] {
+			if p := &j.prepared[k]; p.Type() == t.m.Type {
+				t.acts = p
+				continue next
+			}
+		}
+		j.prepared[nPrep] = kernels.PrepareActs(t.m.Type, t.q, t.m.Cols, j.n, s.actPrep[t.m.Type])
+		t.acts = &j.prepared[nPrep]
+		nPrep++
 	}
 }

@@ -81,14 +81,15 @@ type Session struct {
 	qGate      []float32   // gated attention's queries and gates [B][nHead][2][headDim] (qwen35)
 	ropeCos    [][]float32 // per RoPE of the model [B][ropeDim/2]
 	ropeSin    [][]float32
-	delta      *deltaNetState // recurrent layers' state (qwen35), nil without
-	scores     [][]float32    // per worker [query heads per KV head][nCtx]
-	attnTile   []attnScratch  // per worker, tiled attention
-	attnBQ     int            // query tokens per attention tile (0: row path only, tests)
-	attnBK     int            // keys per attention tile
-	actQ       map[quant.Type][]byte
-	logits     []float32 // [nVocab]
-	scoreRows  []float32 // [a few][nVocab], allocated by the first PrefillLogProbs
+	delta      *deltaNetState        // recurrent layers' state (qwen35), nil without
+	scores     [][]float32           // per worker [query heads per KV head][nCtx]
+	attnTile   []attnScratch         // per worker, tiled attention
+	attnBQ     int                   // query tokens per attention tile (0: row path only, tests)
+	attnBK     int                   // keys per attention tile
+	actQ       map[quant.Type][]byte // per activation format, the input quantized [B][ActBytes]
+	actPrep    map[quant.Type][]byte // per packed weight type, what its tiles read of actQ (kernels.PrepareActs)
+	logits     []float32             // [nVocab]
+	scoreRows  []float32             // [a few][nVocab], allocated by the first PrefillLogProbs
 	proj       projectJob
 	attn       attentionJob
 	quantizeJb quantizeJob
@@ -156,7 +157,7 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 		}
 	}
 	s.logits = make([]float32, c.NVocab)
-	s.actQ = s.activationBuffers()
+	s.actQ, s.actPrep = s.activationBuffers()
 	s.pool = newPool(opts.Threads)
 	if c.LayersOf(Recurrent) > 0 {
 		s.delta = newDeltaNetState(c, s.nBatch, s.pool.n)
@@ -175,17 +176,23 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 	return s, nil
 }
 
-// activationBuffers allocates one quantized-activation buffer per activation
-// format the model's matrices use, large enough for a batch of the widest
-// input.
-func (s *Session) activationBuffers() map[quant.Type][]byte {
+// activationBuffers returns the buffers the projections quantize their
+// input into, one per activation format, large enough for a batch into
+// any matrix consuming that format, and the buffers the packed matrices'
+// products prepare those columns in (kernels.PrepareActs), one per packed
+// weight type.
+func (s *Session) activationBuffers() (q, prep map[quant.Type][]byte) {
 	need := map[quant.Type]int{}
+	needPrep := map[quant.Type]int{}
 	add := func(m *Matrix) {
 		if m == nil {
 			return
 		}
 		at := kernels.ActType(m.Type)
 		need[at] = max(need[at], kernels.ActBytes(m.Type, m.Cols)*s.nBatch)
+		if m.Packed != nil && s.nBatch > 1 {
+			needPrep[m.Type] = max(needPrep[m.Type], kernels.PackedActsBytes(m.Type, m.Cols, s.nBatch))
+		}
 	}
 	add(s.m.output)
 	for i := range s.m.layers {
@@ -199,11 +206,14 @@ func (s *Session) activationBuffers() map[quant.Type][]byte {
 			}
 		}
 	}
-	bufs := make(map[quant.Type][]byte, len(need))
-	for t, n := range need {
-		bufs[t] = make([]byte, n)
+	alloc := func(need map[quant.Type]int) map[quant.Type][]byte {
+		bufs := make(map[quant.Type][]byte, len(need))
+		for t, n := range need {
+			bufs[t] = make([]byte, n)
+		}
+		return bufs
 	}
-	return bufs
+	return alloc(need), alloc(needPrep)
 }
 
 // cacheSlots returns how many positions each layer's KV cache holds for a
@@ -281,6 +291,9 @@ func (s *Session) Memory() Memory {
 		mem.Scratch += f(s.scores[w], a.q, a.s, a.pv, a.o, a.m) + int64(len(a.v)+8*len(a.sum))
 	}
 	for _, b := range s.actQ {
+		mem.Scratch += int64(len(b))
+	}
+	for _, b := range s.actPrep {
 		mem.Scratch += int64(len(b))
 	}
 	return mem
