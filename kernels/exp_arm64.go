@@ -12,7 +12,9 @@ func expShiftNEON(dst, src *float32, n int, m float32) float64
 
 // siluMulNEON sets gate[i] = gate[i] * (e / (e + 1)) * up[i], e =
 // exp(gate[i]) as expOne, for n elements (a multiple of 4): silu(gate[i]) *
-// up[i], as siluMulGeneric.
+// up[i], as siluMulGeneric. Four vectors per iteration: the constants that
+// only multiply share one register (FMLA/FMLS by lane), and the mask of
+// low inputs is taken from the kept gate at the end.
 //
 //go:noescape
 func siluMulNEON(gate, up *float32, n int)

@@ -48,9 +48,10 @@ exp2:
 	VLD1.P 32(R1), [V0.S4, V1.S4]
 	WORD $0x4ebfd400 // fsub v0.4s, v0.4s, v31.4s
 	WORD $0x4ebfd421 // fsub v1.4s, v1.4s, v31.4s
-	// mask = x > low (false for NaN); x = min(x, high)
+	// mask = x > low (false for NaN)
 	WORD $0x6ebbe408 // fcmgt v8.4s, v0.4s, v27.4s
 	WORD $0x6ebbe429 // fcmgt v9.4s, v1.4s, v27.4s
+	// x = min(x, high)
 	WORD $0x4ebcf400 // fmin v0.4s, v0.4s, v28.4s
 	WORD $0x4ebcf421 // fmin v1.4s, v1.4s, v28.4s
 	// t = x*log2e + magic, k = t - magic = round(x / ln 2)
@@ -120,8 +121,9 @@ exp1:
 	BLT exp1done
 	VLD1.P 16(R1), [V0.S4]
 	WORD $0x4ebfd400 // fsub v0.4s, v0.4s, v31.4s
-	// mask = x > low (false for NaN); x = min(x, high)
+	// mask = x > low (false for NaN)
 	WORD $0x6ebbe408 // fcmgt v8.4s, v0.4s, v27.4s
+	// x = min(x, high)
 	WORD $0x4ebcf400 // fmin v0.4s, v0.4s, v28.4s
 	// t = x*log2e + magic, k = t - magic = round(x / ln 2)
 	VORR V17.B16, V17.B16, V6.B16
@@ -170,12 +172,11 @@ TEXT ·siluMulNEON(SB), NOSPLIT, $0-24
 	MOVD n+16(FP), R2
 	MOVD R0, R3
 	MOVD $expconst<>(SB), R4
-	VLD1R.P 4(R4), [V16.S4]
-	VLD1R.P 4(R4), [V17.S4]
-	VLD1R.P 4(R4), [V18.S4]
-	VLD1R.P 4(R4), [V19.S4]
-	VLD1R.P 4(R4), [V20.S4]
+	VLD1.P 4(R4), V20.S[0]
 	VLD1R.P 4(R4), [V21.S4]
+	VLD1.P 4(R4), V20.S[1]
+	VLD1.P 4(R4), V20.S[2]
+	VLD1.P 4(R4), V20.S[3]
 	VLD1R.P 4(R4), [V22.S4]
 	VLD1R.P 4(R4), [V23.S4]
 	VLD1R.P 4(R4), [V24.S4]
@@ -183,123 +184,178 @@ TEXT ·siluMulNEON(SB), NOSPLIT, $0-24
 	VLD1R.P 4(R4), [V26.S4]
 	VLD1R.P 4(R4), [V27.S4]
 	VLD1R.P 4(R4), [V28.S4]
-	VLD1R (R4), [V29.S4]
-silu2:
-	CMP $8, R2
-	BLT silu2done
-	VLD1.P 32(R3), [V0.S4, V1.S4]
-	VORR V0.B16, V0.B16, V10.B16
-	VORR V1.B16, V1.B16, V11.B16
-	// mask = x > low (false for NaN); x = min(x, high)
-	WORD $0x6ebbe408 // fcmgt v8.4s, v0.4s, v27.4s
-	WORD $0x6ebbe429 // fcmgt v9.4s, v1.4s, v27.4s
-	WORD $0x4ebcf400 // fmin v0.4s, v0.4s, v28.4s
-	WORD $0x4ebcf421 // fmin v1.4s, v1.4s, v28.4s
+	VLD1R.P 4(R4), [V29.S4]
+	VLD1R (R4), [V30.S4]
+silu4:
+	CMP $16, R2
+	BLT silu4done
+	VLD1.P 64(R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	// x = min(x, high)
+	WORD $0x4ebdf410 // fmin v16.4s, v0.4s, v29.4s
+	WORD $0x4ebdf431 // fmin v17.4s, v1.4s, v29.4s
+	WORD $0x4ebdf452 // fmin v18.4s, v2.4s, v29.4s
+	WORD $0x4ebdf473 // fmin v19.4s, v3.4s, v29.4s
 	// t = x*log2e + magic, k = t - magic = round(x / ln 2)
-	VORR V17.B16, V17.B16, V6.B16
-	VORR V17.B16, V17.B16, V7.B16
-	WORD $0x4e30cc06 // fmla v6.4s, v0.4s, v16.4s
-	WORD $0x4e30cc27 // fmla v7.4s, v1.4s, v16.4s
-	WORD $0x4eb1d4c4 // fsub v4.4s, v6.4s, v17.4s
-	WORD $0x4eb1d4e5 // fsub v5.4s, v7.4s, v17.4s
+	VORR V21.B16, V21.B16, V12.B16
+	VORR V21.B16, V21.B16, V13.B16
+	VORR V21.B16, V21.B16, V14.B16
+	VORR V21.B16, V21.B16, V15.B16
+	WORD $0x4f94120c // fmla v12.4s, v16.4s, v20.s[0]
+	WORD $0x4f94122d // fmla v13.4s, v17.4s, v20.s[0]
+	WORD $0x4f94124e // fmla v14.4s, v18.4s, v20.s[0]
+	WORD $0x4f94126f // fmla v15.4s, v19.4s, v20.s[0]
+	WORD $0x4eb5d588 // fsub v8.4s, v12.4s, v21.4s
+	WORD $0x4eb5d5a9 // fsub v9.4s, v13.4s, v21.4s
+	WORD $0x4eb5d5ca // fsub v10.4s, v14.4s, v21.4s
+	WORD $0x4eb5d5eb // fsub v11.4s, v15.4s, v21.4s
 	// r = x - k*c1 - k*c2 (in x)
-	WORD $0x4eb2cc80 // fmls v0.4s, v4.4s, v18.4s
-	WORD $0x4eb2cca1 // fmls v1.4s, v5.4s, v18.4s
-	WORD $0x4eb3cc80 // fmls v0.4s, v4.4s, v19.4s
-	WORD $0x4eb3cca1 // fmls v1.4s, v5.4s, v19.4s
+	WORD $0x4fb45110 // fmls v16.4s, v8.4s, v20.s[1]
+	WORD $0x4fb45131 // fmls v17.4s, v9.4s, v20.s[1]
+	WORD $0x4fb45152 // fmls v18.4s, v10.4s, v20.s[1]
+	WORD $0x4fb45173 // fmls v19.4s, v11.4s, v20.s[1]
+	WORD $0x4f945910 // fmls v16.4s, v8.4s, v20.s[2]
+	WORD $0x4f945931 // fmls v17.4s, v9.4s, v20.s[2]
+	WORD $0x4f945952 // fmls v18.4s, v10.4s, v20.s[2]
+	WORD $0x4f945973 // fmls v19.4s, v11.4s, v20.s[2]
 	// Horner: p = ((((p0 r + p1) r + p2) r + p3) r + p4) r + p5
-	VORR V21.B16, V21.B16, V2.B16
-	VORR V21.B16, V21.B16, V3.B16
-	WORD $0x4e34cc02 // fmla v2.4s, v0.4s, v20.4s
-	WORD $0x4e34cc23 // fmla v3.4s, v1.4s, v20.4s
 	VORR V22.B16, V22.B16, V4.B16
 	VORR V22.B16, V22.B16, V5.B16
-	WORD $0x4e22cc04 // fmla v4.4s, v0.4s, v2.4s
-	WORD $0x4e23cc25 // fmla v5.4s, v1.4s, v3.4s
-	VORR V23.B16, V23.B16, V2.B16
-	VORR V23.B16, V23.B16, V3.B16
-	WORD $0x4e24cc02 // fmla v2.4s, v0.4s, v4.4s
-	WORD $0x4e25cc23 // fmla v3.4s, v1.4s, v5.4s
+	VORR V22.B16, V22.B16, V6.B16
+	VORR V22.B16, V22.B16, V7.B16
+	WORD $0x4fb41a04 // fmla v4.4s, v16.4s, v20.s[3]
+	WORD $0x4fb41a25 // fmla v5.4s, v17.4s, v20.s[3]
+	WORD $0x4fb41a46 // fmla v6.4s, v18.4s, v20.s[3]
+	WORD $0x4fb41a67 // fmla v7.4s, v19.4s, v20.s[3]
+	VORR V23.B16, V23.B16, V8.B16
+	VORR V23.B16, V23.B16, V9.B16
+	VORR V23.B16, V23.B16, V10.B16
+	VORR V23.B16, V23.B16, V11.B16
+	WORD $0x4e24ce08 // fmla v8.4s, v16.4s, v4.4s
+	WORD $0x4e25ce29 // fmla v9.4s, v17.4s, v5.4s
+	WORD $0x4e26ce4a // fmla v10.4s, v18.4s, v6.4s
+	WORD $0x4e27ce6b // fmla v11.4s, v19.4s, v7.4s
 	VORR V24.B16, V24.B16, V4.B16
 	VORR V24.B16, V24.B16, V5.B16
-	WORD $0x4e22cc04 // fmla v4.4s, v0.4s, v2.4s
-	WORD $0x4e23cc25 // fmla v5.4s, v1.4s, v3.4s
-	VORR V25.B16, V25.B16, V2.B16
-	VORR V25.B16, V25.B16, V3.B16
-	WORD $0x4e24cc02 // fmla v2.4s, v0.4s, v4.4s
-	WORD $0x4e25cc23 // fmla v3.4s, v1.4s, v5.4s
+	VORR V24.B16, V24.B16, V6.B16
+	VORR V24.B16, V24.B16, V7.B16
+	WORD $0x4e28ce04 // fmla v4.4s, v16.4s, v8.4s
+	WORD $0x4e29ce25 // fmla v5.4s, v17.4s, v9.4s
+	WORD $0x4e2ace46 // fmla v6.4s, v18.4s, v10.4s
+	WORD $0x4e2bce67 // fmla v7.4s, v19.4s, v11.4s
+	VORR V25.B16, V25.B16, V8.B16
+	VORR V25.B16, V25.B16, V9.B16
+	VORR V25.B16, V25.B16, V10.B16
+	VORR V25.B16, V25.B16, V11.B16
+	WORD $0x4e24ce08 // fmla v8.4s, v16.4s, v4.4s
+	WORD $0x4e25ce29 // fmla v9.4s, v17.4s, v5.4s
+	WORD $0x4e26ce4a // fmla v10.4s, v18.4s, v6.4s
+	WORD $0x4e27ce6b // fmla v11.4s, v19.4s, v7.4s
+	VORR V26.B16, V26.B16, V4.B16
+	VORR V26.B16, V26.B16, V5.B16
+	VORR V26.B16, V26.B16, V6.B16
+	VORR V26.B16, V26.B16, V7.B16
+	WORD $0x4e28ce04 // fmla v4.4s, v16.4s, v8.4s
+	WORD $0x4e29ce25 // fmla v5.4s, v17.4s, v9.4s
+	WORD $0x4e2ace46 // fmla v6.4s, v18.4s, v10.4s
+	WORD $0x4e2bce67 // fmla v7.4s, v19.4s, v11.4s
 	// p = p*r*r + r + 1
-	WORD $0x6e20dc04 // fmul v4.4s, v0.4s, v0.4s
-	WORD $0x6e21dc25 // fmul v5.4s, v1.4s, v1.4s
-	WORD $0x4e24cc40 // fmla v0.4s, v2.4s, v4.4s
-	WORD $0x4e25cc61 // fmla v1.4s, v3.4s, v5.4s
-	WORD $0x4e3ad402 // fadd v2.4s, v0.4s, v26.4s
-	WORD $0x4e3ad423 // fadd v3.4s, v1.4s, v26.4s
+	WORD $0x6e30de08 // fmul v8.4s, v16.4s, v16.4s
+	WORD $0x6e31de29 // fmul v9.4s, v17.4s, v17.4s
+	WORD $0x6e32de4a // fmul v10.4s, v18.4s, v18.4s
+	WORD $0x6e33de6b // fmul v11.4s, v19.4s, v19.4s
+	WORD $0x4e28cc90 // fmla v16.4s, v4.4s, v8.4s
+	WORD $0x4e29ccb1 // fmla v17.4s, v5.4s, v9.4s
+	WORD $0x4e2accd2 // fmla v18.4s, v6.4s, v10.4s
+	WORD $0x4e2bccf3 // fmla v19.4s, v7.4s, v11.4s
+	WORD $0x4e3bd604 // fadd v4.4s, v16.4s, v27.4s
+	WORD $0x4e3bd625 // fadd v5.4s, v17.4s, v27.4s
+	WORD $0x4e3bd646 // fadd v6.4s, v18.4s, v27.4s
+	WORD $0x4e3bd667 // fadd v7.4s, v19.4s, v27.4s
 	// times 2**k from the low bits of t; 0 below low and for NaN
-	VSHL $23, V6.S4, V6.S4
-	VSHL $23, V7.S4, V7.S4
-	VADD V29.S4, V6.S4, V6.S4
-	VADD V29.S4, V7.S4, V7.S4
-	WORD $0x6e26dc42 // fmul v2.4s, v2.4s, v6.4s
-	WORD $0x6e27dc63 // fmul v3.4s, v3.4s, v7.4s
-	VAND V8.B16, V2.B16, V2.B16
-	VAND V9.B16, V3.B16, V3.B16
-	VLD1.P 32(R1), [V4.S4, V5.S4]
+	VSHL $23, V12.S4, V12.S4
+	VSHL $23, V13.S4, V13.S4
+	VSHL $23, V14.S4, V14.S4
+	VSHL $23, V15.S4, V15.S4
+	VADD V30.S4, V12.S4, V12.S4
+	VADD V30.S4, V13.S4, V13.S4
+	VADD V30.S4, V14.S4, V14.S4
+	VADD V30.S4, V15.S4, V15.S4
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x6e2ddca5 // fmul v5.4s, v5.4s, v13.4s
+	WORD $0x6e2edcc6 // fmul v6.4s, v6.4s, v14.4s
+	WORD $0x6e2fdce7 // fmul v7.4s, v7.4s, v15.4s
+	WORD $0x6ebce410 // fcmgt v16.4s, v0.4s, v28.4s
+	WORD $0x6ebce431 // fcmgt v17.4s, v1.4s, v28.4s
+	WORD $0x6ebce452 // fcmgt v18.4s, v2.4s, v28.4s
+	WORD $0x6ebce473 // fcmgt v19.4s, v3.4s, v28.4s
+	VAND V16.B16, V4.B16, V4.B16
+	VAND V17.B16, V5.B16, V5.B16
+	VAND V18.B16, V6.B16, V6.B16
+	VAND V19.B16, V7.B16, V7.B16
+	VLD1.P 64(R1), [V8.S4, V9.S4, V10.S4, V11.S4]
 	// g * (e / (e + 1)) * up, in this order (siluMulGeneric's)
-	WORD $0x4e3ad446 // fadd v6.4s, v2.4s, v26.4s
-	WORD $0x6e26fc42 // fdiv v2.4s, v2.4s, v6.4s
-	WORD $0x6e2adc42 // fmul v2.4s, v2.4s, v10.4s
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x4e3ad467 // fadd v7.4s, v3.4s, v26.4s
-	WORD $0x6e27fc63 // fdiv v3.4s, v3.4s, v7.4s
-	WORD $0x6e2bdc63 // fmul v3.4s, v3.4s, v11.4s
-	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
-	VST1.P [V2.S4, V3.S4], 32(R0)
-	SUB $8, R2
-	B silu2
-silu2done:
+	WORD $0x4e3bd48c // fadd v12.4s, v4.4s, v27.4s
+	WORD $0x4e3bd4ad // fadd v13.4s, v5.4s, v27.4s
+	WORD $0x4e3bd4ce // fadd v14.4s, v6.4s, v27.4s
+	WORD $0x4e3bd4ef // fadd v15.4s, v7.4s, v27.4s
+	WORD $0x6e2cfc84 // fdiv v4.4s, v4.4s, v12.4s
+	WORD $0x6e2dfca5 // fdiv v5.4s, v5.4s, v13.4s
+	WORD $0x6e2efcc6 // fdiv v6.4s, v6.4s, v14.4s
+	WORD $0x6e2ffce7 // fdiv v7.4s, v7.4s, v15.4s
+	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x6e22dcc6 // fmul v6.4s, v6.4s, v2.4s
+	WORD $0x6e23dce7 // fmul v7.4s, v7.4s, v3.4s
+	WORD $0x6e28dc84 // fmul v4.4s, v4.4s, v8.4s
+	WORD $0x6e29dca5 // fmul v5.4s, v5.4s, v9.4s
+	WORD $0x6e2adcc6 // fmul v6.4s, v6.4s, v10.4s
+	WORD $0x6e2bdce7 // fmul v7.4s, v7.4s, v11.4s
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUB $16, R2
+	B silu4
+silu4done:
 silu1:
 	CMP $4, R2
 	BLT silu1done
 	VLD1.P 16(R3), [V0.S4]
-	VORR V0.B16, V0.B16, V10.B16
-	// mask = x > low (false for NaN); x = min(x, high)
-	WORD $0x6ebbe408 // fcmgt v8.4s, v0.4s, v27.4s
-	WORD $0x4ebcf400 // fmin v0.4s, v0.4s, v28.4s
+	// x = min(x, high)
+	WORD $0x4ebdf410 // fmin v16.4s, v0.4s, v29.4s
 	// t = x*log2e + magic, k = t - magic = round(x / ln 2)
-	VORR V17.B16, V17.B16, V6.B16
-	WORD $0x4e30cc06 // fmla v6.4s, v0.4s, v16.4s
-	WORD $0x4eb1d4c4 // fsub v4.4s, v6.4s, v17.4s
+	VORR V21.B16, V21.B16, V12.B16
+	WORD $0x4f94120c // fmla v12.4s, v16.4s, v20.s[0]
+	WORD $0x4eb5d588 // fsub v8.4s, v12.4s, v21.4s
 	// r = x - k*c1 - k*c2 (in x)
-	WORD $0x4eb2cc80 // fmls v0.4s, v4.4s, v18.4s
-	WORD $0x4eb3cc80 // fmls v0.4s, v4.4s, v19.4s
+	WORD $0x4fb45110 // fmls v16.4s, v8.4s, v20.s[1]
+	WORD $0x4f945910 // fmls v16.4s, v8.4s, v20.s[2]
 	// Horner: p = ((((p0 r + p1) r + p2) r + p3) r + p4) r + p5
-	VORR V21.B16, V21.B16, V2.B16
-	WORD $0x4e34cc02 // fmla v2.4s, v0.4s, v20.4s
 	VORR V22.B16, V22.B16, V4.B16
-	WORD $0x4e22cc04 // fmla v4.4s, v0.4s, v2.4s
-	VORR V23.B16, V23.B16, V2.B16
-	WORD $0x4e24cc02 // fmla v2.4s, v0.4s, v4.4s
+	WORD $0x4fb41a04 // fmla v4.4s, v16.4s, v20.s[3]
+	VORR V23.B16, V23.B16, V8.B16
+	WORD $0x4e24ce08 // fmla v8.4s, v16.4s, v4.4s
 	VORR V24.B16, V24.B16, V4.B16
-	WORD $0x4e22cc04 // fmla v4.4s, v0.4s, v2.4s
-	VORR V25.B16, V25.B16, V2.B16
-	WORD $0x4e24cc02 // fmla v2.4s, v0.4s, v4.4s
+	WORD $0x4e28ce04 // fmla v4.4s, v16.4s, v8.4s
+	VORR V25.B16, V25.B16, V8.B16
+	WORD $0x4e24ce08 // fmla v8.4s, v16.4s, v4.4s
+	VORR V26.B16, V26.B16, V4.B16
+	WORD $0x4e28ce04 // fmla v4.4s, v16.4s, v8.4s
 	// p = p*r*r + r + 1
-	WORD $0x6e20dc04 // fmul v4.4s, v0.4s, v0.4s
-	WORD $0x4e24cc40 // fmla v0.4s, v2.4s, v4.4s
-	WORD $0x4e3ad402 // fadd v2.4s, v0.4s, v26.4s
+	WORD $0x6e30de08 // fmul v8.4s, v16.4s, v16.4s
+	WORD $0x4e28cc90 // fmla v16.4s, v4.4s, v8.4s
+	WORD $0x4e3bd604 // fadd v4.4s, v16.4s, v27.4s
 	// times 2**k from the low bits of t; 0 below low and for NaN
-	VSHL $23, V6.S4, V6.S4
-	VADD V29.S4, V6.S4, V6.S4
-	WORD $0x6e26dc42 // fmul v2.4s, v2.4s, v6.4s
-	VAND V8.B16, V2.B16, V2.B16
-	VLD1.P 16(R1), [V4.S4]
+	VSHL $23, V12.S4, V12.S4
+	VADD V30.S4, V12.S4, V12.S4
+	WORD $0x6e2cdc84 // fmul v4.4s, v4.4s, v12.4s
+	WORD $0x6ebce410 // fcmgt v16.4s, v0.4s, v28.4s
+	VAND V16.B16, V4.B16, V4.B16
+	VLD1.P 16(R1), [V8.S4]
 	// g * (e / (e + 1)) * up, in this order (siluMulGeneric's)
-	WORD $0x4e3ad446 // fadd v6.4s, v2.4s, v26.4s
-	WORD $0x6e26fc42 // fdiv v2.4s, v2.4s, v6.4s
-	WORD $0x6e2adc42 // fmul v2.4s, v2.4s, v10.4s
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	VST1.P [V2.S4], 16(R0)
+	WORD $0x4e3bd48c // fadd v12.4s, v4.4s, v27.4s
+	WORD $0x6e2cfc84 // fdiv v4.4s, v4.4s, v12.4s
+	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
+	WORD $0x6e28dc84 // fmul v4.4s, v4.4s, v8.4s
+	VST1.P [V4.S4], 16(R0)
 	SUB $4, R2
+	B silu1
 silu1done:
 	RET

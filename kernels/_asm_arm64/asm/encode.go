@@ -188,3 +188,9 @@ func (a *Func) FMLAEi(m VReg, i int, n, d VReg) {
 	a.word(0x4f801000|uint32(i&1)<<21|uint32(i>>1)<<11|uint32(m)<<16|uint32(n)<<5|uint32(d),
 		fmt.Sprintf("fmla v%d.4s, v%d.4s, v%d.s[%d]", d, n, m, i))
 }
+
+// FMLSEi: d.4S -= n.4S * m.S[i] (i 0-3), fused.
+func (a *Func) FMLSEi(m VReg, i int, n, d VReg) {
+	a.word(0x4f805000|uint32(i&1)<<21|uint32(i>>1)<<11|uint32(m)<<16|uint32(n)<<5|uint32(d),
+		fmt.Sprintf("fmls v%d.4s, v%d.4s, v%d.s[%d]", d, n, m, i))
+}

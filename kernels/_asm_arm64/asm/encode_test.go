@@ -80,6 +80,7 @@ func TestEncodings(t *testing.T) {
 		a.FCVTN28H(n, d)
 		for i := range 4 {
 			a.FMLAEi(m, i, n, d)
+			a.FMLSEi(m, i, n, d)
 		}
 	}
 	line := regexp.MustCompile(`WORD \$0x([0-9a-f]{8}) // (.*)`)
