@@ -56,6 +56,13 @@ func matMulTileQ8(p *product) {
 	}
 	for r0 := 0; r0 < p.rows; r0 += tileRows {
 		nr := min(tileRows, p.rows-r0)
+		if nr < tileRows && bp != nil {
+			// The last, partial group converts its own scales: give
+			// the buffer back first, so that no goroutine holds two
+			// (the pool then keeps prefill free of allocations).
+			scratchBufs.Put(bp)
+			bp = nil
+		}
 		for b0 := 0; b0 < nb; b0 += tileQ8Blocks {
 			nbk := min(tileQ8Blocks, nb-b0)
 			unpackTileQ8(t, w[r0*rb:], rb, nr, b0, nbk, tile[:])
