@@ -76,11 +76,12 @@ func FloatTileTransposed() bool { return floatTileTransposed() }
 
 // FloatTileMatMulT is FloatTileMatMul with float32 weights given k-major:
 // out[c*ldOut + r] = the sum over k < n of wt[k*ldw + r] * xs[c*n + k] for
-// r < rows and c < cols. Each output is summed in order of k (fused
-// multiply-adds where the kernel has them), so results agree with
-// FloatTileMatMul to float rounding, not bit for bit; the same call
-// always gives the same bits. It allocates nothing.
-func FloatTileMatMulT(wt []float32, ldw, n, rows int, xs []float32, cols int, out []float32, ldOut int) {
+// r < rows and c < cols; with add, out[c*ldOut + r] plus that sum. Each
+// output is summed in order of k (fused multiply-adds where the kernel has
+// them), so results agree with FloatTileMatMul to float rounding, not bit
+// for bit; the same call always gives the same bits. It allocates
+// nothing.
+func FloatTileMatMulT(wt []float32, ldw, n, rows int, xs []float32, cols int, out []float32, ldOut int, add bool) {
 	if rows <= 0 || cols <= 0 || n <= 0 {
 		return
 	}
@@ -96,20 +97,25 @@ func FloatTileMatMulT(wt []float32, ldw, n, rows int, xs []float32, cols int, ou
 	raceReadFloats(wt[:(n-1)*ldw+rows])
 	raceReadFloats(xs[:cols*n])
 	for c := range cols {
+		if add {
+			raceReadFloats(out[c*ldOut : c*ldOut+rows])
+		}
 		raceWriteFloats(out[c*ldOut : c*ldOut+rows])
 	}
-	r4 := floatTileT(wt, ldw, n, rows, xs, cols, out, ldOut)
+	r4 := floatTileT(wt, ldw, n, rows, xs, cols, out, ldOut, add)
 	if r4 < rows {
-		floatTileTGeneric(wt[r4:], ldw, n, rows-r4, xs, cols, out[r4:], ldOut)
+		floatTileTGeneric(wt[r4:], ldw, n, rows-r4, xs, cols, out[r4:], ldOut, add)
 	}
 }
 
 // floatTileTGeneric is the portable twin of FloatTileMatMulT: for each
 // column, the outputs are summed over k in order.
-func floatTileTGeneric(wt []float32, ldw, n, rows int, xs []float32, cols int, out []float32, ldOut int) {
+func floatTileTGeneric(wt []float32, ldw, n, rows int, xs []float32, cols int, out []float32, ldOut int, add bool) {
 	for c := range cols {
 		o := out[c*ldOut : c*ldOut+rows]
-		clear(o)
+		if !add {
+			clear(o)
+		}
 		for k, x := range xs[c*n : (c+1)*n] {
 			for r, w := range wt[k*ldw : k*ldw+rows] {
 				o[r] += w * x

@@ -14,12 +14,19 @@ func tileF32x4x4NEON(w *byte, n, rows int, x *float32, cols int, out *float32, l
 //go:noescape
 func tileF16x4x4NEON(w *byte, n, rows int, x *float32, cols int, out *float32, ldo int)
 
-// tileF32TNEON sets out[c*ldo + r] = the sum over k < n of wt[k*ldw + r]
+// tileF32TNEON sets out[c*ldo + r] the sum over k < n of wt[k*ldw + r]
 // * x[c*n + k] for r < rows (a multiple of 4) and c < cols, n a positive
 // multiple of 4.
 //
 //go:noescape
 func tileF32TNEON(wt *float32, ldw, n, rows int, x *float32, cols int, out *float32, ldo int)
+
+// tileF32TAddNEON adds to out[c*ldo + r] the sum over k < n of wt[k*ldw + r]
+// * x[c*n + k] for r < rows (a multiple of 4) and c < cols, n a positive
+// multiple of 4.
+//
+//go:noescape
+func tileF32TAddNEON(wt *float32, ldw, n, rows int, x *float32, cols int, out *float32, ldo int)
 
 // transposeF32NEON sets dst[c*ldd + r] = src[r*lds + c] as float32 for r < rows
 // and c < cols (both multiples of 4); lds counts elements.

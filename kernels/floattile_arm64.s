@@ -617,6 +617,398 @@ r1c1done:
 r1done:
 	RET
 
+// func tileF32TAddNEON(wt *float32, ldw, n, rows int, x *float32, cols int, out *float32, ldo int)
+TEXT ·tileF32TAddNEON(SB), NOSPLIT, $0-64
+	MOVD wt+0(FP), R0
+	MOVD ldw+8(FP), R1
+	LSL $2, R1, R1
+	MOVD n+16(FP), R2
+	MOVD rows+24(FP), R3
+	MOVD x+32(FP), R4
+	MOVD cols+40(FP), R5
+	MOVD out+48(FP), R6
+	MOVD ldo+56(FP), R7
+	LSL $2, R7, R7
+	LSL $2, R2, R8
+r4:
+	CMP $16, R3
+	BLT r4done
+	MOVD R4, R10
+	MOVD R6, R11
+	MOVD R5, R12
+r4c4:
+	CMP $4, R12
+	BLT r4c4done
+	MOVD R11, R21
+	VLD1 (R21), [V0.S4, V1.S4, V2.S4, V3.S4]
+	ADD R7, R21
+	VLD1 (R21), [V4.S4, V5.S4, V6.S4, V7.S4]
+	ADD R7, R21
+	VLD1 (R21), [V8.S4, V9.S4, V10.S4, V11.S4]
+	ADD R7, R21
+	VLD1 (R21), [V12.S4, V13.S4, V14.S4, V15.S4]
+	ADD R7, R21
+	MOVD R0, R13
+	MOVD R10, R14
+	ADD R8, R14, R15
+	ADD R8, R15, R16
+	ADD R8, R16, R17
+	MOVD R2, R19
+r4c4k:
+	VLD1.P 16(R14), [V16.S4]
+	VLD1.P 16(R15), [V17.S4]
+	VLD1.P 16(R16), [V18.S4]
+	VLD1.P 16(R17), [V19.S4]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4, V22.S4, V23.S4]
+	WORD $0x4f901280 // fmla v0.4s, v20.4s, v16.s[0]
+	WORD $0x4f9012a1 // fmla v1.4s, v21.4s, v16.s[0]
+	WORD $0x4f9012c2 // fmla v2.4s, v22.4s, v16.s[0]
+	WORD $0x4f9012e3 // fmla v3.4s, v23.4s, v16.s[0]
+	WORD $0x4f911284 // fmla v4.4s, v20.4s, v17.s[0]
+	WORD $0x4f9112a5 // fmla v5.4s, v21.4s, v17.s[0]
+	WORD $0x4f9112c6 // fmla v6.4s, v22.4s, v17.s[0]
+	WORD $0x4f9112e7 // fmla v7.4s, v23.4s, v17.s[0]
+	WORD $0x4f921288 // fmla v8.4s, v20.4s, v18.s[0]
+	WORD $0x4f9212a9 // fmla v9.4s, v21.4s, v18.s[0]
+	WORD $0x4f9212ca // fmla v10.4s, v22.4s, v18.s[0]
+	WORD $0x4f9212eb // fmla v11.4s, v23.4s, v18.s[0]
+	WORD $0x4f93128c // fmla v12.4s, v20.4s, v19.s[0]
+	WORD $0x4f9312ad // fmla v13.4s, v21.4s, v19.s[0]
+	WORD $0x4f9312ce // fmla v14.4s, v22.4s, v19.s[0]
+	WORD $0x4f9312ef // fmla v15.4s, v23.4s, v19.s[0]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD $0x4fb01300 // fmla v0.4s, v24.4s, v16.s[1]
+	WORD $0x4fb01321 // fmla v1.4s, v25.4s, v16.s[1]
+	WORD $0x4fb01342 // fmla v2.4s, v26.4s, v16.s[1]
+	WORD $0x4fb01363 // fmla v3.4s, v27.4s, v16.s[1]
+	WORD $0x4fb11304 // fmla v4.4s, v24.4s, v17.s[1]
+	WORD $0x4fb11325 // fmla v5.4s, v25.4s, v17.s[1]
+	WORD $0x4fb11346 // fmla v6.4s, v26.4s, v17.s[1]
+	WORD $0x4fb11367 // fmla v7.4s, v27.4s, v17.s[1]
+	WORD $0x4fb21308 // fmla v8.4s, v24.4s, v18.s[1]
+	WORD $0x4fb21329 // fmla v9.4s, v25.4s, v18.s[1]
+	WORD $0x4fb2134a // fmla v10.4s, v26.4s, v18.s[1]
+	WORD $0x4fb2136b // fmla v11.4s, v27.4s, v18.s[1]
+	WORD $0x4fb3130c // fmla v12.4s, v24.4s, v19.s[1]
+	WORD $0x4fb3132d // fmla v13.4s, v25.4s, v19.s[1]
+	WORD $0x4fb3134e // fmla v14.4s, v26.4s, v19.s[1]
+	WORD $0x4fb3136f // fmla v15.4s, v27.4s, v19.s[1]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4, V22.S4, V23.S4]
+	WORD $0x4f901a80 // fmla v0.4s, v20.4s, v16.s[2]
+	WORD $0x4f901aa1 // fmla v1.4s, v21.4s, v16.s[2]
+	WORD $0x4f901ac2 // fmla v2.4s, v22.4s, v16.s[2]
+	WORD $0x4f901ae3 // fmla v3.4s, v23.4s, v16.s[2]
+	WORD $0x4f911a84 // fmla v4.4s, v20.4s, v17.s[2]
+	WORD $0x4f911aa5 // fmla v5.4s, v21.4s, v17.s[2]
+	WORD $0x4f911ac6 // fmla v6.4s, v22.4s, v17.s[2]
+	WORD $0x4f911ae7 // fmla v7.4s, v23.4s, v17.s[2]
+	WORD $0x4f921a88 // fmla v8.4s, v20.4s, v18.s[2]
+	WORD $0x4f921aa9 // fmla v9.4s, v21.4s, v18.s[2]
+	WORD $0x4f921aca // fmla v10.4s, v22.4s, v18.s[2]
+	WORD $0x4f921aeb // fmla v11.4s, v23.4s, v18.s[2]
+	WORD $0x4f931a8c // fmla v12.4s, v20.4s, v19.s[2]
+	WORD $0x4f931aad // fmla v13.4s, v21.4s, v19.s[2]
+	WORD $0x4f931ace // fmla v14.4s, v22.4s, v19.s[2]
+	WORD $0x4f931aef // fmla v15.4s, v23.4s, v19.s[2]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD $0x4fb01b00 // fmla v0.4s, v24.4s, v16.s[3]
+	WORD $0x4fb01b21 // fmla v1.4s, v25.4s, v16.s[3]
+	WORD $0x4fb01b42 // fmla v2.4s, v26.4s, v16.s[3]
+	WORD $0x4fb01b63 // fmla v3.4s, v27.4s, v16.s[3]
+	WORD $0x4fb11b04 // fmla v4.4s, v24.4s, v17.s[3]
+	WORD $0x4fb11b25 // fmla v5.4s, v25.4s, v17.s[3]
+	WORD $0x4fb11b46 // fmla v6.4s, v26.4s, v17.s[3]
+	WORD $0x4fb11b67 // fmla v7.4s, v27.4s, v17.s[3]
+	WORD $0x4fb21b08 // fmla v8.4s, v24.4s, v18.s[3]
+	WORD $0x4fb21b29 // fmla v9.4s, v25.4s, v18.s[3]
+	WORD $0x4fb21b4a // fmla v10.4s, v26.4s, v18.s[3]
+	WORD $0x4fb21b6b // fmla v11.4s, v27.4s, v18.s[3]
+	WORD $0x4fb31b0c // fmla v12.4s, v24.4s, v19.s[3]
+	WORD $0x4fb31b2d // fmla v13.4s, v25.4s, v19.s[3]
+	WORD $0x4fb31b4e // fmla v14.4s, v26.4s, v19.s[3]
+	WORD $0x4fb31b6f // fmla v15.4s, v27.4s, v19.s[3]
+	SUBS $4, R19
+	BNE r4c4k
+	MOVD R11, R21
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R21)
+	ADD R7, R21
+	VST1 [V4.S4, V5.S4, V6.S4, V7.S4], (R21)
+	ADD R7, R21
+	VST1 [V8.S4, V9.S4, V10.S4, V11.S4], (R21)
+	ADD R7, R21
+	VST1 [V12.S4, V13.S4, V14.S4, V15.S4], (R21)
+	ADD R7, R21
+	ADD R8<<2, R10, R10
+	MOVD R21, R11
+	SUB $4, R12
+	B r4c4
+r4c4done:
+r4c1:
+	CMP $1, R12
+	BLT r4c1done
+	MOVD R11, R21
+	VLD1 (R21), [V0.S4, V1.S4, V2.S4, V3.S4]
+	ADD R7, R21
+	MOVD R0, R13
+	MOVD R10, R14
+	MOVD R2, R19
+r4c1k:
+	VLD1.P 16(R14), [V16.S4]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4, V22.S4, V23.S4]
+	WORD $0x4f901280 // fmla v0.4s, v20.4s, v16.s[0]
+	WORD $0x4f9012a1 // fmla v1.4s, v21.4s, v16.s[0]
+	WORD $0x4f9012c2 // fmla v2.4s, v22.4s, v16.s[0]
+	WORD $0x4f9012e3 // fmla v3.4s, v23.4s, v16.s[0]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD $0x4fb01300 // fmla v0.4s, v24.4s, v16.s[1]
+	WORD $0x4fb01321 // fmla v1.4s, v25.4s, v16.s[1]
+	WORD $0x4fb01342 // fmla v2.4s, v26.4s, v16.s[1]
+	WORD $0x4fb01363 // fmla v3.4s, v27.4s, v16.s[1]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4, V22.S4, V23.S4]
+	WORD $0x4f901a80 // fmla v0.4s, v20.4s, v16.s[2]
+	WORD $0x4f901aa1 // fmla v1.4s, v21.4s, v16.s[2]
+	WORD $0x4f901ac2 // fmla v2.4s, v22.4s, v16.s[2]
+	WORD $0x4f901ae3 // fmla v3.4s, v23.4s, v16.s[2]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4, V26.S4, V27.S4]
+	WORD $0x4fb01b00 // fmla v0.4s, v24.4s, v16.s[3]
+	WORD $0x4fb01b21 // fmla v1.4s, v25.4s, v16.s[3]
+	WORD $0x4fb01b42 // fmla v2.4s, v26.4s, v16.s[3]
+	WORD $0x4fb01b63 // fmla v3.4s, v27.4s, v16.s[3]
+	SUBS $4, R19
+	BNE r4c1k
+	MOVD R11, R21
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R21)
+	ADD R7, R21
+	ADD R8<<0, R10, R10
+	MOVD R21, R11
+	SUB $1, R12
+	B r4c1
+r4c1done:
+	ADD $64, R0, R0
+	ADD $64, R6, R6
+	SUB $16, R3
+	B r4
+r4done:
+r2:
+	CMP $8, R3
+	BLT r2done
+	MOVD R4, R10
+	MOVD R6, R11
+	MOVD R5, R12
+r2c4:
+	CMP $4, R12
+	BLT r2c4done
+	MOVD R11, R21
+	VLD1 (R21), [V0.S4, V1.S4]
+	ADD R7, R21
+	VLD1 (R21), [V2.S4, V3.S4]
+	ADD R7, R21
+	VLD1 (R21), [V4.S4, V5.S4]
+	ADD R7, R21
+	VLD1 (R21), [V6.S4, V7.S4]
+	ADD R7, R21
+	MOVD R0, R13
+	MOVD R10, R14
+	ADD R8, R14, R15
+	ADD R8, R15, R16
+	ADD R8, R16, R17
+	MOVD R2, R19
+r2c4k:
+	VLD1.P 16(R14), [V16.S4]
+	VLD1.P 16(R15), [V17.S4]
+	VLD1.P 16(R16), [V18.S4]
+	VLD1.P 16(R17), [V19.S4]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4]
+	WORD $0x4f901280 // fmla v0.4s, v20.4s, v16.s[0]
+	WORD $0x4f9012a1 // fmla v1.4s, v21.4s, v16.s[0]
+	WORD $0x4f911282 // fmla v2.4s, v20.4s, v17.s[0]
+	WORD $0x4f9112a3 // fmla v3.4s, v21.4s, v17.s[0]
+	WORD $0x4f921284 // fmla v4.4s, v20.4s, v18.s[0]
+	WORD $0x4f9212a5 // fmla v5.4s, v21.4s, v18.s[0]
+	WORD $0x4f931286 // fmla v6.4s, v20.4s, v19.s[0]
+	WORD $0x4f9312a7 // fmla v7.4s, v21.4s, v19.s[0]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4]
+	WORD $0x4fb01300 // fmla v0.4s, v24.4s, v16.s[1]
+	WORD $0x4fb01321 // fmla v1.4s, v25.4s, v16.s[1]
+	WORD $0x4fb11302 // fmla v2.4s, v24.4s, v17.s[1]
+	WORD $0x4fb11323 // fmla v3.4s, v25.4s, v17.s[1]
+	WORD $0x4fb21304 // fmla v4.4s, v24.4s, v18.s[1]
+	WORD $0x4fb21325 // fmla v5.4s, v25.4s, v18.s[1]
+	WORD $0x4fb31306 // fmla v6.4s, v24.4s, v19.s[1]
+	WORD $0x4fb31327 // fmla v7.4s, v25.4s, v19.s[1]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4]
+	WORD $0x4f901a80 // fmla v0.4s, v20.4s, v16.s[2]
+	WORD $0x4f901aa1 // fmla v1.4s, v21.4s, v16.s[2]
+	WORD $0x4f911a82 // fmla v2.4s, v20.4s, v17.s[2]
+	WORD $0x4f911aa3 // fmla v3.4s, v21.4s, v17.s[2]
+	WORD $0x4f921a84 // fmla v4.4s, v20.4s, v18.s[2]
+	WORD $0x4f921aa5 // fmla v5.4s, v21.4s, v18.s[2]
+	WORD $0x4f931a86 // fmla v6.4s, v20.4s, v19.s[2]
+	WORD $0x4f931aa7 // fmla v7.4s, v21.4s, v19.s[2]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4]
+	WORD $0x4fb01b00 // fmla v0.4s, v24.4s, v16.s[3]
+	WORD $0x4fb01b21 // fmla v1.4s, v25.4s, v16.s[3]
+	WORD $0x4fb11b02 // fmla v2.4s, v24.4s, v17.s[3]
+	WORD $0x4fb11b23 // fmla v3.4s, v25.4s, v17.s[3]
+	WORD $0x4fb21b04 // fmla v4.4s, v24.4s, v18.s[3]
+	WORD $0x4fb21b25 // fmla v5.4s, v25.4s, v18.s[3]
+	WORD $0x4fb31b06 // fmla v6.4s, v24.4s, v19.s[3]
+	WORD $0x4fb31b27 // fmla v7.4s, v25.4s, v19.s[3]
+	SUBS $4, R19
+	BNE r2c4k
+	MOVD R11, R21
+	VST1 [V0.S4, V1.S4], (R21)
+	ADD R7, R21
+	VST1 [V2.S4, V3.S4], (R21)
+	ADD R7, R21
+	VST1 [V4.S4, V5.S4], (R21)
+	ADD R7, R21
+	VST1 [V6.S4, V7.S4], (R21)
+	ADD R7, R21
+	ADD R8<<2, R10, R10
+	MOVD R21, R11
+	SUB $4, R12
+	B r2c4
+r2c4done:
+r2c1:
+	CMP $1, R12
+	BLT r2c1done
+	MOVD R11, R21
+	VLD1 (R21), [V0.S4, V1.S4]
+	ADD R7, R21
+	MOVD R0, R13
+	MOVD R10, R14
+	MOVD R2, R19
+r2c1k:
+	VLD1.P 16(R14), [V16.S4]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4]
+	WORD $0x4f901280 // fmla v0.4s, v20.4s, v16.s[0]
+	WORD $0x4f9012a1 // fmla v1.4s, v21.4s, v16.s[0]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4]
+	WORD $0x4fb01300 // fmla v0.4s, v24.4s, v16.s[1]
+	WORD $0x4fb01321 // fmla v1.4s, v25.4s, v16.s[1]
+	VLD1.P (R13)(R1), [V20.S4, V21.S4]
+	WORD $0x4f901a80 // fmla v0.4s, v20.4s, v16.s[2]
+	WORD $0x4f901aa1 // fmla v1.4s, v21.4s, v16.s[2]
+	VLD1.P (R13)(R1), [V24.S4, V25.S4]
+	WORD $0x4fb01b00 // fmla v0.4s, v24.4s, v16.s[3]
+	WORD $0x4fb01b21 // fmla v1.4s, v25.4s, v16.s[3]
+	SUBS $4, R19
+	BNE r2c1k
+	MOVD R11, R21
+	VST1 [V0.S4, V1.S4], (R21)
+	ADD R7, R21
+	ADD R8<<0, R10, R10
+	MOVD R21, R11
+	SUB $1, R12
+	B r2c1
+r2c1done:
+	ADD $32, R0, R0
+	ADD $32, R6, R6
+	SUB $8, R3
+	B r2
+r2done:
+r1:
+	CMP $4, R3
+	BLT r1done
+	MOVD R4, R10
+	MOVD R6, R11
+	MOVD R5, R12
+r1c4:
+	CMP $4, R12
+	BLT r1c4done
+	MOVD R11, R21
+	VLD1 (R21), [V0.S4]
+	ADD R7, R21
+	VLD1 (R21), [V1.S4]
+	ADD R7, R21
+	VLD1 (R21), [V2.S4]
+	ADD R7, R21
+	VLD1 (R21), [V3.S4]
+	ADD R7, R21
+	MOVD R0, R13
+	MOVD R10, R14
+	ADD R8, R14, R15
+	ADD R8, R15, R16
+	ADD R8, R16, R17
+	MOVD R2, R19
+r1c4k:
+	VLD1.P 16(R14), [V16.S4]
+	VLD1.P 16(R15), [V17.S4]
+	VLD1.P 16(R16), [V18.S4]
+	VLD1.P 16(R17), [V19.S4]
+	VLD1.P (R13)(R1), [V20.S4]
+	WORD $0x4f901280 // fmla v0.4s, v20.4s, v16.s[0]
+	WORD $0x4f911281 // fmla v1.4s, v20.4s, v17.s[0]
+	WORD $0x4f921282 // fmla v2.4s, v20.4s, v18.s[0]
+	WORD $0x4f931283 // fmla v3.4s, v20.4s, v19.s[0]
+	VLD1.P (R13)(R1), [V24.S4]
+	WORD $0x4fb01300 // fmla v0.4s, v24.4s, v16.s[1]
+	WORD $0x4fb11301 // fmla v1.4s, v24.4s, v17.s[1]
+	WORD $0x4fb21302 // fmla v2.4s, v24.4s, v18.s[1]
+	WORD $0x4fb31303 // fmla v3.4s, v24.4s, v19.s[1]
+	VLD1.P (R13)(R1), [V20.S4]
+	WORD $0x4f901a80 // fmla v0.4s, v20.4s, v16.s[2]
+	WORD $0x4f911a81 // fmla v1.4s, v20.4s, v17.s[2]
+	WORD $0x4f921a82 // fmla v2.4s, v20.4s, v18.s[2]
+	WORD $0x4f931a83 // fmla v3.4s, v20.4s, v19.s[2]
+	VLD1.P (R13)(R1), [V24.S4]
+	WORD $0x4fb01b00 // fmla v0.4s, v24.4s, v16.s[3]
+	WORD $0x4fb11b01 // fmla v1.4s, v24.4s, v17.s[3]
+	WORD $0x4fb21b02 // fmla v2.4s, v24.4s, v18.s[3]
+	WORD $0x4fb31b03 // fmla v3.4s, v24.4s, v19.s[3]
+	SUBS $4, R19
+	BNE r1c4k
+	MOVD R11, R21
+	VST1 [V0.S4], (R21)
+	ADD R7, R21
+	VST1 [V1.S4], (R21)
+	ADD R7, R21
+	VST1 [V2.S4], (R21)
+	ADD R7, R21
+	VST1 [V3.S4], (R21)
+	ADD R7, R21
+	ADD R8<<2, R10, R10
+	MOVD R21, R11
+	SUB $4, R12
+	B r1c4
+r1c4done:
+r1c1:
+	CMP $1, R12
+	BLT r1c1done
+	MOVD R11, R21
+	VLD1 (R21), [V0.S4]
+	ADD R7, R21
+	MOVD R0, R13
+	MOVD R10, R14
+	MOVD R2, R19
+r1c1k:
+	VLD1.P 16(R14), [V16.S4]
+	VLD1.P (R13)(R1), [V20.S4]
+	WORD $0x4f901280 // fmla v0.4s, v20.4s, v16.s[0]
+	VLD1.P (R13)(R1), [V24.S4]
+	WORD $0x4fb01300 // fmla v0.4s, v24.4s, v16.s[1]
+	VLD1.P (R13)(R1), [V20.S4]
+	WORD $0x4f901a80 // fmla v0.4s, v20.4s, v16.s[2]
+	VLD1.P (R13)(R1), [V24.S4]
+	WORD $0x4fb01b00 // fmla v0.4s, v24.4s, v16.s[3]
+	SUBS $4, R19
+	BNE r1c1k
+	MOVD R11, R21
+	VST1 [V0.S4], (R21)
+	ADD R7, R21
+	ADD R8<<0, R10, R10
+	MOVD R21, R11
+	SUB $1, R12
+	B r1c1
+r1c1done:
+	ADD $16, R0, R0
+	ADD $16, R6, R6
+	SUB $4, R3
+	B r1
+r1done:
+	RET
+
 // func transposeF32NEON(src *byte, lds, rows, cols int, dst *float32, ldd int)
 TEXT ·transposeF32NEON(SB), NOSPLIT, $0-48
 	MOVD src+0(FP), R0

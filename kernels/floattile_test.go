@@ -110,8 +110,8 @@ func TestMaxF32(t *testing.T) {
 	}
 }
 
-// TestFloatTileMatMulT compares FloatTileMatMulT with a float64 product
-// over shapes that exercise the 16-, 8- and 4-row groups, the 4-column
+// TestFloatTileMatMulT compares FloatTileMatMulT, setting and adding to
+// its output, with a float64 product over shapes that exercise the 16-, 8- and 4-row groups, the 4-column
 // groups and single columns, leftover rows, n not a multiple of 4, and
 // strides wider than the rows, at every level this CPU runs; nothing past
 // a column's rows is written.
@@ -132,25 +132,36 @@ func TestFloatTileMatMulT(t *testing.T) {
 					for i := range xs {
 						xs[i] = float32(rng.NormFloat64())
 					}
-					out := make([]float32, (cols-1)*ldOut+rows+1)
-					const canary = 12345
-					for c := 0; c < cols; c++ {
-						out[c*ldOut+rows] = canary
-					}
-					FloatTileMatMulT(wt, ldw, n, rows, xs, cols, out, ldOut)
-					for c := 0; c < cols; c++ {
-						if out[c*ldOut+rows] != canary {
-							t.Fatalf("%v: wrote past row %d of column %d", sh, rows, c)
+					for _, add := range []bool{false, true} {
+						out := make([]float32, (cols-1)*ldOut+rows+1)
+						const canary = 12345
+						for c := 0; c < cols; c++ {
+							out[c*ldOut+rows] = canary
 						}
-						for r := 0; r < rows; r++ {
-							var want, mag float64
-							for k := 0; k < n; k++ {
-								p := float64(wt[k*ldw+r]) * float64(xs[c*n+k])
-								want += p
-								mag += math.Abs(p)
+						start := make([]float32, len(out))
+						if add {
+							for c := 0; c < cols; c++ {
+								for r := 0; r < rows; r++ {
+									start[c*ldOut+r] = float32(rng.NormFloat64())
+									out[c*ldOut+r] = start[c*ldOut+r]
+								}
 							}
-							if got := float64(out[c*ldOut+r]); math.Abs(got-want) > 1e-6*mag {
-								t.Fatalf("%v: out[%d][%d] = %g, want %g", sh, c, r, got, want)
+						}
+						FloatTileMatMulT(wt, ldw, n, rows, xs, cols, out, ldOut, add)
+						for c := 0; c < cols; c++ {
+							if out[c*ldOut+rows] != canary {
+								t.Fatalf("%v: wrote past row %d of column %d", sh, rows, c)
+							}
+							for r := 0; r < rows; r++ {
+								want, mag := float64(start[c*ldOut+r]), math.Abs(float64(start[c*ldOut+r]))
+								for k := 0; k < n; k++ {
+									p := float64(wt[k*ldw+r]) * float64(xs[c*n+k])
+									want += p
+									mag += math.Abs(p)
+								}
+								if got := float64(out[c*ldOut+r]); math.Abs(got-want) > 1e-6*mag {
+									t.Fatalf("%v add %v: out[%d][%d] = %g, want %g", sh, add, c, r, got, want)
+								}
 							}
 						}
 					}

@@ -336,12 +336,16 @@ func floatTileTransposed() bool { return level >= lvNEON }
 // floatTileT runs FloatTileMatMulT's kernel over the rows that are a
 // multiple of 4 and returns how many it did (0 when n is not a multiple
 // of 4).
-func floatTileT(wt []float32, ldw, n, rows int, xs []float32, cols int, out []float32, ldOut int) int {
+func floatTileT(wt []float32, ldw, n, rows int, xs []float32, cols int, out []float32, ldOut int, add bool) int {
 	r4 := rows &^ 3
 	if level < lvNEON || n%4 != 0 || r4 == 0 {
 		return 0
 	}
-	tileF32TNEON(&wt[0], ldw, n, r4, &xs[0], cols, &out[0], ldOut)
+	if add {
+		tileF32TAddNEON(&wt[0], ldw, n, r4, &xs[0], cols, &out[0], ldOut)
+	} else {
+		tileF32TNEON(&wt[0], ldw, n, r4, &xs[0], cols, &out[0], ldOut)
+	}
 	return r4
 }
 

@@ -215,7 +215,7 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 			// The keys as [hd][kp] float32.
 			kt := sc.kt[:hd*kp]
 			kernels.TransposeToF32(kv.typ, kv.keys(j.layer, kvh, slot, kn), hd, kn, hd, kt, kp)
-			kernels.FloatTileMatMulT(kt, kp, hd, kp, q, cols, st, kp)
+			kernels.FloatTileMatMulT(kt, kp, hd, kp, q, cols, st, kp, false)
 		} else {
 			kernels.FloatTileMatMul(kv.typ, kv.keys(j.layer, kvh, slot, kb), hd, kb, q, cols, st, kp)
 		}
@@ -250,17 +250,16 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 			}
 		}
 
-		// pv[col][d] = sum_k p[col][k] * V[d][k0+k]: the block's values,
-		// padded with zeros to kp keys (as contiguous rows [hdv][kp], or
-		// transposed to [kp][hdv] float32), times the probability
-		// columns.
-		pv := sc.pv[:cols*hdv]
+		// o[col][d] += sum_k p[col][k] * V[d][k0+k]: the block's
+		// values, padded with zeros to kp keys (transposed to [kp][hdv]
+		// float32, or as contiguous rows [hdv][kp] through pv), times
+		// the probability columns.
 		if transposed {
 			vt := sc.vt[:kp*hdv]
 			vals, stride := kv.valueBlock(j.layer, kvh, slot, kn)
 			kernels.TransposeToF32(kv.typ, vals, stride, hdv, kn, vt, hdv)
 			clear(vt[kb*hdv:])
-			kernels.FloatTileMatMulT(vt, hdv, kp, hdv, st, cols, pv, hdv)
+			kernels.FloatTileMatMulT(vt, hdv, kp, hdv, st, cols, o, hdv, true)
 		} else {
 			eb := kv.elemBytes
 			vt := sc.v[:hdv*kp*eb]
@@ -268,9 +267,10 @@ func (j *attentionJob) tile(sc *attnScratch, qb, kvh int) {
 				row := vt[d*kp*eb : (d+1)*kp*eb]
 				clear(row[copy(row, kv.values(j.layer, kvh, d, slot, kb)):])
 			}
+			pv := sc.pv[:cols*hdv]
 			kernels.FloatTileMatMul(kv.typ, vt, kp, hdv, st, cols, pv, hdv)
+			kernels.Axpy(1, pv, o)
 		}
-		kernels.Axpy(1, pv, o)
 		k0 += kb
 	}
 

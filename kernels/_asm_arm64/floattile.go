@@ -19,7 +19,8 @@ store. And maxF32NEON, the maximum of a slice.`)
 	}{{"F32", 4}, {"F16", 2}} {
 		tile4x4(f, "tile"+e.name+"x4x4NEON", e.bytes)
 	}
-	tileT(f)
+	tileT(f, false)
+	tileT(f, true)
 	for _, e := range []struct {
 		name  string
 		bytes int
@@ -30,16 +31,21 @@ store. And maxF32NEON, the maximum of a slice.`)
 	return f
 }
 
-// tileT writes tileF32TNEON, FloatTileMatMulT's kernel: the weights come
-// k-major (wt[k*ldw + r]), so a vector of 4 rows at one k multiplies one
-// column's x[k] as a lane (FMLA by element), and the accumulators are
-// output vectors along the rows, stored without a reduction. Rows go 16
-// at a time (then 8, then 4) by columns 4 at a time (then one at a time);
-// per 4 k of a 16x4 tile: 4 loads of x, 4 of wt, 64 FMLA. Each output is
-// one fused multiply-add chain in order of k.
-func tileT(f *File) {
-	a := f.Func("tileF32TNEON", "func(wt *float32, ldw, n, rows int, x *float32, cols int, out *float32, ldo int)",
-		`tileF32TNEON sets out[c*ldo + r] = the sum over k < n of wt[k*ldw + r]
+// tileT writes tileF32TNEON (and, with add, tileF32TAddNEON),
+// FloatTileMatMulT's kernels: the weights come k-major (wt[k*ldw + r]), so
+// a vector of 4 rows at one k multiplies one column's x[k] as a lane (FMLA
+// by element), and the accumulators are output vectors along the rows,
+// stored without a reduction (with add, they start from the output
+// rather than 0). Rows go 16 at a time (then 8, then 4) by columns 4 at a
+// time (then one at a time); per 4 k of a 16x4 tile: 4 loads of x, 4 of
+// wt, 64 FMLA. Each output is one fused multiply-add chain in order of k.
+func tileT(f *File, add bool) {
+	name, doc := "tileF32TNEON", "sets"
+	if add {
+		name, doc = "tileF32TAddNEON", "adds to"
+	}
+	a := f.Func(name, "func(wt *float32, ldw, n, rows int, x *float32, cols int, out *float32, ldo int)",
+		name+` `+doc+` out[c*ldo + r] the sum over k < n of wt[k*ldw + r]
 * x[c*n + k] for r < rows (a multiple of 4) and c < cols, n a positive
 multiple of 4.`)
 	// R0: the row group's wt; R1: ldw in bytes; R2: n; R3: rows left; R4:
@@ -73,9 +79,24 @@ multiple of 4.`)
 			a.Label(Label(q))
 			a.CMP(Imm(cv), R12)
 			a.BLT(Label(q + "done"))
-			for c := range cv {
+			accs := func(c int) []Vec {
+				var l []Vec
 				for v := range rv {
-					a.Zero(acc(c, v))
+					l = append(l, acc(c, v).S4())
+				}
+				return l
+			}
+			if add {
+				a.MOVD(R11, R21)
+				for c := range cv {
+					a.VLD1(R21, accs(c)...)
+					a.ADDto(R7, R21)
+				}
+			} else {
+				for c := range cv {
+					for v := range rv {
+						a.Zero(acc(c, v))
+					}
 				}
 			}
 			a.MOVD(R0, R13)
@@ -104,11 +125,7 @@ multiple of 4.`)
 			a.BNE(Label(q + "k"))
 			a.MOVD(R11, R21)
 			for c := range cv {
-				var accs []Vec
-				for v := range rv {
-					accs = append(accs, acc(c, v).S4())
-				}
-				a.VST1(R21, accs...)
+				a.VST1(R21, accs(c)...)
 				a.ADDto(R7, R21)
 			}
 			a.ADD(R8.Lsl(cv/2), R10, R10) // the next cv columns (cv is 1 or 4)
