@@ -80,7 +80,7 @@ func packedActsPrep(t quant.Type, q []byte, ab, nb, cols int, buf []byte) []byte
 	switch prepFor(t, cols) {
 	case prepPairs:
 		y := buf[:cols/2*nb*pairBytes]
-		pairActs(&q[0], ab, nb, cols/2, &y[0])
+		pairActsAll(q, ab, nb, cols/2, y)
 		return y
 	case prepScales:
 		s := buf[:4*nb*tileScaleCols(cols)]
@@ -180,9 +180,27 @@ func scratch(n int) *[]byte {
 // eight bytes at a time.
 const pairBytes = 16 + 64
 
+// pairActsAll rearranges the first 2*pairs columns q (ab bytes apart, nb
+// blocks) into y for the SMMLA tiles: pairs of pairs (quads), each block
+// of a quad holding both pairs' scales (one load in the tiles) and then
+// the first pair's quants and the second's; a last odd pair alone, its
+// scales then its quants per block. A quad takes the bytes of two pairs.
+func pairActsAll(q []byte, ab, nb, pairs int, y []byte) {
+	ps := nb * pairBytes // bytes of one pair
+	for p := 0; p+1 < pairs; p += 2 {
+		d := y[p*ps:]
+		pairActs(&q[2*p*ab], ab, nb, &d[0], 32, 2*pairBytes)
+		pairActs(&q[(2*p+2)*ab], ab, nb, &d[16], 32-16+64, 2*pairBytes)
+	}
+	if p := pairs - 1; pairs%2 != 0 {
+		pairActs(&q[2*p*ab], ab, nb, &y[p*ps], 16, pairBytes)
+	}
+}
+
 // matMulPackedPairs is matMulPacked by the SMMLA tiles (the packedPairs
-// shape) over y, the columns in pairs (pairActs): each group runs tiles of
-// six, four, two and one pairs; an odd last column goes through
+// shape) over y, the columns in quads and a last pair (pairActsAll): each
+// group runs tiles of three, two and one quads, then the last pair; an odd
+// last column goes through
 // gemvPacked. The tiles end each block as the other packed kernels do, so
 // a column's bits do not depend on its tile.
 func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, y []byte, out []float32, ldOut int) {
@@ -194,15 +212,15 @@ func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, co
 		o := out[packGroup*g:]
 		p := 0
 		if n := pairs / 6; n > 0 {
-			gemmPairs12(t, x, &y[0], ps, nb, n, &o[0], ldOut)
+			gemmPairs12(t, x, &y[0], 2*ps, nb, n, &o[0], ldOut)
 			p = 6 * n
 		}
 		if pairs-p >= 4 {
-			gemmPairs8(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
+			gemmPairs8(t, x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
 			p += 4
 		}
 		if pairs-p >= 2 {
-			gemmPairs4(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
+			gemmPairs4(t, x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
 			p += 2
 		}
 		if pairs-p == 1 {

@@ -88,26 +88,27 @@ func colScales8(y *byte, ystride, nb, tiles int, s *float32)
 //go:noescape
 func colScales4(y *byte, ystride, nb, tiles int, s *float32)
 
-// pairActs rearranges 2*pairs Q8_0 activations of nb blocks, ystride bytes
-// apart, into the column-pair layout of the i8mm packed tiles at dst.
+// pairActs rearranges two Q8_0 activations of nb blocks, ystride bytes apart,
+// into the column-pair layout of the i8mm packed tiles: block b's scales go to
+// dst + b*step, its quants to dst + qoff + b*step.
 //
 //go:noescape
-func pairActs(y *byte, ystride, nb, pairs int, dst *byte)
+func pairActs(y *byte, ystride, nb int, dst *byte, qoff, step int)
 
 // gemmQ4_0p4x12I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
-// 12 columns in pairActs' layout, ystride bytes per pair (i8mm).
+// 12 columns in pairActs' layout, ystride bytes per quad (i8mm).
 //
 //go:noescape
 func gemmQ4_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 
 // gemmQ4_0p4x8I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
-// 8 columns in pairActs' layout, ystride bytes per pair (i8mm).
+// 8 columns in pairActs' layout, ystride bytes per quad (i8mm).
 //
 //go:noescape
 func gemmQ4_0p4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 
 // gemmQ4_0p4x4I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
-// 4 columns in pairActs' layout, ystride bytes per pair (i8mm).
+// 4 columns in pairActs' layout, ystride bytes per quad (i8mm).
 //
 //go:noescape
 func gemmQ4_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
@@ -119,19 +120,19 @@ func gemmQ4_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut in
 func gemmQ4_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 
 // gemmQ8_0p4x12I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
-// 12 columns in pairActs' layout, ystride bytes per pair (i8mm).
+// 12 columns in pairActs' layout, ystride bytes per quad (i8mm).
 //
 //go:noescape
 func gemmQ8_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 
 // gemmQ8_0p4x8I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
-// 8 columns in pairActs' layout, ystride bytes per pair (i8mm).
+// 8 columns in pairActs' layout, ystride bytes per quad (i8mm).
 //
 //go:noescape
 func gemmQ8_0p4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 
 // gemmQ8_0p4x4I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
-// 4 columns in pairActs' layout, ystride bytes per pair (i8mm).
+// 4 columns in pairActs' layout, ystride bytes per quad (i8mm).
 //
 //go:noescape
 func gemmQ8_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)

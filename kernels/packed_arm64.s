@@ -2349,17 +2349,16 @@ block:
 	BNE tile
 	RET
 
-// func pairActs(y *byte, ystride, nb, pairs int, dst *byte)
-TEXT ·pairActs(SB), NOSPLIT, $0-40
+// func pairActs(y *byte, ystride, nb int, dst *byte, qoff, step int)
+TEXT ·pairActs(SB), NOSPLIT, $0-48
 	MOVD y+0(FP), R0
 	MOVD ystride+8(FP), R3
-	MOVD nb+16(FP), R4
-	MOVD pairs+24(FP), R5
-	MOVD dst+32(FP), R6
-pair:
+	MOVD nb+16(FP), R2
+	MOVD dst+24(FP), R6
+	MOVD qoff+32(FP), R7
+	MOVD step+40(FP), R8
 	ADD R0, R3, R1
-	ADD R1, R3, R7
-	MOVD R4, R2
+	ADD R6, R7
 block:
 	VLD1.P 2(R0), V0.H[0]
 	VLD1.P 32(R0), [V1.B16, V2.B16]
@@ -2371,13 +2370,10 @@ block:
 	VZIP2 V3.D2, V1.D2, V7.D2
 	VZIP1 V4.D2, V2.D2, V8.D2
 	VZIP2 V4.D2, V2.D2, V9.D2
-	VST1.P [V5.S4, V6.S4, V7.S4, V8.S4], 64(R6)
-	VST1.P [V9.S4], 16(R6)
+	VST1.P [V5.S4], (R6)(R8)
+	VST1.P [V6.S4, V7.S4, V8.S4, V9.S4], (R7)(R8)
 	SUBS $1, R2
 	BNE block
-	MOVD R7, R0
-	SUBS $1, R5
-	BNE pair
 	RET
 
 // func gemmQ4_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
@@ -2391,15 +2387,12 @@ TEXT ·gemmQ4_0p4x12I8MM(SB), NOSPLIT, $0-56
 	MOVD ldOut+48(FP), R5
 	LSL $2, R5, R5
 	VMOVI $240, V31.B16
-	MOVD $6, R1
+	MOVD $3, R1
 	MUL R4, R1, R1
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
 	ADD R11, R4, R12
-	ADD R12, R4, R13
-	ADD R13, R4, R14
-	ADD R14, R4, R15
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -2432,114 +2425,111 @@ block:
 	VAND V31.B16, V22.B16, V22.B16
 	VSHL $4, V23.B16, V19.B16
 	VAND V31.B16, V23.B16, V23.B16
-	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
 	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
-	VLD1.P 16(R11), [V28.S4]
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
 	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc2 // fmla v2.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde3 // fmla v3.4s, v15.4s, v30.4s
-	VLD1.P 16(R12), [V28.S4]
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
 	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc4 // fmla v4.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde5 // fmla v5.4s, v15.4s, v30.4s
-	VLD1.P 16(R13), [V28.S4]
-	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
-	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc6 // fmla v6.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde7 // fmla v7.4s, v15.4s, v30.4s
-	VLD1.P 16(R14), [V28.S4]
-	VLD1.P 64(R14), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
-	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc8 // fmla v8.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
-	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde9 // fmla v9.4s, v15.4s, v30.4s
-	VLD1.P 16(R15), [V28.S4]
-	VLD1.P 64(R15), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
-	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdca // fmla v10.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
-	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecdeb // fmla v11.4s, v15.4s, v30.4s
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19
@@ -2596,13 +2586,11 @@ TEXT ·gemmQ4_0p4x8I8MM(SB), NOSPLIT, $0-56
 	MOVD ldOut+48(FP), R5
 	LSL $2, R5, R5
 	VMOVI $240, V31.B16
-	MOVD $4, R1
+	MOVD $2, R1
 	MUL R4, R1, R1
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
-	ADD R11, R4, R12
-	ADD R12, R4, R13
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -2631,78 +2619,76 @@ block:
 	VAND V31.B16, V22.B16, V22.B16
 	VSHL $4, V23.B16, V19.B16
 	VAND V31.B16, V23.B16, V23.B16
-	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
 	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
-	VLD1.P 16(R11), [V28.S4]
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
 	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc2 // fmla v2.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde3 // fmla v3.4s, v15.4s, v30.4s
-	VLD1.P 16(R12), [V28.S4]
-	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
-	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc4 // fmla v4.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde5 // fmla v5.4s, v15.4s, v30.4s
-	VLD1.P 16(R13), [V28.S4]
-	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
-	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc6 // fmla v6.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
-	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde7 // fmla v7.4s, v15.4s, v30.4s
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19
@@ -2747,11 +2733,10 @@ TEXT ·gemmQ4_0p4x4I8MM(SB), NOSPLIT, $0-56
 	MOVD ldOut+48(FP), R5
 	LSL $2, R5, R5
 	VMOVI $240, V31.B16
-	MOVD $2, R1
+	MOVD $1, R1
 	MUL R4, R1, R1
 tile:
 	MOVD R8, R10
-	ADD R10, R4, R11
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -2776,42 +2761,41 @@ block:
 	VAND V31.B16, V22.B16, V22.B16
 	VSHL $4, V23.B16, V19.B16
 	VAND V31.B16, V23.B16, V23.B16
-	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
 	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
-	VLD1.P 16(R11), [V28.S4]
-	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
-	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc2 // fmla v2.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde3 // fmla v3.4s, v15.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19
@@ -2872,22 +2856,22 @@ block:
 	VAND V31.B16, V23.B16, V23.B16
 	VLD1.P 16(R10), [V28.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a61d // smmla v29.4s, v16.16b, v24.16b
-	WORD $0x4e98a63e // smmla v30.4s, v17.16b, v24.16b
-	WORD $0x4e99a65d // smmla v29.4s, v18.16b, v25.16b
-	WORD $0x4e99a67e // smmla v30.4s, v19.16b, v25.16b
-	WORD $0x4e9aa69d // smmla v29.4s, v20.16b, v26.16b
-	WORD $0x4e9aa6be // smmla v30.4s, v21.16b, v26.16b
-	WORD $0x4e9ba6dd // smmla v29.4s, v22.16b, v27.16b
-	WORD $0x4e9ba6fe // smmla v30.4s, v23.16b, v27.16b
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
 	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
-	WORD $0x4f3ce7bd // scvtf v29.4s, v29.4s, #4
-	WORD $0x4e3dcdc0 // fmla v0.4s, v14.4s, v29.4s
-	WORD $0x6e3cddaf // fmul v15.4s, v13.4s, v28.4s
 	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
-	WORD $0x4e3ecde1 // fmla v1.4s, v15.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19
@@ -2913,15 +2897,12 @@ TEXT ·gemmQ8_0p4x12I8MM(SB), NOSPLIT, $0-56
 	MOVD out+40(FP), R9
 	MOVD ldOut+48(FP), R5
 	LSL $2, R5, R5
-	MOVD $6, R1
+	MOVD $3, R1
 	MUL R4, R1, R1
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
 	ADD R11, R4, R12
-	ADD R12, R4, R13
-	ADD R13, R4, R14
-	ADD R14, R4, R15
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -2951,114 +2932,111 @@ block:
 	VZIP2 V21.S4, V20.S4, V19.S4
 	VZIP1 V23.S4, V22.S4, V20.S4
 	VZIP2 V23.S4, V22.S4, V21.S4
-	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
 	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
-	VLD1.P 16(R11), [V28.S4]
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
 	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec2 // fmla v2.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee3 // fmla v3.4s, v23.4s, v30.4s
-	VLD1.P 16(R12), [V28.S4]
+	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
 	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec4 // fmla v4.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee5 // fmla v5.4s, v23.4s, v30.4s
-	VLD1.P 16(R13), [V28.S4]
-	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e3ecec8 // fmla v8.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf89 // fmla v9.4s, v28.4s, v23.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec6 // fmla v6.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee7 // fmla v7.4s, v23.4s, v30.4s
-	VLD1.P 16(R14), [V28.S4]
-	VLD1.P 64(R14), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec8 // fmla v8.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
-	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee9 // fmla v9.4s, v23.4s, v30.4s
-	VLD1.P 16(R15), [V28.S4]
-	VLD1.P 64(R15), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dceca // fmla v10.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
-	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3eceeb // fmla v11.4s, v23.4s, v30.4s
+	WORD $0x4e3ececa // fmla v10.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfab // fmla v11.4s, v29.4s, v23.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19
@@ -3114,13 +3092,11 @@ TEXT ·gemmQ8_0p4x8I8MM(SB), NOSPLIT, $0-56
 	MOVD out+40(FP), R9
 	MOVD ldOut+48(FP), R5
 	LSL $2, R5, R5
-	MOVD $4, R1
+	MOVD $2, R1
 	MUL R4, R1, R1
 tile:
 	MOVD R8, R10
 	ADD R10, R4, R11
-	ADD R11, R4, R12
-	ADD R12, R4, R13
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -3146,78 +3122,76 @@ block:
 	VZIP2 V21.S4, V20.S4, V19.S4
 	VZIP1 V23.S4, V22.S4, V20.S4
 	VZIP2 V23.S4, V22.S4, V21.S4
-	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
 	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
-	VLD1.P 16(R11), [V28.S4]
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
 	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec2 // fmla v2.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee3 // fmla v3.4s, v23.4s, v30.4s
-	VLD1.P 16(R12), [V28.S4]
-	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec4 // fmla v4.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee5 // fmla v5.4s, v23.4s, v30.4s
-	VLD1.P 16(R13), [V28.S4]
-	VLD1.P 64(R13), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
-	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec6 // fmla v6.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
-	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee7 // fmla v7.4s, v23.4s, v30.4s
+	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19
@@ -3261,11 +3235,10 @@ TEXT ·gemmQ8_0p4x4I8MM(SB), NOSPLIT, $0-56
 	MOVD out+40(FP), R9
 	MOVD ldOut+48(FP), R5
 	LSL $2, R5, R5
-	MOVD $2, R1
+	MOVD $1, R1
 	MUL R4, R1, R1
 tile:
 	MOVD R8, R10
-	ADD R10, R4, R11
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -3287,42 +3260,41 @@ block:
 	VZIP2 V21.S4, V20.S4, V19.S4
 	VZIP1 V23.S4, V22.S4, V20.S4
 	VZIP2 V23.S4, V22.S4, V21.S4
-	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
 	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
-	VLD1.P 16(R11), [V28.S4]
-	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec2 // fmla v2.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee3 // fmla v3.4s, v23.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19
@@ -3379,22 +3351,22 @@ block:
 	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 16(R10), [V28.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
-	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	WORD $0x4e98a5dd // smmla v29.4s, v14.16b, v24.16b
-	WORD $0x4e98a5fe // smmla v30.4s, v15.16b, v24.16b
-	WORD $0x4e99a61d // smmla v29.4s, v16.16b, v25.16b
-	WORD $0x4e99a63e // smmla v30.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65d // smmla v29.4s, v18.16b, v26.16b
-	WORD $0x4e9aa67e // smmla v30.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69d // smmla v29.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6be // smmla v30.4s, v21.16b, v27.16b
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
 	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
-	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
-	WORD $0x4e3dcec0 // fmla v0.4s, v22.4s, v29.4s
-	WORD $0x6e3cddb7 // fmul v23.4s, v13.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecee1 // fmla v1.4s, v23.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
 	SUBS $1, R2
 	BNE block
 	MOVD R9, R19

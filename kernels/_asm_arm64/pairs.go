@@ -12,33 +12,35 @@ import (
 // columns) into a 2x2 int32 tile: 32 multiply-adds per instruction, twice
 // SDOT's.
 //
-// The activations are first rearranged once per product (pairActs): per
-// pair of columns c0, c1 and block, 80 bytes: the scales as float32
-// [d0 d1 d0 d1], then four 16-byte chunks, chunk k holding c0's quants
-// 8k..8k+7 and then c1's. The weights stay in the dotprod level's packed
-// layout (four bytes of each of the four rows per register): one ZIP1 and
-// one ZIP2 on 32-bit lanes of two such registers give the 8-byte row-pair
-// operands of rows 0-1 and 2-3. A block of a tile then ends per 2x2 tile
-// as every packed kernel ends it: acc += float32(sum) * (d_r * d_c).
+// The activations are first rearranged once per input (pairActs, one
+// pair of columns c0, c1 per call) into pairs of pairs (quads): per quad
+// of columns and block, 160 bytes: both pairs' scales as float32 [d0 d1 d0
+// d1] (32 bytes, one load for two pairs), then each pair's quants in four
+// 16-byte chunks, chunk k holding c0's quants 8k..8k+7 and then c1's. A
+// last odd pair keeps its own 80 bytes per block, its scales then its
+// quants. The weights stay in the dotprod level's packed layout (four
+// bytes of each of the four rows per register): one ZIP1 and one ZIP2 on
+// 32-bit lanes of two such registers give the 8-byte row-pair operands of
+// rows 0-1 and 2-3. A block of a tile then ends per 2x2 tile as every
+// packed kernel ends it: acc += float32(sum) * (d_r * d_c).
 
 // pairBytes is the size of one pair of columns' block in pairActs' layout.
 const pairBytes = 16 + 64
 
-// pairActs: func(y *byte, ystride, nb, pairs int, dst *byte) rearranges
-// 2*pairs Q8_0 activations of nb blocks, ystride bytes apart, into the
-// column-pair layout at dst (pairs*nb*pairBytes bytes).
+// pairActs: func(y *byte, ystride, nb int, dst *byte, qoff, step int)
+// rearranges two Q8_0 activations of nb blocks, ystride bytes apart: block
+// b's scales go to dst + b*step, its quants to dst + qoff + b*step.
 func pairActs(f *File) {
-	a := f.Func("pairActs", "func(y *byte, ystride, nb, pairs int, dst *byte)",
-		"pairActs rearranges 2*pairs Q8_0 activations of nb blocks, ystride bytes\napart, into the column-pair layout of the i8mm packed tiles at dst.")
+	a := f.Func("pairActs", "func(y *byte, ystride, nb int, dst *byte, qoff, step int)",
+		"pairActs rearranges two Q8_0 activations of nb blocks, ystride bytes apart,\ninto the column-pair layout of the i8mm packed tiles: block b's scales go to\ndst + b*step, its quants to dst + qoff + b*step.")
 	a.Load("y", R0)
 	a.Load("ystride", R3)
-	a.Load("nb", R4)
-	a.Load("pairs", R5)
+	a.Load("nb", R2)
 	a.Load("dst", R6)
-	a.Label("pair")
+	a.Load("qoff", R7)
+	a.Load("step", R8)
 	a.ADD(R0, R3, R1)
-	a.ADD(R1, R3, R7)
-	a.MOVD(R4, R2)
+	a.ADDto(R6, R7)
 	a.Label("block")
 	a.VLD1LaneP(2, R0, V0.H(0))
 	a.VLD1P(32, R0, V1.B16(), V2.B16())
@@ -47,13 +49,10 @@ func pairActs(f *File) {
 	a.FCVTL4S(V0, V0)
 	a.VZIP1(V0.D2(), V0.D2(), V5.D2())
 	zipRows(a, V1, V2, V3, V4, 6)
-	a.VST1P(64, R6, V5.S4(), V6.S4(), V7.S4(), V8.S4())
-	a.VST1P(16, R6, V9.S4())
+	a.VST1PR(R8, R6, V5.S4())
+	a.VST1PR(R8, R7, V6.S4(), V7.S4(), V8.S4(), V9.S4())
 	a.SUBS(Imm(1), R2)
 	a.BNE("block")
-	a.MOVD(R7, R0)
-	a.SUBS(Imm(1), R5)
-	a.BNE("pair")
 	a.RET()
 }
 
@@ -113,14 +112,19 @@ var pairTypes = []pairWeights{
 
 // gemmPairs: func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut
 // int) multiplies one packed group of four rows (nb blocks of four) by
-// tiles tiles of 2*pairs columns in pairActs' layout, pair j of the
-// activations at y + j*ystride, and stores rows 0-3 of column c at out +
-// c*ldOut floats.
+// tiles tiles of 2*pairs columns in pairActs' layout (pairs/2 quads,
+// ystride bytes apart, or one lone pair when pairs is 1), and stores rows
+// 0-3 of column c at out + c*ldOut floats.
 func gemmPairs(f *File, p pairWeights, pairs int) {
 	name := fmt.Sprintf("gemm%sp4x%dI8MM", p.typ, 2*pairs)
+	unit := "quad"
+	if pairs == 1 {
+		unit = "pair"
+	}
 	a := f.Func(name, "func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)",
-		fmt.Sprintf("%s multiplies a packed group of four %s rows by tiles tiles of\n%d columns in pairActs' layout, ystride bytes per pair (i8mm).", name, p.typ, 2*pairs))
-	ptrs := []Reg{R10, R11, R12, R13, R14, R15}[:pairs]
+		fmt.Sprintf("%s multiplies a packed group of four %s rows by tiles tiles of\n%d columns in pairActs' layout, ystride bytes per %s (i8mm).", name, p.typ, 2*pairs, unit))
+	quads := max(pairs/2, 1)
+	ptrs := []Reg{R10, R11, R12}[:quads]
 	a.Load("w", R7)
 	a.Load("y", R8)
 	a.Load("ystride", R4)
@@ -132,14 +136,15 @@ func gemmPairs(f *File, p pairWeights, pairs int) {
 	if p.typ == "Q4_0" {
 		a.VMOVI(0xf0, packMask.B16())
 	}
-	a.MOVD(Imm(pairs), R1)
-	a.Inst("MUL", R4, R1, R1) // bytes of a tile's pairs
+	a.MOVD(Imm(quads), R1)
+	a.Inst("MUL", R4, R1, R1) // bytes of a tile's quads
 	// acc[j][h]: rows 2h, 2h+1 by columns 2j, 2j+1 (V0-V11 for six
-	// pairs; the integer sums of a pair's block go to V29, V30).
+	// pairs). A quad's two column scales go to V28, V29; the integer sums
+	// of a pair's block to V30 and the load's second scratch register.
 	acc := func(j, h int) VReg { return V(2*j + h) }
 	a.Label("tile")
 	a.MOVD(R8, ptrs[0])
-	for i := 1; i < pairs; i++ {
+	for i := 1; i < quads; i++ {
 		a.ADD(ptrs[i-1], R4, ptrs[i])
 	}
 	for j := range 2 * pairs {
@@ -149,10 +154,17 @@ func gemmPairs(f *File, p pairWeights, pairs int) {
 	a.MOVD(R6, R2)
 	a.Label("block")
 	w, tmp := p.load(a, R0)
-	for j, y := range ptrs {
-		a.VLD1P(16, y, V28.S4())
+	scales := []VReg{V28, V29}
+	sums := [2]VReg{V30, tmp[1]}
+	for j := range pairs {
+		y := ptrs[j/2]
+		c := scales[j%2]
+		if pairs == 1 {
+			a.VLD1P(16, y, c.S4())
+		} else if j%2 == 0 {
+			a.VLD1P(32, y, V28.S4(), V29.S4())
+		}
 		a.VLD1P(64, y, V24.B16(), V25.B16(), V26.B16(), V27.B16())
-		sums := [2]VReg{V29, V30}
 		for _, s := range sums {
 			a.Zero(s)
 		}
@@ -161,14 +173,17 @@ func gemmPairs(f *File, p pairWeights, pairs int) {
 				a.SMMLA(V(24+k), w[h][k], s)
 			}
 		}
+		// The scale products d_r * d_c of rows 0-1 in tmp[0], of rows
+		// 2-3 in c itself (its last use).
+		prod := [2]VReg{tmp[0], c}
 		for h, s := range sums {
-			a.FMUL4S(V28, V12+VReg(h), tmp[h])
+			a.FMUL4S(c, V12+VReg(h), prod[h])
 			if p.fbits > 0 {
 				a.SCVTFX(p.fbits, s, s)
 			} else {
 				a.SCVTF4S(s, s)
 			}
-			a.FMLA4S(s, tmp[h], acc(j, h))
+			a.FMLA4S(s, prod[h], acc(j, h))
 		}
 	}
 	a.SUBS(Imm(1), R2)

@@ -132,3 +132,9 @@ func (a *Func) FMAXS(m, n, dst Operand)      { a.Inst("FMAXS", m, n, dst) }
 func (a *Func) VCMEQ(m, n, d Vec)            { a.Inst("VCMEQ", m, n, d) }
 func (a *Func) CBNZW(r Reg, l Label)         { a.Inst("CBNZW", r, l) }
 func (a *Func) MOVWP(inc int, src, base Reg) { a.Inst("MOVW.P", src, M(base, inc)) }
+
+// Added for the i8mm column-quad layout.
+
+func (a *Func) VST1PR(inc, base Reg, regs ...Vec) {
+	a.Inst("VST1.P", List(regs), Raw(fmt.Sprintf("(%v)(%v)", base, inc)))
+}
