@@ -2407,7 +2407,7 @@ tile:
 	VEOR V11.B16, V11.B16, V11.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -2531,7 +2531,255 @@ block:
 	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
 	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4
@@ -2601,7 +2849,7 @@ tile:
 	VEOR V7.B16, V7.B16, V7.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -2690,7 +2938,185 @@ block:
 	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
 	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4
@@ -2743,7 +3169,7 @@ tile:
 	VEOR V3.B16, V3.B16, V3.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -2797,7 +3223,115 @@ block:
 	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
 	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4
@@ -2836,7 +3370,7 @@ tile:
 	VEOR V1.B16, V1.B16, V1.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -2873,7 +3407,81 @@ block:
 	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
 	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VZIP1 V17.S4, V16.S4, V20.S4
+	VZIP2 V17.S4, V16.S4, V21.S4
+	VZIP1 V19.S4, V18.S4, V22.S4
+	VZIP2 V19.S4, V18.S4, V23.S4
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4
@@ -2917,7 +3525,7 @@ tile:
 	VEOR V11.B16, V11.B16, V11.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -3038,7 +3646,249 @@ block:
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
 	WORD $0x4e37cfab // fmla v11.4s, v29.4s, v23.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec8 // fmla v8.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf89 // fmla v9.4s, v28.4s, v23.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ececa // fmla v10.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfab // fmla v11.4s, v29.4s, v23.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec8 // fmla v8.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf89 // fmla v9.4s, v28.4s, v23.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ececa // fmla v10.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfab // fmla v11.4s, v29.4s, v23.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4
@@ -3107,7 +3957,7 @@ tile:
 	VEOR V7.B16, V7.B16, V7.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -3193,7 +4043,179 @@ block:
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
 	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4
@@ -3245,7 +4267,7 @@ tile:
 	VEOR V3.B16, V3.B16, V3.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -3296,7 +4318,109 @@ block:
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
 	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4
@@ -3334,7 +4458,7 @@ tile:
 	VEOR V1.B16, V1.B16, V1.B16
 	MOVD R7, R0
 	MOVD R6, R2
-block:
+	TBZ $0, R2, blocks2
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
@@ -3368,7 +4492,75 @@ block:
 	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
 	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
 	SUBS $1, R2
-	BNE block
+	BEQ stores
+blocks2:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VZIP1 V17.S4, V16.S4, V14.S4
+	VZIP2 V17.S4, V16.S4, V15.S4
+	VZIP1 V19.S4, V18.S4, V16.S4
+	VZIP2 V19.S4, V18.S4, V17.S4
+	VZIP1 V21.S4, V20.S4, V18.S4
+	VZIP2 V21.S4, V20.S4, V19.S4
+	VZIP1 V23.S4, V22.S4, V20.S4
+	VZIP2 V23.S4, V22.S4, V21.S4
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
+	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
+	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
+	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
+	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
+	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
+	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
+	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
+	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
 	MOVD R9, R19
 	VUZP1 V1.S4, V0.S4, V24.S4
 	VUZP2 V1.S4, V0.S4, V25.S4

@@ -152,42 +152,53 @@ func gemmPairs(f *File, p pairWeights, pairs int) {
 	}
 	a.MOVD(R7, R0)
 	a.MOVD(R6, R2)
-	a.Label("block")
-	w, tmp := p.load(a, R0)
-	scales := []VReg{V28, V29}
-	sums := [2]VReg{V30, tmp[1]}
-	for j := range pairs {
-		y := ptrs[j/2]
-		c := scales[j%2]
-		if pairs == 1 {
-			a.VLD1P(16, y, c.S4())
-		} else if j%2 == 0 {
-			a.VLD1P(32, y, V28.S4(), V29.S4())
-		}
-		a.VLD1P(64, y, V24.B16(), V25.B16(), V26.B16(), V27.B16())
-		for _, s := range sums {
-			a.Zero(s)
-		}
-		for k := range 4 {
+	// The blocks two at a time (one loop branch per two), after a first
+	// one alone when nb is odd.
+	block := func() {
+		w, tmp := p.load(a, R0)
+		scales := []VReg{V28, V29}
+		sums := [2]VReg{V30, tmp[1]}
+		for j := range pairs {
+			y := ptrs[j/2]
+			c := scales[j%2]
+			if pairs == 1 {
+				a.VLD1P(16, y, c.S4())
+			} else if j%2 == 0 {
+				a.VLD1P(32, y, V28.S4(), V29.S4())
+			}
+			a.VLD1P(64, y, V24.B16(), V25.B16(), V26.B16(), V27.B16())
+			for _, s := range sums {
+				a.Zero(s)
+			}
+			for k := range 4 {
+				for h, s := range sums {
+					a.SMMLA(V(24+k), w[h][k], s)
+				}
+			}
+			// The scale products d_r * d_c of rows 0-1 in tmp[0], of rows
+			// 2-3 in c itself (its last use).
+			prod := [2]VReg{tmp[0], c}
 			for h, s := range sums {
-				a.SMMLA(V(24+k), w[h][k], s)
+				a.FMUL4S(c, V12+VReg(h), prod[h])
+				if p.fbits > 0 {
+					a.SCVTFX(p.fbits, s, s)
+				} else {
+					a.SCVTF4S(s, s)
+				}
+				a.FMLA4S(s, prod[h], acc(j, h))
 			}
-		}
-		// The scale products d_r * d_c of rows 0-1 in tmp[0], of rows
-		// 2-3 in c itself (its last use).
-		prod := [2]VReg{tmp[0], c}
-		for h, s := range sums {
-			a.FMUL4S(c, V12+VReg(h), prod[h])
-			if p.fbits > 0 {
-				a.SCVTFX(p.fbits, s, s)
-			} else {
-				a.SCVTF4S(s, s)
-			}
-			a.FMLA4S(s, prod[h], acc(j, h))
 		}
 	}
+	a.TBZ(0, R2, "blocks2")
+	block()
 	a.SUBS(Imm(1), R2)
-	a.BNE("block")
+	a.BEQ("stores")
+	a.Label("blocks2")
+	block()
+	block()
+	a.SUBS(Imm(2), R2)
+	a.BNE("blocks2")
+	a.Label("stores")
 	// Each pair's two 2x2 tiles become its two columns' rows 0-3.
 	a.MOVD(R9, R19)
 	for j := range pairs {

@@ -138,3 +138,4 @@ func (a *Func) MOVWP(inc int, src, base Reg) { a.Inst("MOVW.P", src, M(base, inc
 func (a *Func) VST1PR(inc, base Reg, regs ...Vec) {
 	a.Inst("VST1.P", List(regs), Raw(fmt.Sprintf("(%v)(%v)", base, inc)))
 }
+func (a *Func) TBZ(bit int, r Reg, l Label) { a.Inst("TBZ", Imm(bit), r, l) }
