@@ -32,13 +32,15 @@ func axpyF16NEON(alpha float32, x *uint16, y *float32, n int)
 // sumSquaresNEON returns the float64 sums of x[i]*x[i] over the even and
 // the odd i < n (a multiple of 4), each added in order of i: the two lanes
 // of one float64 accumulator, so the sums are RMSNorm's s0 and s1 bit for
-// bit (a float32 squared is exact in float64, fused or not).
+// bit (a float32 squared is exact in float64, fused or not). 16 elements per
+// iteration, then 4 at a time.
 //
 //go:noescape
 func sumSquaresNEON(x *float32, n int) (even, odd float64)
 
 // scaleMulNEON sets dst[i] = x[i] * scale * w[i] (two roundings, in that
-// order) for n elements (a multiple of 4).
+// order) for n elements (a multiple of 4), 16 per iteration, then 4 at a
+// time.
 //
 //go:noescape
 func scaleMulNEON(dst, x, w *float32, n int, scale float32)

@@ -249,15 +249,37 @@ TEXT ·sumSquaresNEON(SB), NOSPLIT, $0-32
 	MOVD x+0(FP), R0
 	MOVD n+8(FP), R1
 	VEOR V16.B16, V16.B16, V16.B16
+loop16:
+	CMP $16, R1
+	BLT loop4
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x0e617804 // fcvtl v4.2d, v0.2s
+	WORD $0x4e617805 // fcvtl2 v5.2d, v0.4s
+	WORD $0x0e617826 // fcvtl v6.2d, v1.2s
+	WORD $0x4e617827 // fcvtl2 v7.2d, v1.4s
+	WORD $0x0e617848 // fcvtl v8.2d, v2.2s
+	WORD $0x4e617849 // fcvtl2 v9.2d, v2.4s
+	WORD $0x0e61786a // fcvtl v10.2d, v3.2s
+	WORD $0x4e61786b // fcvtl2 v11.2d, v3.4s
+	WORD $0x4e64cc90 // fmla v16.2d, v4.2d, v4.2d
+	WORD $0x4e65ccb0 // fmla v16.2d, v5.2d, v5.2d
+	WORD $0x4e66ccd0 // fmla v16.2d, v6.2d, v6.2d
+	WORD $0x4e67ccf0 // fmla v16.2d, v7.2d, v7.2d
+	WORD $0x4e68cd10 // fmla v16.2d, v8.2d, v8.2d
+	WORD $0x4e69cd30 // fmla v16.2d, v9.2d, v9.2d
+	WORD $0x4e6acd50 // fmla v16.2d, v10.2d, v10.2d
+	WORD $0x4e6bcd70 // fmla v16.2d, v11.2d, v11.2d
+	SUB $16, R1
+	B loop16
+loop4:
 	CBZ R1, done
-loop:
 	VLD1.P 16(R0), [V0.S4]
 	WORD $0x0e617801 // fcvtl v1.2d, v0.2s
 	WORD $0x4e617802 // fcvtl2 v2.2d, v0.4s
 	WORD $0x4e61cc30 // fmla v16.2d, v1.2d, v1.2d
 	WORD $0x4e62cc50 // fmla v16.2d, v2.2d, v2.2d
-	SUBS $4, R1
-	BNE loop
+	SUB $4, R1
+	B loop4
 done:
 	FMOVD F16, even+16(FP)
 	VDUP V16.D[1], V17.D2
@@ -272,15 +294,31 @@ TEXT ·scaleMulNEON(SB), NOSPLIT, $0-36
 	MOVD n+24(FP), R3
 	FMOVS scale+32(FP), F31
 	VDUP V31.S[0], V31.S4
+loop16:
+	CMP $16, R3
+	BLT loop4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]
+	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
+	WORD $0x6e3fdc21 // fmul v1.4s, v1.4s, v31.4s
+	WORD $0x6e3fdc42 // fmul v2.4s, v2.4s, v31.4s
+	WORD $0x6e3fdc63 // fmul v3.4s, v3.4s, v31.4s
+	WORD $0x6e24dc00 // fmul v0.4s, v0.4s, v4.4s
+	WORD $0x6e25dc21 // fmul v1.4s, v1.4s, v5.4s
+	WORD $0x6e26dc42 // fmul v2.4s, v2.4s, v6.4s
+	WORD $0x6e27dc63 // fmul v3.4s, v3.4s, v7.4s
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB $16, R3
+	B loop16
+loop4:
 	CBZ R3, done
-loop:
 	VLD1.P 16(R1), [V0.S4]
 	VLD1.P 16(R2), [V1.S4]
 	WORD $0x6e3fdc00 // fmul v0.4s, v0.4s, v31.4s
 	WORD $0x6e21dc00 // fmul v0.4s, v0.4s, v1.4s
 	VST1.P [V0.S4], 16(R0)
-	SUBS $4, R3
-	BNE loop
+	SUB $4, R3
+	B loop4
 done:
 	RET
 

@@ -132,20 +132,22 @@ func (c *kvCache) store(l, pos, n int, k, v []float32) {
 				copy(c.k32[at:at+c.hd], src)
 			}
 			vals := v[(t*c.nHeadKV+h)*c.hdv : (t*c.nHeadKV+h+1)*c.hdv]
+			// Values are stored transposed: element d of this one is
+			// d rows of the layer's slots after element 0.
+			at, stride := c.valueIndex(l, h, 0, slot), c.layers[l].slots
 			if c.typ != quant.F16 {
 				for d, x := range vals {
-					c.v32[c.valueIndex(l, h, d, slot)] = x
+					c.v32[at+d*stride] = x
 				}
 				continue
 			}
-			// Values are stored transposed: convert a run of them at
-			// once, then scatter.
+			// Convert a run of them at once, then scatter.
 			var h16 [256]uint16
 			for d0 := 0; d0 < len(vals); d0 += len(h16) {
 				run := vals[d0:min(d0+len(h16), len(vals))]
 				kernels.F32ToF16Slice(h16[:len(run)], run)
-				for d := range run {
-					c.v16[c.valueIndex(l, h, d0+d, slot)] = h16[d]
+				for d, x := range h16[:len(run)] {
+					c.v16[at+(d0+d)*stride] = x
 				}
 			}
 		}

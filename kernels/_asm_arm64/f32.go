@@ -109,19 +109,33 @@ func normKernels(f *File) {
 		`sumSquaresNEON returns the float64 sums of x[i]*x[i] over the even and
 the odd i < n (a multiple of 4), each added in order of i: the two lanes
 of one float64 accumulator, so the sums are RMSNorm's s0 and s1 bit for
-bit (a float32 squared is exact in float64, fused or not).`)
+bit (a float32 squared is exact in float64, fused or not). 16 elements per
+iteration, then 4 at a time.`)
 	a.Load("x", R0)
 	a.Load("n", R1)
 	a.Zero(V16)
+	a.Label("loop16")
+	a.CMP(Imm(16), R1)
+	a.BLT("loop4")
+	a.VLD1P(64, R0, V0.S4(), V1.S4(), V2.S4(), V3.S4())
+	for i := range 4 {
+		a.FCVTL2D(V(i), V(4+2*i))
+		a.FCVTL22D(V(i), V(5+2*i))
+	}
+	for i := range 8 { // in order of i: the lanes' sums stay sumSquaresGeneric's
+		a.FMLA2D(V(4+i), V(4+i), V16)
+	}
+	a.SUB(Imm(16), R1)
+	a.B("loop16")
+	a.Label("loop4")
 	a.CBZ(R1, "done")
-	a.Label("loop")
 	a.VLD1P(16, R0, V0.S4())
 	a.FCVTL2D(V0, V1)
 	a.FCVTL22D(V0, V2)
 	a.FMLA2D(V1, V1, V16)
 	a.FMLA2D(V2, V2, V16)
-	a.SUBS(Imm(4), R1)
-	a.BNE("loop")
+	a.SUB(Imm(4), R1)
+	a.B("loop4")
 	a.Label("done")
 	a.Store(V16.F(), "even")
 	a.VDUP(V16.D(1), V17.D2())
@@ -130,22 +144,37 @@ bit (a float32 squared is exact in float64, fused or not).`)
 
 	a = f.Func("scaleMulNEON", "func(dst, x, w *float32, n int, scale float32)",
 		`scaleMulNEON sets dst[i] = x[i] * scale * w[i] (two roundings, in that
-order) for n elements (a multiple of 4).`)
+order) for n elements (a multiple of 4), 16 per iteration, then 4 at a
+time.`)
 	a.Load("dst", R0)
 	a.Load("x", R1)
 	a.Load("w", R2)
 	a.Load("n", R3)
 	a.Load("scale", V31.F())
 	a.VDUP(V31.S(0), V31.S4())
+	a.Label("loop16")
+	a.CMP(Imm(16), R3)
+	a.BLT("loop4")
+	a.VLD1P(64, R1, V0.S4(), V1.S4(), V2.S4(), V3.S4())
+	a.VLD1P(64, R2, V4.S4(), V5.S4(), V6.S4(), V7.S4())
+	for i := range 4 {
+		a.FMUL4S(V31, V(i), V(i))
+	}
+	for i := range 4 {
+		a.FMUL4S(V(4+i), V(i), V(i))
+	}
+	a.VST1P(64, R0, V0.S4(), V1.S4(), V2.S4(), V3.S4())
+	a.SUB(Imm(16), R3)
+	a.B("loop16")
+	a.Label("loop4")
 	a.CBZ(R3, "done")
-	a.Label("loop")
 	a.VLD1P(16, R1, V0.S4())
 	a.VLD1P(16, R2, V1.S4())
 	a.FMUL4S(V31, V0, V0)
 	a.FMUL4S(V1, V0, V0)
 	a.VST1P(16, R0, V0.S4())
-	a.SUBS(Imm(4), R3)
-	a.BNE("loop")
+	a.SUB(Imm(4), R3)
+	a.B("loop4")
 	a.Label("done")
 	a.RET()
 
