@@ -474,6 +474,19 @@ func gemmPacked4(t quant.Type, w, y *byte, ystride, nb, tiles int, s *float32, o
 	panic(noKernel(t, "gemmPacked4"))
 }
 
+// gemvPairs multiplies groups packed groups of four rows of t in the i8mm layout by one activation.
+func gemvPairs(t quant.Type, w, y *byte, nb, groups int, out *float32) {
+	switch t {
+	case quant.Q4_0:
+		gemvQ4_0p4I8MM(w, y, nb, groups, out)
+		return
+	case quant.Q8_0:
+		gemvQ8_0p4I8MM(w, y, nb, groups, out)
+		return
+	}
+	panic(noKernel(t, "gemvPairs"))
+}
+
 // gemmPairs12 multiplies one packed group of four rows of t by tiles tiles of six column pairs (pairActs' layout).
 func gemmPairs12(t quant.Type, w, y *byte, ystride, nb, tiles int, out *float32, ldOut int) {
 	switch t {

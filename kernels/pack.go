@@ -13,16 +13,26 @@ import (
 // weight matrix multiplies fastest rearranged once at load (Pack): its rows
 // in groups of four, each group block by block, each "block of four"
 // holding the four rows' f16 scales (8 bytes) and then their quants
-// interleaved four bytes at a time: row 0's quant bytes 0-3, row 1's 0-3,
-// row 2's, row 3's, row 0's bytes 4-7, and so on (llama.cpp's q4_0_4x4
-// arrangement). One 16-byte load then holds four bytes of each of four
-// rows, and a by-element SDOT multiplies all of them by the same four
-// activation bytes, leaving the four rows' sums in its four lanes: no
-// horizontal additions, one scale vector per four rows, one store of four
-// results. Q4_0's quant bytes are stored XOR 0x88, which turns each nibble
-// n into the four-bit two's complement of n - 8: a shift left by four gives
-// the low nibble's value times 16, a mask of 0xf0 the high nibble's. The
-// rows after the last whole group keep GGUF's layout. A packed matrix has
+// interleaved in runs of a few bytes, which the level at Pack chose (the
+// packed matrix's layout, kept with it in Packed):
+//
+//   - interleave4 (neon, dotprod): row 0's quant bytes 0-3, row 1's 0-3,
+//     row 2's, row 3's, row 0's bytes 4-7, and so on (llama.cpp's q4_0_4x4
+//     arrangement). One 16-byte load then holds four bytes of each of four
+//     rows, and a by-element SDOT multiplies all of them by the same four
+//     activation bytes, leaving the four rows' sums in its four lanes: no
+//     horizontal additions, one scale vector per four rows, one store of
+//     four results.
+//   - interleave8 (i8mm): row 0's bytes 0-7, row 1's 0-7, row 2's, row 3's,
+//     row 0's bytes 8-15, and so on (q4_0_4x8). A 16-byte load is an SMMLA
+//     operand as it is: two rows of eight bytes. One column multiplies
+//     by vector SDOTs with each eight activation bytes loaded twice, side by
+//     side, and one pairwise addition per block.
+//
+// Q4_0's quant bytes are stored XOR 0x88, which turns each nibble n into
+// the four-bit two's complement of n - 8: a shift left by four gives the
+// low nibble's value times 16, a mask of 0xf0 the high nibble's. The rows
+// after the last whole group keep GGUF's layout. A packed matrix has
 // exactly the size of the original.
 //
 // Products of several columns prepare the activations once per input
@@ -30,17 +40,39 @@ import (
 // meets): the dotprod and neon tiles read the columns' scales converted to
 // float32; the i8mm tiles (SMMLA, 2x2 int32 tiles of two rows by two
 // columns) read the columns rearranged in pairs, each block's quants
-// interleaved eight bytes at a time, and turn each two weight registers
-// into the row-pair operands with one ZIP1 and one ZIP2. The caller owns
-// that scratch (PackedActsBytes: about 1.2 times the quantized activations
-// at i8mm).
+// interleaved eight bytes at a time. The caller owns that scratch
+// (PackedActsBytes: about 1.2 times the quantized activations at i8mm).
 //
-// Every level multiplies packed matrices (the generic twin rebuilds each
-// GGUF block), so SetLevel may change the level after a model packed its
-// weights.
+// Every level multiplies packed matrices of either layout (the generic
+// twin rebuilds each GGUF block; i8mm multiplies interleave4 with the
+// dotprod kernels), so SetLevel may change the level after a model packed
+// its weights.
 
 // packGroup is the number of rows interleaved in a packed group.
 const packGroup = 4
+
+// layout is how a packed matrix interleaves the quant bytes of its groups'
+// four rows: in runs of that many bytes.
+type layout uint8
+
+const (
+	interleave4 layout = 4 // neon, dotprod
+	interleave8 layout = 8 // i8mm
+)
+
+// Packed is a matrix Pack rearranged, with its layout.
+type Packed struct {
+	data []byte
+	run  layout
+}
+
+// Size returns the bytes p holds (0 for nil).
+func (p *Packed) Size() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.data)
+}
 
 // packedTypes are the types with a packed layout.
 var packedTypes = []quant.Type{quant.Q4_0, quant.Q8_0}
@@ -59,17 +91,17 @@ func packXOR(t quant.Type) byte {
 }
 
 // Pack returns w, rows rows of cols elements of type t in GGUF's layout, in
-// the packed layout when the current level multiplies t fastest packed, and
-// nil when it multiplies GGUF's layout as it is (always on amd64 and at the
-// generic level). Products of the result go through MatVecPacked and
-// MatMulPacked. w is not modified.
-func Pack(t quant.Type, w []byte, rows, cols int) []byte {
+// the current level's packed layout when it multiplies t fastest packed,
+// and nil when it multiplies GGUF's layout as it is (always on amd64 and at
+// the generic level). Products of the result go through MatVecPacked and
+// MatMulPacked, at any level. w is not modified.
+func Pack(t quant.Type, w []byte, rows, cols int) *Packed {
 	if !packs(t) {
 		return nil
 	}
 	rb := rowBytes(t, w, cols, rows)
-	p := make([]byte, rows*rb)
-	packRows(t, w[:rows*rb], rb, rows, p)
+	p := &Packed{data: make([]byte, rows*rb), run: packLayout(t)}
+	packRows(t, w[:rows*rb], rb, rows, p.data, p.run)
 	return p
 }
 
@@ -77,16 +109,23 @@ func Pack(t quant.Type, w []byte, rows, cols int) []byte {
 // of rb bytes, when they form a packed matrix themselves (they start at a
 // group's first row and end at a group's end or at the matrix's end), and
 // nil otherwise.
-func PackedRowRange(p []byte, rb, rows, r0, r1 int) []byte {
+func PackedRowRange(p *Packed, rb, rows, r0, r1 int) *Packed {
 	if r0%packGroup != 0 || (r1%packGroup != 0 && r1 != rows) || r0 > r1 || r1 > rows {
 		return nil
 	}
-	return p[r0*rb : r1*rb]
+	return &Packed{data: p.data[r0*rb : r1*rb], run: p.run}
 }
 
-// packRows writes the packed layout of w (rows rows of rb bytes of type t)
-// into p.
-func packRows(t quant.Type, w []byte, rb, rows int, p []byte) {
+// quantOffset is the offset in a block of four of row r's quant byte j in
+// layout run.
+func quantOffset(run layout, r, j int) int {
+	k := int(run)
+	return 2*packGroup + j/k*packGroup*k + r*k + j%k
+}
+
+// packRows writes the packed layout run of w (rows rows of rb bytes of
+// type t) into p.
+func packRows(t quant.Type, w []byte, rb, rows int, p []byte, run layout) {
 	bb := t.BlockBytes()
 	nb := rb / bb
 	qb := bb - 2 // quant bytes per block
@@ -100,11 +139,8 @@ func packRows(t quant.Type, w []byte, rb, rows int, p []byte) {
 			for r := range packGroup {
 				blk := src[r*rb+b*bb : r*rb+(b+1)*bb]
 				copy(d[2*r:2*r+2], blk[:2])
-				for j := 0; j < qb; j += 4 {
-					o := 8 + packGroup*j + 4*r
-					for i := range 4 {
-						d[o+i] = blk[2+j+i] ^ x
-					}
+				for j := range qb {
+					d[quantOffset(run, r, j)] = blk[2+j] ^ x
 				}
 			}
 		}
@@ -113,11 +149,12 @@ func packRows(t quant.Type, w []byte, rb, rows int, p []byte) {
 }
 
 // packedGroupsGeneric computes out[4g+r] = dot(row r of group g, q) for
-// the groups packed groups at the start of w (nb blocks per row), in the
-// generic row kernels' order: per block, the integer sum times the weight
-// scale times the activation scale, added to the row's sum.
-func packedGroupsGeneric(t quant.Type, w []byte, nb, groups int, q []byte, out []float32) {
+// the groups packed groups at the start of w (nb blocks per row, layout
+// run), in the generic row kernels' order: per block, the integer sum times
+// the weight scale times the activation scale, added to the row's sum.
+func packedGroupsGeneric(t quant.Type, w []byte, run layout, nb, groups int, q []byte, out []float32) {
 	bb := packGroup * t.BlockBytes()
+	qb := t.BlockBytes() - 2
 	x := packXOR(t)
 	for g := range groups {
 		var sum [packGroup]float32
@@ -127,16 +164,13 @@ func packedGroupsGeneric(t quant.Type, w []byte, nb, groups int, q []byte, out [
 			dy := f16(y[:])
 			for r := range packGroup {
 				var s int32
-				for j := 0; j < bb-8; j += 16 {
-					for i := range 4 {
-						v := p[8+j+4*r+i] ^ x
-						k := j/4 + i // the activation byte it meets
-						if t == quant.Q4_0 {
-							s += (int32(v&15) - 8) * int32(int8(y[2+k]))
-							s += (int32(v>>4) - 8) * int32(int8(y[2+16+k]))
-						} else {
-							s += int32(int8(v)) * int32(int8(y[2+k]))
-						}
+				for k := range qb { // k: the activation byte it meets
+					v := p[quantOffset(run, r, k)] ^ x
+					if t == quant.Q4_0 {
+						s += (int32(v&15) - 8) * int32(int8(y[2+k]))
+						s += (int32(v>>4) - 8) * int32(int8(y[2+16+k]))
+					} else {
+						s += int32(int8(v)) * int32(int8(y[2+k]))
 					}
 				}
 				sum[r] += float32(s) * f16(p[2*r:]) * dy
@@ -162,7 +196,8 @@ func checkPacked(t quant.Type, w []byte, n, rows, r0, r1 int) int {
 // MatVecPacked is MatVec for a matrix that Pack rearranged: w is the whole
 // packed matrix of rows rows of n elements, and out receives the products
 // of rows [r0, r0+len(out)). It allocates nothing.
-func MatVecPacked(t quant.Type, w []byte, n, rows, r0 int, q []byte, out []float32) {
+func MatVecPacked(t quant.Type, p *Packed, n, rows, r0 int, q []byte, out []float32) {
+	w, run := p.data, p.run
 	r1 := r0 + len(out)
 	rb := checkPacked(t, w, n, rows, r0, r1)
 	if need := ActBytes(t, n); len(q) < need {
@@ -183,7 +218,7 @@ func MatVecPacked(t quant.Type, w []byte, n, rows, r0 int, q []byte, out []float
 	// A group the range starts or ends inside: all four rows, keep some.
 	partial := func(r int) int {
 		g := r / packGroup
-		matVecPacked(t, w[g*gb:(g+1)*gb], nb, 1, q, part[:])
+		matVecPacked(t, w[g*gb:(g+1)*gb], run, nb, 1, q, part[:])
 		k := copy(out[r-r0:], part[r-g*packGroup:min(packGroup, r1-g*packGroup)])
 		return r + k
 	}
@@ -191,7 +226,7 @@ func MatVecPacked(t quant.Type, w []byte, n, rows, r0 int, q []byte, out []float
 		r = partial(r)
 	}
 	if g0, g1 := r/packGroup, min(r1, full)/packGroup; g1 > g0 && r < full {
-		matVecPacked(t, w[g0*gb:g1*gb], nb, g1-g0, q, out[r-r0:])
+		matVecPacked(t, w[g0*gb:g1*gb], run, nb, g1-g0, q, out[r-r0:])
 		r = g1 * packGroup
 	}
 	if r < min(r1, full) {
@@ -255,7 +290,8 @@ func PrepareActs(t quant.Type, q []byte, n, cols int, buf []byte) PackedActs {
 // (PrepareActs for t and n at the current level), and for c in
 // [0, a's columns) and r in [r0, r1), out[c*ldOut + r-r0] = dot(row r,
 // column c). It allocates nothing.
-func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, a *PackedActs, out []float32, ldOut int) {
+func MatMulPacked(t quant.Type, p *Packed, n, rows, r0, r1 int, a *PackedActs, out []float32, ldOut int) {
+	w, run := p.data, p.run
 	rb := checkPacked(t, w, n, rows, r0, r1)
 	if a.n != n || a.t != t {
 		panic(fmt.Sprintf("kernels: MatMulPacked: %v rows of %d by activations prepared for %v rows of %d", t, n, a.t, a.n))
@@ -291,7 +327,7 @@ func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, a *PackedActs, ou
 		g := r / packGroup
 		hi := min(packGroup, r1-g*packGroup)
 		for c := range cols {
-			matVecPacked(t, w[g*gb:(g+1)*gb], nb, 1, qs[c*ab:(c+1)*ab], part[:])
+			matVecPacked(t, w[g*gb:(g+1)*gb], run, nb, 1, qs[c*ab:(c+1)*ab], part[:])
 			copy(out[c*ldOut+r-r0:], part[r-g*packGroup:hi])
 		}
 		return g*packGroup + hi
@@ -300,7 +336,7 @@ func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, a *PackedActs, ou
 		r = partial(r)
 	}
 	if g0, g1 := r/packGroup, min(r1, full)/packGroup; g1 > g0 && r < full {
-		matMulPacked(t, w[g0*gb:g1*gb], nb, g1-g0, a, out[r-r0:], ldOut)
+		matMulPacked(t, w[g0*gb:g1*gb], run, nb, g1-g0, a, out[r-r0:], ldOut)
 		r = g1 * packGroup
 	}
 	if r < min(r1, full) {
@@ -312,8 +348,8 @@ func MatMulPacked(t quant.Type, w []byte, n, rows, r0, r1 int, a *PackedActs, ou
 }
 
 // matMulPackedGeneric is matMulPacked one column at a time.
-func matMulPackedGeneric(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
+func matMulPackedGeneric(t quant.Type, w []byte, run layout, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	for c := range cols {
-		packedGroupsGeneric(t, w, nb, groups, qs[c*ab:(c+1)*ab], out[c*ldOut:c*ldOut+packGroup*groups])
+		packedGroupsGeneric(t, w, run, nb, groups, qs[c*ab:(c+1)*ab], out[c*ldOut:c*ldOut+packGroup*groups])
 	}
 }

@@ -13,34 +13,56 @@ import (
 // type table gives t packed kernels (packed_arm64.s).
 func packs(t quant.Type) bool { return shapesNow(t)&packed != 0 }
 
-// matVecPacked computes out[4g+r] = dot(row r of group g, q) for groups
-// whole packed groups at the start of w.
-func matVecPacked(t quant.Type, w []byte, nb, groups int, q []byte, out []float32) {
-	_ = out[packGroup*groups-1]
-	if !packs(t) {
-		packedGroupsGeneric(t, w, nb, groups, q, out)
-		return
+// packLayout is the layout Pack writes at the current level: the i8mm
+// kernels' where the level has them (packedPairs), else the dotprod ones'.
+func packLayout(t quant.Type) layout {
+	if shapesNow(t)&packedPairs != 0 {
+		return interleave8
 	}
-	gemvPacked(t, &w[0], &q[0], nb, groups, &out[0])
+	return interleave4
+}
+
+// matVecPacked computes out[4g+r] = dot(row r of group g, q) for groups
+// whole packed groups at the start of w, in layout run: by the current
+// level's kernels for that layout (i8mm multiplies interleave4 with the
+// dotprod kernels), else the generic twin.
+func matVecPacked(t quant.Type, w []byte, run layout, nb, groups int, q []byte, out []float32) {
+	_ = out[packGroup*groups-1]
+	switch {
+	case run == interleave8 && shapesNow(t)&packedPairs != 0:
+		gemvPairs(t, &w[0], &q[0], nb, groups, &out[0])
+	case run == interleave4 && packs(t):
+		gemvPacked(t, &w[0], &q[0], nb, groups, &out[0])
+	default:
+		packedGroupsGeneric(t, w, run, nb, groups, q, out)
+	}
 }
 
 // matMulPacked computes out[c*ldOut + 4g+r] = dot(row r of group g,
-// column c) for groups whole packed groups at the start of w and the
-// columns of a: group by group (its rows stay in L1), by the SMMLA tiles
-// over column pairs at i8mm, else by tiles of eight and four columns that
-// read the columns' scales as float32, then one column at a time. Every
-// kernel gives a row and column the same bits.
-func matMulPacked(t quant.Type, w []byte, nb, groups int, a *PackedActs, out []float32, ldOut int) {
+// column c) for groups whole packed groups at the start of w (layout run)
+// and the columns of a: group by group (its rows stay in L1), by the SMMLA
+// tiles over column pairs for interleave8 at i8mm, by tiles of eight and
+// four columns that read the columns' scales as float32 for interleave4,
+// then one column at a time; the generic twin where the level has no
+// kernels for the layout. Every kernel gives a row and column the same
+// bits.
+func matMulPacked(t quant.Type, w []byte, run layout, nb, groups int, a *PackedActs, out []float32, ldOut int) {
 	cols := a.cols
 	_ = out[(cols-1)*ldOut+packGroup*groups-1]
 	ab := len(a.q) / cols
-	switch prepFor(t, cols) {
-	case prepNone:
-		matMulPackedGeneric(t, w, nb, groups, a.q, ab, cols, out, ldOut)
-	case prepPairs:
+	switch prep := prepFor(t, cols); {
+	case run == interleave8 && prep == prepPairs:
 		matMulPackedPairs(t, w, nb, groups, a.q, ab, cols, a.prep, out, ldOut)
-	case prepScales:
+	case run == interleave8 && cols == 1 && shapesNow(t)&packedPairs != 0:
+		gemvPairs(t, &w[0], &a.q[0], nb, groups, &out[0])
+	case run == interleave4 && prep == prepScales:
 		matMulPackedTilesScaled(t, w, nb, groups, a.q, ab, cols, floats(a.prep), out, ldOut)
+	case run == interleave4 && prep == prepPairs:
+		// Packed below i8mm: the dotprod tiles, their column scales
+		// converted per call.
+		matMulPackedTiles(t, w, nb, groups, a.q, ab, cols, out, ldOut)
+	default:
+		matMulPackedGeneric(t, w, run, nb, groups, a.q, ab, cols, out, ldOut)
 	}
 }
 
@@ -103,9 +125,10 @@ func floats(b []byte) []float32 {
 	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
 }
 
-// matMulPackedTiles is matMulPacked by the packed shape's kernels alone
-// (no SMMLA pairs: their rearrangement pays off only over many groups,
-// so MatMul's tileQ8 path, a group per call, uses this).
+// matMulPackedTiles is matMulPacked for the interleave4 layout by the
+// packed shape's kernels, the column scales converted per call: MatMul's
+// tileQ8 path (which writes that layout at every level), and interleave4
+// matrices at i8mm.
 func matMulPackedTiles(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
 	bp, s := packedTileScales(qs, ab, nb, cols)
 	matMulPackedTilesScaled(t, w, nb, groups, qs, ab, cols, s, out, ldOut)
@@ -200,8 +223,8 @@ func pairActsAll(q []byte, ab, nb, pairs int, y []byte) {
 // matMulPackedPairs is matMulPacked by the SMMLA tiles (the packedPairs
 // shape) over y, the columns in quads and a last pair (pairActsAll): each
 // group runs tiles of three, two and one quads, then the last pair; an odd
-// last column goes through
-// gemvPacked. The tiles end each block as the other packed kernels do, so
+// last column goes through gemvPairs. The tiles end each block as the
+// other packed kernels do, so
 // a column's bits do not depend on its tile.
 func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, y []byte, out []float32, ldOut int) {
 	pairs := cols / 2
@@ -227,7 +250,7 @@ func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, co
 			gemmPairs2(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
 		}
 		if c := cols - 1; cols%2 != 0 {
-			gemvPacked(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
+			gemvPairs(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
 		}
 	}
 }

@@ -8,12 +8,15 @@ import "github.com/gollm/gollm/quant"
 // arm64 has packed kernels.
 func packs(quant.Type) bool { return false }
 
-func matVecPacked(t quant.Type, w []byte, nb, groups int, q []byte, out []float32) {
-	packedGroupsGeneric(t, w, nb, groups, q, out)
+// packLayout is the layout Pack writes at the current level.
+func packLayout(quant.Type) layout { return interleave4 }
+
+func matVecPacked(t quant.Type, w []byte, run layout, nb, groups int, q []byte, out []float32) {
+	packedGroupsGeneric(t, w, run, nb, groups, q, out)
 }
 
-func matMulPacked(t quant.Type, w []byte, nb, groups int, a *PackedActs, out []float32, ldOut int) {
-	matMulPackedGeneric(t, w, nb, groups, a.q, len(a.q)/a.cols, a.cols, out, ldOut)
+func matMulPacked(t quant.Type, w []byte, run layout, nb, groups int, a *PackedActs, out []float32, ldOut int) {
+	matMulPackedGeneric(t, w, run, nb, groups, a.q, len(a.q)/a.cols, a.cols, out, ldOut)
 }
 
 // packedActsBytes is PackedActsBytes: nothing to prepare without packed

@@ -10,10 +10,28 @@ import (
 	"github.com/gollm/gollm/quant"
 )
 
-// TestPackRoundTrip checks that every row's blocks come back from the
+// layouts are the packed layouts.
+var layouts = []layout{interleave4, interleave8}
+
+// packTest packs w (rows rows of rb bytes) in layout run.
+func packTest(ty quant.Type, w []byte, rb, rows int, run layout) *Packed {
+	p := &Packed{data: make([]byte, len(w)), run: run}
+	packRows(ty, w, rb, rows, p.data, run)
+	return p
+}
+
+// TestPackRoundTrip checks that every row's blocks come back from either
 // packed layout unchanged, whole groups and tail rows alike.
 func TestPackRoundTrip(t *testing.T) {
 	for _, ty := range packedTypes {
+		for _, run := range layouts {
+			testPackRoundTrip(t, ty, run)
+		}
+	}
+}
+
+func testPackRoundTrip(t *testing.T, ty quant.Type, run layout) {
+	{
 		rng := rand.New(rand.NewPCG(uint64(ty), 1))
 		for _, rows := range []int{1, 3, 4, 5, 8, 11} {
 			const nb = 3
@@ -21,27 +39,28 @@ func TestPackRoundTrip(t *testing.T) {
 			rb := nb * bb
 			w := make([]byte, rows*rb)
 			fillWeights(ty, w, rng, fillRandom)
-			p := make([]byte, len(w))
-			packRows(ty, w, rb, rows, p)
+			p := packTest(ty, w, rb, rows, run).data
 			full := rows / packGroup * packGroup
 			blk := make([]byte, bb)
 			for r := range full {
 				g := r / packGroup
 				for b := range nb {
-					unpackBlock4(ty, p[g*packGroup*rb+b*packGroup*bb:], r%packGroup, blk)
+					unpackBlock4(ty, run, p[g*packGroup*rb+b*packGroup*bb:], r%packGroup, blk)
 					if !bytes.Equal(blk, w[r*rb+b*bb:r*rb+(b+1)*bb]) {
-						t.Fatalf("%v rows=%d: row %d block %d comes back as %x", ty, rows, r, b, blk)
+						t.Fatalf("%v %v rows=%d: row %d block %d comes back as %x", ty, run, rows, r, b, blk)
 					}
 				}
 			}
 			if !bytes.Equal(p[full*rb:], w[full*rb:]) {
-				t.Fatalf("%v rows=%d: tail rows changed", ty, rows)
+				t.Fatalf("%v %v rows=%d: tail rows changed", ty, run, rows)
 			}
 		}
 	}
 }
 
-// TestPackedLevels multiplies packed matrices at every level and compares
+// TestPackedLevels multiplies packed matrices of both layouts at every
+// level (whichever level packed them: SetLevel may change it afterwards)
+// and compares
 // each product with the generic row kernels on GGUF's layout (within the
 // float tolerance of TestLevels, exactly with unit scales), for every block
 // count, row ranges that start and end inside groups and in the tail, and
@@ -68,10 +87,12 @@ func testPackedType(t *testing.T, ty quant.Type) {
 		rb := nb * ty.BlockBytes()
 		ab := ActBytes(ty, n)
 		w := make([]byte, rows*rb)
-		p := make([]byte, rows*rb)
 		for mode := range numFillModes {
 			fillWeights(ty, w, rng, mode)
-			packRows(ty, w, rb, rows, p)
+			var ps []*Packed
+			for _, run := range layouts {
+				ps = append(ps, packTest(ty, w, rb, rows, run))
+			}
 			xs := make([]float32, 0, cols*n)
 			var qs []byte
 			for range cols {
@@ -105,51 +126,53 @@ func testPackedType(t *testing.T, ty quant.Type) {
 			tolOf := func(c, r int) float64 { return tols[c*rows+r] }
 			for _, lv := range Levels() {
 				withLevel(t, lv, func() {
-					rgs := ranges
-					if nb > 40 {
-						rgs = ranges[:2]
-					}
-					for _, rg := range rgs {
-						r0, r1 := rg[0], rg[1]
-						m := r1 - r0
-						const guard = 3
-						got := make([]float32, cols*(m+1)+guard)
-						for i := range got {
-							got[i] = -12345
+					for _, p := range ps {
+						rgs := ranges
+						if nb > 40 {
+							rgs = ranges[:2]
 						}
-						a := prepareActs(ty, qs, n, cols)
-						MatMulPacked(ty, p, n, rows, r0, r1, &a, got, m+1)
-						vec := make([]float32, m)
-						for c := range cols {
-							// MatVecPacked for the first and last columns (the
-							// last one single, after the tiles).
-							if c == 0 || c == cols-1 {
-								MatVecPacked(ty, p, n, rows, r0, qs[c*ab:(c+1)*ab], vec)
-							} else {
-								copy(vec, got[c*(m+1):c*(m+1)+m])
+						for _, rg := range rgs {
+							r0, r1 := rg[0], rg[1]
+							m := r1 - r0
+							const guard = 3
+							got := make([]float32, cols*(m+1)+guard)
+							for i := range got {
+								got[i] = -12345
 							}
-							for r := r0; r < r1; r++ {
-								g, v := got[c*(m+1)+r-r0], vec[r-r0]
-								where := fmt.Sprintf("%v %v nb=%d rows [%d,%d) col %d row %d", ty, mode, nb, r0, r1, c, r)
-								if !sameLevel(v, want[c*rows+r], tolOf(c, r)) {
-									t.Fatalf("MatVecPacked %s: %s %g, generic %g", where, lv, v, want[c*rows+r])
+							a := prepareActs(ty, qs, n, cols)
+							MatMulPacked(ty, p, n, rows, r0, r1, &a, got, m+1)
+							vec := make([]float32, m)
+							for c := range cols {
+								// MatVecPacked for the first and last columns (the
+								// last one single, after the tiles).
+								if c == 0 || c == cols-1 {
+									MatVecPacked(ty, p, n, rows, r0, qs[c*ab:(c+1)*ab], vec)
+								} else {
+									copy(vec, got[c*(m+1):c*(m+1)+m])
 								}
-								if !sameLevel(g, want[c*rows+r], tolOf(c, r)) {
-									t.Fatalf("MatMulPacked %s: %s %g, generic %g", where, lv, g, want[c*rows+r])
+								for r := r0; r < r1; r++ {
+									g, v := got[c*(m+1)+r-r0], vec[r-r0]
+									where := fmt.Sprintf("%v %v %v nb=%d rows [%d,%d) col %d row %d", ty, p.run, mode, nb, r0, r1, c, r)
+									if !sameLevel(v, want[c*rows+r], tolOf(c, r)) {
+										t.Fatalf("MatVecPacked %s: %s %g, generic %g", where, lv, v, want[c*rows+r])
+									}
+									if !sameLevel(g, want[c*rows+r], tolOf(c, r)) {
+										t.Fatalf("MatMulPacked %s: %s %g, generic %g", where, lv, g, want[c*rows+r])
+									}
+									// Rows in whole groups go through the packed kernels.
+									same := math.Float32bits(g) == math.Float32bits(v) || math.IsNaN(float64(g)) && math.IsNaN(float64(v))
+									if r < rows/packGroup*packGroup && !same {
+										t.Fatalf("MatMulPacked %s: %s %g, MatVecPacked %g", where, lv, g, v)
+									}
 								}
-								// Rows in whole groups go through the packed kernels.
-								same := math.Float32bits(g) == math.Float32bits(v) || math.IsNaN(float64(g)) && math.IsNaN(float64(v))
-								if r < rows/packGroup*packGroup && !same {
-									t.Fatalf("MatMulPacked %s: %s %g, MatVecPacked %g", where, lv, g, v)
+								if got[c*(m+1)+m] != -12345 {
+									t.Fatalf("MatMulPacked %v nb=%d rows [%d,%d): wrote past the rows of column %d", ty, nb, r0, r1, c)
 								}
 							}
-							if got[c*(m+1)+m] != -12345 {
-								t.Fatalf("MatMulPacked %v nb=%d rows [%d,%d): wrote past the rows of column %d", ty, nb, r0, r1, c)
-							}
-						}
-						for _, g := range got[cols*(m+1):] {
-							if g != -12345 {
-								t.Fatalf("MatMulPacked %v nb=%d rows [%d,%d): wrote past the output", ty, nb, r0, r1)
+							for _, g := range got[cols*(m+1):] {
+								if g != -12345 {
+									t.Fatalf("MatMulPacked %v nb=%d rows [%d,%d): wrote past the output", ty, nb, r0, r1)
+								}
 							}
 						}
 					}
@@ -185,21 +208,22 @@ func TestPackedExtremes(t *testing.T) {
 		for i := 0; i < len(q); i += 34 {
 			q[i], q[i+1] = 0x00, 0x3c
 		}
-		p := make([]byte, len(w))
-		packRows(ty, w, rb, rows, p)
 		want := float32(nb * 32 * int(wq) * -127)
-		for _, lv := range Levels() {
-			withLevel(t, lv, func() {
-				out := make([]float32, rows*cols)
-				MatVecPacked(ty, p, nb*32, rows, 0, q, out[:rows])
-				a := prepareActs(ty, q, nb*32, cols)
-				MatMulPacked(ty, p, nb*32, rows, 0, rows, &a, out, rows)
-				for i, g := range out {
-					if g != want {
-						t.Fatalf("%s %v: out[%d] = %g, want %g", lv, ty, i, g, want)
+		for _, run := range layouts {
+			p := packTest(ty, w, rb, rows, run)
+			for _, lv := range Levels() {
+				withLevel(t, lv, func() {
+					out := make([]float32, rows*cols)
+					MatVecPacked(ty, p, nb*32, rows, 0, q, out[:rows])
+					a := prepareActs(ty, q, nb*32, cols)
+					MatMulPacked(ty, p, nb*32, rows, 0, rows, &a, out, rows)
+					for i, g := range out {
+						if g != want {
+							t.Fatalf("%s %v %v: out[%d] = %g, want %g", lv, ty, run, i, g, want)
+						}
 					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
@@ -214,8 +238,10 @@ func TestPackedNoAllocs(t *testing.T) {
 				rb := n / 32 * ty.BlockBytes()
 				w := make([]byte, rows*rb)
 				fillWeights(ty, w, rng, fillRandom)
-				p := make([]byte, len(w))
-				packRows(ty, w, rb, rows, p)
+				p := Pack(ty, w, rows, n)
+				if p == nil {
+					p = packTest(ty, w, rb, rows, interleave4)
+				}
 				qs := make([]byte, cols*ActBytes(ty, n))
 				buf := make([]byte, PackedActsBytes(ty, n, cols))
 				out := make([]float32, rows*cols)
@@ -244,8 +270,6 @@ func BenchmarkPacked(b *testing.B) {
 			rb := sz.n / 32 * ty.BlockBytes()
 			w := make([]byte, sz.rows*rb)
 			fillWeights(ty, w, rng, fillRandom)
-			p := make([]byte, len(w))
-			packRows(ty, w, rb, sz.rows, p)
 			var qs []byte
 			for range sz.cols {
 				_, q := makeAct(ty, sz.n, rng, fillRandom)
@@ -257,6 +281,10 @@ func BenchmarkPacked(b *testing.B) {
 				b.Run(fmt.Sprintf("type=%v/impl=%s/%s", ty, lv, sz.name), func(b *testing.B) {
 					b.SetBytes(int64(len(w) * sz.cols))
 					withLevel(b, lv, func() {
+						p := Pack(ty, w, sz.rows, sz.n)
+						if p == nil {
+							p = packTest(ty, w, rb, sz.rows, interleave4)
+						}
 						for b.Loop() {
 							if sz.cols == 1 {
 								MatVecPacked(ty, p, sz.n, sz.rows, 0, qs, out)
@@ -273,15 +301,16 @@ func BenchmarkPacked(b *testing.B) {
 }
 
 // unpackBlock4 writes into blk the GGUF block of row r of the packed block
-// of four p: the inverse of Pack's interleaving, which the round-trip test
-// checks against the original rows.
-func unpackBlock4(t quant.Type, p []byte, r int, blk []byte) {
+// of four p in layout run: the inverse of Pack's interleaving, which the
+// round-trip test checks against the original rows.
+func unpackBlock4(t quant.Type, run layout, p []byte, r int, blk []byte) {
 	qb := t.BlockBytes() - 2
+	k := int(run)
 	x := packXOR(t)
 	copy(blk[:2], p[2*r:2*r+2])
-	for j := 0; j < qb; j += 4 {
-		o := 8 + packGroup*j + 4*r
-		for i := range 4 {
+	for j := 0; j < qb; j += k {
+		o := 8 + packGroup*j + k*r
+		for i := range k {
 			blk[2+j+i] = p[o+i] ^ x
 		}
 	}
@@ -298,7 +327,7 @@ func prepareActs(ty quant.Type, qs []byte, n, cols int) PackedActs {
 func TestPackedActsChecked(t *testing.T) {
 	const n, rows, cols = 64, 4, 3
 	ty := quant.Q8_0
-	w := make([]byte, rows*n/32*ty.BlockBytes())
+	w := &Packed{data: make([]byte, rows*n/32*ty.BlockBytes()), run: interleave4}
 	qs := make([]byte, cols*ActBytes(ty, n))
 	out := make([]float32, rows*cols)
 	mustPanic := func(name string, f func()) {
@@ -331,5 +360,56 @@ func TestPackedActsChecked(t *testing.T) {
 		withLevel(t, lv[len(lv)-1], func() {
 			mustPanic("other level", func() { MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows) })
 		})
+	}
+}
+
+// TestPackAcrossLevels packs at every level and multiplies at every level
+// (SetLevel may change the level after a model packed its weights): Pack
+// writes the i8mm layout at i8mm and the dotprod one below, and every
+// product of it equals the generic row kernels' (unit scales: exactly).
+func TestPackAcrossLevels(t *testing.T) {
+	const nb, rows, cols = 5, 10, 7
+	for _, ty := range packedTypes {
+		rng := rand.New(rand.NewPCG(uint64(ty), 5))
+		n, rb, ab := nb*ty.BlockSize(), nb*ty.BlockBytes(), ActBytes(ty, nb*ty.BlockSize())
+		w := make([]byte, rows*rb)
+		fillWeights(ty, w, rng, fillUnit)
+		var qs []byte
+		for range cols {
+			_, q := makeAct(ty, n, rng, fillUnit)
+			qs = append(qs, q...)
+		}
+		want := make([]float32, cols*rows)
+		withLevel(t, "generic", func() {
+			for c := range cols {
+				MatVec(ty, w, n, nil, qs[c*ab:(c+1)*ab], want[c*rows:(c+1)*rows])
+			}
+		})
+		for _, lp := range Levels() {
+			var p *Packed
+			withLevel(t, lp, func() { p = Pack(ty, w, rows, n) })
+			if p == nil {
+				continue
+			}
+			if run := map[bool]layout{true: interleave8, false: interleave4}[lp == "i8mm"]; p.run != run {
+				t.Fatalf("%v packed at %s: layout %d, want %d", ty, lp, p.run, run)
+			}
+			for _, lm := range Levels() {
+				withLevel(t, lm, func() {
+					got := make([]float32, cols*rows)
+					a := prepareActs(ty, qs, n, cols)
+					MatMulPacked(ty, p, n, rows, 0, rows, &a, got, rows)
+					vec := make([]float32, rows)
+					for c := range cols {
+						MatVecPacked(ty, p, n, rows, 0, qs[c*ab:(c+1)*ab], vec)
+						for r := range rows {
+							if g, v, w := got[c*rows+r], vec[r], want[c*rows+r]; g != w || v != w {
+								t.Fatalf("%v packed at %s, multiplied at %s: col %d row %d: MatMulPacked %g, MatVecPacked %g, generic %g", ty, lp, lm, c, r, g, v, w)
+							}
+						}
+					}
+				})
+			}
+		}
 	}
 }

@@ -95,6 +95,12 @@ func colScales4(y *byte, ystride, nb, tiles int, s *float32)
 //go:noescape
 func pairActs(y *byte, ystride, nb int, dst *byte, qoff, step int)
 
+// gemvQ4_0p4I8MM multiplies groups packed groups of four Q4_0 rows in the i8mm
+// layout by one activation (vector SDOT on doubled activation bytes).
+//
+//go:noescape
+func gemvQ4_0p4I8MM(w, y *byte, nb, groups int, out *float32)
+
 // gemmQ4_0p4x12I8MM multiplies a packed group of four Q4_0 rows by tiles tiles of
 // 12 columns in pairActs' layout, ystride bytes per quad (i8mm).
 //
@@ -118,6 +124,12 @@ func gemmQ4_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut in
 //
 //go:noescape
 func gemmQ4_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemvQ8_0p4I8MM multiplies groups packed groups of four Q8_0 rows in the i8mm
+// layout by one activation (vector SDOT on doubled activation bytes).
+//
+//go:noescape
+func gemvQ8_0p4I8MM(w, y *byte, nb, groups int, out *float32)
 
 // gemmQ8_0p4x12I8MM multiplies a packed group of four Q8_0 rows by tiles tiles of
 // 12 columns in pairActs' layout, ystride bytes per quad (i8mm).

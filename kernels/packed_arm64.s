@@ -2376,6 +2376,497 @@ block:
 	BNE block
 	RET
 
+// func gemvQ4_0p4I8MM(w, y *byte, nb, groups int, out *float32)
+TEXT ·gemvQ4_0p4I8MM(SB), NOSPLIT, $0-40
+	MOVD w+0(FP), R0
+	MOVD y+8(FP), R4
+	MOVD nb+16(FP), R6
+	MOVD groups+24(FP), R5
+	MOVD out+32(FP), R9
+	MOVD $72, R8
+	MUL R8, R6, R7
+	VMOVI $240, V31.B16
+groups8:
+	CMP $8, R5
+	BLT groups4
+	MOVD R0, R10
+	ADD R7, R10, R11
+	ADD R7, R11, R12
+	ADD R7, R12, R13
+	ADD R7, R13, R14
+	ADD R7, R14, R15
+	ADD R7, R15, R16
+	ADD R7, R16, R17
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+blocks8:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	VLD1.P 8(R11), [V12.H4]
+	VLD1.P 64(R11), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda1 // fmla v1.4s, v13.4s, v28.4s
+	VLD1.P 8(R12), [V12.H4]
+	VLD1.P 64(R12), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda2 // fmla v2.4s, v13.4s, v28.4s
+	VLD1.P 8(R13), [V12.H4]
+	VLD1.P 64(R13), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda3 // fmla v3.4s, v13.4s, v28.4s
+	VLD1.P 8(R14), [V12.H4]
+	VLD1.P 64(R14), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda4 // fmla v4.4s, v13.4s, v28.4s
+	VLD1.P 8(R15), [V12.H4]
+	VLD1.P 64(R15), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda5 // fmla v5.4s, v13.4s, v28.4s
+	VLD1.P 8(R16), [V12.H4]
+	VLD1.P 64(R16), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda6 // fmla v6.4s, v13.4s, v28.4s
+	VLD1.P 8(R17), [V12.H4]
+	VLD1.P 64(R17), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda7 // fmla v7.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks8
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R9)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R9)
+	MOVD R17, R0
+	SUBS $8, R5
+	B groups8
+groups4:
+	CMP $4, R5
+	BLT groups2
+	MOVD R0, R10
+	ADD R7, R10, R11
+	ADD R7, R11, R12
+	ADD R7, R12, R13
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+blocks4:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	VLD1.P 8(R11), [V12.H4]
+	VLD1.P 64(R11), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda1 // fmla v1.4s, v13.4s, v28.4s
+	VLD1.P 8(R12), [V12.H4]
+	VLD1.P 64(R12), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda2 // fmla v2.4s, v13.4s, v28.4s
+	VLD1.P 8(R13), [V12.H4]
+	VLD1.P 64(R13), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda3 // fmla v3.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks4
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R9)
+	MOVD R13, R0
+	SUBS $4, R5
+	B groups4
+groups2:
+	CMP $2, R5
+	BLT groups1
+	MOVD R0, R10
+	ADD R7, R10, R11
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+blocks2:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	VLD1.P 8(R11), [V12.H4]
+	VLD1.P 64(R11), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda1 // fmla v1.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks2
+	VST1.P [V0.S4, V1.S4], 32(R9)
+	MOVD R11, R0
+	SUBS $2, R5
+	B groups2
+groups1:
+	CMP $1, R5
+	BLT groups0
+	MOVD R0, R10
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+blocks1:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4f3ce79c // scvtf v28.4s, v28.4s, #4
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks1
+	VST1.P [V0.S4], 16(R9)
+	MOVD R10, R0
+	SUBS $1, R5
+	B groups1
+groups0:
+	RET
+
 // func gemmQ4_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 TEXT ·gemmQ4_0p4x12I8MM(SB), NOSPLIT, $0-56
 	MOVD w+0(FP), R7
@@ -2412,11 +2903,7 @@ tile:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -2537,11 +3024,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -2659,11 +3142,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -2854,11 +3333,7 @@ tile:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -2944,11 +3419,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3031,11 +3502,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3174,11 +3641,7 @@ tile:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3229,11 +3692,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3281,11 +3740,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3375,11 +3830,7 @@ tile:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3413,11 +3864,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3448,11 +3895,7 @@ blocks2:
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
-	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
-	VZIP1 V17.S4, V16.S4, V20.S4
-	VZIP2 V17.S4, V16.S4, V21.S4
-	VZIP1 V19.S4, V18.S4, V22.S4
-	VZIP2 V19.S4, V18.S4, V23.S4
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
 	VSHL $4, V20.B16, V16.B16
 	VAND V31.B16, V20.B16, V20.B16
 	VSHL $4, V21.B16, V17.B16
@@ -3495,6 +3938,391 @@ stores:
 	BNE tile
 	RET
 
+// func gemvQ8_0p4I8MM(w, y *byte, nb, groups int, out *float32)
+TEXT ·gemvQ8_0p4I8MM(SB), NOSPLIT, $0-40
+	MOVD w+0(FP), R0
+	MOVD y+8(FP), R4
+	MOVD nb+16(FP), R6
+	MOVD groups+24(FP), R5
+	MOVD out+32(FP), R9
+	MOVD $136, R8
+	MUL R8, R6, R7
+groups8:
+	CMP $8, R5
+	BLT groups4
+	MOVD R0, R10
+	ADD R7, R10, R11
+	ADD R7, R11, R12
+	ADD R7, R12, R13
+	ADD R7, R13, R14
+	ADD R7, R14, R15
+	ADD R7, R15, R16
+	ADD R7, R16, R17
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+blocks8:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	VLD1.P 8(R11), [V12.H4]
+	VLD1.P 64(R11), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R11), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda1 // fmla v1.4s, v13.4s, v28.4s
+	VLD1.P 8(R12), [V12.H4]
+	VLD1.P 64(R12), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R12), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda2 // fmla v2.4s, v13.4s, v28.4s
+	VLD1.P 8(R13), [V12.H4]
+	VLD1.P 64(R13), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R13), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda3 // fmla v3.4s, v13.4s, v28.4s
+	VLD1.P 8(R14), [V12.H4]
+	VLD1.P 64(R14), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R14), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda4 // fmla v4.4s, v13.4s, v28.4s
+	VLD1.P 8(R15), [V12.H4]
+	VLD1.P 64(R15), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R15), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda5 // fmla v5.4s, v13.4s, v28.4s
+	VLD1.P 8(R16), [V12.H4]
+	VLD1.P 64(R16), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R16), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda6 // fmla v6.4s, v13.4s, v28.4s
+	VLD1.P 8(R17), [V12.H4]
+	VLD1.P 64(R17), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R17), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda7 // fmla v7.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks8
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R9)
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R9)
+	MOVD R17, R0
+	SUBS $8, R5
+	B groups8
+groups4:
+	CMP $4, R5
+	BLT groups2
+	MOVD R0, R10
+	ADD R7, R10, R11
+	ADD R7, R11, R12
+	ADD R7, R12, R13
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+blocks4:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	VLD1.P 8(R11), [V12.H4]
+	VLD1.P 64(R11), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R11), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda1 // fmla v1.4s, v13.4s, v28.4s
+	VLD1.P 8(R12), [V12.H4]
+	VLD1.P 64(R12), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R12), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda2 // fmla v2.4s, v13.4s, v28.4s
+	VLD1.P 8(R13), [V12.H4]
+	VLD1.P 64(R13), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R13), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda3 // fmla v3.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks4
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R9)
+	MOVD R13, R0
+	SUBS $4, R5
+	B groups4
+groups2:
+	CMP $2, R5
+	BLT groups1
+	MOVD R0, R10
+	ADD R7, R10, R11
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+blocks2:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	VLD1.P 8(R11), [V12.H4]
+	VLD1.P 64(R11), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R11), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda1 // fmla v1.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks2
+	VST1.P [V0.S4, V1.S4], 32(R9)
+	MOVD R11, R0
+	SUBS $2, R5
+	B groups2
+groups1:
+	CMP $1, R5
+	BLT groups0
+	MOVD R0, R10
+	MOVD R4, R1
+	MOVD R6, R2
+	VEOR V0.B16, V0.B16, V0.B16
+blocks1:
+	VLD1.P 2(R1), V30.H[0]
+	FCVTHS F30, F30
+	VLD1R.P 8(R1), [V24.D2]
+	VLD1R.P 8(R1), [V25.D2]
+	VLD1R.P 8(R1), [V26.D2]
+	VLD1R.P 8(R1), [V27.D2]
+	VLD1.P 8(R10), [V12.H4]
+	VLD1.P 64(R10), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R10), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e98961c // sdot v28.4s, v16.16b, v24.16b
+	WORD $0x4e98963d // sdot v29.4s, v17.16b, v24.16b
+	WORD $0x4e99965c // sdot v28.4s, v18.16b, v25.16b
+	WORD $0x4e99967d // sdot v29.4s, v19.16b, v25.16b
+	WORD $0x4e9a969c // sdot v28.4s, v20.16b, v26.16b
+	WORD $0x4e9a96bd // sdot v29.4s, v21.16b, v26.16b
+	WORD $0x4e9b96dc // sdot v28.4s, v22.16b, v27.16b
+	WORD $0x4e9b96fd // sdot v29.4s, v23.16b, v27.16b
+	VADDP V29.S4, V28.S4, V28.S4
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	WORD $0x4f9e918d // fmul v13.4s, v12.4s, v30.s[0]
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x4e3ccda0 // fmla v0.4s, v13.4s, v28.4s
+	SUBS $1, R2
+	BNE blocks1
+	VST1.P [V0.S4], 16(R9)
+	MOVD R10, R0
+	SUBS $1, R5
+	B groups1
+groups0:
+	RET
+
 // func gemmQ8_0p4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 TEXT ·gemmQ8_0p4x12I8MM(SB), NOSPLIT, $0-56
 	MOVD w+0(FP), R7
@@ -3532,119 +4360,111 @@ tile:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	VLD1.P 32(R12), [V28.S4, V29.S4]
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec8 // fmla v8.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf89 // fmla v9.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ececa // fmla v10.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfab // fmla v11.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
 	SUBS $1, R2
 	BEQ stores
 blocks2:
@@ -3654,238 +4474,222 @@ blocks2:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	VLD1.P 32(R12), [V28.S4, V29.S4]
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec8 // fmla v8.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf89 // fmla v9.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ececa // fmla v10.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfab // fmla v11.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	VLD1.P 32(R12), [V28.S4, V29.S4]
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec8 // fmla v8.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf89 // fmla v9.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
 	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ececa // fmla v10.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfab // fmla v11.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
 	SUBS $2, R2
 	BNE blocks2
 stores:
@@ -3964,84 +4768,76 @@ tile:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	SUBS $1, R2
 	BEQ stores
 blocks2:
@@ -4051,168 +4847,152 @@ blocks2:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	VLD1.P 32(R11), [V28.S4, V29.S4]
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec4 // fmla v4.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf85 // fmla v5.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
 	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec6 // fmla v6.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa7 // fmla v7.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
 	SUBS $2, R2
 	BNE blocks2
 stores:
@@ -4274,49 +5054,41 @@ tile:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	SUBS $1, R2
 	BEQ stores
 blocks2:
@@ -4326,98 +5098,82 @@ blocks2:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 32(R10), [V28.S4, V29.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3ddd96 // fmul v22.4s, v12.4s, v29.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec2 // fmla v2.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
 	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cfa3 // fmla v3.4s, v29.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
 	SUBS $2, R2
 	BNE blocks2
 stores:
@@ -4465,32 +5221,24 @@ tile:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 16(R10), [V28.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	SUBS $1, R2
 	BEQ stores
 blocks2:
@@ -4500,64 +5248,48 @@ blocks2:
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 16(R10), [V28.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	VLD1.P 8(R0), [V12.H4]
 	VZIP1 V12.H8, V12.H8, V12.H8
 	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
 	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
 	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
 	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
-	VZIP1 V17.S4, V16.S4, V14.S4
-	VZIP2 V17.S4, V16.S4, V15.S4
-	VZIP1 V19.S4, V18.S4, V16.S4
-	VZIP2 V19.S4, V18.S4, V17.S4
-	VZIP1 V21.S4, V20.S4, V18.S4
-	VZIP2 V21.S4, V20.S4, V19.S4
-	VZIP1 V23.S4, V22.S4, V20.S4
-	VZIP2 V23.S4, V22.S4, V21.S4
 	VLD1.P 16(R10), [V28.S4]
 	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V23.B16, V23.B16, V23.B16
-	WORD $0x4e98a5de // smmla v30.4s, v14.16b, v24.16b
-	WORD $0x4e98a5f7 // smmla v23.4s, v15.16b, v24.16b
-	WORD $0x4e99a61e // smmla v30.4s, v16.16b, v25.16b
-	WORD $0x4e99a637 // smmla v23.4s, v17.16b, v25.16b
-	WORD $0x4e9aa65e // smmla v30.4s, v18.16b, v26.16b
-	WORD $0x4e9aa677 // smmla v23.4s, v19.16b, v26.16b
-	WORD $0x4e9ba69e // smmla v30.4s, v20.16b, v27.16b
-	WORD $0x4e9ba6b7 // smmla v23.4s, v21.16b, v27.16b
-	WORD $0x6e3cdd96 // fmul v22.4s, v12.4s, v28.4s
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
 	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
-	WORD $0x4e3ecec0 // fmla v0.4s, v22.4s, v30.4s
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
 	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
-	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
-	WORD $0x4e37cf81 // fmla v1.4s, v28.4s, v23.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
 	SUBS $2, R2
 	BNE blocks2
 stores:

@@ -22,7 +22,7 @@ type Matrix struct {
 	// for this CPU's kernels (Pack): products read it through
 	// kernels.MatVecPacked and MatMulPacked, and everything else (row
 	// lookups, state files) reads Data.
-	Packed []byte
+	Packed *kernels.Packed
 }
 
 // Pack sets m.Packed to m's rows rearranged for this CPU's kernels when
@@ -30,7 +30,7 @@ type Matrix struct {
 // bytes it allocated.
 func (m *Matrix) Pack() int64 {
 	m.Packed = kernels.Pack(m.Type, m.Data, m.Rows, m.Cols)
-	return int64(len(m.Packed))
+	return int64(m.Packed.Size())
 }
 
 // NewMatrix views data as a rows × cols matrix of type t, checking that the

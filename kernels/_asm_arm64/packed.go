@@ -35,6 +35,7 @@ activation bytes and SMULL/SADALP (neon); SMMLA on column pairs (i8mm).`)
 	}
 	pairActs(f)
 	for _, p := range pairTypes {
+		gemvPairs(f, p)
 		for _, pairs := range []int{6, 4, 2, 1} {
 			gemmPairs(f, p, pairs)
 		}

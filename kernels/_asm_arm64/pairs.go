@@ -6,23 +6,30 @@ import (
 	. "github.com/gollm/gollm/kernels/_asm_arm64/asm"
 )
 
-// The i8mm packed tiles multiply kernels.Pack's groups of four rows by
-// columns in pairs with SMMLA, which adds a 2x8 int8 matrix (two rows of
-// eight bytes, one per register half) times the transpose of another (two
-// columns) into a 2x2 int32 tile: 32 multiply-adds per instruction, twice
-// SDOT's.
+// The i8mm packed kernels multiply kernels.Pack's groups of four rows in
+// the i8mm layout: per block of four, the four f16 scales, then the quants
+// eight bytes at a time, rows 0 and 1 side by side, then rows 2 and 3:
+// row 0's bytes 0-7, row 1's 0-7, row 2's, row 3's, row 0's bytes 8-15,
+// and so on (Q4_0: the nibble bytes, XOR 0x88). Each 16-byte load is then
+// an SMMLA operand as it is: two rows of eight bytes.
 //
-// The activations are first rearranged once per input (pairActs, one
-// pair of columns c0, c1 per call) into pairs of pairs (quads): per quad
-// of columns and block, 160 bytes: both pairs' scales as float32 [d0 d1 d0
-// d1] (32 bytes, one load for two pairs), then each pair's quants in four
-// 16-byte chunks, chunk k holding c0's quants 8k..8k+7 and then c1's. A
-// last odd pair keeps its own 80 bytes per block, its scales then its
-// quants. The weights stay in the dotprod level's packed layout (four
-// bytes of each of the four rows per register): one ZIP1 and one ZIP2 on
-// 32-bit lanes of two such registers give the 8-byte row-pair operands of
-// rows 0-1 and 2-3. A block of a tile then ends per 2x2 tile as every
-// packed kernel ends it: acc += float32(sum) * (d_r * d_c).
+// The tiles multiply columns in pairs with SMMLA, which adds a 2x8 int8
+// matrix (two rows of eight bytes, one per register half) times the
+// transpose of another (two columns) into a 2x2 int32 tile: 32
+// multiply-adds per instruction, twice SDOT's. The activations are first
+// rearranged once per input (pairActs, one pair of columns c0, c1 per
+// call) into pairs of pairs (quads): per quad of columns and block, 160
+// bytes: both pairs' scales as float32 [d0 d1 d0 d1] (32 bytes, one load
+// for two pairs), then each pair's quants in four 16-byte chunks, chunk k
+// holding c0's quants 8k..8k+7 and then c1's. A last odd pair keeps its
+// own 80 bytes per block, its scales then its quants. A block of a tile
+// ends per 2x2 tile as every packed kernel ends it:
+// acc += float32(sum) * (d_r * d_c).
+//
+// One column (gemvPairs) loads each eight activation bytes twice, side by
+// side (LD1R), and a vector SDOT of a weight register with them leaves
+// each row's sum in two lanes; one ADDP gives the four rows' sums, which
+// end the block as in the tiles (same bits).
 
 // pairBytes is the size of one pair of columns' block in pairActs' layout.
 const pairBytes = 16 + 64
@@ -57,17 +64,18 @@ func pairActs(f *File) {
 }
 
 // pairWeights is how a type's block of four becomes the SMMLA operands:
-// load reads the block at src (post-incremented), leaves the rows' scales
-// as float32 [d0 d0 d1 d1] in V12 and [d2 d2 d3 d3] in V13, and returns
-// w[p][k], the operand of rows 2p, 2p+1 and elements 8k..8k+7, and two
-// scratch registers.
+// load reads the block's quants at src (post-incremented; the scales are
+// read before) and returns w[h][k], the operand of rows 2h, 2h+1 and
+// elements 8k..8k+7, in V16-V23.
 type pairWeights struct {
 	typ   string
+	bytes int // bytes of a block of four
 	fbits int
-	load  func(a *Func, src Reg) (w [2][4]VReg, tmp [2]VReg)
+	load  func(a *Func, src Reg) (w [2][4]VReg)
 }
 
-// pairScales loads a block of four's scales from src into V12 and V13.
+// pairScales loads a block of four's scales from src into V12 and V13 as
+// float32 [d0 d0 d1 d1] and [d2 d2 d3 d3].
 func pairScales(a *Func, src Reg) {
 	a.VLD1P(8, src, V12.H4())
 	a.VZIP1(V12.H8(), V12.H8(), V12.H8())
@@ -75,39 +83,103 @@ func pairScales(a *Func, src Reg) {
 	a.FCVTL4S(V12, V12)
 }
 
-// zipPairs interleaves the 32-bit lanes of x (bytes 4j..4j+3 of rows 0-3)
-// and y (bytes 4j+4..4j+7) into rows 0-1's eight bytes (d0) and rows
-// 2-3's (d1).
-func zipPairs(a *Func, x, y, d0, d1 VReg) {
-	a.VZIP1(y.S4(), x.S4(), d0.S4())
-	a.VZIP2(y.S4(), x.S4(), d1.S4())
-}
-
 var pairTypes = []pairWeights{
-	{"Q4_0", 4, func(a *Func, src Reg) (w [2][4]VReg, tmp [2]VReg) {
-		pairScales(a, src)
-		a.VLD1P(64, src, V16.B16(), V17.B16(), V18.B16(), V19.B16())
-		zipPairs(a, V16, V17, V20, V21) // nibble bytes 0-7
-		zipPairs(a, V18, V19, V22, V23) // nibble bytes 8-15
+	{"Q4_0", 72, 4, func(a *Func, src Reg) (w [2][4]VReg) {
+		// V20, V21: rows 0-1 and 2-3, nibble bytes 0-7; V22, V23: 8-15.
+		a.VLD1P(64, src, V20.B16(), V21.B16(), V22.B16(), V23.B16())
 		// Low nibbles (elements 0-15) shifted up, high ones (16-31) in
 		// place: (n - 8) * 16 (Pack stores the nibbles XOR 8).
 		for i := range 4 {
 			a.VSHL(4, V(20+i).B16(), V(16+i).B16())
 			a.VAND(packMask.B16(), V(20+i).B16(), V(20+i).B16())
 		}
-		w = [2][4]VReg{{V16, V18, V20, V22}, {V17, V19, V21, V23}}
-		return w, [2]VReg{V14, V15}
+		return [2][4]VReg{{V16, V18, V20, V22}, {V17, V19, V21, V23}}
 	}},
-	{"Q8_0", 0, func(a *Func, src Reg) (w [2][4]VReg, tmp [2]VReg) {
-		pairScales(a, src)
+	{"Q8_0", 136, 0, func(a *Func, src Reg) (w [2][4]VReg) {
 		a.VLD1P(64, src, V16.B16(), V17.B16(), V18.B16(), V19.B16())
 		a.VLD1P(64, src, V20.B16(), V21.B16(), V22.B16(), V23.B16())
 		for k := range 4 {
-			zipPairs(a, V(16+2*k), V(17+2*k), V(14+2*k), V(15+2*k))
-			w[0][k], w[1][k] = V(14+2*k), V(15+2*k)
+			w[0][k], w[1][k] = V(16+2*k), V(17+2*k)
 		}
-		return w, [2]VReg{V22, V23}
+		return w
 	}},
+}
+
+// gemvPairs: func(w, y *byte, nb, groups int, out *float32), out[4g+r] =
+// dot(row r of group g, y) for groups consecutive groups in the i8mm
+// layout: up to eight groups share each activation block's loads.
+func gemvPairs(f *File, p pairWeights) {
+	name := "gemv" + p.typ + "p4I8MM"
+	a := f.Func(name, "func(w, y *byte, nb, groups int, out *float32)",
+		name+" multiplies groups packed groups of four "+p.typ+" rows in the i8mm\nlayout by one activation (vector SDOT on doubled activation bytes).")
+	a.Load("w", R0)
+	a.Load("y", R4)
+	a.Load("nb", R6)
+	a.Load("groups", R5)
+	a.Load("out", R9)
+	a.MOVD(Imm(p.bytes), R8)
+	a.Inst("MUL", R8, R6, R7) // bytes of a group
+	if p.typ == "Q4_0" {
+		a.VMOVI(0xf0, packMask.B16())
+	}
+	ptrs := []Reg{R10, R11, R12, R13, R14, R15, R16, R17}
+	ys := []VReg{V24, V25, V26, V27} // activation bytes 8k..8k+7, twice
+	const dy = V30
+	for _, n := range []int{8, 4, 2, 1} {
+		top, loop, next := Label(fmt.Sprint("groups", n)), Label(fmt.Sprint("blocks", n)), Label(fmt.Sprint("groups", n/2))
+		a.Label(top)
+		a.CMP(Imm(n), R5)
+		a.BLT(next)
+		a.MOVD(R0, ptrs[0])
+		for i := 1; i < n; i++ {
+			a.ADD(R7, ptrs[i-1], ptrs[i])
+		}
+		a.MOVD(R4, R1)
+		a.MOVD(R6, R2)
+		for g := range n {
+			a.Zero(V(g))
+		}
+		a.Label(loop)
+		a.VLD1LaneP(2, R1, dy.H(0))
+		a.FCVTHS(dy.F(), dy.F())
+		for _, y := range ys {
+			a.VLD1RP(8, R1, y.D2())
+		}
+		for g := range n {
+			a.VLD1P(8, ptrs[g], V12.H4())
+			w := p.load(a, ptrs[g])
+			a.Zero(V28)
+			a.Zero(V29)
+			for k, y := range ys {
+				for h := range 2 {
+					a.SDOT(y, w[h][k], V28+VReg(h))
+				}
+			}
+			a.VADDP(V29.S4(), V28.S4(), V28.S4())
+			a.FCVTL4S(V12, V12)
+			a.FMULE(dy, 0, V12, V13)
+			if p.fbits > 0 {
+				a.SCVTFX(p.fbits, V28, V28)
+			} else {
+				a.SCVTF4S(V28, V28)
+			}
+			a.FMLA4S(V28, V13, V(g))
+		}
+		a.SUBS(Imm(1), R2)
+		a.BNE(loop)
+		for g := 0; g < n; g += 4 {
+			var vs []Vec
+			for i := g; i < min(g+4, n); i++ {
+				vs = append(vs, V(i).S4())
+			}
+			a.VST1P(16*len(vs), R9, vs...)
+		}
+		a.MOVD(ptrs[n-1], R0)
+		a.SUBS(Imm(n), R5)
+		a.B(top)
+	}
+	a.Label("groups0")
+	a.RET()
 }
 
 // gemmPairs: func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut
@@ -155,7 +227,9 @@ func gemmPairs(f *File, p pairWeights, pairs int) {
 	// The blocks two at a time (one loop branch per two), after a first
 	// one alone when nb is odd.
 	block := func() {
-		w, tmp := p.load(a, R0)
+		pairScales(a, R0)
+		w := p.load(a, R0)
+		tmp := [2]VReg{V14, V15}
 		scales := []VReg{V28, V29}
 		sums := [2]VReg{V30, tmp[1]}
 		for j := range pairs {
