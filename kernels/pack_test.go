@@ -31,29 +31,27 @@ func TestPackRoundTrip(t *testing.T) {
 }
 
 func testPackRoundTrip(t *testing.T, ty quant.Type, run layout) {
-	{
-		rng := rand.New(rand.NewPCG(uint64(ty), 1))
-		for _, rows := range []int{1, 3, 4, 5, 8, 11} {
-			const nb = 3
-			bb := ty.BlockBytes()
-			rb := nb * bb
-			w := make([]byte, rows*rb)
-			fillWeights(ty, w, rng, fillRandom)
-			p := packTest(ty, w, rb, rows, run).data
-			full := rows / packGroup * packGroup
-			blk := make([]byte, bb)
-			for r := range full {
-				g := r / packGroup
-				for b := range nb {
-					unpackBlock4(ty, run, p[g*packGroup*rb+b*packGroup*bb:], r%packGroup, blk)
-					if !bytes.Equal(blk, w[r*rb+b*bb:r*rb+(b+1)*bb]) {
-						t.Fatalf("%v %v rows=%d: row %d block %d comes back as %x", ty, run, rows, r, b, blk)
-					}
+	rng := rand.New(rand.NewPCG(uint64(ty), 1))
+	for _, rows := range []int{1, 3, 4, 5, 8, 11} {
+		const nb = 3
+		bb := ty.BlockBytes()
+		rb := nb * bb
+		w := make([]byte, rows*rb)
+		fillWeights(ty, w, rng, fillRandom)
+		p := packTest(ty, w, rb, rows, run).data
+		full := rows / packGroup * packGroup
+		blk := make([]byte, bb)
+		for r := range full {
+			g := r / packGroup
+			for b := range nb {
+				unpackBlock4(ty, run, p[g*packGroup*rb+b*packGroup*bb:], r%packGroup, blk)
+				if !bytes.Equal(blk, w[r*rb+b*bb:r*rb+(b+1)*bb]) {
+					t.Fatalf("%v %v rows=%d: row %d block %d comes back as %x", ty, run, rows, r, b, blk)
 				}
 			}
-			if !bytes.Equal(p[full*rb:], w[full*rb:]) {
-				t.Fatalf("%v %v rows=%d: tail rows changed", ty, run, rows)
-			}
+		}
+		if !bytes.Equal(p[full*rb:], w[full*rb:]) {
+			t.Fatalf("%v %v rows=%d: tail rows changed", ty, run, rows)
 		}
 	}
 }

@@ -71,10 +71,11 @@ const (
 	// that gemm<T>t4<L> multiplies by four columns per call (arm64), for
 	// batches long enough to repay the unpacking.
 	tile4
-	// packedPairs: the packed matrices by columns in pairs
-	// (gemm<T>p4x{12,8,4,2}<L>: arm64's SMMLA), the
-	// activations first rearranged by pairActs; the packed shape's kernels
-	// still run single columns.
+	// packedPairs: the packed matrices in the i8mm layout (pack.go:
+	// interleave8, which Pack writes where the level has this shape) by
+	// columns in pairs (gemm<T>p4x{12,8,4,2}<L>: arm64's SMMLA), the
+	// activations first rearranged by pairActs, and by single columns
+	// (gemv<T>p4<L>).
 	packedPairs
 )
 
