@@ -182,8 +182,13 @@ func matMulPackedTilesScaled(t quant.Type, w []byte, nb, groups int, qs []byte, 
 	}
 }
 
-// scratchBufs holds the buffers matMulPacked prepares activations in
-// (*[]byte), so that prefill allocates nothing once warm.
+// scratchBufs holds the buffers MatMul's tile paths unpack weight rows and
+// convert column scales in (*[]byte; tile_arm64.go, packedTileScales), so
+// that prefill allocates nothing once warm. Not strictly nothing: a
+// sync.Pool keeps its buffers per P and drops them over collections, so a
+// worker can still miss and allocate now and then (under qemu -cpu max,
+// TestPrefillAllocatesNothing at two threads sees one allocation in about
+// one run of three; per-worker buffers owned by the session would end it).
 var scratchBufs sync.Pool
 
 // scratch returns a buffer of at least n bytes (at least one) from
