@@ -229,33 +229,104 @@ func pairActsAll(q []byte, ab, nb, pairs int, y []byte) {
 // shape) over y, the columns in quads and a last pair (pairActsAll): each
 // group runs tiles of three, two and one quads, then the last pair; an odd
 // last column goes through gemvPairs. The tiles end each block as the
-// other packed kernels do, so
-// a column's bits do not depend on its tile.
+// other packed kernels do, so a column's bits do not depend on its tile.
+// Q4_0 groups that two or more tiles read are expanded first
+// (matMulExpandedPairs).
 func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, y []byte, out []float32, ldOut int) {
-	pairs := cols / 2
-	ps := nb * pairBytes // bytes of one pair
+	if t == quant.Q4_0 && nb <= expandedMaxBlocks && pairTileCount(cols) >= 2 {
+		matMulExpandedPairs(w, nb, groups, qs, ab, cols, y, out, ldOut)
+		return
+	}
 	gb := packGroup * nb * t.BlockBytes()
 	for g := range groups {
 		x := &w[g*gb]
 		o := out[packGroup*g:]
-		p := 0
-		if n := pairs / 6; n > 0 {
-			gemmPairs12(t, x, &y[0], 2*ps, nb, n, &o[0], ldOut)
-			p = 6 * n
-		}
-		if pairs-p >= 4 {
-			gemmPairs8(t, x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
-			p += 4
-		}
-		if pairs-p >= 2 {
-			gemmPairs4(t, x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
-			p += 2
-		}
-		if pairs-p == 1 {
-			gemmPairs2(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
-		}
+		pairTiles(t, false, x, nb, y, cols/2, o, ldOut)
 		if c := cols - 1; cols%2 != 0 {
 			gemvPairs(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
+		}
+	}
+}
+
+// expandedBlockBytes is the size of a block of four in the expanded form
+// (expandQ4_0p4I8MM): the scales as float32 for the SMMLA tiles' lanes,
+// then the eight SMMLA operands.
+const expandedBlockBytes = 32 + 128
+
+// expandedMaxBlocks is the longest row, in blocks, whose groups are
+// expanded: matMulExpandedPairs' buffer (60 KiB on its stack) holds one
+// group of rows of up to 12288 elements. Longer rows (none in the models of
+// up to 5B parameters gollm is for) take the tiles over Pack's form.
+const expandedMaxBlocks = 384
+
+// matMulExpandedPairs is matMulPackedPairs for Q4_0 groups that several
+// tiles read: each group is expanded once (expandQ4_0p4I8MM: nibbles split
+// into int8, scales converted to float32), so that each tile reads a block
+// in three loads instead of splitting and converting it again, about a
+// tenth of a tile's instructions. Same bits as the tiles over Pack's form.
+func matMulExpandedPairs(w []byte, nb, groups int, qs []byte, ab, cols int, y []byte, out []float32, ldOut int) {
+	var e [expandedMaxBlocks * expandedBlockBytes]byte
+	gb := packGroup * nb * quant.Q4_0.BlockBytes()
+	for g := range groups {
+		x := &w[g*gb]
+		o := out[packGroup*g:]
+		expandQ4_0p4I8MM(x, nb, &e[0])
+		pairTiles(quant.Q4_0, true, &e[0], nb, y, cols/2, o, ldOut)
+		if c := cols - 1; cols%2 != 0 {
+			gemvPairs(quant.Q4_0, x, &qs[c*ab], nb, 1, &o[c*ldOut])
+		}
+	}
+}
+
+// pairTileCount is how many tiles pairTiles runs over a group for cols
+// columns.
+func pairTileCount(cols int) int {
+	pairs := cols / 2
+	n, rest := pairs/6, pairs%6
+	for _, p := range []int{4, 2, 1} {
+		if rest >= p {
+			n, rest = n+1, rest-p
+		}
+	}
+	return n
+}
+
+// pairTiles multiplies one group of four rows at x (nb blocks) by the
+// first 2*pairs columns y (pairActsAll's layout) into o: tiles of three
+// quads, then one of two quads, one quad and one pair as the rest needs.
+// With expanded, x is the group in the expanded form and t is Q4_0.
+func pairTiles(t quant.Type, expanded bool, x *byte, nb int, y []byte, pairs int, o []float32, ldOut int) {
+	ps := nb * pairBytes // bytes of one pair
+	p := 0
+	if n := pairs / 6; n > 0 {
+		if expanded {
+			gemmQ4_0e4x12I8MM(x, &y[0], 2*ps, nb, n, &o[0], ldOut)
+		} else {
+			gemmPairs12(t, x, &y[0], 2*ps, nb, n, &o[0], ldOut)
+		}
+		p = 6 * n
+	}
+	if pairs-p >= 4 {
+		if expanded {
+			gemmQ4_0e4x8I8MM(x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
+		} else {
+			gemmPairs8(t, x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
+		}
+		p += 4
+	}
+	if pairs-p >= 2 {
+		if expanded {
+			gemmQ4_0e4x4I8MM(x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
+		} else {
+			gemmPairs4(t, x, &y[p*ps], 2*ps, nb, 1, &o[2*p*ldOut], ldOut)
+		}
+		p += 2
+	}
+	if pairs-p == 1 {
+		if expanded {
+			gemmQ4_0e4x2I8MM(x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
+		} else {
+			gemmPairs2(t, x, &y[p*ps], ps, nb, 1, &o[2*p*ldOut], ldOut)
 		}
 	}
 }

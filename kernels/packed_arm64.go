@@ -154,3 +154,33 @@ func gemmQ8_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut in
 //
 //go:noescape
 func gemmQ8_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// expandQ4_0p4I8MM writes nb blocks of a group of four Q4_0 rows in the i8mm
+// layout into the expanded form the Q4_0 e4 tiles read (nb >= 1).
+//
+//go:noescape
+func expandQ4_0p4I8MM(w *byte, nb int, dst *byte)
+
+// gemmQ4_0e4x12I8MM multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 12 columns in pairActs' layout, ystride bytes per quad (i8mm).
+//
+//go:noescape
+func gemmQ4_0e4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ4_0e4x8I8MM multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 8 columns in pairActs' layout, ystride bytes per quad (i8mm).
+//
+//go:noescape
+func gemmQ4_0e4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ4_0e4x4I8MM multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 4 columns in pairActs' layout, ystride bytes per quad (i8mm).
+//
+//go:noescape
+func gemmQ4_0e4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+
+// gemmQ4_0e4x2I8MM multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 2 columns in pairActs' layout, ystride bytes per pair (i8mm).
+//
+//go:noescape
+func gemmQ4_0e4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)

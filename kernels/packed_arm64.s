@@ -5305,3 +5305,977 @@ stores:
 	SUBS $1, R3
 	BNE tile
 	RET
+
+// func expandQ4_0p4I8MM(w *byte, nb int, dst *byte)
+TEXT ·expandQ4_0p4I8MM(SB), NOSPLIT, $0-24
+	MOVD w+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD dst+16(FP), R1
+	VMOVI $240, V31.B16
+block:
+	VLD1.P 8(R0), [V12.H4]
+	VZIP1 V12.H8, V12.H8, V12.H8
+	WORD $0x4e21798d // fcvtl2 v13.4s, v12.8h
+	WORD $0x0e21798c // fcvtl v12.4s, v12.4h
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	VST1.P [V12.S4, V13.S4], 32(R1)
+	VST1.P [V16.B16, V17.B16, V18.B16, V19.B16], 64(R1)
+	VST1.P [V20.B16, V21.B16, V22.B16, V23.B16], 64(R1)
+	SUBS $1, R2
+	BNE block
+	RET
+
+// func gemmQ4_0e4x12I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x12I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $3, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVD R7, R0
+	MOVD R6, R2
+	TBZ $0, R2, blocks2
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
+	SUBS $1, R2
+	BEQ stores
+blocks2:
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 32(R12), [V28.S4, V29.S4]
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc8 // fmla v8.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf89 // fmla v9.4s, v28.4s, v15.4s
+	VLD1.P 64(R12), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdca // fmla v10.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfab // fmla v11.4s, v29.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V5.S4, V4.S4, V24.S4
+	VUZP2 V5.S4, V4.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V7.S4, V6.S4, V24.S4
+	VUZP2 V7.S4, V6.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V9.S4, V8.S4, V24.S4
+	VUZP2 V9.S4, V8.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V11.S4, V10.S4, V24.S4
+	VUZP2 V11.S4, V10.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0e4x8I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x8I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $2, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	MOVD R7, R0
+	MOVD R6, R2
+	TBZ $0, R2, blocks2
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	SUBS $1, R2
+	BEQ stores
+blocks2:
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R11), [V28.S4, V29.S4]
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc4 // fmla v4.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf85 // fmla v5.4s, v28.4s, v15.4s
+	VLD1.P 64(R11), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc6 // fmla v6.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa7 // fmla v7.4s, v29.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V5.S4, V4.S4, V24.S4
+	VUZP2 V5.S4, V4.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V7.S4, V6.S4, V24.S4
+	VUZP2 V7.S4, V6.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0e4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x4I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $1, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+	MOVD R7, R0
+	MOVD R6, R2
+	TBZ $0, R2, blocks2
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	SUBS $1, R2
+	BEQ stores
+blocks2:
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R10), [V28.S4, V29.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3ddd8e // fmul v14.4s, v12.4s, v29.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc2 // fmla v2.4s, v14.4s, v30.4s
+	WORD $0x6e3dddbd // fmul v29.4s, v13.4s, v29.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcfa3 // fmla v3.4s, v29.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	VUZP1 V3.S4, V2.S4, V24.S4
+	VUZP2 V3.S4, V2.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0e4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x2I8MM(SB), NOSPLIT, $0-56
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD out+40(FP), R9
+	MOVD ldOut+48(FP), R5
+	LSL $2, R5, R5
+	MOVD $1, R1
+	MUL R4, R1, R1
+tile:
+	MOVD R8, R10
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	MOVD R7, R0
+	MOVD R6, R2
+	TBZ $0, R2, blocks2
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	SUBS $1, R2
+	BEQ stores
+blocks2:
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	VLD1.P 32(R0), [V12.S4, V13.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 16(R10), [V28.S4]
+	VLD1.P 64(R10), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	WORD $0x4e98a61e // smmla v30.4s, v16.16b, v24.16b
+	WORD $0x4e98a62f // smmla v15.4s, v17.16b, v24.16b
+	WORD $0x4e99a65e // smmla v30.4s, v18.16b, v25.16b
+	WORD $0x4e99a66f // smmla v15.4s, v19.16b, v25.16b
+	WORD $0x4e9aa69e // smmla v30.4s, v20.16b, v26.16b
+	WORD $0x4e9aa6af // smmla v15.4s, v21.16b, v26.16b
+	WORD $0x4e9ba6de // smmla v30.4s, v22.16b, v27.16b
+	WORD $0x4e9ba6ef // smmla v15.4s, v23.16b, v27.16b
+	WORD $0x6e3cdd8e // fmul v14.4s, v12.4s, v28.4s
+	WORD $0x4f3ce7de // scvtf v30.4s, v30.4s, #4
+	WORD $0x4e3ecdc0 // fmla v0.4s, v14.4s, v30.4s
+	WORD $0x6e3cddbc // fmul v28.4s, v13.4s, v28.4s
+	WORD $0x4f3ce5ef // scvtf v15.4s, v15.4s, #4
+	WORD $0x4e2fcf81 // fmla v1.4s, v28.4s, v15.4s
+	SUBS $2, R2
+	BNE blocks2
+stores:
+	MOVD R9, R19
+	VUZP1 V1.S4, V0.S4, V24.S4
+	VUZP2 V1.S4, V0.S4, V25.S4
+	VST1 [V24.S4], (R19)
+	ADD R5, R19
+	VST1 [V25.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R1, R8
+	SUBS $1, R3
+	BNE tile
+	RET

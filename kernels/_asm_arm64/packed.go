@@ -40,6 +40,16 @@ activation bytes and SMULL/SADALP (neon); SMMLA on column pairs (i8mm).`)
 			gemmPairs(f, p, pairs)
 		}
 	}
+	for _, e := range expandedTypes {
+		for _, p := range pairTypes {
+			if p.typ == e.typ {
+				expandPairs(f, p)
+			}
+		}
+		for _, pairs := range []int{6, 4, 2, 1} {
+			gemmPairs(f, e, pairs)
+		}
+	}
 	return f
 }
 

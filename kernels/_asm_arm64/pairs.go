@@ -63,19 +63,23 @@ func pairActs(f *File) {
 	a.RET()
 }
 
-// pairWeights is how a type's block of four becomes the SMMLA operands:
-// load reads the block's quants at src (post-incremented; the scales are
-// read before) and returns w[h][k], the operand of rows 2h, 2h+1 and
-// elements 8k..8k+7, in V16-V23.
+// pairWeights is how a type's block of four becomes the SMMLA operands in
+// one form of a group of four rows: scales reads the block's scales at
+// src (post-incremented) into V12 and V13 as float32 [d0 d0 d1 d1] and
+// [d2 d2 d3 d3]; load then reads its quants and returns w[h][k], the
+// operand of rows 2h, 2h+1 and elements 8k..8k+7, in V16-V23.
 type pairWeights struct {
-	typ   string
-	bytes int // bytes of a block of four
-	fbits int
-	load  func(a *Func, src Reg) (w [2][4]VReg)
+	typ    string
+	form   string // in kernel names: p4 (Pack's i8mm layout) or e4 (expanded)
+	bytes  int    // bytes of a block of four
+	fbits  int
+	consts func(a *Func) // loads what load needs, before any loop
+	scales func(a *Func, src Reg)
+	load   func(a *Func, src Reg) (w [2][4]VReg)
 }
 
-// pairScales loads a block of four's scales from src into V12 and V13 as
-// float32 [d0 d0 d1 d1] and [d2 d2 d3 d3].
+// pairScales loads a block of four's f16 scales from src into V12 and V13
+// as float32 [d0 d0 d1 d1] and [d2 d2 d3 d3].
 func pairScales(a *Func, src Reg) {
 	a.VLD1P(8, src, V12.H4())
 	a.VZIP1(V12.H8(), V12.H8(), V12.H8())
@@ -83,8 +87,22 @@ func pairScales(a *Func, src Reg) {
 	a.FCVTL4S(V12, V12)
 }
 
+// pairOperands returns the operands of a block whose eight registers
+// V16-V23 hold w[0][0], w[1][0], w[0][1], w[1][1] and so on.
+func pairOperands() (w [2][4]VReg) {
+	for k := range 4 {
+		w[0][k], w[1][k] = V(16+2*k), V(17+2*k)
+	}
+	return w
+}
+
+func noConsts(*Func) {}
+
+// formNames says in doc comments what each form of a group is.
+var formNames = map[string]string{"p4": "a packed", "e4": "an expanded"}
+
 var pairTypes = []pairWeights{
-	{"Q4_0", 72, 4, func(a *Func, src Reg) (w [2][4]VReg) {
+	{"Q4_0", "p4", 72, 4, func(a *Func) { a.VMOVI(0xf0, packMask.B16()) }, pairScales, func(a *Func, src Reg) (w [2][4]VReg) {
 		// V20, V21: rows 0-1 and 2-3, nibble bytes 0-7; V22, V23: 8-15.
 		a.VLD1P(64, src, V20.B16(), V21.B16(), V22.B16(), V23.B16())
 		// Low nibbles (elements 0-15) shifted up, high ones (16-31) in
@@ -93,16 +111,55 @@ var pairTypes = []pairWeights{
 			a.VSHL(4, V(20+i).B16(), V(16+i).B16())
 			a.VAND(packMask.B16(), V(20+i).B16(), V(20+i).B16())
 		}
-		return [2][4]VReg{{V16, V18, V20, V22}, {V17, V19, V21, V23}}
+		return pairOperands()
 	}},
-	{"Q8_0", 136, 0, func(a *Func, src Reg) (w [2][4]VReg) {
+	{"Q8_0", "p4", 136, 0, noConsts, pairScales, func(a *Func, src Reg) (w [2][4]VReg) {
 		a.VLD1P(64, src, V16.B16(), V17.B16(), V18.B16(), V19.B16())
 		a.VLD1P(64, src, V20.B16(), V21.B16(), V22.B16(), V23.B16())
-		for k := range 4 {
-			w[0][k], w[1][k] = V(16+2*k), V(17+2*k)
-		}
-		return w
+		return pairOperands()
 	}},
+}
+
+// expandedTypes are the types whose groups several tiles read in an
+// expanded form (expandPairs): per block of four, the scales as float32
+// [d0 d0 d1 d1 d2 d2 d3 d3] (32 bytes), then the eight SMMLA operands as
+// the Pack form's load leaves them (128 bytes, pairOperands' order), so
+// that a tile reads a block in three loads with nothing to convert. Q4_0
+// only: its nibbles take a shift and a mask per operand and its scales
+// four instructions per block, which each tile over Pack's form repeats;
+// Q8_0's operands are ready as they are.
+var expandedTypes = []pairWeights{
+	{"Q4_0", "e4", 32 + 128, 4, noConsts, func(a *Func, src Reg) { a.VLD1P(32, src, V12.S4(), V13.S4()) },
+		func(a *Func, src Reg) (w [2][4]VReg) {
+			a.VLD1P(64, src, V16.B16(), V17.B16(), V18.B16(), V19.B16())
+			a.VLD1P(64, src, V20.B16(), V21.B16(), V22.B16(), V23.B16())
+			return pairOperands()
+		}},
+}
+
+// expandPairs: func(w *byte, nb int, dst *byte) writes nb blocks of a
+// group of four rows in p's form at w into the expanded form at dst
+// (expandedTypes).
+func expandPairs(f *File, p pairWeights) {
+	name := "expand" + p.typ + p.form + "I8MM"
+	a := f.Func(name, "func(w *byte, nb int, dst *byte)",
+		name+" writes nb blocks of a group of four "+p.typ+" rows in the i8mm\nlayout into the expanded form the "+p.typ+" e4 tiles read (nb >= 1).")
+	a.Load("w", R0)
+	a.Load("nb", R2)
+	a.Load("dst", R1)
+	p.consts(a)
+	a.Label("block")
+	p.scales(a, R0)
+	w := p.load(a, R0)
+	if w != pairOperands() {
+		panic("expandPairs: " + p.typ + "'s operands are not in pairOperands' registers")
+	}
+	a.VST1P(32, R1, V12.S4(), V13.S4())
+	a.VST1P(64, R1, V16.B16(), V17.B16(), V18.B16(), V19.B16())
+	a.VST1P(64, R1, V20.B16(), V21.B16(), V22.B16(), V23.B16())
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	a.RET()
 }
 
 // gemvPairs: func(w, y *byte, nb, groups int, out *float32), out[4g+r] =
@@ -119,9 +176,7 @@ func gemvPairs(f *File, p pairWeights) {
 	a.Load("out", R9)
 	a.MOVD(Imm(p.bytes), R8)
 	a.Inst("MUL", R8, R6, R7) // bytes of a group
-	if p.typ == "Q4_0" {
-		a.VMOVI(0xf0, packMask.B16())
-	}
+	p.consts(a)
 	ptrs := []Reg{R10, R11, R12, R13, R14, R15, R16, R17}
 	ys := []VReg{V24, V25, V26, V27} // activation bytes 8k..8k+7, twice
 	const dy = V30
@@ -183,18 +238,18 @@ func gemvPairs(f *File, p pairWeights) {
 }
 
 // gemmPairs: func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut
-// int) multiplies one packed group of four rows (nb blocks of four) by
+// int) multiplies one group of four rows in p's form (nb blocks of four) by
 // tiles tiles of 2*pairs columns in pairActs' layout (pairs/2 quads,
 // ystride bytes apart, or one lone pair when pairs is 1), and stores rows
 // 0-3 of column c at out + c*ldOut floats.
 func gemmPairs(f *File, p pairWeights, pairs int) {
-	name := fmt.Sprintf("gemm%sp4x%dI8MM", p.typ, 2*pairs)
+	name := fmt.Sprintf("gemm%s%sx%dI8MM", p.typ, p.form, 2*pairs)
 	unit := "quad"
 	if pairs == 1 {
 		unit = "pair"
 	}
 	a := f.Func(name, "func(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)",
-		fmt.Sprintf("%s multiplies a packed group of four %s rows by tiles tiles of\n%d columns in pairActs' layout, ystride bytes per %s (i8mm).", name, p.typ, 2*pairs, unit))
+		fmt.Sprintf("%s multiplies %s group of four %s rows by tiles tiles of\n%d columns in pairActs' layout, ystride bytes per %s (i8mm).", name, formNames[p.form], p.typ, 2*pairs, unit))
 	quads := max(pairs/2, 1)
 	ptrs := []Reg{R10, R11, R12}[:quads]
 	a.Load("w", R7)
@@ -205,9 +260,7 @@ func gemmPairs(f *File, p pairWeights, pairs int) {
 	a.Load("out", R9)
 	a.Load("ldOut", R5)
 	a.Inst("LSL", Imm(2), R5, R5) // bytes
-	if p.typ == "Q4_0" {
-		a.VMOVI(0xf0, packMask.B16())
-	}
+	p.consts(a)
 	a.MOVD(Imm(quads), R1)
 	a.Inst("MUL", R4, R1, R1) // bytes of a tile's quads
 	// acc[j][h]: rows 2h, 2h+1 by columns 2j, 2j+1 (V0-V11 for six
@@ -227,7 +280,7 @@ func gemmPairs(f *File, p pairWeights, pairs int) {
 	// The blocks two at a time (one loop branch per two), after a first
 	// one alone when nb is odd.
 	block := func() {
-		pairScales(a, R0)
+		p.scales(a, R0)
 		w := p.load(a, R0)
 		tmp := [2]VReg{V14, V15}
 		scales := []VReg{V28, V29}
