@@ -39,8 +39,8 @@ run go vet -tags purego ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' -skip TestEnvLevel ./kernels
 run go test -count=1 -short -exec 'qemu-aarch64-static -cpu cortex-a72' -skip TestEnvLevel ./kernels
 run go test -count=1 -exec 'qemu-aarch64-static -cpu max' ./quant
-run go test -count=1 -timeout 30m -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|PrefillLogProbs|DecodeAllocatesNothing|PackedBytes' \
+run go test -count=1 -timeout 30m -exec 'qemu-aarch64-static -cpu max' -run 'Parity|PrefillMatchesDecode|PrefillLogProbs|DecodeAllocatesNothing|PrefillAllocatesNothing|PackedBytes' \
 	-skip 'TestParity/(tiny-phi3-s2-f16|tiny-qwen2-s1-f32)' ./model
-run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing|PackedBytes' ./model
+run go test -count=1 -exec 'qemu-aarch64-static -cpu cortex-a72' -run 'PrefillMatchesDecode|DecodeAllocatesNothing|PrefillAllocatesNothing|PackedBytes' ./model
 unset GOARCH
 (cd kernels/_asm_arm64 && run go test -count=1 ./...)

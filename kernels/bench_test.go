@@ -78,7 +78,7 @@ func BenchmarkMatMul(b *testing.B) {
 				b.SetBytes(int64(len(w)) * cols)
 				withLevel(b, lv, func() {
 					for b.Loop() {
-						MatMul(ty, w, n, rows, xs, qs, cols, out, rows)
+						MatMul(ty, w, n, rows, xs, qs, cols, out, rows, nil)
 					}
 				})
 			})

@@ -59,7 +59,7 @@ func TestPageBoundary(t *testing.T) {
 					copy(qg, q)
 					withLevel(t, lv, func() {
 						MatVec(ty, w, n, xg, qg, got[:])
-						MatMul(ty, w, n, rows, xg, qg, 1, got[:], rows)
+						MatMul(ty, w, n, rows, xg, qg, 1, got[:], rows, nil)
 					})
 					for r := range rows {
 						_, mag := refDot(ty, w[r*rb:(r+1)*rb], n, x, q)
@@ -75,7 +75,7 @@ func TestPageBoundary(t *testing.T) {
 						copy(x4[c*n:], x)
 					}
 					var got4 [4 * rows]float32
-					withLevel(t, lv, func() { MatMul(ty, w, n, rows, x4, q4, 4, got4[:], rows) })
+					withLevel(t, lv, func() { MatMul(ty, w, n, rows, x4, q4, 4, got4[:], rows, nil) })
 					for i, g := range got4 {
 						r := i % rows
 						_, mag := refDot(ty, w[r*rb:(r+1)*rb], n, x, q)

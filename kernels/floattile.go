@@ -39,10 +39,10 @@ func FloatTileMatMul(t quant.Type, w []byte, n, rows int, xs []float32, cols int
 	}
 	r4, cTiled := floatTile(t, w, n, rows, xs, cols, out, ldOut)
 	if r4 < rows {
-		MatMul(t, w[r4*rb:], n, rows-r4, xs, nil, cols, out[r4:], ldOut)
+		MatMul(t, w[r4*rb:], n, rows-r4, xs, nil, cols, out[r4:], ldOut, nil)
 	}
 	if cTiled < cols && r4 > 0 {
-		MatMul(t, w, n, r4, xs[cTiled*n:], nil, cols-cTiled, out[cTiled*ldOut:], ldOut)
+		MatMul(t, w, n, r4, xs[cTiled*n:], nil, cols-cTiled, out[cTiled*ldOut:], ldOut, nil)
 	}
 }
 

@@ -70,7 +70,7 @@ func testGemmCase(t *testing.T, ty quant.Type, nb, rows, cols int, mode fillMode
 	const off, guard = 2, -12345
 	ld := rows + 4
 	want := make([]float32, cols*ld)
-	withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want[off:], ld) })
+	withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want[off:], ld, nil) })
 	for _, lv := range Levels() {
 		if lv == "generic" {
 			continue
@@ -79,7 +79,7 @@ func testGemmCase(t *testing.T, ty quant.Type, nb, rows, cols int, mode fillMode
 		for i := range got {
 			got[i] = guard
 		}
-		withLevel(t, lv, func() { MatMul(ty, w, n, rows, xs, qs, cols, got[off:], ld) })
+		withLevel(t, lv, func() { MatMul(ty, w, n, rows, xs, qs, cols, got[off:], ld, nil) })
 		for c := range cols {
 			af := dequantAct(ActType(ty), qs[c*ab:(c+1)*ab], n)
 			for i := range ld {
@@ -137,8 +137,8 @@ func TestGemmPageBoundary(t *testing.T) {
 				}
 				want := make([]float32, cols*rows)
 				got := make([]float32, cols*rows)
-				withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want, rows) })
-				withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, xs, qs, cols, got, rows) })
+				withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want, rows, nil) })
+				withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, xs, qs, cols, got, rows, nil) })
 				for i := range got {
 					if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*(1+math.Abs(float64(want[i]))) {
 						t.Fatalf("%v nb=%d cols=%d element %d: %g, generic %g", ty, nb, cols, i, got[i], want[i])
@@ -165,7 +165,7 @@ func TestGemmNoAllocs(t *testing.T) {
 		}
 		out := make([]float32, cols*rows)
 		withLevel(t, "avx2", func() {
-			if a := testing.AllocsPerRun(5, func() { MatMul(ty, w, n, rows, nil, qs, cols, out, rows) }); a != 0 {
+			if a := testing.AllocsPerRun(5, func() { MatMul(ty, w, n, rows, nil, qs, cols, out, rows, nil) }); a != 0 {
 				t.Errorf("%v: %v allocations", ty, a)
 			}
 		})
@@ -198,7 +198,7 @@ func BenchmarkGemm(b *testing.B) {
 					withLevel(b, lv, func() {
 						c0 := cpuSeconds()
 						for b.Loop() {
-							MatMul(ty, w, sz.n, sz.rows, nil, qs, sz.cols, out, sz.rows)
+							MatMul(ty, w, sz.n, sz.rows, nil, qs, sz.cols, out, sz.rows, nil)
 						}
 						cpu = cpuSeconds() - c0
 					})
@@ -344,7 +344,7 @@ func TestGemmColumnsIndependent(t *testing.T) {
 			qs = append(qs, q...)
 		}
 		all := make([]float32, cols*rows)
-		withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, nil, qs, cols, all, rows) })
+		withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, nil, qs, cols, all, rows, nil) })
 		for c := range cols {
 			for _, k := range []int{2, 3} { // column c first of 2, last of 3
 				sub := make([]byte, 0, k*ab)
@@ -357,7 +357,7 @@ func TestGemmColumnsIndependent(t *testing.T) {
 				}
 				copy(sub[pos*ab:], qs[c*ab:(c+1)*ab])
 				got := make([]float32, k*rows)
-				withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, nil, sub, k, got, rows) })
+				withLevel(t, "avx2", func() { MatMul(ty, w, n, rows, nil, sub, k, got, rows, nil) })
 				for r := range rows {
 					if g, e := got[pos*rows+r], all[c*rows+r]; math.Float32bits(g) != math.Float32bits(e) {
 						t.Fatalf("%v: column %d row %d: %g in %d columns, %g in %d", ty, c, r, g, k, e, cols)

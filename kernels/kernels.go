@@ -181,8 +181,10 @@ func MatVec(t quant.Type, w []byte, n int, x []float32, q []byte, out []float32)
 // where a four-column kernel exists, once per call for a tile of rows on
 // amd64's prefill path, otherwise re-read from L1). Workers
 // may split the rows: w sliced to a row range, out offset by its first row,
-// ldOut the full row count. It allocates nothing.
-func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols int, out []float32, ldOut int) {
+// ldOut the full row count. sc lends the quantized tile paths their
+// working memory (MatMulScratchBytes; float types use none): with a Scratch
+// that holds enough, MatMul allocates nothing.
+func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols int, out []float32, ldOut int, sc *Scratch) {
 	rb := rowBytes(t, w, n, rows)
 	if cols <= 0 || rows == 0 {
 		return
@@ -213,12 +215,13 @@ func MatMul(t quant.Type, w []byte, n, rows int, xs []float32, qs []byte, cols i
 	for c := range cols {
 		raceWriteFloats(out[c*ldOut : c*ldOut+rows]) // only these rows of each column
 	}
-	matMul(&product{t: t, w: w, rb: rb, nb: n / t.BlockSize(), rows: rows, qs: qs, ab: ab, cols: cols, out: out, ldOut: ldOut})
+	matMul(&product{t: t, w: w, rb: rb, nb: n / t.BlockSize(), rows: rows, qs: qs, ab: ab, cols: cols, out: out, ldOut: ldOut, sc: sc})
 }
 
 // product is one MatMul of quantized weights after MatMul's checks: rows
 // rows of nb blocks (rb bytes) of type t in w, by cols activations of ab
-// bytes in qs, into out with stride ldOut. rows, cols and nb are positive.
+// bytes in qs, into out with stride ldOut, with the caller's scratch sc.
+// rows, cols and nb are positive.
 type product struct {
 	t            quant.Type
 	w            []byte
@@ -227,6 +230,7 @@ type product struct {
 	ab, cols     int
 	out          []float32
 	ldOut        int
+	sc           *Scratch
 }
 
 // matMulFloat is MatMul for float weights: blocks of rows small enough to

@@ -80,6 +80,10 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 // batch per window) to 1e-5 on models whose logits amplify rounding.
 const tileMinCols = 2
 
+// matMulScratchBytes is MatMulScratchBytes: the amd64 tiles live on the
+// stack and use none.
+func matMulScratchBytes(quant.Type, int, int) int { return 0 }
+
 // matMul runs the tile path of t (gemm_amd64.go, gemmk_amd64.go) from
 // tileMinCols columns on, and otherwise the row kernel over tiles of 8
 // columns, so that each weight row is read from memory once per tile and

@@ -55,7 +55,7 @@ func TestARM64Extremes(t *testing.T) {
 		withLevel(t, lv, func() {
 			out := make([]float32, rows*cols)
 			MatVec(quant.Q8_0, w, nb*32, nil, q, out[:rows])
-			MatMul(quant.Q8_0, w, nb*32, rows, nil, q, cols, out, rows)
+			MatMul(quant.Q8_0, w, nb*32, rows, nil, q, cols, out, rows, nil)
 			for i, g := range out {
 				if g != want || math.IsNaN(float64(g)) {
 					t.Fatalf("%s: out[%d] = %g, want %g", lv, i, g, want)
@@ -92,7 +92,7 @@ func TestExpandedPairs(t *testing.T) {
 				ab := ActBytes(ty, n)
 				a := prepareActs(ty, qs, n, cols)
 				got := make([]float32, cols*rows)
-				MatMulPacked(ty, p, n, rows, 0, rows, &a, got, rows)
+				MatMulPacked(ty, p, n, rows, 0, rows, &a, got, rows, nil)
 				vec := make([]float32, rows)
 				for c := range cols {
 					MatVecPacked(ty, p, n, rows, 0, qs[c*ab:(c+1)*ab], vec)
@@ -114,5 +114,50 @@ func TestPairTileCount(t *testing.T) {
 		if got := pairTileCount(cols); got != want {
 			t.Errorf("pairTileCount(%d) = %d, want %d", cols, got, want)
 		}
+	}
+}
+
+// TestMatMulScratch: at every level, MatMul with a Scratch of
+// MatMulScratchBytes allocates nothing and does not grow it, for every
+// quantized type and batches on both sides of the tile paths' thresholds,
+// with rows in whole and partial groups and rows longer than a tile.
+func TestMatMulScratch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	used := 0 // products with scratch: the test must reach some
+	for _, lv := range Levels() {
+		withLevel(t, lv, func() {
+			for _, wt := range weightTypes {
+				ty := wt.t
+				for _, nb := range []int{3, tileQ8Blocks + 1} {
+					n := nb * ty.BlockSize()
+					const rows = 7
+					w := make([]byte, rows*nb*ty.BlockBytes())
+					fillWeights(ty, w, rng, fillRandom)
+					for _, cols := range []int{2, tileQ8MinCols, 41} {
+						var qs []byte
+						for range cols {
+							_, q := makeAct(ty, n, rng, fillRandom)
+							qs = append(qs, q...)
+						}
+						out := make([]float32, cols*rows)
+						var sc Scratch
+						need := MatMulScratchBytes(ty, n, cols)
+						sc.Grow(need)
+						if need > 0 {
+							used++
+						}
+						if a := testing.AllocsPerRun(2, func() { MatMul(ty, w, n, rows, nil, qs, cols, out, rows, &sc) }); a != 0 {
+							t.Errorf("%s %v nb=%d cols=%d: MatMul allocates %.1f times with %d bytes of scratch", lv, ty, nb, cols, a, need)
+						}
+						if sc.Len() != need {
+							t.Errorf("%s %v nb=%d cols=%d: MatMulScratchBytes %d, MatMul grew it to %d", lv, ty, nb, cols, need, sc.Len())
+						}
+					}
+				}
+			}
+		})
+	}
+	if used == 0 {
+		t.Fatal("no product used scratch")
 	}
 }

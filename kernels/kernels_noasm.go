@@ -20,6 +20,9 @@ func matVec(t quant.Type, w []byte, rb, nb int, q []byte, out []float32) {
 
 func matMul(p *product) { matMulGeneric(p) }
 
+// matMulScratchBytes is MatMulScratchBytes: the generic products use none.
+func matMulScratchBytes(quant.Type, int, int) int { return 0 }
+
 func dot(a, b []float32) float32                     { return dotGeneric(a, b) }
 func axpy(alpha float32, x, y []float32)             { axpyGeneric(alpha, x, y) }
 func dotF16(a []uint16, b []float32) float32         { return dotF16Generic(a, b) }

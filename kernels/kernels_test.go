@@ -360,7 +360,7 @@ func testLevelType(t *testing.T, lv string, ty quant.Type) {
 			var mv [rows]float32
 			withLevel(t, lv, func() {
 				MatVec(ty, w, n, xs[:n], qs[:ab], mv[:])
-				MatMul(ty, w, n, rows, xs, qs, cols, gotOut, ld)
+				MatMul(ty, w, n, rows, xs, qs, cols, gotOut, ld, nil)
 			})
 			// Dequantize once; mag(c, r) = sum |w_r[i] * a_c[i]| scales the
 			// float tolerance.
@@ -435,7 +435,7 @@ func TestNoAllocs(t *testing.T) {
 				if a := testing.AllocsPerRun(5, func() {
 					QuantizeAct(ty, x, q)
 					MatVec(ty, w, n, x, q, out[:4])
-					MatMul(ty, w, n, 4, xs, qs, 2, out, 4)
+					MatMul(ty, w, n, 4, xs, qs, 2, out, 4, nil)
 				}); a != 0 {
 					t.Errorf("%s %v: %v allocations", lv, ty, a)
 				}

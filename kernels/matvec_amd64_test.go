@@ -116,7 +116,7 @@ func TestMatVecStream(t *testing.T) {
 						if stream {
 							MatVec(ty, w, n, x, q, got)
 						} else {
-							MatMul(ty, w, n, rows, x, q, 1, got, rows)
+							MatMul(ty, w, n, rows, x, q, 1, got, rows, nil)
 						}
 					})
 					for r := range rows {

@@ -289,8 +289,10 @@ func PrepareActs(t quant.Type, q []byte, n, cols int, buf []byte) PackedActs {
 // packed matrix of rows rows of n elements of type t, a holds the columns
 // (PrepareActs for t and n at the current level), and for c in
 // [0, a's columns) and r in [r0, r1), out[c*ldOut + r-r0] = dot(row r,
-// column c). It allocates nothing.
-func MatMulPacked(t quant.Type, p *Packed, n, rows, r0, r1 int, a *PackedActs, out []float32, ldOut int) {
+// column c). sc is as for MatMul: MatMulPacked uses none at the level
+// that packed the matrix (after SetLevel it may), and then allocates
+// nothing.
+func MatMulPacked(t quant.Type, p *Packed, n, rows, r0, r1 int, a *PackedActs, out []float32, ldOut int, sc *Scratch) {
 	w, run := p.data, p.run
 	rb := checkPacked(t, w, n, rows, r0, r1)
 	if a.n != n || a.t != t {
@@ -336,7 +338,7 @@ func MatMulPacked(t quant.Type, p *Packed, n, rows, r0, r1 int, a *PackedActs, o
 		r = partial(r)
 	}
 	if g0, g1 := r/packGroup, min(r1, full)/packGroup; g1 > g0 && r < full {
-		matMulPacked(t, w[g0*gb:g1*gb], run, nb, g1-g0, a, out[r-r0:], ldOut)
+		matMulPacked(t, w[g0*gb:g1*gb], run, nb, g1-g0, a, out[r-r0:], ldOut, sc)
 		r = g1 * packGroup
 	}
 	if r < min(r1, full) {

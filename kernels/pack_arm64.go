@@ -3,7 +3,6 @@
 package kernels
 
 import (
-	"sync"
 	"unsafe"
 
 	"github.com/gollm/gollm/quant"
@@ -46,7 +45,7 @@ func matVecPacked(t quant.Type, w []byte, run layout, nb, groups int, q []byte, 
 // then one column at a time; the generic twin where the level has no
 // kernels for the layout. Every kernel gives a row and column the same
 // bits.
-func matMulPacked(t quant.Type, w []byte, run layout, nb, groups int, a *PackedActs, out []float32, ldOut int) {
+func matMulPacked(t quant.Type, w []byte, run layout, nb, groups int, a *PackedActs, out []float32, ldOut int, sc *Scratch) {
 	cols := a.cols
 	_ = out[(cols-1)*ldOut+packGroup*groups-1]
 	ab := len(a.q) / cols
@@ -60,7 +59,7 @@ func matMulPacked(t quant.Type, w []byte, run layout, nb, groups int, a *PackedA
 	case run == interleave4 && prep == prepPairs:
 		// Packed below i8mm: the dotprod tiles, their column scales
 		// converted per call.
-		matMulPackedTiles(t, w, nb, groups, a.q, ab, cols, out, ldOut)
+		matMulPackedTiles(t, w, nb, groups, a.q, ab, cols, out, ldOut, sc)
 	default:
 		matMulPackedGeneric(t, w, run, nb, groups, a.q, ab, cols, out, ldOut)
 	}
@@ -129,20 +128,27 @@ func floats(b []byte) []float32 {
 // packed shape's kernels, the column scales converted per call: MatMul's
 // tileQ8 path (which writes that layout at every level), and interleave4
 // matrices at i8mm.
-func matMulPackedTiles(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int) {
-	bp, s := packedTileScales(qs, ab, nb, cols)
+func matMulPackedTiles(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, out []float32, ldOut int, sc *Scratch) {
+	s := packedTileScales(sc, qs, ab, nb, cols)
 	matMulPackedTilesScaled(t, w, nb, groups, qs, ab, cols, s, out, ldOut)
-	scratchBufs.Put(bp)
 }
 
 // packedTileScales converts the scales of cols Q8_0 columns of nb blocks
 // (ab bytes apart) to float32 once, as matMulPackedTilesScaled reads them.
-// Give bp back to scratchBufs when done with s.
-func packedTileScales(qs []byte, ab, nb, cols int) (bp *[]byte, s []float32) {
-	bp = scratch(4 * nb * tileScaleCols(cols))
-	s = floats(*bp)
+// They go to the start of sc.
+func packedTileScales(sc *Scratch, qs []byte, ab, nb, cols int) []float32 {
+	s := floats(sc.bytes(4 * nb * tileScaleCols(cols)))
 	colScales(qs, ab, nb, cols, s)
-	return bp, s
+	return s
+}
+
+// matMulScratchBytes is MatMulScratchBytes for nb blocks: the column
+// scales of the tileQ8 path (for a tile of up to tileQ8Blocks blocks).
+func matMulScratchBytes(t quant.Type, nb, cols int) int {
+	if shapesNow(t)&tileQ8 == 0 || cols < tileQ8MinCols {
+		return 0
+	}
+	return 4 * min(nb, tileQ8Blocks) * tileScaleCols(cols)
 }
 
 // colScales writes the scales of cols Q8_0 columns of nb blocks (ab bytes
@@ -180,27 +186,6 @@ func matMulPackedTilesScaled(t quant.Type, w []byte, nb, groups int, qs []byte, 
 			gemvPacked(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
 		}
 	}
-}
-
-// scratchBufs holds the buffers MatMul's tile paths unpack weight rows and
-// convert column scales in (*[]byte; tile_arm64.go, packedTileScales), so
-// that prefill allocates nothing once warm. Not strictly nothing: a
-// sync.Pool keeps its buffers per P and drops them over collections, so a
-// worker can still miss and allocate now and then (under qemu -cpu max,
-// TestPrefillAllocatesNothing at two threads sees one allocation in about
-// one run of three; per-worker buffers owned by the session would end it).
-var scratchBufs sync.Pool
-
-// scratch returns a buffer of at least n bytes (at least one) from
-// scratchBufs, aligned for float32; give it back with scratchBufs.Put.
-func scratch(n int) *[]byte {
-	n = max(n, 1)
-	bp, _ := scratchBufs.Get().(*[]byte)
-	if bp == nil || len(*bp) < n {
-		bp = new([]byte)
-		*bp = make([]byte, n)
-	}
-	return bp
 }
 
 // pairBytes is the size of one pair of columns' block in pairActs' layout:

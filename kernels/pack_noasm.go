@@ -15,7 +15,7 @@ func matVecPacked(t quant.Type, w []byte, run layout, nb, groups int, q []byte, 
 	packedGroupsGeneric(t, w, run, nb, groups, q, out)
 }
 
-func matMulPacked(t quant.Type, w []byte, run layout, nb, groups int, a *PackedActs, out []float32, ldOut int) {
+func matMulPacked(t quant.Type, w []byte, run layout, nb, groups int, a *PackedActs, out []float32, ldOut int, _ *Scratch) {
 	matMulPackedGeneric(t, w, run, nb, groups, a.q, len(a.q)/a.cols, a.cols, out, ldOut)
 }
 

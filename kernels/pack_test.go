@@ -138,7 +138,7 @@ func testPackedType(t *testing.T, ty quant.Type) {
 								got[i] = -12345
 							}
 							a := prepareActs(ty, qs, n, cols)
-							MatMulPacked(ty, p, n, rows, r0, r1, &a, got, m+1)
+							MatMulPacked(ty, p, n, rows, r0, r1, &a, got, m+1, nil)
 							vec := make([]float32, m)
 							for c := range cols {
 								// MatVecPacked for the first and last columns (the
@@ -214,7 +214,7 @@ func TestPackedExtremes(t *testing.T) {
 					out := make([]float32, rows*cols)
 					MatVecPacked(ty, p, nb*32, rows, 0, q, out[:rows])
 					a := prepareActs(ty, q, nb*32, cols)
-					MatMulPacked(ty, p, nb*32, rows, 0, rows, &a, out, rows)
+					MatMulPacked(ty, p, nb*32, rows, 0, rows, &a, out, rows, nil)
 					for i, g := range out {
 						if g != want {
 							t.Fatalf("%s %v %v: out[%d] = %g, want %g", lv, ty, run, i, g, want)
@@ -246,7 +246,7 @@ func TestPackedNoAllocs(t *testing.T) {
 				if a := testing.AllocsPerRun(5, func() {
 					MatVecPacked(ty, p, n, rows, 1, qs, out[:8])
 					a := PrepareActs(ty, qs, n, cols, buf)
-					MatMulPacked(ty, p, n, rows, 1, rows, &a, out, rows)
+					MatMulPacked(ty, p, n, rows, 1, rows, &a, out, rows, nil)
 				}); a != 0 {
 					t.Errorf("%s %v: %v allocations", lv, ty, a)
 				}
@@ -288,7 +288,7 @@ func BenchmarkPacked(b *testing.B) {
 								MatVecPacked(ty, p, sz.n, sz.rows, 0, qs, out)
 							} else {
 								a := PrepareActs(ty, qs, sz.n, sz.cols, buf)
-								MatMulPacked(ty, p, sz.n, sz.rows, 0, sz.rows, &a, out, sz.rows)
+								MatMulPacked(ty, p, sz.n, sz.rows, 0, sz.rows, &a, out, sz.rows, nil)
 							}
 						}
 					})
@@ -339,11 +339,11 @@ func TestPackedActsChecked(t *testing.T) {
 	}
 	mustPanic("other type", func() {
 		a := prepareActs(quant.Q4_0, qs, n, cols)
-		MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows)
+		MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows, nil)
 	})
 	mustPanic("other length", func() {
 		a := prepareActs(ty, qs, n/2, cols)
-		MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows)
+		MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows, nil)
 	})
 	mustPanic("short buffer", func() {
 		if need := PackedActsBytes(ty, n, cols); need > 0 {
@@ -356,7 +356,7 @@ func TestPackedActsChecked(t *testing.T) {
 		var a PackedActs
 		withLevel(t, lv[0], func() { a = prepareActs(ty, qs, n, cols) })
 		withLevel(t, lv[len(lv)-1], func() {
-			mustPanic("other level", func() { MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows) })
+			mustPanic("other level", func() { MatMulPacked(ty, w, n, rows, 0, rows, &a, out, rows, nil) })
 		})
 	}
 }
@@ -396,7 +396,7 @@ func TestPackAcrossLevels(t *testing.T) {
 				withLevel(t, lm, func() {
 					got := make([]float32, cols*rows)
 					a := prepareActs(ty, qs, n, cols)
-					MatMulPacked(ty, p, n, rows, 0, rows, &a, got, rows)
+					MatMulPacked(ty, p, n, rows, 0, rows, &a, got, rows, nil)
 					vec := make([]float32, rows)
 					for c := range cols {
 						MatVecPacked(ty, p, n, rows, 0, qs[c*ab:(c+1)*ab], vec)

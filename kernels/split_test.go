@@ -32,11 +32,11 @@ func TestMatMulRowSplit(t *testing.T) {
 					copy(qs[c*ab:], q)
 				}
 				whole := make([]float32, cols*rows)
-				MatMul(ty, w, n, rows, xs, qs, cols, whole, rows)
+				MatMul(ty, w, n, rows, xs, qs, cols, whole, rows, nil)
 				split := make([]float32, cols*rows)
 				for _, rr := range [][2]int{{0, 5}, {5, 6}, {6, 11}} {
 					r0, r1 := rr[0], rr[1]
-					MatMul(ty, w[r0*rb:r1*rb], n, r1-r0, xs, qs, cols, split[r0:], rows)
+					MatMul(ty, w[r0*rb:r1*rb], n, r1-r0, xs, qs, cols, split[r0:], rows, nil)
 				}
 				for i := range whole {
 					if whole[i] != split[i] {

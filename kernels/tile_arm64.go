@@ -48,21 +48,14 @@ func matMulTileQ8(p *product) {
 	var tile [tileQ8Blocks * tileRows * q8_0Bytes]byte
 	var o [tileQ8Cols * tileRows]float32
 	// Whole groups of rows that fit one tile all take every column: their
-	// scales are converted once.
-	var bp *[]byte
+	// scales are converted once, into p.sc (the last, partial group and
+	// rows longer than a tile convert theirs per call there, after).
 	var s []float32
 	if nb <= tileQ8Blocks && p.rows >= tileRows {
-		bp, s = packedTileScales(qs, ab, nb, cols)
+		s = packedTileScales(p.sc, qs, ab, nb, cols)
 	}
 	for r0 := 0; r0 < p.rows; r0 += tileRows {
 		nr := min(tileRows, p.rows-r0)
-		if nr < tileRows && bp != nil {
-			// The last, partial group converts its own scales: give
-			// the buffer back first, so that no goroutine holds two
-			// (the pool then keeps prefill free of allocations).
-			scratchBufs.Put(bp)
-			bp = nil
-		}
 		for b0 := 0; b0 < nb; b0 += tileQ8Blocks {
 			nbk := min(tileQ8Blocks, nb-b0)
 			unpackTileQ8(t, w[r0*rb:], rb, nr, b0, nbk, tile[:])
@@ -74,7 +67,7 @@ func matMulTileQ8(p *product) {
 			}
 			for c0 := 0; c0 < cols; c0 += tileQ8Cols {
 				nc := min(tileQ8Cols, cols-c0)
-				matMulPackedTiles(quant.Q8_0, x, nbk, 1, y[c0*ab:], ab, nc, o[:], tileRows)
+				matMulPackedTiles(quant.Q8_0, x, nbk, 1, y[c0*ab:], ab, nc, o[:], tileRows, p.sc)
 				for c := range nc {
 					dst := out[(c0+c)*ldOut+r0 : (c0+c)*ldOut+r0+nr]
 					src := o[c*tileRows : c*tileRows+nr]
@@ -88,9 +81,6 @@ func matMulTileQ8(p *product) {
 				}
 			}
 		}
-	}
-	if bp != nil {
-		scratchBufs.Put(bp)
 	}
 }
 

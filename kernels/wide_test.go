@@ -57,8 +57,8 @@ func checkWide(t *testing.T, lv string, ty quant.Type, n, rows, cols int, rng *r
 	}
 	want := make([]float32, rows*cols)
 	got := make([]float32, rows*cols)
-	withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want, rows) })
-	withLevel(t, lv, func() { MatMul(ty, w, n, rows, xs, qs, cols, got, rows) })
+	withLevel(t, "generic", func() { MatMul(ty, w, n, rows, xs, qs, cols, want, rows, nil) })
+	withLevel(t, lv, func() { MatMul(ty, w, n, rows, xs, qs, cols, got, rows, nil) })
 	for c := range cols {
 		for r := range rows {
 			var mag float64

@@ -150,7 +150,7 @@ func (j *attentionJob) doRows(w, nw int) {
 			if g == 1 {
 				kernels.MatVec(kv.typ, k, hd, q, nil, scores[off:off+sp.n])
 			} else {
-				kernels.MatMul(kv.typ, k, hd, sp.n, q, nil, g, scores[off:], keys)
+				kernels.MatMul(kv.typ, k, hd, sp.n, q, nil, g, scores[off:], keys, nil)
 			}
 			off += sp.n
 		}

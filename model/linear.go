@@ -35,6 +35,7 @@ type projectJob struct {
 	cols, n  int
 	prepared [maxTargets]kernels.PackedActs // one per packed weight type of the targets
 	rows     int                            // total rows of all targets
+	scratch  []kernels.Scratch              // per worker (Session.matScratch)
 	chunk    int                            // rows per claim, a multiple of 16
 	next     atomic.Int64
 }
@@ -78,18 +79,19 @@ func (s *Session) project(x []float32, cols, n int, ts ...target) {
 }
 
 // do claims chunks of rows until none are left.
-func (j *projectJob) do(_, _ int) {
+func (j *projectJob) do(w, _ int) {
 	for {
 		lo := int(j.next.Add(int64(j.chunk))) - j.chunk
 		if lo >= j.rows {
 			return
 		}
-		j.rowRange(lo, min(lo+j.chunk, j.rows))
+		j.rowRange(lo, min(lo+j.chunk, j.rows), &j.scratch[w])
 	}
 }
 
-// rowRange computes rows [lo, hi) of the concatenated targets.
-func (j *projectJob) rowRange(lo, hi int) {
+// rowRange computes rows [lo, hi) of the concatenated targets, in the
+// worker's scratch sc.
+func (j *projectJob) rowRange(lo, hi int, sc *kernels.Scratch) {
 	base := 0
 	for i := range j.nTargets {
 		t := &j.targets[i]
@@ -104,7 +106,7 @@ func (j *projectJob) rowRange(lo, hi int) {
 				kernels.MatVecPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, q, t.out[r0:r1])
 				continue
 			}
-			kernels.MatMulPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, r1, t.acts, t.out[r0:], m.Rows)
+			kernels.MatMulPacked(m.Type, m.Packed, m.Cols, m.Rows, r0, r1, t.acts, t.out[r0:], m.Rows, sc)
 			continue
 		}
 		w := m.Data[r0*m.RowBytes : r1*m.RowBytes]
@@ -112,7 +114,7 @@ func (j *projectJob) rowRange(lo, hi int) {
 			kernels.MatVec(m.Type, w, m.Cols, j.x, q, t.out[r0:r1])
 			continue
 		}
-		kernels.MatMul(m.Type, w, m.Cols, r1-r0, j.x, q, j.n, t.out[r0:], m.Rows)
+		kernels.MatMul(m.Type, w, m.Cols, r1-r0, j.x, q, j.n, t.out[r0:], m.Rows, sc)
 	}
 }
 

@@ -88,6 +88,7 @@ type Session struct {
 	attnBK     int                   // keys per attention tile
 	actQ       map[quant.Type][]byte // per activation format, the input quantized [B][ActBytes]
 	actPrep    map[quant.Type][]byte // per packed weight type, what its tiles read of actQ (kernels.PrepareActs)
+	matScratch []kernels.Scratch     // per worker, what kernels.MatMul's tile paths work in
 	logits     []float32             // [nVocab]
 	scoreRows  []float32             // [a few][nVocab], allocated by the first PrefillLogProbs
 	proj       projectJob
@@ -157,8 +158,14 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 		}
 	}
 	s.logits = make([]float32, c.NVocab)
-	s.actQ, s.actPrep = s.activationBuffers()
+	var scratchBytes int
+	s.actQ, s.actPrep, scratchBytes = s.activationBuffers()
 	s.pool = newPool(opts.Threads)
+	s.matScratch = make([]kernels.Scratch, s.pool.n)
+	for w := range s.matScratch {
+		s.matScratch[w].Grow(scratchBytes)
+	}
+	s.proj.scratch = s.matScratch
 	if c.LayersOf(Recurrent) > 0 {
 		s.delta = newDeltaNetState(c, s.nBatch, s.pool.n)
 	}
@@ -180,8 +187,9 @@ func (m *Model) NewSession(opts SessionOptions) (*Session, error) {
 // input into, one per activation format, large enough for a batch into
 // any matrix consuming that format, and the buffers the packed matrices'
 // products prepare those columns in (kernels.PrepareActs), one per packed
-// weight type.
-func (s *Session) activationBuffers() (q, prep map[quant.Type][]byte) {
+// weight type; and how much kernels.Scratch a worker's products of a batch
+// by the other matrices use at most.
+func (s *Session) activationBuffers() (q, prep map[quant.Type][]byte, scratch int) {
 	need := map[quant.Type]int{}
 	needPrep := map[quant.Type]int{}
 	add := func(m *Matrix) {
@@ -192,6 +200,9 @@ func (s *Session) activationBuffers() (q, prep map[quant.Type][]byte) {
 		need[at] = max(need[at], kernels.ActBytes(m.Type, m.Cols)*s.nBatch)
 		if m.Packed != nil && s.nBatch > 1 {
 			needPrep[m.Type] = max(needPrep[m.Type], kernels.PackedActsBytes(m.Type, m.Cols, s.nBatch))
+		}
+		if m.Packed == nil && s.nBatch > 1 {
+			scratch = max(scratch, kernels.MatMulScratchBytes(m.Type, m.Cols, s.nBatch))
 		}
 	}
 	add(s.m.output)
@@ -213,7 +224,7 @@ func (s *Session) activationBuffers() (q, prep map[quant.Type][]byte) {
 		}
 		return bufs
 	}
-	return alloc(need), alloc(needPrep)
+	return alloc(need), alloc(needPrep), scratch
 }
 
 // cacheSlots returns how many positions each layer's KV cache holds for a

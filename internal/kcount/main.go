@@ -77,9 +77,11 @@ func main() {
 				}})
 				continue
 			}
+			sc := new(kernels.Scratch)
+			sc.Grow(kernels.MatMulScratchBytes(t, n, cols))
 			cases = append(cases, cse{fmt.Sprintf("matmul%d/%v", cols, t), func() {
 				for range 10 {
-					kernels.MatMul(t, w, n, rows, xs, qs, cols, out, rows)
+					kernels.MatMul(t, w, n, rows, xs, qs, cols, out, rows, sc)
 				}
 			}})
 		}
