@@ -65,46 +65,44 @@ func TestARM64Extremes(t *testing.T) {
 	}
 }
 
-// TestExpandedPairs: at i8mm, Q4_0 products go through the tiles over
-// Pack's form when a group takes one tile and over the expanded form when
-// it takes several (up to expandedMaxBlocks blocks): every column of every
-// batch must equal MatVecPacked's bit for bit, on both sides of both
-// limits.
-func TestExpandedPairs(t *testing.T) {
-	if !slices.Contains(Levels(), "i8mm") {
-		t.Skip("no i8mm")
-	}
+// TestExpandedGroups: at every level, Q4_0 products go through the tiles
+// over Pack's form when a group takes one tile and over the expanded form
+// when it takes several (up to expandedMaxBlocks blocks; the SMMLA tiles
+// at i8mm, the dotprod and neon tiles below): every column of every batch
+// must equal MatVecPacked's bit for bit, on both sides of both limits.
+func TestExpandedGroups(t *testing.T) {
 	const rows = 9 // two groups and a row
 	rng := rand.New(rand.NewPCG(5, 17))
 	ty := quant.Q4_0
-	for _, nb := range []int{1, 2, 3, 30, expandedMaxBlocks, expandedMaxBlocks + 1} {
-		n, rb := nb*32, nb*ty.BlockBytes()
-		w := make([]byte, rows*rb)
-		fillWeights(ty, w, rng, fillRandom)
-		withLevel(t, "i8mm", func() {
-			p := packTest(ty, w, rb, rows, interleave8)
-			for _, cols := range []int{2, 3, 5, 8, 9, 12, 13, 14, 16, 17, 24, 25, 26, 31} {
-				var qs []byte
-				for range cols {
-					_, q := makeAct(ty, n, rng, fillRandom)
-					qs = append(qs, q...)
-				}
-				ab := ActBytes(ty, n)
-				a := prepareActs(ty, qs, n, cols)
-				got := make([]float32, cols*rows)
-				MatMulPacked(ty, p, n, rows, 0, rows, &a, got, rows, nil)
-				vec := make([]float32, rows)
-				for c := range cols {
-					MatVecPacked(ty, p, n, rows, 0, qs[c*ab:(c+1)*ab], vec)
-					for r, v := range vec {
-						if g := got[c*rows+r]; math.Float32bits(g) != math.Float32bits(v) {
-							t.Fatalf("nb=%d cols=%d (%d tiles) col %d row %d: MatMulPacked %g, MatVecPacked %g",
-								nb, cols, pairTileCount(cols), c, r, g, v)
+	for _, lv := range Levels() {
+		for _, nb := range []int{1, 2, 3, 30, expandedMaxBlocks, expandedMaxBlocks + 1} {
+			n, rb := nb*32, nb*ty.BlockBytes()
+			w := make([]byte, rows*rb)
+			fillWeights(ty, w, rng, fillRandom)
+			withLevel(t, lv, func() {
+				p := packTest(ty, w, rb, rows, packLayout(ty))
+				for _, cols := range []int{2, 3, 5, 8, 9, 12, 13, 14, 16, 17, 24, 25, 26, 31} {
+					var qs []byte
+					for range cols {
+						_, q := makeAct(ty, n, rng, fillRandom)
+						qs = append(qs, q...)
+					}
+					ab := ActBytes(ty, n)
+					a := prepareActs(ty, qs, n, cols)
+					got := make([]float32, cols*rows)
+					MatMulPacked(ty, p, n, rows, 0, rows, &a, got, rows, nil)
+					vec := make([]float32, rows)
+					for c := range cols {
+						MatVecPacked(ty, p, n, rows, 0, qs[c*ab:(c+1)*ab], vec)
+						for r, v := range vec {
+							if g := got[c*rows+r]; math.Float32bits(g) != math.Float32bits(v) {
+								t.Fatalf("%s nb=%d cols=%d col %d row %d: MatMulPacked %g, MatVecPacked %g", lv, nb, cols, c, r, g, v)
+							}
 						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

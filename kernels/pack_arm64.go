@@ -165,9 +165,14 @@ func colScales(qs []byte, ab, nb, cols int, s []float32) {
 }
 
 // matMulPackedTilesScaled is matMulPackedTiles with the column scales s
-// from packedTileScales.
+// from packedTileScales. Q4_0 groups that two or more tiles read are
+// expanded first (matMulExpandedTiles).
 func matMulPackedTilesScaled(t quant.Type, w []byte, nb, groups int, qs []byte, ab, cols int, s []float32, out []float32, ldOut int) {
 	n8, n4 := cols/8, cols%8/4
+	if t == quant.Q4_0 && nb <= expandedMaxBlocks && n8+n4 >= 2 {
+		matMulExpandedTiles(w, nb, groups, qs, ab, cols, s, out, ldOut)
+		return
+	}
 	s4 := s[8*n8*nb:]
 	gb := packGroup * nb * t.BlockBytes()
 	for g := range groups {
@@ -184,6 +189,50 @@ func matMulPackedTilesScaled(t quant.Type, w []byte, nb, groups int, qs []byte, 
 		}
 		for ; c < cols; c++ {
 			gemvPacked(t, x, &qs[c*ab], nb, 1, &o[c*ldOut])
+		}
+	}
+}
+
+// expandedTileBytes is the size of a block of four in the expanded form
+// of the dotprod and neon tiles (expandQ4_0p4NEON): the scales as float32,
+// then the eight int8 vectors.
+const expandedTileBytes = 16 + 128
+
+// matMulExpandedTiles is matMulPackedTilesScaled for Q4_0 groups that
+// several tiles read: each group is expanded once (expandQ4_0p4NEON:
+// nibbles split into int8, scales converted to float32) into a buffer on
+// the stack, so that each tile reads a block in three loads instead of
+// splitting and converting it again. Same bits as the tiles over Pack's
+// form.
+func matMulExpandedTiles(w []byte, nb, groups int, qs []byte, ab, cols int, s []float32, out []float32, ldOut int) {
+	var e [expandedMaxBlocks * expandedTileBytes]byte
+	n8, n4 := cols/8, cols%8/4
+	s4 := s[8*n8*nb:]
+	gb := packGroup * nb * quant.Q4_0.BlockBytes()
+	dp := level >= lvDotProd
+	for g := range groups {
+		x := &w[g*gb]
+		o := out[packGroup*g:]
+		expandQ4_0p4NEON(x, nb, &e[0])
+		c := 0
+		if n8 > 0 {
+			if dp {
+				gemmQ4_0e4x8DP(&e[0], &qs[0], ab, nb, n8, &s[0], &o[0], ldOut)
+			} else {
+				gemmQ4_0e4x8NEON(&e[0], &qs[0], ab, nb, n8, &s[0], &o[0], ldOut)
+			}
+			c = 8 * n8
+		}
+		if n4 > 0 {
+			if dp {
+				gemmQ4_0e4x4DP(&e[0], &qs[c*ab], ab, nb, 1, &s4[0], &o[c*ldOut], ldOut)
+			} else {
+				gemmQ4_0e4x4NEON(&e[0], &qs[c*ab], ab, nb, 1, &s4[0], &o[c*ldOut], ldOut)
+			}
+			c += 4
+		}
+		for ; c < cols; c++ {
+			gemvPacked(quant.Q4_0, x, &qs[c*ab], nb, 1, &o[c*ldOut])
 		}
 	}
 }
@@ -239,8 +288,9 @@ func matMulPackedPairs(t quant.Type, w []byte, nb, groups int, qs []byte, ab, co
 const expandedBlockBytes = 32 + 128
 
 // expandedMaxBlocks is the longest row, in blocks, whose groups are
-// expanded: matMulExpandedPairs' buffer (60 KiB on its stack) holds one
-// group of rows of up to 12288 elements. Longer rows (none in the models of
+// expanded: matMulExpandedPairs' buffer (60 KiB on its stack) and
+// matMulExpandedTiles' (54 KiB) hold one group of rows of up to 12288
+// elements. Longer rows (none in the models of
 // up to 5B parameters gollm is for) take the tiles over Pack's form.
 const expandedMaxBlocks = 384
 

@@ -155,6 +155,36 @@ func gemmQ8_0p4x4I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut in
 //go:noescape
 func gemmQ8_0p4x2I8MM(w, y *byte, ystride, nb, tiles int, out *float32, ldOut int)
 
+// expandQ4_0p4NEON writes nb blocks of a packed group of four Q4_0 rows into the
+// expanded form the Q4_0 e4 tiles of the neon and dotprod levels read (nb >= 1).
+//
+//go:noescape
+func expandQ4_0p4NEON(w *byte, nb int, dst *byte)
+
+// gemmQ4_0e4x8NEON multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 8 columns, their scales at s (colScales8; neon).
+//
+//go:noescape
+func gemmQ4_0e4x8NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+
+// gemmQ4_0e4x4NEON multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 4 columns, their scales at s (colScales4; neon).
+//
+//go:noescape
+func gemmQ4_0e4x4NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+
+// gemmQ4_0e4x8DP multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 8 columns, their scales at s (colScales8; dotprod).
+//
+//go:noescape
+func gemmQ4_0e4x8DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+
+// gemmQ4_0e4x4DP multiplies an expanded group of four Q4_0 rows by tiles tiles of
+// 4 columns, their scales at s (colScales4; dotprod).
+//
+//go:noescape
+func gemmQ4_0e4x4DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+
 // expandQ4_0p4I8MM writes nb blocks of a group of four Q4_0 rows in the i8mm
 // layout into the expanded form the Q4_0 e4 tiles read (nb >= 1).
 //

@@ -5306,6 +5306,871 @@ stores:
 	BNE tile
 	RET
 
+// func expandQ4_0p4NEON(w *byte, nb int, dst *byte)
+TEXT ·expandQ4_0p4NEON(SB), NOSPLIT, $0-24
+	MOVD w+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD dst+16(FP), R1
+	VMOVI $240, V31.B16
+block:
+	VLD1.P 8(R0), [V6.H4]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VSHL $4, V20.B16, V16.B16
+	VAND V31.B16, V20.B16, V20.B16
+	VSHL $4, V21.B16, V17.B16
+	VAND V31.B16, V21.B16, V21.B16
+	VSHL $4, V22.B16, V18.B16
+	VAND V31.B16, V22.B16, V22.B16
+	VSHL $4, V23.B16, V19.B16
+	VAND V31.B16, V23.B16, V23.B16
+	WORD $0x0e2178c6 // fcvtl v6.4s, v6.4h
+	VST1.P [V6.S4], 16(R1)
+	VST1.P [V16.B16, V17.B16, V18.B16, V19.B16], 64(R1)
+	VST1.P [V20.B16, V21.B16, V22.B16, V23.B16], 64(R1)
+	SUBS $1, R2
+	BNE block
+	RET
+
+// func gemmQ4_0e4x8NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x8NEON(SB), NOSPLIT, $0-64
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
+	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	ADD R13, R4, R14
+	ADD R14, R4, R15
+	ADD R15, R4, R16
+	ADD R16, R4, R17
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 16(R0), [V6.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R1), [V28.S4, V29.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
+	VLD1.P (R14)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4f9d90c2 // fmul v2.4s, v6.4s, v29.s[0]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4c // fmla v12.4s, v2.4s, v3.4s
+	VLD1.P (R15)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4fbd90c2 // fmul v2.4s, v6.4s, v29.s[1]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4d // fmla v13.4s, v2.4s, v3.4s
+	VLD1.P (R16)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4f9d98c2 // fmul v2.4s, v6.4s, v29.s[2]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4e // fmla v14.4s, v2.4s, v3.4s
+	VLD1.P (R17)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4fbd98c2 // fmul v2.4s, v6.4s, v29.s[3]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4f // fmla v15.4s, v2.4s, v3.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VST1 [V8.S4], (R19)
+	ADD R5, R19
+	VST1 [V9.S4], (R19)
+	ADD R5, R19
+	VST1 [V10.S4], (R19)
+	ADD R5, R19
+	VST1 [V11.S4], (R19)
+	ADD R5, R19
+	VST1 [V12.S4], (R19)
+	ADD R5, R19
+	VST1 [V13.S4], (R19)
+	ADD R5, R19
+	VST1 [V14.S4], (R19)
+	ADD R5, R19
+	VST1 [V15.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R4<<3, R8, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0e4x4NEON(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x4NEON(SB), NOSPLIT, $0-64
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
+	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 16(R0), [V6.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 16(R1), [V28.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VDUP V24.S[0], V0.S4
+	VDUP V24.S[1], V1.S4
+	WORD $0x0e20c204 // smull v4.8h, v16.8b, v0.8b
+	WORD $0x0e218224 // smlal v4.8h, v17.8b, v1.8b
+	WORD $0x4e20c205 // smull2 v5.8h, v16.16b, v0.16b
+	WORD $0x4e218225 // smlal2 v5.8h, v17.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V24.S[2], V0.S4
+	VDUP V24.S[3], V1.S4
+	WORD $0x0e20c244 // smull v4.8h, v18.8b, v0.8b
+	WORD $0x0e218264 // smlal v4.8h, v19.8b, v1.8b
+	WORD $0x4e20c245 // smull2 v5.8h, v18.16b, v0.16b
+	WORD $0x4e218265 // smlal2 v5.8h, v19.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[0], V0.S4
+	VDUP V25.S[1], V1.S4
+	WORD $0x0e20c284 // smull v4.8h, v20.8b, v0.8b
+	WORD $0x0e2182a4 // smlal v4.8h, v21.8b, v1.8b
+	WORD $0x4e20c285 // smull2 v5.8h, v20.16b, v0.16b
+	WORD $0x4e2182a5 // smlal2 v5.8h, v21.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VDUP V25.S[2], V0.S4
+	VDUP V25.S[3], V1.S4
+	WORD $0x0e20c2c4 // smull v4.8h, v22.8b, v0.8b
+	WORD $0x0e2182e4 // smlal v4.8h, v23.8b, v1.8b
+	WORD $0x4e20c2c5 // smull2 v5.8h, v22.16b, v0.16b
+	WORD $0x4e2182e5 // smlal2 v5.8h, v23.16b, v1.16b
+	WORD $0x4e606883 // sadalp v3.4s, v4.8h
+	WORD $0x4e6068a2 // sadalp v2.4s, v5.8h
+	VADDP V2.S4, V3.S4, V3.S4
+	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VST1 [V8.S4], (R19)
+	ADD R5, R19
+	VST1 [V9.S4], (R19)
+	ADD R5, R19
+	VST1 [V10.S4], (R19)
+	ADD R5, R19
+	VST1 [V11.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R4<<2, R8, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0e4x8DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x8DP(SB), NOSPLIT, $0-64
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
+	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	ADD R13, R4, R14
+	ADD R14, R4, R15
+	ADD R15, R4, R16
+	ADD R16, R4, R17
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 16(R0), [V6.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 32(R1), [V28.S4, V29.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
+	VLD1.P (R14)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4f9d90c2 // fmul v2.4s, v6.4s, v29.s[0]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4c // fmla v12.4s, v2.4s, v3.4s
+	VLD1.P (R15)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4fbd90c2 // fmul v2.4s, v6.4s, v29.s[1]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4d // fmla v13.4s, v2.4s, v3.4s
+	VLD1.P (R16)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4f9d98c2 // fmul v2.4s, v6.4s, v29.s[2]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4e // fmla v14.4s, v2.4s, v3.4s
+	VLD1.P (R17)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4fbd98c2 // fmul v2.4s, v6.4s, v29.s[3]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4f // fmla v15.4s, v2.4s, v3.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VST1 [V8.S4], (R19)
+	ADD R5, R19
+	VST1 [V9.S4], (R19)
+	ADD R5, R19
+	VST1 [V10.S4], (R19)
+	ADD R5, R19
+	VST1 [V11.S4], (R19)
+	ADD R5, R19
+	VST1 [V12.S4], (R19)
+	ADD R5, R19
+	VST1 [V13.S4], (R19)
+	ADD R5, R19
+	VST1 [V14.S4], (R19)
+	ADD R5, R19
+	VST1 [V15.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R4<<3, R8, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
+// func gemmQ4_0e4x4DP(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)
+TEXT ·gemmQ4_0e4x4DP(SB), NOSPLIT, $0-64
+	MOVD w+0(FP), R7
+	MOVD y+8(FP), R8
+	MOVD ystride+16(FP), R4
+	MOVD nb+24(FP), R6
+	MOVD tiles+32(FP), R3
+	MOVD s+40(FP), R1
+	MOVD out+48(FP), R9
+	MOVD ldOut+56(FP), R5
+	LSL $2, R5, R5
+	MOVD $34, R20
+	ADD $2, R8, R8
+tile:
+	MOVD R8, R10
+	ADD R10, R4, R11
+	ADD R11, R4, R12
+	ADD R12, R4, R13
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	MOVD R7, R0
+	MOVD R6, R2
+block:
+	VLD1.P 16(R0), [V6.S4]
+	VLD1.P 64(R0), [V16.B16, V17.B16, V18.B16, V19.B16]
+	VLD1.P 64(R0), [V20.B16, V21.B16, V22.B16, V23.B16]
+	VLD1.P 16(R1), [V28.S4]
+	VLD1.P (R10)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4f9c90c2 // fmul v2.4s, v6.4s, v28.s[0]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc48 // fmla v8.4s, v2.4s, v3.4s
+	VLD1.P (R11)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4fbc90c2 // fmul v2.4s, v6.4s, v28.s[1]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc49 // fmla v9.4s, v2.4s, v3.4s
+	VLD1.P (R12)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4f9c98c2 // fmul v2.4s, v6.4s, v28.s[2]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4a // fmla v10.4s, v2.4s, v3.4s
+	VLD1.P (R13)(R20), [V24.B16, V25.B16]
+	VEOR V3.B16, V3.B16, V3.B16
+	WORD $0x4f98e203 // sdot v3.4s, v16.16b, v24.4b[0]
+	WORD $0x4fb8e223 // sdot v3.4s, v17.16b, v24.4b[1]
+	WORD $0x4f98ea43 // sdot v3.4s, v18.16b, v24.4b[2]
+	WORD $0x4fb8ea63 // sdot v3.4s, v19.16b, v24.4b[3]
+	WORD $0x4f99e283 // sdot v3.4s, v20.16b, v25.4b[0]
+	WORD $0x4fb9e2a3 // sdot v3.4s, v21.16b, v25.4b[1]
+	WORD $0x4f99eac3 // sdot v3.4s, v22.16b, v25.4b[2]
+	WORD $0x4fb9eae3 // sdot v3.4s, v23.16b, v25.4b[3]
+	WORD $0x4fbc98c2 // fmul v2.4s, v6.4s, v28.s[3]
+	WORD $0x4f3ce463 // scvtf v3.4s, v3.4s, #4
+	WORD $0x4e23cc4b // fmla v11.4s, v2.4s, v3.4s
+	SUBS $1, R2
+	BNE block
+	MOVD R9, R19
+	VST1 [V8.S4], (R19)
+	ADD R5, R19
+	VST1 [V9.S4], (R19)
+	ADD R5, R19
+	VST1 [V10.S4], (R19)
+	ADD R5, R19
+	VST1 [V11.S4], (R19)
+	ADD R5, R19
+	MOVD R19, R9
+	ADD R4<<2, R8, R8
+	SUBS $1, R3
+	BNE tile
+	RET
+
 // func expandQ4_0p4I8MM(w *byte, nb int, dst *byte)
 TEXT ·expandQ4_0p4I8MM(SB), NOSPLIT, $0-24
 	MOVD w+0(FP), R0

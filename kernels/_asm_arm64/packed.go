@@ -40,6 +40,18 @@ activation bytes and SMULL/SADALP (neon); SMMLA on column pairs (i8mm).`)
 			gemmPairs(f, p, pairs)
 		}
 	}
+	for _, p := range expandedPacked {
+		for _, q := range packedTypes {
+			if q.typ == p.typ {
+				expandPacked(f, q)
+			}
+		}
+		for _, lv := range levels {
+			for _, c := range []int{8, 4} {
+				gemmPacked(f, lv, p, c)
+			}
+		}
+	}
 	for _, e := range expandedTypes {
 		for _, p := range pairTypes {
 			if p.typ == e.typ {
@@ -61,10 +73,12 @@ type packedType struct {
 	// consts loads the constants, before any loop.
 	consts func(a *Func)
 	// load loads the block of four at src (post-incremented): the scales
-	// into sc (4H) and the quants into w, w[j] holding the four rows'
-	// bytes that meet activation bytes 4j..4j+3. w[0..3] and w[4..7] are
-	// consecutive registers.
-	load func(a *Func, src Reg, sc VReg, w []VReg)
+	// into sc (4H, or 4S with scalesF32) and the quants into w, w[j]
+	// holding the four rows' bytes that meet activation bytes 4j..4j+3.
+	// w[0..3] and w[4..7] are consecutive registers.
+	load      func(a *Func, src Reg, sc VReg, w []VReg)
+	form      string // in kernel names: p4 (Pack's layout) or e4 (expanded)
+	scalesF32 bool   // load leaves the scales as float32 already
 }
 
 // packMask holds 0xf0 in every byte for Q4_0.
@@ -81,13 +95,51 @@ var packedTypes = []packedType{
 				a.VSHL(4, w[4+j].B16(), w[j].B16())
 				a.VAND(packMask.B16(), w[4+j].B16(), w[4+j].B16())
 			}
-		}},
+		}, "p4", false},
 	{"Q8_0", 136, 0, func(*Func) {},
 		func(a *Func, src Reg, sc VReg, w []VReg) {
 			a.VLD1P(8, src, sc.H4())
 			a.VLD1P(64, src, w[0].B16(), w[1].B16(), w[2].B16(), w[3].B16())
 			a.VLD1P(64, src, w[4].B16(), w[5].B16(), w[6].B16(), w[7].B16())
-		}},
+		}, "p4", false},
+}
+
+// expandedPacked are the types whose groups several tiles of the dotprod
+// and neon levels read in an expanded form (expandPacked): per block of
+// four, the scales as float32 (16 bytes), then the eight int8 vectors as
+// the Pack form's load leaves them (128 bytes), so that a tile reads a
+// block in three loads with nothing to convert. Q4_0 only, as for the
+// SMMLA tiles (expandedTypes).
+var expandedPacked = []packedType{
+	{"Q4_0", 16 + 128, 4, func(*Func) {},
+		func(a *Func, src Reg, sc VReg, w []VReg) {
+			a.VLD1P(16, src, sc.S4())
+			a.VLD1P(64, src, w[0].B16(), w[1].B16(), w[2].B16(), w[3].B16())
+			a.VLD1P(64, src, w[4].B16(), w[5].B16(), w[6].B16(), w[7].B16())
+		}, "e4", true},
+}
+
+// expandPacked: func(w *byte, nb int, dst *byte) writes nb blocks of a
+// group of four rows in p's form at w into the expanded form at dst
+// (expandedPacked). Plain NEON: it serves the neon and dotprod levels.
+func expandPacked(f *File, p packedType) {
+	name := "expand" + p.typ + p.form + "NEON"
+	a := f.Func(name, "func(w *byte, nb int, dst *byte)",
+		name+" writes nb blocks of a packed group of four "+p.typ+" rows into the\nexpanded form the "+p.typ+" e4 tiles of the neon and dotprod levels read (nb >= 1).")
+	a.Load("w", R0)
+	a.Load("nb", R2)
+	a.Load("dst", R1)
+	p.consts(a)
+	a.Label("block")
+	ws := vregs(V16, 8)
+	p.load(a, R0, V6, ws)
+	a.FCVTL4S(V6, V6)
+	a.VST1P(16, R1, V6.S4())
+	a.VST1P(64, R1, V16.B16(), V17.B16(), V18.B16(), V19.B16())
+	a.VST1P(64, R1, V20.B16(), V21.B16(), V22.B16(), V23.B16())
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	a.RET()
 }
 
 // vregs returns n consecutive registers from v.
@@ -242,9 +294,9 @@ func gemvPacked(f *File, lv level, p packedType) {
 // cols consecutive floats per block. Each block of four is unpacked once
 // per tile of cols columns.
 func gemmPacked(f *File, lv level, p packedType, cols int) {
-	name := fmt.Sprintf("gemm%sp4x%d%s", p.typ, cols, lv.suffix)
+	name := fmt.Sprintf("gemm%s%sx%d%s", p.typ, p.form, cols, lv.suffix)
 	a := f.Func(name, "func(w, y *byte, ystride, nb, tiles int, s *float32, out *float32, ldOut int)",
-		fmt.Sprintf("%s multiplies a packed group of four %s rows by tiles tiles of\n%d columns, their scales at s (colScales%d; %s).", name, p.typ, cols, cols, lv.name()))
+		fmt.Sprintf("%s multiplies %s group of four %s rows by tiles tiles of\n%d columns, their scales at s (colScales%d; %s).", name, formNames[p.form], p.typ, cols, cols, lv.name()))
 	ptrs := []Reg{R10, R11, R12, R13, R14, R15, R16, R17}[:cols]
 	accs := vregs(V8, cols)
 	sm := sums{vregs(V16, 8), V3, V2}
@@ -273,7 +325,9 @@ func gemmPacked(f *File, lv level, p packedType, cols int) {
 	a.MOVD(R6, R2)
 	a.Label("block")
 	p.load(a, R0, V6, sm.ws)
-	a.FCVTL4S(V6, V6)
+	if !p.scalesF32 {
+		a.FCVTL4S(V6, V6)
+	}
 	var ds []Vec
 	for _, d := range dyf {
 		ds = append(ds, d.S4())
