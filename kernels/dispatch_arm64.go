@@ -411,6 +411,31 @@ func gemmTile4(t quant.Type, tile *byte, nb int, y *byte, ystride int, out *[16]
 	panic(noKernel(t, "gemmTile4"))
 }
 
+// gemmTileKPairs multiplies a tile of four rows of t in the i8mm layout by four columns, their quants in pairs at yq (pairActsK).
+func gemmTileKPairs(t quant.Type, tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32) {
+	switch t {
+	case quant.Q2_K:
+		gemmQ2_Kt4I8MM(tile, nb, y, ystride, yq, out)
+		return
+	case quant.Q3_K:
+		gemmQ3_Kt4I8MM(tile, nb, y, ystride, yq, out)
+		return
+	case quant.Q4_K:
+		gemmQ4_Kt4I8MM(tile, nb, y, ystride, yq, out)
+		return
+	case quant.Q5_K:
+		gemmQ5_Kt4I8MM(tile, nb, y, ystride, yq, out)
+		return
+	case quant.Q6_K:
+		gemmQ6_Kt4I8MM(tile, nb, y, ystride, yq, out)
+		return
+	case quant.IQ4_XS:
+		gemmIQ4_XSt4I8MM(tile, nb, y, ystride, yq, out)
+		return
+	}
+	panic(noKernel(t, "gemmTileKPairs"))
+}
+
 // gemvPacked multiplies groups packed groups of four rows of t by one activation.
 func gemvPacked(t quant.Type, w, y *byte, nb, groups int, out *float32) {
 	switch t {

@@ -83,3 +83,45 @@ func gemmQ4_1t4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
 //
 //go:noescape
 func gemmQ5_1t4DP(tile *byte, nb int, y *byte, ystride int, out *[16]float32)
+
+// pairActsK rearranges the quants of four Q8_K activations of nb blocks,
+// ystride bytes apart, into the column pairs the i8mm K-quant tiles read.
+//
+//go:noescape
+func pairActsK(y *byte, ystride, nb int, dst *byte)
+
+// gemmQ2_Kt4I8MM multiplies a tile of four Q2_K rows in the i8mm layout by four
+// columns, their quants in pairs at yq (pairActsK; SMMLA).
+//
+//go:noescape
+func gemmQ2_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+
+// gemmQ3_Kt4I8MM multiplies a tile of four Q3_K rows in the i8mm layout by four
+// columns, their quants in pairs at yq (pairActsK; SMMLA).
+//
+//go:noescape
+func gemmQ3_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+
+// gemmQ4_Kt4I8MM multiplies a tile of four Q4_K rows in the i8mm layout by four
+// columns, their quants in pairs at yq (pairActsK; SMMLA).
+//
+//go:noescape
+func gemmQ4_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+
+// gemmQ5_Kt4I8MM multiplies a tile of four Q5_K rows in the i8mm layout by four
+// columns, their quants in pairs at yq (pairActsK; SMMLA).
+//
+//go:noescape
+func gemmQ5_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+
+// gemmQ6_Kt4I8MM multiplies a tile of four Q6_K rows in the i8mm layout by four
+// columns, their quants in pairs at yq (pairActsK; SMMLA).
+//
+//go:noescape
+func gemmQ6_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+
+// gemmIQ4_XSt4I8MM multiplies a tile of four IQ4_XS rows in the i8mm layout by four
+// columns, their quants in pairs at yq (pairActsK; SMMLA).
+//
+//go:noescape
+func gemmIQ4_XSt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)

@@ -12000,3 +12000,2424 @@ done:
 	MOVD out+32(FP), R9
 	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
 	RET
+
+// func pairActsK(y *byte, ystride, nb int, dst *byte)
+TEXT ·pairActsK(SB), NOSPLIT, $0-32
+	MOVD y+0(FP), R1
+	MOVD ystride+8(FP), R10
+	MOVD nb+16(FP), R2
+	MOVD dst+24(FP), R3
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+block:
+	ADD $4, R1
+	ADD $4, R5
+	ADD $4, R6
+	ADD $4, R7
+	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R7), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VZIP1 V4.D2, V0.D2, V16.D2
+	VZIP2 V4.D2, V0.D2, V17.D2
+	VZIP1 V12.D2, V8.D2, V18.D2
+	VZIP2 V12.D2, V8.D2, V19.D2
+	VZIP1 V5.D2, V1.D2, V20.D2
+	VZIP2 V5.D2, V1.D2, V21.D2
+	VZIP1 V13.D2, V9.D2, V22.D2
+	VZIP2 V13.D2, V9.D2, V23.D2
+	VZIP1 V6.D2, V2.D2, V24.D2
+	VZIP2 V6.D2, V2.D2, V25.D2
+	VZIP1 V14.D2, V10.D2, V26.D2
+	VZIP2 V14.D2, V10.D2, V27.D2
+	VZIP1 V7.D2, V3.D2, V28.D2
+	VZIP2 V7.D2, V3.D2, V29.D2
+	VZIP1 V15.D2, V11.D2, V30.D2
+	VZIP2 V15.D2, V11.D2, V31.D2
+	VST1.P [V16.B16, V17.B16, V18.B16, V19.B16], 64(R3)
+	VST1.P [V20.B16, V21.B16, V22.B16, V23.B16], 64(R3)
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R3)
+	VST1.P [V28.B16, V29.B16, V30.B16, V31.B16], 64(R3)
+	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R7), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VZIP1 V4.D2, V0.D2, V16.D2
+	VZIP2 V4.D2, V0.D2, V17.D2
+	VZIP1 V12.D2, V8.D2, V18.D2
+	VZIP2 V12.D2, V8.D2, V19.D2
+	VZIP1 V5.D2, V1.D2, V20.D2
+	VZIP2 V5.D2, V1.D2, V21.D2
+	VZIP1 V13.D2, V9.D2, V22.D2
+	VZIP2 V13.D2, V9.D2, V23.D2
+	VZIP1 V6.D2, V2.D2, V24.D2
+	VZIP2 V6.D2, V2.D2, V25.D2
+	VZIP1 V14.D2, V10.D2, V26.D2
+	VZIP2 V14.D2, V10.D2, V27.D2
+	VZIP1 V7.D2, V3.D2, V28.D2
+	VZIP2 V7.D2, V3.D2, V29.D2
+	VZIP1 V15.D2, V11.D2, V30.D2
+	VZIP2 V15.D2, V11.D2, V31.D2
+	VST1.P [V16.B16, V17.B16, V18.B16, V19.B16], 64(R3)
+	VST1.P [V20.B16, V21.B16, V22.B16, V23.B16], 64(R3)
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R3)
+	VST1.P [V28.B16, V29.B16, V30.B16, V31.B16], 64(R3)
+	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R7), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VZIP1 V4.D2, V0.D2, V16.D2
+	VZIP2 V4.D2, V0.D2, V17.D2
+	VZIP1 V12.D2, V8.D2, V18.D2
+	VZIP2 V12.D2, V8.D2, V19.D2
+	VZIP1 V5.D2, V1.D2, V20.D2
+	VZIP2 V5.D2, V1.D2, V21.D2
+	VZIP1 V13.D2, V9.D2, V22.D2
+	VZIP2 V13.D2, V9.D2, V23.D2
+	VZIP1 V6.D2, V2.D2, V24.D2
+	VZIP2 V6.D2, V2.D2, V25.D2
+	VZIP1 V14.D2, V10.D2, V26.D2
+	VZIP2 V14.D2, V10.D2, V27.D2
+	VZIP1 V7.D2, V3.D2, V28.D2
+	VZIP2 V7.D2, V3.D2, V29.D2
+	VZIP1 V15.D2, V11.D2, V30.D2
+	VZIP2 V15.D2, V11.D2, V31.D2
+	VST1.P [V16.B16, V17.B16, V18.B16, V19.B16], 64(R3)
+	VST1.P [V20.B16, V21.B16, V22.B16, V23.B16], 64(R3)
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R3)
+	VST1.P [V28.B16, V29.B16, V30.B16, V31.B16], 64(R3)
+	VLD1.P 64(R1), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R5), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R6), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R7), [V12.B16, V13.B16, V14.B16, V15.B16]
+	VZIP1 V4.D2, V0.D2, V16.D2
+	VZIP2 V4.D2, V0.D2, V17.D2
+	VZIP1 V12.D2, V8.D2, V18.D2
+	VZIP2 V12.D2, V8.D2, V19.D2
+	VZIP1 V5.D2, V1.D2, V20.D2
+	VZIP2 V5.D2, V1.D2, V21.D2
+	VZIP1 V13.D2, V9.D2, V22.D2
+	VZIP2 V13.D2, V9.D2, V23.D2
+	VZIP1 V6.D2, V2.D2, V24.D2
+	VZIP2 V6.D2, V2.D2, V25.D2
+	VZIP1 V14.D2, V10.D2, V26.D2
+	VZIP2 V14.D2, V10.D2, V27.D2
+	VZIP1 V7.D2, V3.D2, V28.D2
+	VZIP2 V7.D2, V3.D2, V29.D2
+	VZIP1 V15.D2, V11.D2, V30.D2
+	VZIP2 V15.D2, V11.D2, V31.D2
+	VST1.P [V16.B16, V17.B16, V18.B16, V19.B16], 64(R3)
+	VST1.P [V20.B16, V21.B16, V22.B16, V23.B16], 64(R3)
+	VST1.P [V24.B16, V25.B16, V26.B16, V27.B16], 64(R3)
+	VST1.P [V28.B16, V29.B16, V30.B16, V31.B16], 64(R3)
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	SUBS $1, R2
+	BNE block
+	RET
+
+// func gemmQ2_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+TEXT ·gemmQ2_Kt4I8MM(SB), NOSPLIT, $0-48
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	MOVD yq+32(FP), R3
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 4(R1), V22.S[0]
+	ADD $256, R1
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	ADD $256, R5
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	ADD $256, R6
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	ADD $256, R7
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VZIP1 V14.D2, V12.D2, V30.D2
+	VZIP2 V14.D2, V12.D2, V31.D2
+	VZIP1 V15.D2, V13.D2, V14.D2
+	VZIP2 V15.D2, V13.D2, V15.D2
+	VLD1.P 64(R0), [V0.H8, V1.H8, V2.H8, V3.H8]
+	VLD1.P 64(R0), [V4.H8, V5.H8, V6.H8, V7.H8]
+	VLD1.P 32(R1), [V8.H8, V9.H8]
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x0f48201a // smlal v26.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201a // smlal2 v26.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203a // smlal v26.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203a // smlal2 v26.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285a // smlal v26.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285a // smlal2 v26.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287a // smlal v26.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287a // smlal2 v26.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209a // smlal v26.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209a // smlal2 v26.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920ba // smlal v26.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920ba // smlal2 v26.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928da // smlal v26.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928da // smlal2 v26.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fa // smlal v26.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fa // smlal2 v26.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R5), [V8.H8, V9.H8]
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0f48201b // smlal v27.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201b // smlal2 v27.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203b // smlal v27.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203b // smlal2 v27.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285b // smlal v27.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285b // smlal2 v27.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287b // smlal v27.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287b // smlal2 v27.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209b // smlal v27.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209b // smlal2 v27.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bb // smlal v27.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bb // smlal2 v27.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928db // smlal v27.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928db // smlal2 v27.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fb // smlal v27.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fb // smlal2 v27.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R6), [V8.H8, V9.H8]
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x0f48201c // smlal v28.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201c // smlal2 v28.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203c // smlal v28.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203c // smlal2 v28.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285c // smlal v28.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285c // smlal2 v28.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287c // smlal v28.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287c // smlal2 v28.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209c // smlal v28.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209c // smlal2 v28.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bc // smlal v28.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bc // smlal2 v28.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928dc // smlal v28.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928dc // smlal2 v28.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fc // smlal v28.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fc // smlal2 v28.4s, v7.8h, v9.h[7]
+	VLD1.P 32(R7), [V8.H8, V9.H8]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x0f48201d // smlal v29.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201d // smlal2 v29.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203d // smlal v29.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203d // smlal2 v29.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285d // smlal v29.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285d // smlal2 v29.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287d // smlal v29.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287d // smlal2 v29.4s, v3.8h, v8.h[7]
+	WORD $0x0f49209d // smlal v29.4s, v4.4h, v9.h[0]
+	WORD $0x4f59209d // smlal2 v29.4s, v4.8h, v9.h[1]
+	WORD $0x0f6920bd // smlal v29.4s, v5.4h, v9.h[2]
+	WORD $0x4f7920bd // smlal2 v29.4s, v5.8h, v9.h[3]
+	WORD $0x0f4928dd // smlal v29.4s, v6.4h, v9.h[4]
+	WORD $0x4f5928dd // smlal2 v29.4s, v6.8h, v9.h[5]
+	WORD $0x0f6928fd // smlal v29.4s, v7.4h, v9.h[6]
+	WORD $0x4f7928fd // smlal2 v29.4s, v7.8h, v9.h[7]
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e34dfde // fmul v30.4s, v30.4s, v20.4s
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x6e35df5a // fmul v26.4s, v26.4s, v21.4s
+	WORD $0x4ebad7de // fsub v30.4s, v30.4s, v26.4s
+	WORD $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD $0x4e3ed610 // fadd v16.4s, v16.4s, v30.4s
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e34dfff // fmul v31.4s, v31.4s, v20.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e35df7b // fmul v27.4s, v27.4s, v21.4s
+	WORD $0x4ebbd7ff // fsub v31.4s, v31.4s, v27.4s
+	WORD $0x4fb693ff // fmul v31.4s, v31.4s, v22.s[1]
+	WORD $0x4e3fd631 // fadd v17.4s, v17.4s, v31.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e35df9c // fmul v28.4s, v28.4s, v21.4s
+	WORD $0x4ebcd5ce // fsub v14.4s, v14.4s, v28.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x6e35dfbd // fmul v29.4s, v29.4s, v21.4s
+	WORD $0x4ebdd5ef // fsub v15.4s, v15.4s, v29.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+40(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ3_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+TEXT ·gemmQ3_Kt4I8MM(SB), NOSPLIT, $0-48
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	MOVD yq+32(FP), R3
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 4(R1), V22.S[0]
+	ADD $256, R1
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	ADD $256, R5
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	ADD $256, R6
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	ADD $256, R7
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VZIP1 V14.D2, V12.D2, V30.D2
+	VZIP2 V14.D2, V12.D2, V31.D2
+	VZIP1 V15.D2, V13.D2, V14.D2
+	VZIP2 V15.D2, V13.D2, V15.D2
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e34dfde // fmul v30.4s, v30.4s, v20.4s
+	WORD $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD $0x4e3ed610 // fadd v16.4s, v16.4s, v30.4s
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e34dfff // fmul v31.4s, v31.4s, v20.4s
+	WORD $0x4fb693ff // fmul v31.4s, v31.4s, v22.s[1]
+	WORD $0x4e3fd631 // fadd v17.4s, v17.4s, v31.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+40(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ4_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+TEXT ·gemmQ4_Kt4I8MM(SB), NOSPLIT, $0-48
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	MOVD yq+32(FP), R3
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 4(R1), V22.S[0]
+	ADD $256, R1
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	ADD $256, R5
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	ADD $256, R6
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	ADD $256, R7
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VZIP1 V14.D2, V12.D2, V30.D2
+	VZIP2 V14.D2, V12.D2, V31.D2
+	VZIP1 V15.D2, V13.D2, V14.D2
+	VZIP2 V15.D2, V13.D2, V15.D2
+	VLD1.P 64(R0), [V0.H8, V1.H8, V2.H8, V3.H8]
+	VLD1.P 32(R1), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x0f48201a // smlal v26.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201a // smlal2 v26.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203a // smlal v26.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203a // smlal2 v26.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285a // smlal v26.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285a // smlal2 v26.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287a // smlal v26.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287a // smlal2 v26.4s, v3.8h, v8.h[7]
+	VLD1.P 32(R5), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0f48201b // smlal v27.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201b // smlal2 v27.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203b // smlal v27.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203b // smlal2 v27.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285b // smlal v27.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285b // smlal2 v27.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287b // smlal v27.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287b // smlal2 v27.4s, v3.8h, v8.h[7]
+	VLD1.P 32(R6), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x0f48201c // smlal v28.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201c // smlal2 v28.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203c // smlal v28.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203c // smlal2 v28.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285c // smlal v28.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285c // smlal2 v28.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287c // smlal v28.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287c // smlal2 v28.4s, v3.8h, v8.h[7]
+	VLD1.P 32(R7), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x0f48201d // smlal v29.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201d // smlal2 v29.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203d // smlal v29.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203d // smlal2 v29.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285d // smlal v29.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285d // smlal2 v29.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287d // smlal v29.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287d // smlal2 v29.4s, v3.8h, v8.h[7]
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e34dfde // fmul v30.4s, v30.4s, v20.4s
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x6e35df5a // fmul v26.4s, v26.4s, v21.4s
+	WORD $0x4ebad7de // fsub v30.4s, v30.4s, v26.4s
+	WORD $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD $0x4e3ed610 // fadd v16.4s, v16.4s, v30.4s
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e34dfff // fmul v31.4s, v31.4s, v20.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e35df7b // fmul v27.4s, v27.4s, v21.4s
+	WORD $0x4ebbd7ff // fsub v31.4s, v31.4s, v27.4s
+	WORD $0x4fb693ff // fmul v31.4s, v31.4s, v22.s[1]
+	WORD $0x4e3fd631 // fadd v17.4s, v17.4s, v31.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e35df9c // fmul v28.4s, v28.4s, v21.4s
+	WORD $0x4ebcd5ce // fsub v14.4s, v14.4s, v28.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x6e35dfbd // fmul v29.4s, v29.4s, v21.4s
+	WORD $0x4ebdd5ef // fsub v15.4s, v15.4s, v29.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+40(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ5_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+TEXT ·gemmQ5_Kt4I8MM(SB), NOSPLIT, $0-48
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	MOVD yq+32(FP), R3
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 16(R0), [V21.S4]
+	VLD1.P 4(R1), V22.S[0]
+	ADD $256, R1
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	ADD $256, R5
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	ADD $256, R6
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	ADD $256, R7
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VZIP1 V14.D2, V12.D2, V30.D2
+	VZIP2 V14.D2, V12.D2, V31.D2
+	VZIP1 V15.D2, V13.D2, V14.D2
+	VZIP2 V15.D2, V13.D2, V15.D2
+	VLD1.P 64(R0), [V0.H8, V1.H8, V2.H8, V3.H8]
+	VLD1.P 32(R1), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V26.B16, V26.B16, V26.B16
+	WORD $0x0f48201a // smlal v26.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201a // smlal2 v26.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203a // smlal v26.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203a // smlal2 v26.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285a // smlal v26.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285a // smlal2 v26.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287a // smlal v26.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287a // smlal2 v26.4s, v3.8h, v8.h[7]
+	VLD1.P 32(R5), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V27.B16, V27.B16, V27.B16
+	WORD $0x0f48201b // smlal v27.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201b // smlal2 v27.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203b // smlal v27.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203b // smlal2 v27.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285b // smlal v27.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285b // smlal2 v27.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287b // smlal v27.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287b // smlal2 v27.4s, v3.8h, v8.h[7]
+	VLD1.P 32(R6), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V28.B16, V28.B16, V28.B16
+	WORD $0x0f48201c // smlal v28.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201c // smlal2 v28.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203c // smlal v28.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203c // smlal2 v28.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285c // smlal v28.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285c // smlal2 v28.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287c // smlal v28.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287c // smlal2 v28.4s, v3.8h, v8.h[7]
+	VLD1.P 32(R7), [V8.H8, V9.H8]
+	VADDP V9.H8, V8.H8, V8.H8
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x0f48201d // smlal v29.4s, v0.4h, v8.h[0]
+	WORD $0x4f58201d // smlal2 v29.4s, v0.8h, v8.h[1]
+	WORD $0x0f68203d // smlal v29.4s, v1.4h, v8.h[2]
+	WORD $0x4f78203d // smlal2 v29.4s, v1.8h, v8.h[3]
+	WORD $0x0f48285d // smlal v29.4s, v2.4h, v8.h[4]
+	WORD $0x4f58285d // smlal2 v29.4s, v2.8h, v8.h[5]
+	WORD $0x0f68287d // smlal v29.4s, v3.4h, v8.h[6]
+	WORD $0x4f78287d // smlal2 v29.4s, v3.8h, v8.h[7]
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e34dfde // fmul v30.4s, v30.4s, v20.4s
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	WORD $0x6e35df5a // fmul v26.4s, v26.4s, v21.4s
+	WORD $0x4ebad7de // fsub v30.4s, v30.4s, v26.4s
+	WORD $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD $0x4e3ed610 // fadd v16.4s, v16.4s, v30.4s
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e34dfff // fmul v31.4s, v31.4s, v20.4s
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	WORD $0x6e35df7b // fmul v27.4s, v27.4s, v21.4s
+	WORD $0x4ebbd7ff // fsub v31.4s, v31.4s, v27.4s
+	WORD $0x4fb693ff // fmul v31.4s, v31.4s, v22.s[1]
+	WORD $0x4e3fd631 // fadd v17.4s, v17.4s, v31.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	WORD $0x6e35df9c // fmul v28.4s, v28.4s, v21.4s
+	WORD $0x4ebcd5ce // fsub v14.4s, v14.4s, v28.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	WORD $0x6e35dfbd // fmul v29.4s, v29.4s, v21.4s
+	WORD $0x4ebdd5ef // fsub v15.4s, v15.4s, v29.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+40(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmQ6_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+TEXT ·gemmQ6_Kt4I8MM(SB), NOSPLIT, $0-48
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	MOVD yq+32(FP), R3
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 4(R1), V22.S[0]
+	ADD $256, R1
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	ADD $256, R5
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	ADD $256, R6
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	ADD $256, R7
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VZIP1 V14.D2, V12.D2, V30.D2
+	VZIP2 V14.D2, V12.D2, V31.D2
+	VZIP1 V15.D2, V13.D2, V14.D2
+	VZIP2 V15.D2, V13.D2, V15.D2
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e34dfde // fmul v30.4s, v30.4s, v20.4s
+	WORD $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD $0x4e3ed610 // fadd v16.4s, v16.4s, v30.4s
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e34dfff // fmul v31.4s, v31.4s, v20.4s
+	WORD $0x4fb693ff // fmul v31.4s, v31.4s, v22.s[1]
+	WORD $0x4e3fd631 // fadd v17.4s, v17.4s, v31.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+40(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET
+
+// func gemmIQ4_XSt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+TEXT ·gemmIQ4_XSt4I8MM(SB), NOSPLIT, $0-48
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD y+16(FP), R1
+	MOVD ystride+24(FP), R10
+	MOVD yq+32(FP), R3
+	ADD R1, R10, R5
+	ADD R5, R10, R6
+	ADD R6, R10, R7
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	CBZ R2, done
+block:
+	VLD1.P 16(R0), [V20.S4]
+	VLD1.P 4(R1), V22.S[0]
+	ADD $256, R1
+	VEOR V12.B16, V12.B16, V12.B16
+	VLD1.P 4(R5), V22.S[1]
+	ADD $256, R5
+	VEOR V13.B16, V13.B16, V13.B16
+	VLD1.P 4(R6), V22.S[2]
+	ADD $256, R6
+	VEOR V14.B16, V14.B16, V14.B16
+	VLD1.P 4(R7), V22.S[3]
+	ADD $256, R7
+	VEOR V15.B16, V15.B16, V15.B16
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VLD1.P 16(R0), [V24.S4]
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 64(R3), [V26.B16, V27.B16, V28.B16, V29.B16]
+	VDUP V24.D[0], V25.D2
+	VDUP V24.D[1], V24.D2
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e80a51e // smmla v30.4s, v8.16b, v0.16b
+	WORD $0x4e82a53e // smmla v30.4s, v9.16b, v2.16b
+	WORD $0x4e84a75e // smmla v30.4s, v26.16b, v4.16b
+	WORD $0x4e86a77e // smmla v30.4s, v27.16b, v6.16b
+	WORD $0x4eb997cc // mla v12.4s, v30.4s, v25.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e80a55f // smmla v31.4s, v10.16b, v0.16b
+	WORD $0x4e82a57f // smmla v31.4s, v11.16b, v2.16b
+	WORD $0x4e84a79f // smmla v31.4s, v28.16b, v4.16b
+	WORD $0x4e86a7bf // smmla v31.4s, v29.16b, v6.16b
+	WORD $0x4eb997ed // mla v13.4s, v31.4s, v25.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e81a51e // smmla v30.4s, v8.16b, v1.16b
+	WORD $0x4e83a53e // smmla v30.4s, v9.16b, v3.16b
+	WORD $0x4e85a75e // smmla v30.4s, v26.16b, v5.16b
+	WORD $0x4e87a77e // smmla v30.4s, v27.16b, v7.16b
+	WORD $0x4eb897ce // mla v14.4s, v30.4s, v24.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e81a55f // smmla v31.4s, v10.16b, v1.16b
+	WORD $0x4e83a57f // smmla v31.4s, v11.16b, v3.16b
+	WORD $0x4e85a79f // smmla v31.4s, v28.16b, v5.16b
+	WORD $0x4e87a7bf // smmla v31.4s, v29.16b, v7.16b
+	WORD $0x4eb897ef // mla v15.4s, v31.4s, v24.4s
+	VZIP1 V14.D2, V12.D2, V30.D2
+	VZIP2 V14.D2, V12.D2, V31.D2
+	VZIP1 V15.D2, V13.D2, V14.D2
+	VZIP2 V15.D2, V13.D2, V15.D2
+	ADD $32, R1
+	ADD $32, R5
+	ADD $32, R6
+	ADD $32, R7
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	WORD $0x6e34dfde // fmul v30.4s, v30.4s, v20.4s
+	WORD $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD $0x4e3ed610 // fadd v16.4s, v16.4s, v30.4s
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e34dfff // fmul v31.4s, v31.4s, v20.4s
+	WORD $0x4fb693ff // fmul v31.4s, v31.4s, v22.s[1]
+	WORD $0x4e3fd631 // fadd v17.4s, v17.4s, v31.4s
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	WORD $0x6e34ddce // fmul v14.4s, v14.4s, v20.4s
+	WORD $0x4f9699ce // fmul v14.4s, v14.4s, v22.s[2]
+	WORD $0x4e2ed652 // fadd v18.4s, v18.4s, v14.4s
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	WORD $0x6e34ddef // fmul v15.4s, v15.4s, v20.4s
+	WORD $0x4fb699ef // fmul v15.4s, v15.4s, v22.s[3]
+	WORD $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	SUBS $1, R2
+	BNE block
+done:
+	MOVD out+40(FP), R9
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
+	RET

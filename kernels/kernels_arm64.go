@@ -70,7 +70,7 @@ func matMul(p *product) {
 		matMulTileQ8(p)
 		return
 	}
-	if s&tile4 != 0 && (p.cols >= tile4MinCols || s&cols4 == 0 && p.cols >= tile4MinColsRows) {
+	if takesTile4(s, p.cols) {
 		matMulTile4(p)
 		return
 	}

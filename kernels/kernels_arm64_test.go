@@ -131,7 +131,7 @@ func TestMatMulScratch(t *testing.T) {
 					const rows = 7
 					w := make([]byte, rows*nb*ty.BlockBytes())
 					fillWeights(ty, w, rng, fillRandom)
-					for _, cols := range []int{2, tileQ8MinCols, 41} {
+					for _, cols := range []int{2, tileQ8MinCols, 41, tile4MinCols + 3} {
 						var qs []byte
 						for range cols {
 							_, q := makeAct(ty, n, rng, fillRandom)

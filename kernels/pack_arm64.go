@@ -142,11 +142,21 @@ func packedTileScales(sc *Scratch, qs []byte, ab, nb, cols int) []float32 {
 	return s
 }
 
-// matMulScratchBytes is MatMulScratchBytes for nb blocks: the column
-// scales of the tileQ8 path (for a tile of up to tileQ8Blocks blocks).
+// matMulScratchBytes is MatMulScratchBytes for nb blocks: what the tile4
+// path of the K-quants at i8mm (the columns' quants in pairs) or the
+// tileQ8 path derives from the columns: at i8mm the columns in pairs (rows
+// of up to tileQ8Blocks blocks), otherwise their scales as float32 (for a
+// tile of up to tileQ8Blocks blocks).
 func matMulScratchBytes(t quant.Type, nb, cols int) int {
-	if shapesNow(t)&tileQ8 == 0 || cols < tileQ8MinCols {
+	s := shapesNow(t)
+	if s&tileKPairs != 0 && takesTile4(s, cols) {
+		return kPairGroups(cols) * nb * kPairBlock
+	}
+	if s&tileQ8 == 0 || cols < tileQ8MinCols {
 		return 0
+	}
+	if level >= lvI8MM && nb <= tileQ8Blocks {
+		return cols / 2 * nb * pairBytes
 	}
 	return 4 * min(nb, tileQ8Blocks) * tileScaleCols(cols)
 }

@@ -77,6 +77,11 @@ const (
 	// activations first rearranged by pairActs, and by single columns
 	// (gemv<T>p4<L>).
 	packedPairs
+	// tileKPairs: tile4 at i8mm for the K-quants, the tile unpacked in the
+	// i8mm layout (rows in pairs, eight bytes side by side) and the
+	// columns' quants in pairs (pairActsK) for the SMMLA kernels
+	// gemm<T>t4<L>.
+	tileKPairs
 )
 
 // Activation block sizes in bytes: a Q8_0 block is an f16 scale and 32
@@ -123,22 +128,22 @@ var weightTypes = []weightType{
 		lvNEON: row | rows4 | cols4 | tileQ8, lvDotProd: row | rows4 | cols4}},
 	{t: quant.Q2_K, act: quant.Q8_K, generic: dotRowQ2_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4, lvI8MM: tileKPairs}},
 	{t: quant.Q3_K, act: quant.Q8_K, generic: dotRowQ3_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4, lvI8MM: tileKPairs}},
 	{t: quant.Q4_K, act: quant.Q8_K, generic: dotRowQ4_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4}},
+		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4, lvI8MM: tileKPairs}},
 	{t: quant.Q5_K, act: quant.Q8_K, generic: dotRowQ5_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4}},
+		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4, lvI8MM: tileKPairs}},
 	{t: quant.Q6_K, act: quant.Q8_K, generic: dotRowQ6_KGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: row | tileK,
-		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4}},
+		lvNEON: row | cols4 | tile4, lvDotProd: row | cols4 | tile4, lvI8MM: tileKPairs}},
 	{t: quant.IQ4_XS, act: quant.Q8_K, generic: dotRowIQ4_XSGeneric, shapes: levelShapes{
 		lvAVX2: row | tileK, lvAVX512: tileK,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4, lvI8MM: tileKPairs}},
 }
 
 // levelShapes is a type's kernel shapes per level.

@@ -18,7 +18,9 @@ import (
 //
 // tileQ8 types (Q5_0, IQ4_NL: blocks of 32 that unpack to d times 32 int8
 // values, exactly a Q8_0 block) are unpacked into Pack's layout of Q8_0
-// and multiplied by Q8_0's packed kernels (matMulPackedTiles).
+// and multiplied by Q8_0's packed kernels (matMulPackedTiles); at i8mm,
+// into its i8mm layout, by the SMMLA tiles over the columns in pairs
+// (matMulTileQ8Pairs).
 
 // The tiles are unpacked in Go, a fixed cost per call that more columns
 // repay. Counted under qemu at dotprod (Qwen2.5-0.5B Q4_K_M, a 16-token
@@ -33,6 +35,12 @@ const (
 	tileQ8MinCols    = 24
 )
 
+// takesTile4 reports whether MatMul takes the tile4 path for a type of
+// shapes s and cols columns.
+func takesTile4(s shape, cols int) bool {
+	return s&tile4 != 0 && (cols >= tile4MinCols || s&cols4 == 0 && cols >= tile4MinColsRows)
+}
+
 const (
 	tileRows     = packGroup // weight rows per tile
 	tileQ8Blocks = 160       // blocks of 32 per tile (longer rows take several)
@@ -44,6 +52,10 @@ const (
 // kernels and a row's result does not depend on how a caller splits the
 // rows. Partial sums of rows longer than a tile are added in order.
 func matMulTileQ8(p *product) {
+	if level >= lvI8MM && p.nb <= tileQ8Blocks {
+		matMulTileQ8Pairs(p)
+		return
+	}
 	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
 	var tile [tileQ8Blocks * tileRows * q8_0Bytes]byte
 	var o [tileQ8Cols * tileRows]float32
@@ -58,7 +70,7 @@ func matMulTileQ8(p *product) {
 		nr := min(tileRows, p.rows-r0)
 		for b0 := 0; b0 < nb; b0 += tileQ8Blocks {
 			nbk := min(tileQ8Blocks, nb-b0)
-			unpackTileQ8(t, w[r0*rb:], rb, nr, b0, nbk, tile[:])
+			unpackTileQ8(t, w[r0*rb:], rb, nr, b0, nbk, tile[:], interleave4)
 			x := tile[:nbk*tileRows*q8_0Bytes]
 			y := qs[b0*q8_0Bytes:]
 			if nr == tileRows && nbk == nb {
@@ -84,12 +96,46 @@ func matMulTileQ8(p *product) {
 	}
 }
 
+// matMulTileQ8Pairs is matMulTileQ8 at i8mm for rows of up to
+// tileQ8Blocks blocks: the columns are rearranged in pairs once per call
+// (pairActsAll, into p.sc), each group of four rows is unpacked into
+// Pack's i8mm layout of Q8_0 and multiplied by the SMMLA tiles
+// (matMulPackedPairs); a last group of fewer than four rows is padded with
+// zero rows and goes through o, tileQ8Cols columns at a time.
+func matMulTileQ8Pairs(p *product) {
+	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
+	var tile [tileQ8Blocks * tileRows * q8_0Bytes]byte
+	var o [tileQ8Cols * tileRows]float32
+	ps := nb * pairBytes // bytes of one pair of columns
+	y := p.sc.bytes(cols / 2 * ps)
+	pairActsAll(qs, ab, nb, cols/2, y)
+	x := tile[:nb*tileRows*q8_0Bytes]
+	for r0 := 0; r0 < p.rows; r0 += tileRows {
+		nr := min(tileRows, p.rows-r0)
+		unpackTileQ8(t, w[r0*rb:], rb, nr, 0, nb, x, interleave8)
+		if nr == tileRows {
+			matMulPackedPairs(quant.Q8_0, x, nb, 1, qs, ab, cols, y, out[r0:], ldOut)
+			continue
+		}
+		// Chunks of tileQ8Cols columns start on a quad: their pairs
+		// are laid out as pairActsAll would lay them out alone.
+		for c0 := 0; c0 < cols; c0 += tileQ8Cols {
+			nc := min(tileQ8Cols, cols-c0)
+			matMulPackedPairs(quant.Q8_0, x, nb, 1, qs[c0*ab:], ab, nc, y[c0/2*ps:], o[:], tileRows)
+			for c := range nc {
+				copy(out[(c0+c)*ldOut+r0:(c0+c)*ldOut+r0+nr], o[c*tileRows:c*tileRows+nr])
+			}
+		}
+	}
+}
+
 // unpackTileQ8 writes blocks [b0, b0+nbk) of nr rows (row i at w[i*rb:])
 // of type t (Q5_0 or IQ4_NL) into tile as a packed group of four Q8_0 rows
-// (pack.go's layout: per block of four the rows' f16 scales, then their
-// int8 values four bytes of each row in turn; Q8_0 is stored as it is).
-// Rows nr..3 are zero.
-func unpackTileQ8(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
+// in layout run (pack.go: per block of four the rows' f16 scales, then
+// their int8 values four bytes of each row in turn, or with interleave8
+// eight bytes of rows 0 and 1 side by side, then of rows 2 and 3). Rows
+// nr..3 are zero.
+func unpackTileQ8(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte, run layout) {
 	le := binary.LittleEndian
 	const gb = tileRows * q8_0Bytes // bytes of a packed block of four
 	bb := t.BlockBytes()
@@ -104,6 +150,10 @@ func unpackTileQ8(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
 			d[2*r], d[2*r+1] = b[0], b[1]
 			// put writes values 8k..8k+7 of the row, the bytes of v.
 			put := func(k int, v uint64) {
+				if run == interleave8 {
+					le.PutUint64(d[8+32*k+8*r:], v)
+					return
+				}
 				le.PutUint32(d[8+32*k+4*r:], uint32(v))
 				le.PutUint32(d[8+32*k+16+4*r:], uint32(v>>32))
 			}
@@ -195,12 +245,42 @@ func tile4Geometry(t quant.Type) (tb, blocks, act int) {
 // result does not depend on how a caller splits the rows; columns four at
 // a time, a last one to three columns one by one (the kernel computing
 // the column four times). Partial sums of rows longer than a tile are
-// added in order.
+// added in order. At i8mm the K-quants take the SMMLA kernels
+// (tileKPairs): the tile in the i8mm layout, the columns' quants
+// rearranged in pairs once per call into p.sc (pairActsK, a group of
+// four columns or a last column four times per kPairBlock per block).
 func matMulTile4(p *product) {
 	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
 	var tile [tileKBytes]byte
 	var o [16]float32
 	tb, blocks, act := tile4Geometry(t)
+	pairs := shapesNow(t)&tileKPairs != 0
+	run := interleave4
+	var yq []byte
+	if pairs {
+		run = interleave8
+		yq = p.sc.bytes(kPairGroups(cols) * nb * kPairBlock)
+		g := 0
+		for c := 0; c < cols; g++ {
+			if c+4 <= cols {
+				pairActsK(&qs[c*ab], ab, nb, &yq[g*nb*kPairBlock])
+				c += 4
+				continue
+			}
+			pairActsK(&qs[c*ab], 0, nb, &yq[g*nb*kPairBlock])
+			c++
+		}
+	}
+	// column runs the tile kernel over columns c.. (four, or c four
+	// times with ystride 0), column group g, from block b0 on.
+	column := func(x []byte, nbk, b0, c, ystride, g int) {
+		y := &qs[c*ab+b0*act]
+		if pairs {
+			gemmTileKPairs(t, &x[0], nbk, y, ystride, &yq[(g*nb+b0)*kPairBlock], &o)
+			return
+		}
+		gemmTile4(t, &x[0], nbk, y, ystride, &o)
+	}
 	for r0 := 0; r0 < p.rows; r0 += tileRows {
 		nr := min(tileRows, p.rows-r0)
 		for b0 := 0; b0 < nb; b0 += blocks {
@@ -209,21 +289,29 @@ func matMulTile4(p *product) {
 			if act == q8_0Bytes {
 				unpackTileM(t, w[r0*rb:], rb, nr, b0, nbk, x)
 			} else {
-				unpackTileK(t, w[r0*rb:], rb, nr, b0, nbk, x)
+				unpackTileK(t, w[r0*rb:], rb, nr, b0, nbk, x, run)
 			}
 			first := b0 == 0
-			c := 0
-			for ; c+4 <= cols; c += 4 {
-				gemmTile4(t, &x[0], nbk, &qs[c*ab+b0*act], ab, &o)
+			c, g := 0, 0
+			for ; c+4 <= cols; c, g = c+4, g+1 {
+				column(x, nbk, b0, c, ab, g)
 				tileStore(&o, 4, nr, first, out[c*ldOut+r0:], ldOut)
 			}
-			for ; c < cols; c++ {
-				gemmTile4(t, &x[0], nbk, &qs[c*ab+b0*act], 0, &o)
+			for ; c < cols; c, g = c+1, g+1 {
+				column(x, nbk, b0, c, 0, g)
 				tileStore(&o, 1, nr, first, out[c*ldOut+r0:], ldOut)
 			}
 		}
 	}
 }
+
+// kPairBlock is the size of a super-block of four columns' quants in
+// pairs (pairActsK).
+const kPairBlock = 4 * 256
+
+// kPairGroups is how many column groups matMulTile4 rearranges for cols
+// columns at i8mm: the groups of four, then each last column alone.
+func kPairGroups(cols int) int { return cols/4 + cols%4 }
 
 // tileStore writes (first) or adds nc columns of nr rows of o (four rows
 // per column).
@@ -242,8 +330,10 @@ func tileStore(o *[16]float32, nc, nr int, first bool, out []float32, ldOut int)
 }
 
 // unpackTileK writes the tile of blocks [b0, b0+nbk) of nr rows (row i at
-// w[i*rb:]); rows nr..3 are zero.
-func unpackTileK(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
+// w[i*rb:]) in layout run (interleave4: each sub-block's quants four bytes
+// of each row in turn; interleave8: eight bytes of rows 0 and 1 side by
+// side, then of rows 2 and 3); rows nr..3 are zero.
+func unpackTileK(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte, run layout) {
 	le := binary.LittleEndian
 	bb, tb, sub, s0 := t.BlockBytes(), kTileBlock(t), kSub(t), kTileSub(t)
 	ss := 16 + 4*sub // bytes per tile sub-block
@@ -257,6 +347,10 @@ func unpackTileK(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
 			// q puts eight quants, elements e..e+7 of sub-block s, as
 			// bytes of x.
 			q := func(s, e int, x uint64) {
+				if run == interleave8 {
+					le.PutUint64(blk[s0+s*ss+16+32*(e/8)+8*r:], x)
+					return
+				}
 				o := s0 + s*ss + 16 + 16*(e/4) + 4*r
 				le.PutUint32(blk[o:], uint32(x))
 				le.PutUint32(blk[o+16:], uint32(x>>32))

@@ -33,6 +33,10 @@ columns (by-element SDOT at dotprod, SMULL/SADALP at neon).`)
 			gemmM(f, lv, t)
 		}
 	}
+	pairActsK(f)
+	for _, k := range kTiles {
+		gemmKPairs(f, k)
+	}
 	return f
 }
 
@@ -131,6 +135,19 @@ func gemmK(f *File, lv level, k kTile) {
 			a.MLA4S(V24, s, V(12+c))
 		}
 	}
+	kTail(a, k, cols, vregs(V12, 4))
+	a.Label("done")
+	a.Load("out", R9)
+	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
+	a.RET()
+}
+
+// kTail ends a K-quant tile kernel's super-block, its columns' integer
+// sums of d's part in sums (per column, the four rows in lanes) and the
+// column pointers at the activations' sums of sixteen: the mins' part,
+// then acc += (d*sum - dmin*msum) * dy into V16-V19, and the loop branch.
+func kTail(a *Func, k kTile, cols []Reg, sums []VReg) {
+	nsub := 256 / k.sub
 	if k.mins {
 		// Mins of sub-blocks 2i and 2i+1 in V(i) (low and high halves);
 		// the activation's sixteen sums in V8, V9, paired to sums of 32
@@ -141,13 +158,13 @@ func gemmK(f *File, lv level, k kTile) {
 		for c, y := range cols {
 			s := V(26 + c)
 			a.VLD1P(32, y, V8.H8(), V9.H8())
-			sums := func(j int) (VReg, int) { return V(8 + j/8), j % 8 }
+			bsum := func(j int) (VReg, int) { return V(8 + j/8), j % 8 }
 			if k.sub == 32 {
 				a.VADDP(V9.H8(), V8.H8(), V8.H8())
 			}
 			a.Zero(s)
 			for j := range nsub {
-				m, i := sums(j)
+				m, i := bsum(j)
 				if j%2 == 0 {
 					a.SMLALE(m, i, V(j/2), s)
 				} else {
@@ -162,7 +179,7 @@ func gemmK(f *File, lv level, k kTile) {
 	}
 	// acc += (d*sum - dmin*msum) * dy, per row and column.
 	for c := range 4 {
-		s := V(12 + c)
+		s := sums[c]
 		a.SCVTF4S(s, s)
 		a.FMUL4S(V20, s, s)
 		if k.mins {
@@ -176,6 +193,128 @@ func gemmK(f *File, lv level, k kTile) {
 	}
 	a.SUBS(Imm(1), R2)
 	a.BNE("block")
+}
+
+// pairActsK: func(y *byte, ystride, nb int, dst *byte) rearranges the
+// quants of four Q8_K activations of nb blocks, y + c*ystride (ystride 0:
+// one column four times), into column pairs for gemmKPairs: per block and
+// 16 elements, 64 bytes: columns 0 and 1's elements 0-7 side by side,
+// their 8-15, then columns 2 and 3's.
+func pairActsK(f *File) {
+	a := f.Func("pairActsK", "func(y *byte, ystride, nb int, dst *byte)",
+		"pairActsK rearranges the quants of four Q8_K activations of nb blocks,\nystride bytes apart, into the column pairs the i8mm K-quant tiles read.")
+	cols := []Reg{R1, R5, R6, R7}
+	a.Load("y", R1)
+	a.Load("ystride", R10)
+	a.Load("nb", R2)
+	a.Load("dst", R3)
+	a.ADD(R1, R10, R5)
+	a.ADD(R5, R10, R6)
+	a.ADD(R6, R10, R7)
+	a.Label("block")
+	for _, y := range cols {
+		a.ADDto(Imm(4), y) // d
+	}
+	for range 4 { // 64 elements per round
+		for c, y := range cols {
+			a.VLD1P(64, y, V(4*c).B16(), V(4*c+1).B16(), V(4*c+2).B16(), V(4*c+3).B16())
+		}
+		for i := range 4 { // elements 16i..16i+15
+			for p := range 2 {
+				c0, c1 := V(4*(2*p)+i), V(4*(2*p+1)+i)
+				a.VZIP1(c1.D2(), c0.D2(), V(16+4*i+2*p).D2())
+				a.VZIP2(c1.D2(), c0.D2(), V(16+4*i+2*p+1).D2())
+			}
+		}
+		a.VST1P(64, R3, V16.B16(), V17.B16(), V18.B16(), V19.B16())
+		a.VST1P(64, R3, V20.B16(), V21.B16(), V22.B16(), V23.B16())
+		a.VST1P(64, R3, V24.B16(), V25.B16(), V26.B16(), V27.B16())
+		a.VST1P(64, R3, V28.B16(), V29.B16(), V30.B16(), V31.B16())
+	}
+	for _, y := range cols {
+		a.ADDto(Imm(32), y) // the sums of sixteen
+	}
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	a.RET()
+}
+
+// gemmKPairs: the i8mm K-quant tile kernel, func(tile *byte, nb int, y
+// *byte, ystride int, yq *byte, out *[16]float32), as gemmK for a tile in
+// the i8mm layout (unpackTileK with interleave8: a sub-block's quants
+// eight bytes of rows 0 and 1 side by side, then of rows 2 and 3) and the
+// four columns' quants in pairs at yq (pairActsK); their d and sums are
+// read at y + c*ystride. SMMLA of a column pair's operand (Vn) with a row
+// pair's (Vm) gives lanes c0r0, c0r1, c1r0, c1r1: the rows' scales are
+// [s0 s1 s0 s1] (DUP of the sub-block's low half) for rows 0-1, the high
+// half for rows 2-3. Registers: V12-V15 the integer sums of row pair h and
+// column pair j (V12 + 2h + j), V0-V7 a sub-block's operands (row pair h,
+// elements 8k..8k+7 in V(2k+h)), V8-V11 and V26-V29 the columns' (pair j,
+// elements 8k.. in V(8+2j+k), k >= 2 in V(26+2j+k-2)), V24-V25 scales,
+// V30-V31 sums of a sub-block.
+func gemmKPairs(f *File, k kTile) {
+	name := "gemm" + k.typ + "t4I8MM"
+	a := f.Func(name, "func(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)",
+		fmt.Sprintf("%s multiplies a tile of four %s rows in the i8mm layout by four\ncolumns, their quants in pairs at yq (pairActsK; SMMLA).", name, k.typ))
+	cols := []Reg{R1, R5, R6, R7}
+	nsub := 256 / k.sub
+	nk := k.sub / 8 // SMMLA per row pair, column pair and sub-block
+	w := func(h, kk int) VReg { return V(2*kk + h) }
+	y := func(j, kk int) VReg {
+		if kk < 2 {
+			return V(8 + 2*j + kk)
+		}
+		return V(26 + 2*j + kk - 2)
+	}
+	acc := func(h, j int) VReg { return V(12 + 2*h + j) }
+	a.Load("tile", R0)
+	a.Load("nb", R2)
+	a.Load("y", R1)
+	a.Load("ystride", R10)
+	a.Load("yq", R3)
+	a.ADD(R1, R10, R5)
+	a.ADD(R5, R10, R6)
+	a.ADD(R6, R10, R7)
+	for c := range 4 {
+		a.Zero(V(16 + c))
+	}
+	a.CBZ(R2, "done")
+	a.Label("block")
+	a.VLD1P(16, R0, V20.S4())
+	if k.mins {
+		a.VLD1P(16, R0, V21.S4())
+	}
+	for c, p := range cols {
+		a.VLD1LaneP(4, p, V22.S(c))
+		a.ADDto(Imm(256), p) // the quants: read in pairs at yq
+		a.Zero(V(12 + c))
+	}
+	for range nsub {
+		a.VLD1P(16, R0, V24.S4())
+		for kk := 0; kk < nk; kk += 2 {
+			a.VLD1P(64, R0, w(0, kk).B16(), w(1, kk).B16(), w(0, kk+1).B16(), w(1, kk+1).B16())
+			a.VLD1P(64, R3, y(0, kk).B16(), y(0, kk+1).B16(), y(1, kk).B16(), y(1, kk+1).B16())
+		}
+		a.VDUP(V24.D(0), V25.D2())
+		a.VDUP(V24.D(1), V24.D2())
+		for h, sc := range []VReg{V25, V24} {
+			for j := range 2 {
+				s := V(30 + j)
+				a.Zero(s)
+				for kk := range nk {
+					a.SMMLA(w(h, kk), y(j, kk), s)
+				}
+				a.MLA4S(sc, s, acc(h, j))
+			}
+		}
+	}
+	// Column c's four rows: the low halves (c even) or high halves of
+	// row pairs 0 and 1 with column pair c/2.
+	a.VZIP1(acc(1, 0).D2(), acc(0, 0).D2(), V30.D2())
+	a.VZIP2(acc(1, 0).D2(), acc(0, 0).D2(), V31.D2())
+	a.VZIP1(acc(1, 1).D2(), acc(0, 1).D2(), V14.D2())
+	a.VZIP2(acc(1, 1).D2(), acc(0, 1).D2(), V15.D2())
+	kTail(a, k, cols, []VReg{V30, V31, V14, V15})
 	a.Label("done")
 	a.Load("out", R9)
 	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
