@@ -436,6 +436,19 @@ func gemmTileKPairs(t quant.Type, tile *byte, nb int, y *byte, ystride int, yq *
 	panic(noKernel(t, "gemmTileKPairs"))
 }
 
+// gemmTileMPairs multiplies a tile of four rows of t in the i8mm layout by a quad of columns in pairActs' layout.
+func gemmTileMPairs(t quant.Type, tile *byte, nb int, yp *byte, out *[16]float32) {
+	switch t {
+	case quant.Q4_1:
+		gemmQ4_1t4I8MM(tile, nb, yp, out)
+		return
+	case quant.Q5_1:
+		gemmQ5_1t4I8MM(tile, nb, yp, out)
+		return
+	}
+	panic(noKernel(t, "gemmTileMPairs"))
+}
+
 // gemvPacked multiplies groups packed groups of four rows of t by one activation.
 func gemvPacked(t quant.Type, w, y *byte, nb, groups int, out *float32) {
 	switch t {

@@ -125,3 +125,15 @@ func gemmQ6_Kt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16
 //
 //go:noescape
 func gemmIQ4_XSt4I8MM(tile *byte, nb int, y *byte, ystride int, yq *byte, out *[16]float32)
+
+// gemmQ4_1t4I8MM multiplies a tile of four Q4_1 rows in the i8mm layout by a quad
+// of columns in pairActs' layout (SMMLA).
+//
+//go:noescape
+func gemmQ4_1t4I8MM(tile *byte, nb int, yp *byte, out *[16]float32)
+
+// gemmQ5_1t4I8MM multiplies a tile of four Q5_1 rows in the i8mm layout by a quad
+// of columns in pairActs' layout (SMMLA).
+//
+//go:noescape
+func gemmQ5_1t4I8MM(tile *byte, nb int, yp *byte, out *[16]float32)

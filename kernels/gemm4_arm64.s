@@ -14421,3 +14421,177 @@ done:
 	MOVD out+40(FP), R9
 	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R9)
 	RET
+
+// func gemmQ4_1t4I8MM(tile *byte, nb int, yp *byte, out *[16]float32)
+TEXT ·gemmQ4_1t4I8MM(SB), NOSPLIT, $0-32
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD yp+16(FP), R3
+	VMOVI $1, V28.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	CBZ R2, done
+block:
+	VLD1.P 32(R0), [V20.S4, V21.S4]
+	VZIP1 V20.S4, V20.S4, V16.S4
+	VZIP2 V20.S4, V20.S4, V17.S4
+	VZIP1 V21.S4, V21.S4, V18.S4
+	VZIP2 V21.S4, V21.S4, V19.S4
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R3), [V22.S4, V23.S4]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R3), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e9c951d // sdot v29.4s, v8.16b, v28.16b
+	WORD $0x4e9c953d // sdot v29.4s, v9.16b, v28.16b
+	WORD $0x4e9c955d // sdot v29.4s, v10.16b, v28.16b
+	WORD $0x4e9c957d // sdot v29.4s, v11.16b, v28.16b
+	VADDP V29.S4, V29.S4, V29.S4
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e9c971e // sdot v30.4s, v24.16b, v28.16b
+	WORD $0x4e9c973e // sdot v30.4s, v25.16b, v28.16b
+	WORD $0x4e9c975e // sdot v30.4s, v26.16b, v28.16b
+	WORD $0x4e9c977e // sdot v30.4s, v27.16b, v28.16b
+	VADDP V30.S4, V30.S4, V30.S4
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e88a41f // smmla v31.4s, v0.16b, v8.16b
+	WORD $0x4e89a45f // smmla v31.4s, v2.16b, v9.16b
+	WORD $0x4e8aa49f // smmla v31.4s, v4.16b, v10.16b
+	WORD $0x4e8ba4df // smmla v31.4s, v6.16b, v11.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e30dfff // fmul v31.4s, v31.4s, v16.4s
+	WORD $0x4e3dce5f // fmla v31.4s, v18.4s, v29.4s
+	WORD $0x6e36dfff // fmul v31.4s, v31.4s, v22.4s
+	WORD $0x4e3fd58c // fadd v12.4s, v12.4s, v31.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e98a41f // smmla v31.4s, v0.16b, v24.16b
+	WORD $0x4e99a45f // smmla v31.4s, v2.16b, v25.16b
+	WORD $0x4e9aa49f // smmla v31.4s, v4.16b, v26.16b
+	WORD $0x4e9ba4df // smmla v31.4s, v6.16b, v27.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e30dfff // fmul v31.4s, v31.4s, v16.4s
+	WORD $0x4e3ece5f // fmla v31.4s, v18.4s, v30.4s
+	WORD $0x6e37dfff // fmul v31.4s, v31.4s, v23.4s
+	WORD $0x4e3fd5ad // fadd v13.4s, v13.4s, v31.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e88a43f // smmla v31.4s, v1.16b, v8.16b
+	WORD $0x4e89a47f // smmla v31.4s, v3.16b, v9.16b
+	WORD $0x4e8aa4bf // smmla v31.4s, v5.16b, v10.16b
+	WORD $0x4e8ba4ff // smmla v31.4s, v7.16b, v11.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e31dfff // fmul v31.4s, v31.4s, v17.4s
+	WORD $0x4e3dce7f // fmla v31.4s, v19.4s, v29.4s
+	WORD $0x6e36dfff // fmul v31.4s, v31.4s, v22.4s
+	WORD $0x4e3fd5ce // fadd v14.4s, v14.4s, v31.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e98a43f // smmla v31.4s, v1.16b, v24.16b
+	WORD $0x4e99a47f // smmla v31.4s, v3.16b, v25.16b
+	WORD $0x4e9aa4bf // smmla v31.4s, v5.16b, v26.16b
+	WORD $0x4e9ba4ff // smmla v31.4s, v7.16b, v27.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e31dfff // fmul v31.4s, v31.4s, v17.4s
+	WORD $0x4e3ece7f // fmla v31.4s, v19.4s, v30.4s
+	WORD $0x6e37dfff // fmul v31.4s, v31.4s, v23.4s
+	WORD $0x4e3fd5ef // fadd v15.4s, v15.4s, v31.4s
+	SUBS $1, R2
+	BNE block
+done:
+	VUZP1 V14.S4, V12.S4, V0.S4
+	VUZP2 V14.S4, V12.S4, V1.S4
+	VUZP1 V15.S4, V13.S4, V2.S4
+	VUZP2 V15.S4, V13.S4, V3.S4
+	MOVD out+24(FP), R9
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R9)
+	RET
+
+// func gemmQ5_1t4I8MM(tile *byte, nb int, yp *byte, out *[16]float32)
+TEXT ·gemmQ5_1t4I8MM(SB), NOSPLIT, $0-32
+	MOVD tile+0(FP), R0
+	MOVD nb+8(FP), R2
+	MOVD yp+16(FP), R3
+	VMOVI $1, V28.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	CBZ R2, done
+block:
+	VLD1.P 32(R0), [V20.S4, V21.S4]
+	VZIP1 V20.S4, V20.S4, V16.S4
+	VZIP2 V20.S4, V20.S4, V17.S4
+	VZIP1 V21.S4, V21.S4, V18.S4
+	VZIP2 V21.S4, V21.S4, V19.S4
+	VLD1.P 64(R0), [V0.B16, V1.B16, V2.B16, V3.B16]
+	VLD1.P 64(R0), [V4.B16, V5.B16, V6.B16, V7.B16]
+	VLD1.P 32(R3), [V22.S4, V23.S4]
+	VLD1.P 64(R3), [V8.B16, V9.B16, V10.B16, V11.B16]
+	VLD1.P 64(R3), [V24.B16, V25.B16, V26.B16, V27.B16]
+	VEOR V29.B16, V29.B16, V29.B16
+	WORD $0x4e9c951d // sdot v29.4s, v8.16b, v28.16b
+	WORD $0x4e9c953d // sdot v29.4s, v9.16b, v28.16b
+	WORD $0x4e9c955d // sdot v29.4s, v10.16b, v28.16b
+	WORD $0x4e9c957d // sdot v29.4s, v11.16b, v28.16b
+	VADDP V29.S4, V29.S4, V29.S4
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	VEOR V30.B16, V30.B16, V30.B16
+	WORD $0x4e9c971e // sdot v30.4s, v24.16b, v28.16b
+	WORD $0x4e9c973e // sdot v30.4s, v25.16b, v28.16b
+	WORD $0x4e9c975e // sdot v30.4s, v26.16b, v28.16b
+	WORD $0x4e9c977e // sdot v30.4s, v27.16b, v28.16b
+	VADDP V30.S4, V30.S4, V30.S4
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e88a41f // smmla v31.4s, v0.16b, v8.16b
+	WORD $0x4e89a45f // smmla v31.4s, v2.16b, v9.16b
+	WORD $0x4e8aa49f // smmla v31.4s, v4.16b, v10.16b
+	WORD $0x4e8ba4df // smmla v31.4s, v6.16b, v11.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e30dfff // fmul v31.4s, v31.4s, v16.4s
+	WORD $0x4e3dce5f // fmla v31.4s, v18.4s, v29.4s
+	WORD $0x6e36dfff // fmul v31.4s, v31.4s, v22.4s
+	WORD $0x4e3fd58c // fadd v12.4s, v12.4s, v31.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e98a41f // smmla v31.4s, v0.16b, v24.16b
+	WORD $0x4e99a45f // smmla v31.4s, v2.16b, v25.16b
+	WORD $0x4e9aa49f // smmla v31.4s, v4.16b, v26.16b
+	WORD $0x4e9ba4df // smmla v31.4s, v6.16b, v27.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e30dfff // fmul v31.4s, v31.4s, v16.4s
+	WORD $0x4e3ece5f // fmla v31.4s, v18.4s, v30.4s
+	WORD $0x6e37dfff // fmul v31.4s, v31.4s, v23.4s
+	WORD $0x4e3fd5ad // fadd v13.4s, v13.4s, v31.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e88a43f // smmla v31.4s, v1.16b, v8.16b
+	WORD $0x4e89a47f // smmla v31.4s, v3.16b, v9.16b
+	WORD $0x4e8aa4bf // smmla v31.4s, v5.16b, v10.16b
+	WORD $0x4e8ba4ff // smmla v31.4s, v7.16b, v11.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e31dfff // fmul v31.4s, v31.4s, v17.4s
+	WORD $0x4e3dce7f // fmla v31.4s, v19.4s, v29.4s
+	WORD $0x6e36dfff // fmul v31.4s, v31.4s, v22.4s
+	WORD $0x4e3fd5ce // fadd v14.4s, v14.4s, v31.4s
+	VEOR V31.B16, V31.B16, V31.B16
+	WORD $0x4e98a43f // smmla v31.4s, v1.16b, v24.16b
+	WORD $0x4e99a47f // smmla v31.4s, v3.16b, v25.16b
+	WORD $0x4e9aa4bf // smmla v31.4s, v5.16b, v26.16b
+	WORD $0x4e9ba4ff // smmla v31.4s, v7.16b, v27.16b
+	WORD $0x4e21dbff // scvtf v31.4s, v31.4s
+	WORD $0x6e31dfff // fmul v31.4s, v31.4s, v17.4s
+	WORD $0x4e3ece7f // fmla v31.4s, v19.4s, v30.4s
+	WORD $0x6e37dfff // fmul v31.4s, v31.4s, v23.4s
+	WORD $0x4e3fd5ef // fadd v15.4s, v15.4s, v31.4s
+	SUBS $1, R2
+	BNE block
+done:
+	VUZP1 V14.S4, V12.S4, V0.S4
+	VUZP2 V14.S4, V12.S4, V1.S4
+	VUZP1 V15.S4, V13.S4, V2.S4
+	VUZP2 V15.S4, V13.S4, V3.S4
+	MOVD out+24(FP), R9
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R9)
+	RET

@@ -143,14 +143,14 @@ func packedTileScales(sc *Scratch, qs []byte, ab, nb, cols int) []float32 {
 }
 
 // matMulScratchBytes is MatMulScratchBytes for nb blocks: what the tile4
-// path of the K-quants at i8mm (the columns' quants in pairs) or the
-// tileQ8 path derives from the columns: at i8mm the columns in pairs (rows
+// path at i8mm (the columns in pairs, tilePairActs) or the tileQ8 path
+// derives from the columns: at i8mm the columns in pairs (rows
 // of up to tileQ8Blocks blocks), otherwise their scales as float32 (for a
 // tile of up to tileQ8Blocks blocks).
 func matMulScratchBytes(t quant.Type, nb, cols int) int {
 	s := shapesNow(t)
-	if s&tileKPairs != 0 && takesTile4(s, cols) {
-		return kPairGroups(cols) * nb * kPairBlock
+	if s&(tileKPairs|tileMPairs) != 0 && takesTile4(s, cols) {
+		return tilePairGroups(cols) * nb * tilePairBlock(t)
 	}
 	if s&tileQ8 == 0 || cols < tileQ8MinCols {
 		return 0

@@ -82,6 +82,10 @@ const (
 	// columns' quants in pairs (pairActsK) for the SMMLA kernels
 	// gemm<T>t4<L>.
 	tileKPairs
+	// tileMPairs: tile4 at i8mm for Q4_1 and Q5_1, the tile in the i8mm
+	// layout by a quad of columns as pairActs lays them out, by the SMMLA
+	// kernels gemm<T>t4<L>.
+	tileMPairs
 )
 
 // Activation block sizes in bytes: a Q8_0 block is an f16 scale and 32
@@ -113,13 +117,13 @@ var weightTypes = []weightType{
 		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair | packedPairs}},
 	{t: quant.Q4_1, act: quant.Q8_0, generic: dotRowQ4_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4, lvI8MM: tileMPairs}},
 	{t: quant.Q5_0, act: quant.Q8_0, generic: dotRowQ5_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile16, lvAVX512: row | tile16,
 		lvNEON: row | rows4 | cols4 | tileQ8, lvDotProd: row | rows4 | cols4}},
 	{t: quant.Q5_1, act: quant.Q8_0, generic: dotRowQ5_1Generic, shapes: levelShapes{
 		lvAVX2: row | tile16, lvAVX512: tile16,
-		lvNEON: row | tile4, lvDotProd: row | tile4}},
+		lvNEON: row | tile4, lvDotProd: row | tile4, lvI8MM: tileMPairs}},
 	{t: quant.Q8_0, act: quant.Q8_0, generic: dotRowQ8_0Generic, shapes: levelShapes{
 		lvAVX2: row | rows4 | tile8, lvAVX512: row | tile8,
 		lvNEON: row | rows4 | cols4 | packed, lvDotProd: row | rows4 | cols4 | packed, lvI8MM: pair | packedPairs}},

@@ -245,41 +245,36 @@ func tile4Geometry(t quant.Type) (tb, blocks, act int) {
 // result does not depend on how a caller splits the rows; columns four at
 // a time, a last one to three columns one by one (the kernel computing
 // the column four times). Partial sums of rows longer than a tile are
-// added in order. At i8mm the K-quants take the SMMLA kernels
-// (tileKPairs): the tile in the i8mm layout, the columns' quants
-// rearranged in pairs once per call into p.sc (pairActsK, a group of
-// four columns or a last column four times per kPairBlock per block).
+// added in order. At i8mm the SMMLA kernels run (tileKPairs, tileMPairs):
+// the tile in the i8mm layout, the columns rearranged in pairs once per
+// call into p.sc (tilePairActs).
 func matMulTile4(p *product) {
 	t, w, rb, nb, qs, ab, cols, out, ldOut := p.t, p.w, p.rb, p.nb, p.qs, p.ab, p.cols, p.out, p.ldOut
 	var tile [tileKBytes]byte
 	var o [16]float32
 	tb, blocks, act := tile4Geometry(t)
-	pairs := shapesNow(t)&tileKPairs != 0
+	s := shapesNow(t)
+	pairs := s&(tileKPairs|tileMPairs) != 0
 	run := interleave4
 	var yq []byte
+	gb := tilePairBlock(t) // bytes per block of a group of columns in yq
 	if pairs {
 		run = interleave8
-		yq = p.sc.bytes(kPairGroups(cols) * nb * kPairBlock)
-		g := 0
-		for c := 0; c < cols; g++ {
-			if c+4 <= cols {
-				pairActsK(&qs[c*ab], ab, nb, &yq[g*nb*kPairBlock])
-				c += 4
-				continue
-			}
-			pairActsK(&qs[c*ab], 0, nb, &yq[g*nb*kPairBlock])
-			c++
-		}
+		yq = p.sc.bytes(tilePairGroups(cols) * nb * gb)
+		tilePairActs(t, qs, ab, nb, cols, yq)
 	}
 	// column runs the tile kernel over columns c.. (four, or c four
 	// times with ystride 0), column group g, from block b0 on.
 	column := func(x []byte, nbk, b0, c, ystride, g int) {
 		y := &qs[c*ab+b0*act]
-		if pairs {
-			gemmTileKPairs(t, &x[0], nbk, y, ystride, &yq[(g*nb+b0)*kPairBlock], &o)
-			return
+		switch {
+		case s&tileKPairs != 0:
+			gemmTileKPairs(t, &x[0], nbk, y, ystride, &yq[(g*nb+b0)*gb], &o)
+		case s&tileMPairs != 0:
+			gemmTileMPairs(t, &x[0], nbk, &yq[(g*nb+b0)*gb], &o)
+		default:
+			gemmTile4(t, &x[0], nbk, y, ystride, &o)
 		}
-		gemmTile4(t, &x[0], nbk, y, ystride, &o)
 	}
 	for r0 := 0; r0 < p.rows; r0 += tileRows {
 		nr := min(tileRows, p.rows-r0)
@@ -287,7 +282,7 @@ func matMulTile4(p *product) {
 			nbk := min(blocks, nb-b0)
 			x := tile[:nbk*tb]
 			if act == q8_0Bytes {
-				unpackTileM(t, w[r0*rb:], rb, nr, b0, nbk, x)
+				unpackTileM(t, w[r0*rb:], rb, nr, b0, nbk, x, run)
 			} else {
 				unpackTileK(t, w[r0*rb:], rb, nr, b0, nbk, x, run)
 			}
@@ -305,13 +300,41 @@ func matMulTile4(p *product) {
 	}
 }
 
-// kPairBlock is the size of a super-block of four columns' quants in
-// pairs (pairActsK).
-const kPairBlock = 4 * 256
+// tilePairBlock is the size of a block of a group of four columns
+// rearranged for t's SMMLA tile kernel: a K-quant super-block's quants in
+// pairs (pairActsK), or a Q8_0 block as pairActs lays out a quad.
+func tilePairBlock(t quant.Type) int {
+	if t.BlockSize() == 256 {
+		return 4 * 256
+	}
+	return 2 * pairBytes
+}
 
-// kPairGroups is how many column groups matMulTile4 rearranges for cols
-// columns at i8mm: the groups of four, then each last column alone.
-func kPairGroups(cols int) int { return cols/4 + cols%4 }
+// tilePairGroups is how many column groups matMulTile4 rearranges for
+// cols columns at i8mm: the groups of four, then each last column alone
+// (four times).
+func tilePairGroups(cols int) int { return cols/4 + cols%4 }
+
+// tilePairActs rearranges cols columns qs (ab bytes each, nb blocks) into
+// yq for t's SMMLA tile kernel, group after group (tilePairGroups).
+func tilePairActs(t quant.Type, qs []byte, ab, nb, cols int, yq []byte) {
+	gb := tilePairBlock(t)
+	for c, g := 0, 0; c < cols; g++ {
+		// A group of four, or one of the last columns four times.
+		n, stride, c2 := 4, ab, c+2 // c2: the second pair's first column
+		if c+4 > cols {
+			n, stride, c2 = 1, 0, c
+		}
+		d := yq[g*nb*gb:]
+		if t.BlockSize() == 256 {
+			pairActsK(&qs[c*ab], stride, nb, &d[0])
+		} else {
+			pairActs(&qs[c*ab], stride, nb, &d[0], 32, gb)
+			pairActs(&qs[c2*ab], stride, nb, &d[16], 32-16+64, gb)
+		}
+		c += n
+	}
+}
 
 // tileStore writes (first) or adds nc columns of nr rows of o (four rows
 // per column).
@@ -489,8 +512,9 @@ const (
 )
 
 // unpackTileM writes the tile of blocks [b0, b0+nbk) of nr rows (row i at
-// w[i*rb:]) of Q4_1 or Q5_1; rows nr..3 are zero.
-func unpackTileM(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
+// w[i*rb:]) of Q4_1 or Q5_1 in layout run (as unpackTileK); rows nr..3
+// are zero.
+func unpackTileM(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte, run layout) {
 	le := binary.LittleEndian
 	bb := t.BlockBytes()
 	if nr < tileRows {
@@ -518,6 +542,10 @@ func unpackTileM(t quant.Type, w []byte, rb, nr, b0, nbk int, tile []byte) {
 				}
 				for k, v := range [2]uint64{lo, hi} {
 					e := 16*k + 8*h
+					if run == interleave8 {
+						le.PutUint64(blk[32+32*(e/8)+8*r:], v)
+						continue
+					}
 					o := 32 + 16*(e/4) + 4*r
 					le.PutUint32(blk[o:], uint32(v))
 					le.PutUint32(blk[o+16:], uint32(v>>32))

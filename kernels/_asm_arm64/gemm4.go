@@ -37,6 +37,9 @@ columns (by-element SDOT at dotprod, SMULL/SADALP at neon).`)
 	for _, k := range kTiles {
 		gemmKPairs(f, k)
 	}
+	for _, t := range []string{"Q4_1", "Q5_1"} {
+		gemmMPairs(f, t)
+	}
 	return f
 }
 
@@ -318,6 +321,87 @@ func gemmKPairs(f *File, k kTile) {
 	a.Label("done")
 	a.Load("out", R9)
 	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
+	a.RET()
+}
+
+// gemmMPairs: the i8mm tile kernel of Q4_1 or Q5_1, func(tile *byte, nb
+// int, yp *byte, out *[16]float32), as gemmM for a tile in the i8mm layout
+// (unpackTileM with interleave8) and four columns as pairActs lays out a
+// quad (per block, both pairs' scales as float32 [d0 d1 d0 d1] [d2 d3 d2
+// d3], then each pair's quants in four 16-byte chunks). SMMLA of a row
+// pair's operand (Vn) with a column pair's (Vm) gives lanes r0c0, r0c1,
+// r1c0, r1c1: the rows' d and m are zipped to [d0 d0 d1 d1] and [d2 d2 d3
+// d3]; a pair's activation sums (SDOT with ones over its chunks, then
+// ADDP) come out as [s0 s1 s0 s1]. Each 2x2 tile ends a block with gemmM's
+// operations in gemmM's order: acc += ((d*sum) + m*ysum) * dy. Registers:
+// V12-V15 the float sums of row pair h and column pair j (V12 + 2h + j),
+// V0-V7 a block's operands (row pair h, elements 8k.. in V(2k+h)), V8-V11
+// and V24-V27 the pairs' chunks, V16-V19 the rows' d and m by pair, V22
+// and V23 the pairs' scales, V29 and V30 their sums, V28 ones.
+func gemmMPairs(f *File, typ string) {
+	name := "gemm" + typ + "t4I8MM"
+	a := f.Func(name, "func(tile *byte, nb int, yp *byte, out *[16]float32)",
+		fmt.Sprintf("%s multiplies a tile of four %s rows in the i8mm layout by a quad\nof columns in pairActs' layout (SMMLA).", name, typ))
+	w := func(h, k int) VReg { return V(2*k + h) }
+	y := func(j, k int) VReg { return []VReg{V8, V24}[j] + VReg(k) }
+	acc := func(h, j int) VReg { return V(12 + 2*h + j) }
+	d := [2]VReg{V16, V17}
+	m := [2]VReg{V18, V19}
+	dy := [2]VReg{V22, V23}
+	ys := [2]VReg{V29, V30}
+	a.Load("tile", R0)
+	a.Load("nb", R2)
+	a.Load("yp", R3)
+	a.VMOVI(1, V28.B16())
+	for i := range 4 {
+		a.Zero(V(12 + i))
+	}
+	a.CBZ(R2, "done")
+	a.Label("block")
+	a.VLD1P(32, R0, V20.S4(), V21.S4())
+	a.VZIP1(V20.S4(), V20.S4(), d[0].S4())
+	a.VZIP2(V20.S4(), V20.S4(), d[1].S4())
+	a.VZIP1(V21.S4(), V21.S4(), m[0].S4())
+	a.VZIP2(V21.S4(), V21.S4(), m[1].S4())
+	a.VLD1P(64, R0, V0.B16(), V1.B16(), V2.B16(), V3.B16())
+	a.VLD1P(64, R0, V4.B16(), V5.B16(), V6.B16(), V7.B16())
+	a.VLD1P(32, R3, dy[0].S4(), dy[1].S4())
+	for j := range 2 {
+		a.VLD1P(64, R3, y(j, 0).B16(), y(j, 1).B16(), y(j, 2).B16(), y(j, 3).B16())
+	}
+	for j, s := range ys {
+		a.Zero(s)
+		for k := range 4 {
+			a.SDOT(V28, y(j, k), s)
+		}
+		a.VADDP(s.S4(), s.S4(), s.S4())
+		a.SCVTF4S(s, s)
+	}
+	for h := range 2 {
+		for j := range 2 {
+			s := V31
+			a.Zero(s)
+			for k := range 4 {
+				a.SMMLA(y(j, k), w(h, k), s)
+			}
+			a.SCVTF4S(s, s)
+			a.FMUL4S(d[h], s, s)
+			a.FMLA4S(ys[j], m[h], s)
+			a.FMUL4S(dy[j], s, s)
+			a.FADD4S(s, acc(h, j), acc(h, j))
+		}
+	}
+	a.SUBS(Imm(1), R2)
+	a.BNE("block")
+	a.Label("done")
+	// Column 2j's four rows: the even lanes of row pairs 0 and 1 with
+	// column pair j; column 2j+1's: the odd lanes.
+	for j := range 2 {
+		a.VUZP1(acc(1, j).S4(), acc(0, j).S4(), V(2*j).S4())
+		a.VUZP2(acc(1, j).S4(), acc(0, j).S4(), V(2*j+1).S4())
+	}
+	a.Load("out", R9)
+	a.VST1(R9, V0.S4(), V1.S4(), V2.S4(), V3.S4())
 	a.RET()
 }
 
