@@ -101,22 +101,7 @@ func gemmK(f *File, lv level, k kTile) {
 	nsub := 256 / k.sub
 	ws := vregs(V0, k.sub/4)
 	ys := vregs(V8, k.sub/16)
-	a.Load("tile", R0)
-	a.Load("nb", R2)
-	a.Load("y", R1)
-	a.Load("ystride", R10)
-	a.ADD(R1, R10, R5)
-	a.ADD(R5, R10, R6)
-	a.ADD(R6, R10, R7)
-	for c := range 4 {
-		a.Zero(V(16 + c))
-	}
-	a.CBZ(R2, "done")
-	a.Label("block")
-	a.VLD1P(16, R0, V20.S4())
-	if k.mins {
-		a.VLD1P(16, R0, V21.S4())
-	}
+	kTileStart(a, k, nil)
 	for c, y := range cols {
 		a.VLD1LaneP(4, y, V22.S(c))
 		a.Zero(V(12 + c))
@@ -139,6 +124,38 @@ func gemmK(f *File, lv level, k kTile) {
 		}
 	}
 	kTail(a, k, cols, vregs(V12, 4))
+	tileEnd(a)
+}
+
+// kTileStart begins a K-quant tile kernel: its arguments (more loads any
+// beyond tile, nb, y and ystride), the four column pointers R1, R5, R6,
+// R7 ystride apart, the columns' float sums V16-V19 zeroed, and the head
+// of the super-block loop: the rows' d into V20, with mins dmin into V21.
+func kTileStart(a *Func, k kTile, more func()) {
+	a.Load("tile", R0)
+	a.Load("nb", R2)
+	a.Load("y", R1)
+	a.Load("ystride", R10)
+	if more != nil {
+		more()
+	}
+	a.ADD(R1, R10, R5)
+	a.ADD(R5, R10, R6)
+	a.ADD(R6, R10, R7)
+	for c := range 4 {
+		a.Zero(V(16 + c))
+	}
+	a.CBZ(R2, "done")
+	a.Label("block")
+	a.VLD1P(16, R0, V20.S4())
+	if k.mins {
+		a.VLD1P(16, R0, V21.S4())
+	}
+}
+
+// tileEnd ends a four-column tile kernel: it stores the columns' float
+// sums V16-V19 to out.
+func tileEnd(a *Func) {
 	a.Label("done")
 	a.Load("out", R9)
 	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
@@ -270,23 +287,7 @@ func gemmKPairs(f *File, k kTile) {
 		return V(26 + 2*j + kk - 2)
 	}
 	acc := func(h, j int) VReg { return V(12 + 2*h + j) }
-	a.Load("tile", R0)
-	a.Load("nb", R2)
-	a.Load("y", R1)
-	a.Load("ystride", R10)
-	a.Load("yq", R3)
-	a.ADD(R1, R10, R5)
-	a.ADD(R5, R10, R6)
-	a.ADD(R6, R10, R7)
-	for c := range 4 {
-		a.Zero(V(16 + c))
-	}
-	a.CBZ(R2, "done")
-	a.Label("block")
-	a.VLD1P(16, R0, V20.S4())
-	if k.mins {
-		a.VLD1P(16, R0, V21.S4())
-	}
+	kTileStart(a, k, func() { a.Load("yq", R3) })
 	for c, p := range cols {
 		a.VLD1LaneP(4, p, V22.S(c))
 		a.ADDto(Imm(256), p) // the quants: read in pairs at yq
@@ -318,10 +319,7 @@ func gemmKPairs(f *File, k kTile) {
 	a.VZIP1(acc(1, 1).D2(), acc(0, 1).D2(), V14.D2())
 	a.VZIP2(acc(1, 1).D2(), acc(0, 1).D2(), V15.D2())
 	kTail(a, k, cols, []VReg{V30, V31, V14, V15})
-	a.Label("done")
-	a.Load("out", R9)
-	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
-	a.RET()
+	tileEnd(a)
 }
 
 // gemmMPairs: the i8mm tile kernel of Q4_1 or Q5_1, func(tile *byte, nb
@@ -453,8 +451,5 @@ func gemmM(f *File, lv level, typ string) {
 	}
 	a.SUBS(Imm(1), R2)
 	a.BNE("block")
-	a.Label("done")
-	a.Load("out", R9)
-	a.VST1(R9, V16.S4(), V17.S4(), V18.S4(), V19.S4())
-	a.RET()
+	tileEnd(a)
 }
