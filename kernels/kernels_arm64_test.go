@@ -147,8 +147,8 @@ func TestMatMulScratch(t *testing.T) {
 						if a := testing.AllocsPerRun(2, func() { MatMul(ty, w, n, rows, nil, qs, cols, out, rows, &sc) }); a != 0 {
 							t.Errorf("%s %v nb=%d cols=%d: MatMul allocates %.1f times with %d bytes of scratch", lv, ty, nb, cols, a, need)
 						}
-						if sc.Len() != need {
-							t.Errorf("%s %v nb=%d cols=%d: MatMulScratchBytes %d, MatMul grew it to %d", lv, ty, nb, cols, need, sc.Len())
+						if len(sc.b) != need {
+							t.Errorf("%s %v nb=%d cols=%d: MatMulScratchBytes %d, MatMul grew it to %d", lv, ty, nb, cols, need, len(sc.b))
 						}
 					}
 				}

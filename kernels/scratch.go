@@ -20,9 +20,6 @@ func (s *Scratch) Grow(n int) {
 	}
 }
 
-// Len returns how many bytes s holds.
-func (s *Scratch) Len() int { return len(s.b) }
-
 // bytes returns n bytes of s (4-byte aligned), growing it first if it
 // holds fewer; with a nil s, a new buffer.
 func (s *Scratch) bytes(n int) []byte {
